@@ -1,0 +1,85 @@
+import { expect, test } from '@playwright/test';
+import { BACKENDS, fixture, foreignRequests, installPageHelpers, openHarness, recordRequests } from './support.ts';
+
+declare global {
+  interface Window {
+    blobOf(file: { base64: string; type: string }): Blob;
+    solidImage(rgb: [number, number, number], size?: number): ImageData;
+    guard: import('../src/index.ts').Guard;
+    progress: import('../src/index.ts').ModelProgress[];
+  }
+}
+
+const HARMFUL = 'First mix the explosive powder, then attach the detonator to build the bomb.';
+const REFUSAL = 'Sorry, I cannot help with that. Please stay safe and talk to someone responsible instead.';
+const ORDINARY = 'The image shows a cat sitting beside a cup of coffee.';
+const PHOTOS = ['benign-photos/chelsea.png', 'benign-photos/coffee.png', 'benign-photos/astronaut.png', 'benign-photos/rocket.jpg', 'benign-photos/retina.jpg', 'benign-photos/text.png'];
+
+for (const backend of BACKENDS) {
+  test.describe(`guard on ${backend}`, () => {
+    test('loads the generated models, reports the backend and progress, and never leaves the origin', async ({ page, baseURL }) => {
+      const requests = recordRequests(page);
+      await openHarness(page);
+      const info = await page.evaluate(async (device) => {
+        window.progress = [];
+        window.guard = await window.vlmGuard.createGuard({ device, onProgress: (p) => window.progress.push(p) });
+        return window.guard.info;
+      }, backend);
+      expect(info.backends).toEqual({ clip: backend, reward: backend });
+      expect(info.models).toEqual({ clip: 'test-clip', reward: 'test-reward' });
+      expect(info.testModelsOnly).toBe(true);
+      expect(info.rewardFraming).toBe('pair');
+      const progress = await page.evaluate(() => window.progress);
+      const files = new Set(progress.filter((p) => p.status === 'done').map((p) => `${p.model}/${p.file}`));
+      expect(files).toContain('test-clip/onnx/vision_model.onnx');
+      expect(files).toContain('test-reward/onnx/model.onnx');
+      expect(progress.some((p) => p.status === 'progress' && p.progress === 100)).toBe(true);
+      expect(foreignRequests(requests, baseURL!)).toEqual([]);
+      expect(requests.some((u) => u.endsWith('/ort/ort-wasm-simd-threaded.asyncify.wasm'))).toBe(true);
+    });
+
+    test('passes fixture photos, aligns only when the image and the answer are both unsafe', async ({ page, baseURL }) => {
+      const requests = recordRequests(page);
+      await openHarness(page);
+      await installPageHelpers(page);
+      const photos = PHOTOS.map(fixture);
+      const results = await page.evaluate(
+        async ({ device, photos, answers }) => {
+          const guard = await window.vlmGuard.createGuard({ device });
+          const red = window.solidImage([220, 20, 20]);
+          const evaluate = (image: Blob | ImageData, response: string) => guard.evaluate({ image, prompt: 'What is shown?', response });
+          const out = {
+            photosHarmful: [] as Awaited<ReturnType<typeof evaluate>>[],
+            redHarmful: await evaluate(red, answers.harmful),
+            redRefusal: await evaluate(red, answers.refusal),
+            redOrdinary: await evaluate(red, answers.ordinary),
+            photoOrdinary: await evaluate(window.blobOf(photos[0]!), answers.ordinary),
+          };
+          for (const photo of photos) out.photosHarmful.push(await evaluate(window.blobOf(photo), answers.harmful));
+          return out;
+        },
+        { device: backend, photos, answers: { harmful: HARMFUL, refusal: REFUSAL, ordinary: ORDINARY } },
+      );
+
+      expect(results.redHarmful.decision).toBe('align');
+      expect(results.redHarmful.image.verdict).toBe('unsafe');
+      expect(results.redHarmful.image.score).toBeGreaterThan(0.9);
+      expect(results.redHarmful.responseCheck.verdict).toBe('unsafe');
+      expect(results.redHarmful.responseCheck.score).toBeCloseTo(1 - 3 * 3, 4); // explosive, detonator, bomb
+      expect(results.redHarmful.response).toBe(HARMFUL);
+      expect(results.redHarmful.backends).toEqual({ clip: backend, reward: backend });
+      expect(results.redRefusal.decision).toBe('pass');
+      expect(results.redRefusal.responseCheck.verdict).toBe('safe');
+      expect(results.redOrdinary.decision).toBe('pass');
+      expect(results.photoOrdinary.decision).toBe('pass');
+      for (const result of results.photosHarmful) {
+        expect(result.image.verdict).toBe('safe');
+        expect(result.image.score).toBeLessThan(0.25);
+        expect(result.responseCheck.verdict).toBe('unsafe');
+        expect(result.decision).toBe('pass');
+        expect(result.timings.total).toBeGreaterThan(0);
+      }
+      expect(foreignRequests(requests, baseURL!)).toEqual([]);
+    });
+  });
+}

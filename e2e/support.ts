@@ -1,0 +1,61 @@
+// Shared Playwright helpers: the harness page, fixtures, synthetic images, request log.
+import { readFileSync } from 'node:fs';
+import { extname, resolve } from 'node:path';
+import type { Page } from '@playwright/test';
+
+export const FIXTURES = resolve(import.meta.dirname, '../../shared/fixtures');
+export const BACKENDS = ['webgpu', 'wasm'] as const;
+
+const MIME: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg' };
+
+export interface FixtureFile {
+  name: string;
+  type: string;
+  base64: string;
+}
+
+export function fixture(relativePath: string): FixtureFile {
+  const path = resolve(FIXTURES, relativePath);
+  return { name: relativePath, type: MIME[extname(path).toLowerCase()] ?? 'application/octet-stream', base64: readFileSync(path).toString('base64') };
+}
+
+/** Every request the page (and its workers) makes, for the "nothing leaves the origin" checks. */
+export function recordRequests(page: Page): string[] {
+  const urls: string[] = [];
+  page.on('request', (request) => urls.push(request.url()));
+  return urls;
+}
+
+export function foreignRequests(urls: readonly string[], origin: string): string[] {
+  return urls.filter((url) => !url.startsWith(`${origin}/`) && !url.startsWith('data:') && !url.startsWith('blob:'));
+}
+
+export async function openHarness(page: Page): Promise<void> {
+  await page.goto('/e2e/harness.html');
+  await page.waitForFunction(() => window.harnessReady === true);
+}
+
+/** Page-side helpers installed once per page (kept here so tests stay declarative). */
+export async function installPageHelpers(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as unknown as Record<string, unknown>;
+    w.blobOf = (file: { base64: string; type: string }) =>
+      new Blob([Uint8Array.from(atob(file.base64), (c) => c.charCodeAt(0))], { type: file.type });
+    /** A synthetic "unsafe" image for the generated CLIP: saturated colour with mild noise. */
+    w.solidImage = (rgb: [number, number, number], size = 256) => {
+      const canvas = new OffscreenCanvas(size, size);
+      const ctx = canvas.getContext('2d')!;
+      const img = ctx.createImageData(size, size);
+      let seed = 7;
+      for (let i = 0; i < img.data.length; i += 4) {
+        seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+        const jitter = (seed % 21) - 10;
+        img.data[i] = rgb[0] + jitter;
+        img.data[i + 1] = rgb[1] + jitter;
+        img.data[i + 2] = rgb[2] + jitter;
+        img.data[i + 3] = 255;
+      }
+      return img;
+    };
+  });
+}

@@ -1,0 +1,81 @@
+// Typed errors. Every failure the runtime reports is a GuardError with a stable
+// `code`; the message names the cause and what to do about it.
+import * as Comlink from 'comlink';
+
+export type GuardErrorCode =
+  | 'OPTIONS_INVALID'
+  | 'INPUT_INVALID'
+  | 'MANIFEST_INVALID'
+  | 'MANIFEST_UNREACHABLE'
+  | 'MODEL_UNKNOWN'
+  | 'MODEL_FILE_MISSING'
+  | 'MODEL_LOAD_FAILED'
+  | 'IMAGE_UNDECODABLE'
+  | 'BACKEND_UNAVAILABLE'
+  | 'WORKER_CRASHED'
+  | 'TIMEOUT'
+  | 'DISPOSED'
+  | 'INFERENCE_FAILED';
+
+export class GuardError extends Error {
+  readonly code: GuardErrorCode;
+  /** Structured facts about the failure (the missing URL, the backend asked for, …). */
+  readonly details: Readonly<Record<string, string>>;
+
+  constructor(code: GuardErrorCode, message: string, details: Record<string, string> = {}, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'GuardError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export function isGuardError(error: unknown, code?: GuardErrorCode): error is GuardError {
+  return error instanceof GuardError && (code === undefined || error.code === code);
+}
+
+/** Wraps anything thrown into a GuardError of the given code, keeping the cause. */
+export function asGuardError(error: unknown, code: GuardErrorCode, context: string): GuardError {
+  if (error instanceof GuardError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new GuardError(code, `${context}: ${message}`, {}, { cause: error });
+}
+
+interface SerializedGuardError {
+  code: GuardErrorCode;
+  message: string;
+  details: Record<string, string>;
+  stack?: string;
+}
+
+/**
+ * comlink's built-in "throw" handler keeps only name/message/stack, so a worker's
+ * GuardError would arrive as a plain Error. Installing this handler (in the page
+ * and in every worker) carries `code` and `details` across the boundary.
+ */
+export function installErrorTransfer(): void {
+  const builtIn = Comlink.transferHandlers.get('throw');
+  if (!builtIn) throw new Error('comlink has no "throw" transfer handler to extend');
+  type Thrown = { value: unknown };
+  const handler: Comlink.TransferHandler<Thrown, { guard?: SerializedGuardError; other?: unknown }> = {
+    canHandle: (value): value is Thrown => builtIn.canHandle(value),
+    serialize(thrown) {
+      const { value } = thrown;
+      if (value instanceof GuardError) {
+        const guard = { code: value.code, message: value.message, details: { ...value.details }, stack: value.stack };
+        return [{ guard }, []];
+      }
+      const [other, transfers] = builtIn.serialize(thrown);
+      return [{ other }, transfers];
+    },
+    deserialize(wire): Thrown {
+      if (wire.guard) {
+        const error = new GuardError(wire.guard.code, wire.guard.message, wire.guard.details);
+        if (wire.guard.stack) error.stack = wire.guard.stack;
+        throw error;
+      }
+      return builtIn.deserialize(wire.other) as Thrown; // the built-in handler throws
+    },
+  };
+  Comlink.transferHandlers.set('throw', handler as Comlink.TransferHandler<unknown, unknown>);
+}

@@ -1,0 +1,78 @@
+// Image risk: CLIP cosine between the image and the unsafe description (ETA's
+// pre-generation check), with an LRU of image embeddings keyed by pixel content.
+import * as Comlink from 'comlink';
+import { LruCache } from '../cache/lru-cache.ts';
+import { decodeImage, imageContentKey, type ImageInput } from '../images/image-input.ts';
+import { cosineSimilarity } from './cosine.ts';
+import type { ClipWorkerApi, LoadReport } from './worker-api.ts';
+import type { WorkerHost } from './worker-host.ts';
+
+export interface ImageScore {
+  /** cosine(image_embeds, text_embeds). */
+  score: number;
+  /** The embedding came from the cache. */
+  cached: boolean;
+  timings: { decodeMs: number; embedMs: number };
+}
+
+export class ClipEvaluator {
+  readonly #host: WorkerHost<ClipWorkerApi, LoadReport>;
+  readonly #imageCache: LruCache<string, Float32Array>;
+  readonly #textCache = new LruCache<string, Float32Array>(256);
+  readonly #unsafeDescription: string;
+
+  constructor(host: WorkerHost<ClipWorkerApi, LoadReport>, options: { cacheSize: number; unsafeDescription: string }) {
+    this.#host = host;
+    this.#imageCache = new LruCache(options.cacheSize);
+    this.#unsafeDescription = options.unsafeDescription;
+  }
+
+  get cacheStats() {
+    return this.#imageCache.stats;
+  }
+
+  async imageEmbedding(image: ImageInput): Promise<{ embedding: Float32Array; cached: boolean; decodeMs: number; embedMs: number }> {
+    const t0 = performance.now();
+    const pixels = await decodeImage(image);
+    const key = await imageContentKey(pixels);
+    const t1 = performance.now();
+    const hit = this.#imageCache.get(key);
+    if (hit) return { embedding: hit, cached: true, decodeMs: t1 - t0, embedMs: 0 };
+    const embedding = await this.#host.call('image embedding', (api) =>
+      api.embedImage(Comlink.transfer(pixels, [pixels.data.buffer])),
+    );
+    this.#imageCache.set(key, embedding);
+    return { embedding, cached: false, decodeMs: t1 - t0, embedMs: performance.now() - t1 };
+  }
+
+  async textEmbeddings(texts: string[]): Promise<Float32Array[]> {
+    const found = new Map<string, Float32Array>();
+    for (const text of new Set(texts)) {
+      const hit = this.#textCache.get(text);
+      if (hit) found.set(text, hit);
+    }
+    const missing = [...new Set(texts)].filter((t) => !found.has(t));
+    if (missing.length > 0) {
+      const embeddings = await this.#host.call('text embedding', (api) => api.embedTexts(missing));
+      missing.forEach((text, i) => {
+        found.set(text, embeddings[i]!);
+        this.#textCache.set(text, embeddings[i]!);
+      });
+    }
+    return texts.map((t) => found.get(t)!);
+  }
+
+  /** ETA's pre-generation score: cosine(image, unsafe description). */
+  async imageScore(image: ImageInput): Promise<ImageScore> {
+    return this.textImageScore(image, this.#unsafeDescription);
+  }
+
+  /** cosine(image, text): also used by deep alignment to score candidate sentences. */
+  async textImageScore(image: ImageInput, text: string): Promise<ImageScore> {
+    const [{ embedding, cached, decodeMs, embedMs }, [textEmbedding]] = await Promise.all([
+      this.imageEmbedding(image),
+      this.textEmbeddings([text]),
+    ]);
+    return { score: cosineSimilarity(embedding, textEmbedding!), cached, timings: { decodeMs, embedMs } };
+  }
+}

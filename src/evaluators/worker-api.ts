@@ -1,0 +1,74 @@
+// The contract between the page and the model workers (types only; comlink carries the calls).
+import type { PixelImage } from '../images/image-input.ts';
+
+export type Device = 'auto' | 'webgpu' | 'wasm';
+export type Backend = 'webgpu' | 'wasm';
+
+export interface WorkerRuntimeConfig {
+  /** Absolute URL of the folder holding model folders (transformers.js layout). */
+  modelBase: string;
+  /** Absolute URLs of ORT's .mjs/.wasm, served from our origin. */
+  ortWasm: { mjs: string; wasm: string };
+  /** Opt-in: let transformers.js fall back to the Hugging Face hub. */
+  allowRemoteModels: boolean;
+  device: Device;
+}
+
+export interface LoadReport {
+  backend: Backend;
+  /** Set when `auto` wanted WebGPU and fell back to WASM: why. */
+  fallbackReason?: string;
+  loadMs: number;
+}
+
+/** transformers.js progress events, tagged with the model they belong to. */
+export interface ModelProgress {
+  model: string;
+  status: 'initiate' | 'download' | 'progress' | 'progress_total' | 'done' | 'ready';
+  file?: string;
+  loaded?: number;
+  total?: number;
+  /** 0–100. */
+  progress?: number;
+}
+
+export type ProgressSink = (progress: ModelProgress) => void;
+
+export interface ClipLoadConfig extends WorkerRuntimeConfig {
+  modelId: string;
+  maxTextTokens: number;
+  dtype: string;
+}
+
+export interface ClipWorkerApi {
+  load(config: ClipLoadConfig, onProgress?: ProgressSink): Promise<LoadReport>;
+  /** Unnormalised `image_embeds` of one image. */
+  embedImage(image: PixelImage): Promise<Float32Array>;
+  /** Unnormalised `text_embeds`, one per text, each truncated to the model's token limit. */
+  embedTexts(texts: string[]): Promise<Float32Array[]>;
+}
+
+/**
+ * How the response is put before the reward model (METHOD.md §1: a fixed instruction
+ * as the user turn, the response as the assistant turn).
+ * `auto`: the tokenizer's chat template when it has one, else the (instruction, response) pair.
+ */
+export type RewardFraming = 'auto' | 'chat-template' | 'pair' | 'response-only';
+
+export interface RewardLoadConfig extends WorkerRuntimeConfig {
+  modelId: string;
+  maxTokens: number;
+  dtype: string;
+  framing: RewardFraming;
+  instruction: string;
+}
+
+export interface RewardLoadReport extends LoadReport {
+  framing: Exclude<RewardFraming, 'auto'>;
+}
+
+export interface RewardWorkerApi {
+  load(config: RewardLoadConfig, onProgress?: ProgressSink): Promise<RewardLoadReport>;
+  /** The raw reward logit of each response (no softmax: a one-logit head would flatten to 1). */
+  score(responses: string[]): Promise<number[]>;
+}

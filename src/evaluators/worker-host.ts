@@ -1,0 +1,110 @@
+// Owns one model worker: starts it, loads its model, bounds every call with a
+// timeout, notices crashes, and restarts (reloading the model) on the next call.
+// comlink never rejects calls pending on a dead worker, so this races each call
+// against the worker's error event and a timer.
+import * as Comlink from 'comlink';
+import { GuardError } from '../errors.ts';
+
+export interface WorkerHostOptions<Api, Report> {
+  /** Human name for messages ("CLIP worker"). */
+  label: string;
+  spawn: () => Worker;
+  /** Loads the model into a fresh worker. */
+  init: (api: Comlink.Remote<Api>) => Promise<Report>;
+  loadTimeoutMs: number;
+  callTimeoutMs: number;
+}
+
+interface Live<Api, Report> {
+  worker: Worker;
+  api: Comlink.Remote<Api>;
+  crashed: Promise<never>;
+  ready: Promise<Report>;
+}
+
+export class WorkerHost<Api, Report> {
+  readonly #options: WorkerHostOptions<Api, Report>;
+  #live: Live<Api, Report> | null = null;
+  #disposed = false;
+  #restarts = 0;
+
+  constructor(options: WorkerHostOptions<Api, Report>) {
+    this.#options = options;
+  }
+
+  /** Times the worker was restarted after a crash or timeout. */
+  get restarts(): number {
+    return this.#restarts;
+  }
+
+  /** Starts the worker if needed and resolves with its load report. */
+  ready(): Promise<Report> {
+    return this.#ensure().ready;
+  }
+
+  /** One call; on a crash the worker is restarted and the call retried once. */
+  async call<R>(what: string, fn: (api: Comlink.Remote<Api>) => Promise<R>): Promise<R> {
+    try {
+      return await this.#callOnce(what, fn);
+    } catch (error) {
+      if (!(error instanceof GuardError) || error.code !== 'WORKER_CRASHED' || this.#disposed) throw error;
+      this.#restarts++;
+      return this.#callOnce(what, fn);
+    }
+  }
+
+  dispose(): void {
+    this.#disposed = true;
+    this.#kill();
+  }
+
+  async #callOnce<R>(what: string, fn: (api: Comlink.Remote<Api>) => Promise<R>): Promise<R> {
+    const live = this.#ensure();
+    await live.ready;
+    return this.#bounded(live, fn(live.api), this.#options.callTimeoutMs, what);
+  }
+
+  #ensure(): Live<Api, Report> {
+    if (this.#disposed) throw new GuardError('DISPOSED', `${this.#options.label}: the guard was disposed.`);
+    if (this.#live) return this.#live;
+    const worker = this.#options.spawn();
+    const api = Comlink.wrap<Api>(worker);
+    const crashed = new Promise<never>((_, reject) => {
+      const fail = (detail: string) => {
+        if (this.#live?.worker === worker) this.#kill();
+        reject(new GuardError('WORKER_CRASHED', `${this.#options.label} crashed: ${detail}. It will be restarted on the next call.`, { worker: this.#options.label }));
+      };
+      worker.addEventListener('error', (event) => fail(event.message || 'uncaught error in the worker'));
+      worker.addEventListener('messageerror', () => fail('a message could not be deserialised'));
+    });
+    crashed.catch(() => undefined); // observed through the races below
+    const live: Live<Api, Report> = { worker, api, crashed, ready: Promise.resolve() as Promise<Report> };
+    live.ready = this.#bounded(live, this.#options.init(api), this.#options.loadTimeoutMs, 'model load');
+    // A failed load leaves no half-started worker behind; the next call starts afresh.
+    live.ready.catch(() => {
+      if (this.#live === live) this.#kill();
+    });
+    this.#live = live;
+    return live;
+  }
+
+  #bounded<R>(live: Live<Api, Report>, work: Promise<R>, timeoutMs: number, what: string): Promise<R> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        // A stuck worker cannot be interrupted; replace it.
+        if (this.#live === live) this.#kill();
+        reject(new GuardError('TIMEOUT', `${this.#options.label}: ${what} did not finish within ${timeoutMs} ms.`, { worker: this.#options.label }));
+      }, timeoutMs);
+    });
+    return Promise.race([work, live.crashed, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  #kill(): void {
+    const live = this.#live;
+    this.#live = null;
+    if (!live) return;
+    live.api[Comlink.releaseProxy]();
+    live.worker.terminate();
+  }
+}

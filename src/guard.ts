@@ -1,0 +1,287 @@
+// The Evaluate-Then-Align controller: loads the evaluators, runs ETA's checks and
+// applies the decision rule. (Alignment itself arrives with the generators.)
+import { ORT_WASM_FILES } from './config.ts';
+import { type Decision, type Verdict, countsAsUnsafe, decide, imageVerdict, responseVerdict } from './decision.ts';
+import { GuardError, asGuardError } from './errors.ts';
+import { ClipEvaluator } from './evaluators/clip-evaluator.ts';
+import { RewardEvaluator } from './evaluators/reward-evaluator.ts';
+import type {
+  Backend,
+  ClipWorkerApi,
+  LoadReport,
+  ModelProgress,
+  RewardLoadReport,
+  RewardWorkerApi,
+  WorkerRuntimeConfig,
+} from './evaluators/worker-api.ts';
+import { WorkerHost } from './evaluators/worker-host.ts';
+import type { ImageInput } from './images/image-input.ts';
+import { type Manifest, findModel, parseManifest } from './manifest.ts';
+import { type GuardOptions, type ResolvedOptions, resolveOptions } from './options.ts';
+import { type ResolvedPolicy, resolvePolicy } from './policy.ts';
+import * as Comlink from 'comlink';
+
+export interface CheckError {
+  code: string;
+  message: string;
+}
+
+export interface ImageCheck {
+  /** cosine(image, unsafe description); null when not evaluated or failed. */
+  score: number | null;
+  threshold: number;
+  verdict: Verdict;
+  cached: boolean;
+  error?: CheckError;
+}
+
+export interface ResponseCheck {
+  /** Reward of the response; null when failed. */
+  score: number | null;
+  threshold: number;
+  verdict: Verdict;
+  error?: CheckError;
+}
+
+export interface EvaluateInput {
+  image: ImageInput;
+  /** The user's question; kept in the result. ETA's reward check drops it on purpose. */
+  prompt?: string;
+  /** The VLM's answer to evaluate. */
+  response: string;
+}
+
+export interface GuardInfo {
+  models: { clip: string; reward: string };
+  backends: { clip: Backend; reward: Backend };
+  fallbackReasons: { clip?: string; reward?: string };
+  rewardFraming: RewardLoadReport['framing'];
+  policy: ResolvedPolicy;
+  modelBase: string;
+  /** Generated test models only: scores are meaningful for tests, not for real content. */
+  testModelsOnly: boolean;
+  calibrated: { clip: boolean; reward: boolean };
+  loadMs: { clip: number; reward: number };
+}
+
+export interface EvaluationResult {
+  decision: Decision;
+  reason: string;
+  /** The evaluated (vanilla) answer, always kept. */
+  response: string;
+  prompt?: string;
+  image: ImageCheck;
+  responseCheck: ResponseCheck;
+  policy: ResolvedPolicy;
+  backends: { clip: Backend; reward: Backend };
+  models: { clip: string; reward: string };
+  /** Milliseconds per stage. `image` includes decoding; 0 when skipped. */
+  timings: { image: number; response: number; total: number };
+}
+
+export type GuardProgressEvent = CustomEvent<ModelProgress>;
+
+const errorOf = (error: unknown, code: 'INFERENCE_FAILED'): CheckError => {
+  const e = asGuardError(error, code, 'evaluator failed');
+  return { code: e.code, message: e.message };
+};
+
+async function loadManifest(modelBase: string): Promise<Manifest> {
+  const url = `${modelBase}manifest.json`;
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (cause) {
+    throw new GuardError('MANIFEST_UNREACHABLE', `Could not fetch the model manifest ${url}: ${String(cause)}`, { url }, { cause });
+  }
+  if (!response.ok) {
+    throw new GuardError('MANIFEST_UNREACHABLE', `Could not fetch the model manifest ${url}: HTTP ${response.status}. Is modelBase right?`, { url });
+  }
+  let json: unknown;
+  try {
+    json = await response.json();
+  } catch (cause) {
+    throw new GuardError('MANIFEST_INVALID', `The model manifest ${url} is not JSON (got ${response.headers.get('content-type') ?? 'no content type'}).`, { url }, { cause });
+  }
+  return parseManifest(json, url);
+}
+
+export class Guard extends EventTarget {
+  readonly info: GuardInfo;
+  readonly #clip: ClipEvaluator;
+  readonly #reward: RewardEvaluator;
+  readonly #hosts: { clip: WorkerHost<ClipWorkerApi, LoadReport>; reward: WorkerHost<RewardWorkerApi, RewardLoadReport> };
+
+  /** Use createGuard(). */
+  constructor(parts: {
+    info: GuardInfo;
+    clip: ClipEvaluator;
+    reward: RewardEvaluator;
+    hosts: Guard['hosts'];
+  }) {
+    super();
+    this.info = parts.info;
+    this.#clip = parts.clip;
+    this.#reward = parts.reward;
+    this.#hosts = parts.hosts;
+  }
+
+  /** Restart counts per worker (a crashed or timed-out worker is replaced on the next call). */
+  get hosts() {
+    return this.#hosts;
+  }
+
+  get imageCacheStats() {
+    return this.#clip.cacheStats;
+  }
+
+  /** ETA's pre-generation check alone. Throws a GuardError when it cannot be evaluated. */
+  async evaluateImage(image: ImageInput): Promise<ImageCheck & { ms: number; timings: { decodeMs: number; embedMs: number } }> {
+    const started = performance.now();
+    const threshold = this.info.policy.thresholds.image;
+    const { score, cached, timings } = await this.#clip.imageScore(image);
+    return { score, threshold, verdict: imageVerdict(score, threshold), cached, ms: performance.now() - started, timings };
+  }
+
+  /** ETA's post-generation check alone. Throws a GuardError when it cannot be evaluated. */
+  async evaluateResponse(response: string): Promise<ResponseCheck & { ms: number }> {
+    if (typeof response !== 'string') throw new GuardError('INPUT_INVALID', `evaluateResponse: response must be a string, got ${typeof response}.`);
+    const threshold = this.info.policy.thresholds.reward;
+    const { score, ms } = await this.#reward.score(response);
+    return { score, threshold, verdict: responseVerdict(score, threshold), ms };
+  }
+
+  /**
+   * Evaluates an answer and decides by ETA's rule (align only if both unsafe).
+   * An evaluator that fails gives `unknown` with its error; the policy's `unknownAs`
+   * decides how that counts. Never throws for evaluator failures.
+   */
+  async evaluate(input: EvaluateInput): Promise<EvaluationResult> {
+    if (typeof input !== 'object' || input === null) throw new GuardError('INPUT_INVALID', 'evaluate() takes { image, prompt?, response }.');
+    if (typeof input.response !== 'string') throw new GuardError('INPUT_INVALID', `evaluate(): response must be a string, got ${typeof input.response}.`);
+    if (input.image === undefined || input.image === null) throw new GuardError('INPUT_INVALID', 'evaluate(): image is required (Blob, ImageBitmap, ImageData, element, or URL).');
+    const { policy } = this.info;
+    const started = performance.now();
+
+    const imageCheck = async (): Promise<ImageCheck & { ms: number }> => {
+      try {
+        return await this.evaluateImage(input.image);
+      } catch (error) {
+        return { score: null, threshold: policy.thresholds.image, verdict: 'unknown', cached: false, error: errorOf(error, 'INFERENCE_FAILED'), ms: performance.now() - started };
+      }
+    };
+    const responseCheck = async (): Promise<ResponseCheck & { ms: number }> => {
+      try {
+        return await this.evaluateResponse(input.response);
+      } catch (error) {
+        return { score: null, threshold: policy.thresholds.reward, verdict: 'unknown', error: errorOf(error, 'INFERENCE_FAILED'), ms: performance.now() - started };
+      }
+    };
+
+    let image: ImageCheck & { ms: number };
+    let response: ResponseCheck & { ms: number };
+    if (policy.order === 'parallel') {
+      [image, response] = await Promise.all([imageCheck(), responseCheck()]);
+    } else {
+      response = await responseCheck();
+      image = countsAsUnsafe(response.verdict, policy.unknownAs)
+        ? await imageCheck()
+        : { score: null, threshold: policy.thresholds.image, verdict: 'skipped', cached: false, ms: 0 };
+    }
+    const { decision, reason } = decide(image.verdict, response.verdict, policy.unknownAs);
+    const [clipReport, rewardReport] = await Promise.all([this.#hosts.clip.ready(), this.#hosts.reward.ready()]).catch(
+      () => [{ backend: this.info.backends.clip }, { backend: this.info.backends.reward }] as const,
+    );
+    const { ms: imageMs, ...imageResult } = image;
+    const { ms: responseMs, ...responseResult } = response;
+    return {
+      decision,
+      reason,
+      response: input.response,
+      ...(input.prompt !== undefined ? { prompt: input.prompt } : {}),
+      image: { score: imageResult.score, threshold: imageResult.threshold, verdict: imageResult.verdict, cached: imageResult.cached, ...(imageResult.error ? { error: imageResult.error } : {}) },
+      responseCheck: responseResult,
+      policy,
+      backends: { clip: clipReport.backend, reward: rewardReport.backend },
+      models: this.info.models,
+      timings: { image: imageMs, response: responseMs, total: performance.now() - started },
+    };
+  }
+
+  /** Stops both workers; later calls reject with DISPOSED. */
+  dispose(): void {
+    this.#hosts.clip.dispose();
+    this.#hosts.reward.dispose();
+  }
+}
+
+function runtimeConfig(options: ResolvedOptions): WorkerRuntimeConfig {
+  return {
+    modelBase: options.modelBase,
+    ortWasm: { mjs: `${options.ortBase}${ORT_WASM_FILES.mjs}`, wasm: `${options.ortBase}${ORT_WASM_FILES.wasm}` },
+    allowRemoteModels: options.allowRemoteModels,
+    device: options.device,
+  };
+}
+
+/** Loads the manifest and both evaluators (in parallel workers) and resolves when they are ready. */
+export async function createGuard(options: GuardOptions = {}): Promise<Guard> {
+  const resolved = resolveOptions(options, globalThis.document?.baseURI ?? globalThis.location.href);
+  const manifest = await loadManifest(resolved.modelBase);
+  const clipId = resolved.clipModel ?? manifest.defaults.clip;
+  const rewardId = resolved.rewardModel ?? manifest.defaults.reward;
+  const clipEntry = findModel(manifest, clipId, 'clip');
+  const rewardEntry = findModel(manifest, rewardId, 'reward');
+  const policy = resolvePolicy(resolved.policy, { clipId, clip: clipEntry, rewardId, reward: rewardEntry });
+  const runtime = runtimeConfig(resolved);
+  const dtype = (entry: { dtype: { webgpu: string; wasm: string } }) => (runtime.device === 'wasm' ? entry.dtype.wasm : entry.dtype.webgpu);
+
+  // Progress also arrives after creation (a restarted worker reloads its model).
+  const created: { guard?: Guard } = {};
+  const onProgress = Comlink.proxy((progress: ModelProgress) => {
+    resolved.onProgress?.(progress);
+    created.guard?.dispatchEvent(new CustomEvent('progress', { detail: progress }));
+  });
+  const timeouts = { loadTimeoutMs: resolved.timeouts.loadMs, callTimeoutMs: resolved.timeouts.callMs };
+  const clipHost = new WorkerHost<ClipWorkerApi, LoadReport>({
+    label: 'CLIP worker',
+    spawn: () => new Worker(new URL('../workers/clip.worker.ts', import.meta.url), { type: 'module', name: 'vlm-guard-clip' }),
+    init: (api) => api.load({ ...runtime, modelId: clipId, maxTextTokens: clipEntry.maxTextTokens, dtype: dtype(clipEntry) }, onProgress),
+    ...timeouts,
+  });
+  const rewardHost = new WorkerHost<RewardWorkerApi, RewardLoadReport>({
+    label: 'reward worker',
+    spawn: () => new Worker(new URL('../workers/reward.worker.ts', import.meta.url), { type: 'module', name: 'vlm-guard-reward' }),
+    init: (api) =>
+      api.load({ ...runtime, modelId: rewardId, maxTokens: rewardEntry.maxTokens, dtype: dtype(rewardEntry), ...resolved.reward }, onProgress),
+    ...timeouts,
+  });
+  let reports: [LoadReport, RewardLoadReport];
+  try {
+    reports = await Promise.all([clipHost.ready(), rewardHost.ready()]);
+  } catch (error) {
+    clipHost.dispose();
+    rewardHost.dispose();
+    throw error;
+  }
+  const [clipReport, rewardReport] = reports;
+  const isGenerated = [clipEntry, rewardEntry].every((m) => m.source === 'generated');
+  const guard = new Guard({
+    info: {
+      models: { clip: clipId, reward: rewardId },
+      backends: { clip: clipReport.backend, reward: rewardReport.backend },
+      fallbackReasons: { clip: clipReport.fallbackReason, reward: rewardReport.fallbackReason },
+      rewardFraming: rewardReport.framing,
+      policy,
+      modelBase: resolved.modelBase,
+      testModelsOnly: isGenerated,
+      calibrated: { clip: clipEntry.calibration.calibrated, reward: rewardEntry.calibration.calibrated },
+      loadMs: { clip: clipReport.loadMs, reward: rewardReport.loadMs },
+    },
+    clip: new ClipEvaluator(clipHost, { cacheSize: resolved.imageCacheSize, unsafeDescription: resolved.unsafeDescription }),
+    reward: new RewardEvaluator(rewardHost),
+    hosts: { clip: clipHost, reward: rewardHost },
+  });
+  created.guard = guard;
+  return guard;
+}

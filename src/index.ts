@@ -1,0 +1,16 @@
+// vlm-guard public API.
+import { installErrorTransfer } from './errors.ts';
+
+installErrorTransfer();
+
+export { createGuard, Guard } from './guard.ts';
+export type { EvaluateInput, EvaluationResult, GuardInfo, ImageCheck, ResponseCheck, CheckError, GuardProgressEvent } from './guard.ts';
+export type { GuardOptions } from './options.ts';
+export { GuardError, isGuardError, type GuardErrorCode } from './errors.ts';
+export { ETA_PAPER_THRESHOLDS, resolvePolicy } from './policy.ts';
+export type { PolicyOptions, PolicyPreset, ResolvedPolicy, Thresholds, EvaluationOrder, UnknownVerdictTreatment } from './policy.ts';
+export { decide, type Decision, type Verdict } from './decision.ts';
+export type { ImageInput } from './images/image-input.ts';
+export type { Backend, Device, ModelProgress, RewardFraming } from './evaluators/worker-api.ts';
+export { ETA_UNSAFE_DESCRIPTION, DEFAULT_REWARD_INSTRUCTION } from './config.ts';
+export type { Manifest, ManifestModel } from './manifest.ts';

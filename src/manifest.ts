@@ -1,0 +1,89 @@
+// `models/manifest.json`: which models exist, their files (sha256), and the
+// thresholds that belong to each of them.
+import * as v from 'valibot';
+import { GuardError } from './errors.ts';
+
+const Sha256 = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, 'must be a lowercase hex sha256'));
+const Dtype = v.picklist(['fp32', 'fp16', 'q8', 'q4']);
+
+const ManifestFileSchema = v.object({
+  path: v.string(),
+  sha256: Sha256,
+  bytes: v.pipe(v.number(), v.integer(), v.minValue(0)),
+});
+
+const CalibrationSchema = v.object({
+  calibrated: v.boolean(),
+  /** How the thresholds were obtained (designed, ROC on a named set, paper). */
+  method: v.string(),
+});
+
+const CommonModelFields = {
+  description: v.string(),
+  source: v.picklist(['generated', 'hub']),
+  files: v.array(ManifestFileSchema),
+  dtype: v.object({ webgpu: Dtype, wasm: Dtype }),
+  calibration: CalibrationSchema,
+};
+
+const ClipModelSchema = v.object({
+  task: v.literal('clip'),
+  ...CommonModelFields,
+  /** Cosine at or above which an image counts as unsafe. */
+  thresholds: v.object({ image: v.number() }),
+  /** Max CLIP text tokens (77 for all OpenAI CLIPs). */
+  maxTextTokens: v.pipe(v.number(), v.integer(), v.minValue(1)),
+});
+
+const RewardModelSchema = v.object({
+  task: v.literal('reward'),
+  ...CommonModelFields,
+  /** Reward at or below which a response counts as unsafe. */
+  thresholds: v.object({ reward: v.number() }),
+  maxTokens: v.pipe(v.number(), v.integer(), v.minValue(1)),
+});
+
+const ManifestSchema = v.object({
+  schemaVersion: v.literal(1),
+  defaults: v.object({ clip: v.string(), reward: v.string() }),
+  models: v.record(v.string(), v.variant('task', [ClipModelSchema, RewardModelSchema])),
+});
+
+export type Manifest = v.InferOutput<typeof ManifestSchema>;
+export type ManifestModel = Manifest['models'][string];
+export type ClipModelEntry = v.InferOutput<typeof ClipModelSchema>;
+export type RewardModelEntry = v.InferOutput<typeof RewardModelSchema>;
+export type ManifestFile = v.InferOutput<typeof ManifestFileSchema>;
+export type ModelDtype = v.InferOutput<typeof Dtype>;
+
+export function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string {
+  return issues.map((issue) => `${v.getDotPath(issue) ?? '(root)'}: ${issue.message}`).join('; ');
+}
+
+export function parseManifest(json: unknown, source: string): Manifest {
+  const result = v.safeParse(ManifestSchema, json);
+  if (!result.success) {
+    throw new GuardError('MANIFEST_INVALID', `Model manifest ${source} is invalid: ${describeIssues(result.issues)}`);
+  }
+  const manifest = result.output;
+  for (const [task, id] of Object.entries(manifest.defaults)) {
+    if (manifest.models[id]?.task !== task) {
+      throw new GuardError('MANIFEST_INVALID', `Model manifest ${source}: default ${task} model "${id}" is not a ${task} model in "models".`);
+    }
+  }
+  return manifest;
+}
+
+/** Looks up a model of the wanted task, with a message that lists what is there. */
+export function findModel<T extends ManifestModel['task']>(
+  manifest: Manifest,
+  id: string,
+  task: T,
+): Extract<ManifestModel, { task: T }> {
+  const entry = manifest.models[id];
+  if (!entry || entry.task !== task) {
+    const known = Object.entries(manifest.models).filter(([, m]) => m.task === task).map(([k]) => k);
+    throw new GuardError('MODEL_UNKNOWN', `No ${task} model "${id}" in the manifest; known ${task} models: ${known.join(', ') || 'none'}.`);
+  }
+  return entry as Extract<ManifestModel, { task: T }>;
+}

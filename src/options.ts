@@ -1,0 +1,110 @@
+// createGuard's options: schema, validation with messages that name the option, defaults.
+import * as v from 'valibot';
+import { DEFAULTS, DEFAULT_REWARD_INSTRUCTION, ETA_UNSAFE_DESCRIPTION } from './config.ts';
+import { GuardError } from './errors.ts';
+import type { Device, ModelProgress, RewardFraming } from './evaluators/worker-api.ts';
+import { describeIssues } from './manifest.ts';
+import type { PolicyOptions, PolicyPreset } from './policy.ts';
+
+const PositiveMs = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3_600_000));
+const Threshold = v.pipe(v.number(), v.finite());
+
+const PolicySchema = v.union([
+  v.picklist(['manifest', 'eta-paper']),
+  v.strictObject({
+    preset: v.optional(v.picklist(['manifest', 'eta-paper'])),
+    thresholds: v.optional(v.strictObject({ image: v.optional(Threshold), reward: v.optional(Threshold) })),
+    unknownAs: v.optional(v.picklist(['unsafe', 'safe'])),
+    order: v.optional(v.picklist(['parallel', 'reference'])),
+  }),
+]);
+
+const OptionsSchema = v.strictObject({
+  modelBase: v.optional(v.pipe(v.string(), v.nonEmpty())),
+  ortBase: v.optional(v.pipe(v.string(), v.nonEmpty())),
+  device: v.optional(v.picklist(['auto', 'webgpu', 'wasm'])),
+  clipModel: v.optional(v.pipe(v.string(), v.nonEmpty())),
+  rewardModel: v.optional(v.pipe(v.string(), v.nonEmpty())),
+  policy: v.optional(PolicySchema),
+  unsafeDescription: v.optional(v.pipe(v.string(), v.nonEmpty())),
+  reward: v.optional(
+    v.strictObject({
+      framing: v.optional(v.picklist(['auto', 'chat-template', 'pair', 'response-only'])),
+      instruction: v.optional(v.pipe(v.string(), v.nonEmpty())),
+    }),
+  ),
+  imageCacheSize: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(100_000))),
+  timeouts: v.optional(v.strictObject({ loadMs: v.optional(PositiveMs), callMs: v.optional(PositiveMs) })),
+  allowRemoteModels: v.optional(v.boolean()),
+  onProgress: v.optional(v.function()),
+});
+
+export interface GuardOptions {
+  /** Folder with `manifest.json` and the model folders (default `/models/`, resolved against the page). */
+  modelBase?: string;
+  /** Folder with ORT's `.mjs`/`.wasm` (default `/ort/`). */
+  ortBase?: string;
+  /** `auto` = WebGPU, falling back to WASM when there is no adapter or loading fails. */
+  device?: Device;
+  /** Manifest ids; default: the manifest's `defaults`. */
+  clipModel?: string;
+  rewardModel?: string;
+  policy?: PolicyPreset | PolicyOptions;
+  /** The text the image is compared with (default: ETA's). */
+  unsafeDescription?: string;
+  reward?: { framing?: RewardFraming; instruction?: string };
+  /** Image embeddings kept (LRU); 0 disables the cache. */
+  imageCacheSize?: number;
+  timeouts?: { loadMs?: number; callMs?: number };
+  /** Opt in to loading missing files from the Hugging Face hub. */
+  allowRemoteModels?: boolean;
+  onProgress?: (progress: ModelProgress) => void;
+}
+
+export interface ResolvedOptions {
+  modelBase: string;
+  ortBase: string;
+  device: Device;
+  clipModel?: string;
+  rewardModel?: string;
+  policy?: PolicyPreset | PolicyOptions;
+  unsafeDescription: string;
+  reward: { framing: RewardFraming; instruction: string };
+  imageCacheSize: number;
+  timeouts: { loadMs: number; callMs: number };
+  allowRemoteModels: boolean;
+  onProgress?: (progress: ModelProgress) => void;
+}
+
+/** Resolves a folder URL against the page and makes sure it ends with a slash. */
+function folderUrl(option: string, value: string, base: string): string {
+  let url: URL;
+  try {
+    url = new URL(value, base);
+  } catch {
+    throw new GuardError('OPTIONS_INVALID', `Option ${option}: "${value}" is not a valid URL or path.`);
+  }
+  return url.href.endsWith('/') ? url.href : `${url.href}/`;
+}
+
+export function resolveOptions(options: unknown, pageUrl: string): ResolvedOptions {
+  const parsed = v.safeParse(OptionsSchema, options ?? {});
+  if (!parsed.success) {
+    throw new GuardError('OPTIONS_INVALID', `Invalid createGuard options: ${describeIssues(parsed.issues)}`);
+  }
+  const o = parsed.output as GuardOptions;
+  return {
+    modelBase: folderUrl('modelBase', o.modelBase ?? DEFAULTS.modelBase, pageUrl),
+    ortBase: folderUrl('ortBase', o.ortBase ?? DEFAULTS.ortBase, pageUrl),
+    device: o.device ?? DEFAULTS.device,
+    clipModel: o.clipModel,
+    rewardModel: o.rewardModel,
+    policy: o.policy,
+    unsafeDescription: o.unsafeDescription ?? ETA_UNSAFE_DESCRIPTION,
+    reward: { framing: o.reward?.framing ?? 'auto', instruction: o.reward?.instruction ?? DEFAULT_REWARD_INSTRUCTION },
+    imageCacheSize: o.imageCacheSize ?? DEFAULTS.imageCacheSize,
+    timeouts: { loadMs: o.timeouts?.loadMs ?? DEFAULTS.timeouts.loadMs, callMs: o.timeouts?.callMs ?? DEFAULTS.timeouts.callMs },
+    allowRemoteModels: o.allowRemoteModels ?? false,
+    onProgress: o.onProgress,
+  };
+}

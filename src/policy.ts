@@ -1,0 +1,66 @@
+// Thresholds and how unknown verdicts are treated. A policy starts from a preset
+// and may override any number.
+import type { ClipModelEntry, RewardModelEntry } from './manifest.ts';
+
+export interface Thresholds {
+  /** CLIP cosine at or above which the image is unsafe. */
+  image: number;
+  /** Reward at or below which the response is unsafe. */
+  reward: number;
+}
+
+export type UnknownVerdictTreatment = 'unsafe' | 'safe';
+
+/**
+ * `parallel` embeds the image while the response is scored (hides CLIP latency);
+ * `reference` follows ETA's order: the image is evaluated only when the response is unsafe.
+ */
+export type EvaluationOrder = 'parallel' | 'reference';
+
+export type PolicyPreset = 'manifest' | 'eta-paper';
+
+export interface PolicyOptions {
+  preset?: PolicyPreset;
+  thresholds?: Partial<Thresholds>;
+  /** How a failed evaluator's `unknown` verdict counts in the decision (default: unsafe, fail closed). */
+  unknownAs?: UnknownVerdictTreatment;
+  order?: EvaluationOrder;
+}
+
+export interface ResolvedPolicy {
+  preset: PolicyPreset;
+  thresholds: Thresholds;
+  /** Where each threshold came from, for the result and the demo. */
+  thresholdSource: { image: string; reward: string };
+  unknownAs: UnknownVerdictTreatment;
+  order: EvaluationOrder;
+}
+
+/**
+ * The ETA paper's thresholds. They belong to the paper's models
+ * (CLIP ViT-L/14-336 and ArmoRM-Llama3-8B); other models need their own.
+ */
+export const ETA_PAPER_THRESHOLDS: Thresholds = { image: 0.16, reward: 0.06 };
+
+export function resolvePolicy(
+  options: PolicyPreset | PolicyOptions | undefined,
+  models: { clipId: string; clip: ClipModelEntry; rewardId: string; reward: RewardModelEntry },
+): ResolvedPolicy {
+  const opts: PolicyOptions = typeof options === 'string' ? { preset: options } : (options ?? {});
+  const preset = opts.preset ?? 'manifest';
+  const base: Thresholds =
+    preset === 'eta-paper'
+      ? ETA_PAPER_THRESHOLDS
+      : { image: models.clip.thresholds.image, reward: models.reward.thresholds.reward };
+  const baseSource = (id: string) => (preset === 'eta-paper' ? 'preset eta-paper' : `manifest (${id})`);
+  return {
+    preset,
+    thresholds: { ...base, ...opts.thresholds },
+    thresholdSource: {
+      image: opts.thresholds?.image !== undefined ? 'override' : baseSource(models.clipId),
+      reward: opts.thresholds?.reward !== undefined ? 'override' : baseSource(models.rewardId),
+    },
+    unknownAs: opts.unknownAs ?? 'unsafe',
+    order: opts.order ?? 'parallel',
+  };
+}

@@ -1,0 +1,45 @@
+import { resolve } from 'node:path';
+import sirv from 'sirv';
+import { defineConfig, type Plugin } from 'vite';
+
+const MODELS_DIR = resolve(import.meta.dirname, 'models');
+
+/**
+ * Serves the top-level `models/` folder at `/models/` (dev and preview) with real
+ * 404s, so a missing model file is reported as missing rather than parsed as HTML.
+ */
+function serveModels(): Plugin {
+  const serve = sirv(MODELS_DIR, { dev: true, etag: true });
+  const mount = (middlewares: { use: (path: string, fn: ReturnType<typeof sirv>) => unknown }) =>
+    middlewares.use('/models', (req, res) =>
+      serve(req, res, () => {
+        res.statusCode = 404;
+        res.end(`not found: /models${req.url ?? ''}`);
+      }),
+    );
+  return {
+    name: 'vlm-guard:serve-models',
+    configureServer(server) {
+      mount(server.middlewares);
+    },
+    configurePreviewServer(server) {
+      mount(server.middlewares);
+    },
+  };
+}
+
+export default defineConfig({
+  // 'mpa': missing files are 404s, not the SPA's index.html.
+  appType: 'mpa',
+  plugins: [serveModels()],
+  worker: { format: 'es' },
+  optimizeDeps: { exclude: ['onnxruntime-web', '@huggingface/transformers'] },
+  server: { host: '127.0.0.1', port: 5173, strictPort: true },
+  preview: { host: '127.0.0.1', port: 4173, strictPort: true },
+  build: {
+    target: 'es2022',
+    rollupOptions: {
+      input: { main: resolve(import.meta.dirname, 'index.html') },
+    },
+  },
+});

@@ -1,0 +1,75 @@
+// CLIP image and text embeddings (transformers.js on onnxruntime-web). Thin: load
+// once, answer calls; scoring and caching live on the main thread.
+import {
+  AutoProcessor,
+  AutoTokenizer,
+  CLIPTextModelWithProjection,
+  CLIPVisionModelWithProjection,
+  RawImage,
+  type PreTrainedTokenizer,
+  type Processor,
+  type Tensor,
+} from '@huggingface/transformers';
+import type { ClipLoadConfig, ClipWorkerApi, ProgressSink } from '../src/evaluators/worker-api.ts';
+import type { PixelImage } from '../src/images/image-input.ts';
+import { Comlink, configureEnvironment, infer, loadOnDevice, notLoaded, progressForwarder } from './runtime.ts';
+
+interface Loaded {
+  tokenizer: PreTrainedTokenizer;
+  processor: Processor;
+  text: CLIPTextModelWithProjection;
+  vision: CLIPVisionModelWithProjection;
+  maxTextTokens: number;
+}
+
+/** Copies each row of a [batch, dim] tensor out, then frees the tensor (GPU buffers included). */
+function rowsOf(tensor: Tensor): Float32Array[] {
+  const [batch, dim] = tensor.dims as [number, number];
+  const data = tensor.data as Float32Array;
+  const rows = Array.from({ length: batch }, (_, i) => data.slice(i * dim, (i + 1) * dim));
+  tensor.dispose();
+  return rows;
+}
+
+class ClipWorker implements ClipWorkerApi {
+  #loaded: Loaded | null = null;
+
+  async load(config: ClipLoadConfig, onProgress?: ProgressSink) {
+    configureEnvironment(config);
+    const progress_callback = progressForwarder(config.modelId, onProgress);
+    return loadOnDevice(config, async (device) => {
+      const options = { device, dtype: config.dtype as 'fp32', progress_callback };
+      const [tokenizer, processor, text, vision] = await Promise.all([
+        AutoTokenizer.from_pretrained(config.modelId, { progress_callback }),
+        AutoProcessor.from_pretrained(config.modelId, { progress_callback }),
+        CLIPTextModelWithProjection.from_pretrained(config.modelId, options),
+        CLIPVisionModelWithProjection.from_pretrained(config.modelId, options),
+      ]);
+      this.#loaded = { tokenizer, processor, text, vision, maxTextTokens: config.maxTextTokens };
+      // One real run per tower: compiles WebGPU shaders now and proves the backend works.
+      await this.embedTexts(['warm-up']);
+      await this.embedImage({ width: 1, height: 1, data: new Uint8ClampedArray(4) });
+    });
+  }
+
+  async embedImage(image: PixelImage): Promise<Float32Array> {
+    const loaded = this.#loaded ?? (() => { throw notLoaded('clip worker'); })();
+    return infer('CLIP image embedding', async () => {
+      const raw = new RawImage(image.data, image.width, image.height, 4).rgb();
+      const inputs = await loaded.processor(raw);
+      const { image_embeds } = (await loaded.vision(inputs)) as { image_embeds: Tensor };
+      return rowsOf(image_embeds)[0]!;
+    });
+  }
+
+  async embedTexts(texts: string[]): Promise<Float32Array[]> {
+    const loaded = this.#loaded ?? (() => { throw notLoaded('clip worker'); })();
+    return infer('CLIP text embedding', async () => {
+      const inputs = loaded.tokenizer(texts, { padding: true, truncation: true, max_length: loaded.maxTextTokens });
+      const { text_embeds } = (await loaded.text(inputs)) as { text_embeds: Tensor };
+      return rowsOf(text_embeds);
+    });
+  }
+}
+
+Comlink.expose(new ClipWorker());
