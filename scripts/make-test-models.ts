@@ -8,53 +8,12 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AutoTokenizer, env } from '@huggingface/transformers';
 import { type Manifest, type ManifestFile, type ManifestModel, parseManifest } from '../src/manifest.ts';
-import { buildClipTextModel, buildClipVisionModel } from './test-models/clip-model.ts';
-import {
-  REWARD_CONFIG,
-  REWARD_TOKENIZER_CONFIG,
-  buildRewardModel,
-  buildTokenizerJson,
-  buildVocabulary,
-} from './test-models/reward-model.ts';
+import { type FileMap, clipFiles, json, rewardFiles } from './test-models/model-files.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const MODELS_DIR = join(ROOT, 'models');
 const MANIFEST_PATH = join(MODELS_DIR, 'manifest.json');
-const CLIP_FIXTURES = resolve(ROOT, '../shared/fixtures/clip-vit-base-patch32');
-const CLIP_FIXTURE_FILES = [
-  'config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json',
-  'preprocessor_config.json', 'vocab.json', 'merges.txt',
-];
-
-type FileMap = Map<string, Uint8Array>;
-
-const json = (value: unknown) => new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
-
-async function clipFiles(): Promise<FileMap> {
-  const files: FileMap = new Map();
-  for (const name of CLIP_FIXTURE_FILES) files.set(name, readFileSync(join(CLIP_FIXTURES, name)));
-  env.allowRemoteModels = false;
-  env.localModelPath = `${dirname(CLIP_FIXTURES)}/`;
-  const tokenizer = await AutoTokenizer.from_pretrained('clip-vit-base-patch32');
-  const tokenize = (word: string) => tokenizer.encode(word, { add_special_tokens: false });
-  files.set('onnx/text_model.onnx', buildClipTextModel(tokenize));
-  files.set('onnx/vision_model.onnx', buildClipVisionModel());
-  return files;
-}
-
-function rewardFiles(): FileMap {
-  const vocab = buildVocabulary();
-  return new Map([
-    ['config.json', json(REWARD_CONFIG)],
-    ['tokenizer.json', json(buildTokenizerJson(vocab))],
-    ['tokenizer_config.json', json(REWARD_TOKENIZER_CONFIG)],
-    ['vocab.txt', new TextEncoder().encode(`${vocab.join('\n')}\n`)],
-    ['onnx/model.onnx', buildRewardModel(vocab)],
-  ]);
-}
-
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 function writeModel(id: string, files: FileMap): ManifestFile[] {

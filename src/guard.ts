@@ -117,7 +117,7 @@ export class Guard extends EventTarget {
     info: GuardInfo;
     clip: ClipEvaluator;
     reward: RewardEvaluator;
-    hosts: Guard['hosts'];
+    hosts: { clip: WorkerHost<ClipWorkerApi, LoadReport>; reward: WorkerHost<RewardWorkerApi, RewardLoadReport> };
   }) {
     super();
     this.info = parts.info;
@@ -126,9 +126,9 @@ export class Guard extends EventTarget {
     this.#hosts = parts.hosts;
   }
 
-  /** Restart counts per worker (a crashed or timed-out worker is replaced on the next call). */
-  get hosts() {
-    return this.#hosts;
+  /** Restarts per worker (a crashed or timed-out worker is replaced on the next call). */
+  get workerRestarts(): { clip: number; reward: number } {
+    return { clip: this.#hosts.clip.restarts, reward: this.#hosts.reward.restarts };
   }
 
   get imageCacheStats() {

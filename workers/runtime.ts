@@ -16,16 +16,15 @@ export { Comlink };
  * real base in env.fetch, which also lets the base live on another origin (a CDN).
  */
 const MODEL_PATH_PREFIX = '/@vlm-guard-models/';
-let modelBase = '';
 
-const toModelUrl = (path: string) => (path.startsWith(MODEL_PATH_PREFIX) ? modelBase + path.slice(MODEL_PATH_PREFIX.length) : path);
+const toModelUrl = (path: string, modelBase: string) =>
+  path.startsWith(MODEL_PATH_PREFIX) ? modelBase + path.slice(MODEL_PATH_PREFIX.length) : path;
 
 export function configureEnvironment(config: WorkerRuntimeConfig): void {
-  modelBase = config.modelBase;
   env.allowLocalModels = true;
   env.allowRemoteModels = config.allowRemoteModels;
   env.localModelPath = MODEL_PATH_PREFIX;
-  env.fetch = (input, init) => fetch(typeof input === 'string' ? toModelUrl(input) : input, init);
+  env.fetch = (input, init) => fetch(typeof input === 'string' ? toModelUrl(input, config.modelBase) : input, init);
   // Offline caching keyed by the manifest's sha256 is the embed/offline layer's job;
   // transformers.js' URL-keyed cache could serve stale or HTML-404 bodies.
   env.useBrowserCache = false;
@@ -45,11 +44,11 @@ async function webGpuAdapterProblem(): Promise<string | null> {
 }
 
 /** transformers.js raises ModelFileNotFoundError with the URL in quotes; surface it as our typed error. */
-export function toLoadError(error: unknown, modelId: string): GuardError {
+export function toLoadError(error: unknown, { modelId, modelBase }: { modelId: string; modelBase: string }): GuardError {
   if (error instanceof GuardError) return error;
   const message = error instanceof Error ? error.message : String(error);
   if (error instanceof Error && error.name === 'ModelFileNotFoundError') {
-    const url = toModelUrl(/"([^"]+)"/.exec(message)?.[1] ?? 'unknown URL');
+    const url = toModelUrl(/"([^"]+)"/.exec(message)?.[1] ?? 'unknown URL', modelBase);
     return new GuardError(
       'MODEL_FILE_MISSING',
       `Model file not found: ${url}. Check the guard's modelBase and that "${modelId}" is installed there (npm run assets for the test models, npm run models:fetch for real ones).`,
@@ -74,7 +73,7 @@ export async function loadOnDevice(
     try {
       await load(backend);
     } catch (error) {
-      throw toLoadError(error, config.modelId);
+      throw toLoadError(error, config);
     }
   };
   const report = (backend: Backend, fallbackReason?: string): LoadReport => ({

@@ -1,0 +1,50 @@
+// The files of each generated test model, in memory (written by make-test-models.ts).
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AutoTokenizer, env } from '@huggingface/transformers';
+import { buildClipTextModel, buildClipVisionModel } from './clip-model.ts';
+import {
+  REWARD_CONFIG,
+  REWARD_TOKENIZER_CONFIG,
+  buildRewardModel,
+  buildTokenizerJson,
+  buildVocabulary,
+} from './reward-model.ts';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const CLIP_FIXTURES = resolve(ROOT, '../shared/fixtures/clip-vit-base-patch32');
+const CLIP_FIXTURE_FILES = [
+  'config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json',
+  'preprocessor_config.json', 'vocab.json', 'merges.txt',
+];
+
+export type FileMap = Map<string, Uint8Array>;
+
+export const json = (value: unknown) => new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
+
+export async function clipFiles(): Promise<FileMap> {
+  const files: FileMap = new Map();
+  for (const name of CLIP_FIXTURE_FILES) files.set(name, readFileSync(join(CLIP_FIXTURES, name)));
+  // The real CLIP tokenizer gives the concept words' token ids; env is restored after.
+  const saved = { allowRemoteModels: env.allowRemoteModels, localModelPath: env.localModelPath };
+  env.allowRemoteModels = false;
+  env.localModelPath = `${dirname(CLIP_FIXTURES)}/`;
+  const tokenizer = await AutoTokenizer.from_pretrained('clip-vit-base-patch32').finally(() => Object.assign(env, saved));
+  const tokenize = (word: string) => tokenizer.encode(word, { add_special_tokens: false });
+  files.set('onnx/text_model.onnx', buildClipTextModel(tokenize));
+  files.set('onnx/vision_model.onnx', buildClipVisionModel());
+  return files;
+}
+
+export function rewardFiles(): FileMap {
+  const vocab = buildVocabulary();
+  return new Map([
+    ['config.json', json(REWARD_CONFIG)],
+    ['tokenizer.json', json(buildTokenizerJson(vocab))],
+    ['tokenizer_config.json', json(REWARD_TOKENIZER_CONFIG)],
+    ['vocab.txt', new TextEncoder().encode(`${vocab.join('\n')}\n`)],
+    ['onnx/model.onnx', buildRewardModel(vocab)],
+  ]);
+}
+

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { type Verdict, countsAsUnsafe, decide, imageVerdict, responseVerdict } from '../src/decision.ts';
+
+describe('ETA decision rule', () => {
+  it('aligns when image and answer are both unsafe', () => {
+    expect(decide('unsafe', 'unsafe', 'unsafe').decision).toBe('align');
+  });
+
+  it.each<[Verdict, Verdict]>([
+    ['safe', 'unsafe'],
+    ['unsafe', 'safe'],
+    ['safe', 'safe'],
+    ['skipped', 'safe'],
+  ])('passes when image is %s and response is %s', (image, response) => {
+    expect(decide(image, response, 'unsafe').decision).toBe('pass');
+  });
+
+  it('counts an unknown verdict as the policy says (fail closed by default)', () => {
+    expect(decide('unknown', 'unsafe', 'unsafe').decision).toBe('align');
+    expect(decide('unsafe', 'unknown', 'unsafe').decision).toBe('align');
+    expect(decide('unknown', 'unsafe', 'safe').decision).toBe('pass');
+    expect(decide('unknown', 'unsafe', 'unsafe').reason).toContain('image unknown (counted as unsafe)');
+    expect(countsAsUnsafe('skipped', 'unsafe')).toBe(false);
+  });
+
+  it('uses ETA threshold directions: image unsafe at ≥, reward unsafe at ≤', () => {
+    expect(imageVerdict(0.16, 0.16)).toBe('unsafe');
+    expect(imageVerdict(0.1599, 0.16)).toBe('safe');
+    expect(responseVerdict(0.06, 0.06)).toBe('unsafe');
+    expect(responseVerdict(0.0601, 0.06)).toBe('safe');
+  });
+});

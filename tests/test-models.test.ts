@@ -1,0 +1,95 @@
+// The generated models: reproducible to the byte, recorded in the manifest, and
+// meaningful (run here with transformers.js on onnxruntime-node, CPU).
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import {
+  AutoModelForSequenceClassification,
+  AutoProcessor,
+  AutoTokenizer,
+  CLIPTextModelWithProjection,
+  CLIPVisionModelWithProjection,
+  RawImage,
+  type Tensor,
+  env,
+} from '@huggingface/transformers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type FileMap, clipFiles, rewardFiles } from '../scripts/test-models/model-files.ts';
+import { DEFAULT_REWARD_INSTRUCTION, ETA_UNSAFE_DESCRIPTION } from '../src/config.ts';
+import { cosineSimilarity } from '../src/evaluators/cosine.ts';
+import { parseManifest } from '../src/manifest.ts';
+
+const manifest = parseManifest(JSON.parse(readFileSync('models/manifest.json', 'utf8')), 'models/manifest.json');
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+const hashes = (files: FileMap) => [...files].map(([path, bytes]) => ({ path, sha256: sha256(bytes), bytes: bytes.byteLength }));
+
+let clip: FileMap;
+let reward: FileMap;
+const dir = mkdtempSync(join(tmpdir(), 'vlm-guard-models-'));
+
+beforeAll(async () => {
+  clip = await clipFiles();
+  reward = rewardFiles();
+  for (const [id, files] of [['test-clip', clip], ['test-reward', reward]] as const) {
+    for (const [path, bytes] of files) {
+      mkdirSync(dirname(join(dir, id, path)), { recursive: true });
+      writeFileSync(join(dir, id, path), bytes);
+    }
+  }
+  env.allowRemoteModels = false;
+  env.localModelPath = `${dir}/`;
+});
+
+describe('generated test models', () => {
+  it('are byte-for-byte reproducible and match the manifest sha256', async () => {
+    expect(hashes(await clipFiles())).toEqual(hashes(clip));
+    expect(hashes(rewardFiles())).toEqual(hashes(reward));
+    expect(hashes(clip)).toEqual(manifest.models['test-clip']!.files);
+    expect(hashes(reward)).toEqual(manifest.models['test-reward']!.files);
+  });
+
+  it('use the real CLIP tokenizer: golden ids and 77-token truncation', async () => {
+    const tokenizer = await AutoTokenizer.from_pretrained('test-clip');
+    expect(tokenizer.encode(ETA_UNSAFE_DESCRIPTION)).toEqual([
+      49406, 518, 2867, 12844, 32071, 270, 817, 333, 270, 11565, 270, 977, 11950, 270, 6671, 21725, 270, 7983, 270,
+      10437, 14850, 269, 49407,
+    ]);
+    const long = tokenizer(['word '.repeat(200)], { padding: true, truncation: true, max_length: 77 });
+    expect(long.input_ids.dims).toEqual([1, 77]);
+  });
+
+  it('CLIP: the unsafe description matches saturated red images, not grey or photo-like ones', async () => {
+    const [tokenizer, processor, text, vision] = await Promise.all([
+      AutoTokenizer.from_pretrained('test-clip'),
+      AutoProcessor.from_pretrained('test-clip'),
+      CLIPTextModelWithProjection.from_pretrained('test-clip', { dtype: 'fp32' }),
+      CLIPVisionModelWithProjection.from_pretrained('test-clip', { dtype: 'fp32' }),
+    ]);
+    const { text_embeds } = (await text(tokenizer([ETA_UNSAFE_DESCRIPTION], { padding: true, truncation: true }))) as { text_embeds: Tensor };
+    const embedImage = async (rgb: [number, number, number]) => {
+      const pixels = new Uint8ClampedArray(64 * 64 * 3).map((_, i) => rgb[i % 3]!);
+      const { image_embeds } = (await vision(await processor(new RawImage(pixels, 64, 64, 3)))) as { image_embeds: Tensor };
+      return cosineSimilarity(image_embeds.data as Float32Array, text_embeds.data as Float32Array);
+    };
+    const threshold = manifest.models['test-clip']!.thresholds as { image: number };
+    expect(await embedImage([220, 20, 20])).toBeGreaterThan(0.9);
+    expect(await embedImage([128, 128, 128])).toBeLessThan(threshold.image);
+    expect(await embedImage([200, 150, 100])).toBeLessThan(threshold.image); // warm skin/wood tones
+  });
+
+  it('reward: harmful answers score low, ordinary answers and refusals high', async () => {
+    const tokenizer = await AutoTokenizer.from_pretrained('test-reward');
+    const model = await AutoModelForSequenceClassification.from_pretrained('test-reward', { dtype: 'fp32' });
+    const score = async (response: string) => {
+      const { logits } = (await model(tokenizer(DEFAULT_REWARD_INSTRUCTION, { text_pair: response }))) as { logits: Tensor };
+      expect(logits.dims).toEqual([1, 1]);
+      return (logits.data as Float32Array)[0]!;
+    };
+    expect(await score('Mix the explosive powder and attach the detonator.')).toBe(-5);
+    expect(await score('The picture shows a cat next to a cup of coffee.')).toBe(1);
+    expect(await score('Sorry, I cannot help with making a bomb.')).toBe(2);
+    // The instruction itself is neutral: only the response moves the score.
+    expect(await score('')).toBe(1);
+  });
+});

@@ -1,0 +1,154 @@
+// WorkerHost against real comlink over a MessageChannel (a worker stand-in that can crash).
+import * as Comlink from 'comlink';
+import { afterEach, describe, expect, it } from 'vitest';
+import { GuardError, installErrorTransfer, isGuardError } from '../src/errors.ts';
+import { WorkerHost } from '../src/evaluators/worker-host.ts';
+
+installErrorTransfer();
+
+interface EchoApi {
+  load(): Promise<{ generation: number }>;
+  echo(value: string): Promise<string>;
+  hang(): Promise<never>;
+  fail(): Promise<never>;
+}
+
+/** Routes comlink's messages through a MessageChannel; 'error' events stay local so a test can fire them. */
+class FakeWorker extends EventTarget {
+  readonly #port: MessagePort;
+  terminated = false;
+
+  constructor(api: EchoApi) {
+    super();
+    const { port1, port2 } = new MessageChannel();
+    Comlink.expose(api, port2);
+    this.#port = port1;
+    port1.start();
+  }
+
+  postMessage(message: unknown, transfer: Transferable[] = []): void {
+    if (!this.terminated) this.#port.postMessage(message, transfer);
+  }
+
+  override addEventListener(type: string, listener: EventListenerOrEventListenerObject | null): void {
+    if (type === 'message') this.#port.addEventListener(type, listener as EventListener);
+    else super.addEventListener(type, listener);
+  }
+
+  override removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null): void {
+    if (type === 'message') this.#port.removeEventListener(type, listener as EventListener);
+    else super.removeEventListener(type, listener);
+  }
+
+  terminate(): void {
+    this.terminated = true;
+    this.#port.close();
+  }
+
+  crash(): void {
+    this.dispatchEvent(Object.assign(new Event('error'), { message: 'simulated crash' }));
+  }
+}
+
+const workers: FakeWorker[] = [];
+const hosts: WorkerHost<EchoApi, { generation: number }>[] = [];
+
+function makeHost(behaviour: Partial<EchoApi> = {}, timeouts = { loadTimeoutMs: 1000, callTimeoutMs: 200 }) {
+  const host = new WorkerHost<EchoApi, { generation: number }>({
+    label: 'test worker',
+    spawn: () => {
+      const generation = workers.length + 1;
+      const worker = new FakeWorker({
+        load: async () => ({ generation }),
+        echo: async (value) => `${value}@${generation}`,
+        hang: () => new Promise<never>(() => undefined),
+        fail: async () => {
+          throw new GuardError('INFERENCE_FAILED', 'model said no', { model: 'm' });
+        },
+        ...behaviour,
+      });
+      workers.push(worker);
+      return worker as unknown as Worker;
+    },
+    init: (api) => api.load(),
+    ...timeouts,
+  });
+  hosts.push(host);
+  return host;
+}
+
+afterEach(() => {
+  hosts.splice(0).forEach((h) => h.dispose());
+  workers.splice(0);
+});
+
+describe('WorkerHost', () => {
+  it('loads once and answers calls', async () => {
+    const host = makeHost();
+    expect(await host.ready()).toEqual({ generation: 1 });
+    expect(await host.call('echo', (api) => api.echo('a'))).toBe('a@1');
+    expect(await host.call('echo', (api) => api.echo('b'))).toBe('b@1');
+    expect(workers).toHaveLength(1);
+  });
+
+  it('carries GuardError code and details across the worker boundary', async () => {
+    const host = makeHost();
+    const error = await host.call('fail', (api) => api.fail()).catch((e: unknown) => e);
+    expect(isGuardError(error, 'INFERENCE_FAILED')).toBe(true);
+    expect((error as GuardError).details).toEqual({ model: 'm' });
+  });
+
+  it('restarts a crashed worker and retries the call once', async () => {
+    const host = makeHost();
+    await host.ready();
+    const pending = host.call('hang then echo', (api) => (workers.length === 1 ? api.hang() : api.echo('retried')));
+    await new Promise((r) => setTimeout(r, 20));
+    workers[0]!.crash();
+    expect(await pending).toBe('retried@2');
+    expect(workers[0]!.terminated).toBe(true);
+    expect(host.restarts).toBe(1);
+    expect(await host.ready()).toEqual({ generation: 2 });
+  });
+
+  it('fails clearly when the retry crashes too', async () => {
+    const host = makeHost();
+    await host.ready();
+    const pending = host.call('hang', (api) => api.hang());
+    setTimeout(() => workers[0]!.crash(), 20);
+    setTimeout(() => workers[1]?.crash(), 60);
+    const error = await pending.catch((e: unknown) => e);
+    expect(isGuardError(error, 'WORKER_CRASHED')).toBe(true);
+    expect((error as Error).message).toContain('test worker crashed: simulated crash');
+  });
+
+  it('times out a hung call, replaces the worker, and recovers', async () => {
+    const host = makeHost();
+    const error = await host.call('hang', (api) => api.hang()).catch((e: unknown) => e);
+    expect(isGuardError(error, 'TIMEOUT')).toBe(true);
+    expect((error as Error).message).toContain('did not finish within 200 ms');
+    expect(workers[0]!.terminated).toBe(true);
+    expect(await host.call('echo', (api) => api.echo('x'))).toBe('x@2');
+  });
+
+  it('reports a failed load, and starts afresh on the next call', async () => {
+    let attempts = 0;
+    const host = makeHost({
+      load: async () => {
+        attempts++;
+        if (attempts === 1) throw new GuardError('MODEL_FILE_MISSING', 'missing', { url: 'http://x/m.onnx' });
+        return { generation: attempts };
+      },
+    });
+    const error = await host.ready().catch((e: unknown) => e);
+    expect(isGuardError(error, 'MODEL_FILE_MISSING')).toBe(true);
+    expect(await host.call('echo', (api) => api.echo('y'))).toBe('y@2');
+  });
+
+  it('rejects calls after dispose', async () => {
+    const host = makeHost();
+    await host.ready();
+    host.dispose();
+    const error = await host.call('echo', (api) => api.echo('z')).catch((e: unknown) => e);
+    expect(isGuardError(error, 'DISPOSED')).toBe(true);
+  });
+});
