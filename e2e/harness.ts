@@ -1,15 +1,20 @@
-// Test harness: puts the library (and transformers.js for parity checks) on window.
+// Test harness: puts the library (and, for parity checks, transformers.js and the
+// CLIP preprocessing step the worker uses) on window.
 import * as transformers from '@huggingface/transformers';
+import { decodeImage } from '../src/images/image-input.ts';
 import * as vlmGuard from '../src/index.ts';
+import { clipPixelValues } from '../workers/clip-preprocess.ts';
 
 declare global {
   interface Window {
     vlmGuard: typeof vlmGuard;
     transformers: typeof transformers;
+    internals: { decodeImage: typeof decodeImage; clipPixelValues: typeof clipPixelValues };
     harnessReady: boolean;
   }
 }
 
 window.vlmGuard = vlmGuard;
 window.transformers = transformers;
+window.internals = { decodeImage, clipPixelValues };
 window.harnessReady = true;

@@ -5,13 +5,13 @@ import {
   AutoTokenizer,
   CLIPTextModelWithProjection,
   CLIPVisionModelWithProjection,
-  RawImage,
   type PreTrainedTokenizer,
   type Processor,
   type Tensor,
 } from '@huggingface/transformers';
 import type { ClipLoadConfig, ClipWorkerApi, ProgressSink } from '../src/evaluators/worker-api.ts';
 import type { PixelImage } from '../src/images/image-input.ts';
+import { clipPixelValues } from './clip-preprocess.ts';
 import { Comlink, configureEnvironment, infer, loadOnDevice, notLoaded, progressForwarder } from './runtime.ts';
 
 interface Loaded {
@@ -55,9 +55,7 @@ class ClipWorker implements ClipWorkerApi {
   async embedImage(image: PixelImage): Promise<Float32Array> {
     const loaded = this.#loaded ?? (() => { throw notLoaded('clip worker'); })();
     return infer('CLIP image embedding', async () => {
-      const raw = new RawImage(image.data, image.width, image.height, 4).rgb();
-      const inputs = await loaded.processor(raw);
-      const { image_embeds } = (await loaded.vision(inputs)) as { image_embeds: Tensor };
+      const { image_embeds } = (await loaded.vision(await clipPixelValues(loaded.processor, image))) as { image_embeds: Tensor };
       return rowsOf(image_embeds)[0]!;
     });
   }

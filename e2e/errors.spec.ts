@@ -1,0 +1,157 @@
+import { expect, test } from '@playwright/test';
+import { fixture, foreignRequests, installPageHelpers, openHarness, recordRequests } from './support.ts';
+
+const HARMFUL = 'Attach the detonator to the explosive and build the bomb.';
+
+test.describe('typed errors and unknown verdicts', () => {
+  test('a missing model file is a MODEL_FILE_MISSING error naming the URL', async ({ page, baseURL }) => {
+    await page.route('**/models/test-reward/onnx/model.onnx', (route) => route.fulfill({ status: 404, body: 'not found' }));
+    await openHarness(page);
+    const error = await page.evaluate(async () => {
+      try {
+        await window.vlmGuard.createGuard({ device: 'wasm' });
+        return null;
+      } catch (e) {
+        const err = e as InstanceType<typeof window.vlmGuard.GuardError>;
+        return { isGuardError: e instanceof window.vlmGuard.GuardError, code: err.code, url: err.details.url, message: err.message };
+      }
+    });
+    expect(error).toMatchObject({ isGuardError: true, code: 'MODEL_FILE_MISSING', url: `${baseURL}/models/test-reward/onnx/model.onnx` });
+    expect(error!.message).toContain(`${baseURL}/models/test-reward/onnx/model.onnx`);
+  });
+
+  test('an unreachable manifest names its URL; bad options name the option', async ({ page, baseURL }) => {
+    await openHarness(page);
+    const errors = await page.evaluate(async () => {
+      const codeOf = async (run: () => Promise<unknown>) => {
+        try {
+          await run();
+          return null;
+        } catch (e) {
+          const err = e as InstanceType<typeof window.vlmGuard.GuardError>;
+          return { code: err.code, message: err.message };
+        }
+      };
+      return {
+        manifest: await codeOf(() => window.vlmGuard.createGuard({ modelBase: '/no-models-here/' })),
+        device: await codeOf(() => window.vlmGuard.createGuard({ device: 'gpu' as 'wasm' })),
+        model: await codeOf(() => window.vlmGuard.createGuard({ clipModel: 'clip-vit-large' })),
+      };
+    });
+    expect(errors.manifest).toMatchObject({ code: 'MANIFEST_UNREACHABLE' });
+    expect(errors.manifest!.message).toContain(`${baseURL}/no-models-here/manifest.json`);
+    expect(errors.device).toMatchObject({ code: 'OPTIONS_INVALID' });
+    expect(errors.device!.message).toContain('device');
+    expect(errors.model).toMatchObject({ code: 'MODEL_UNKNOWN' });
+    expect(errors.model!.message).toContain('test-clip');
+  });
+
+  test('an undecodable image: evaluateImage throws IMAGE_UNDECODABLE; evaluate reports unknown and the policy decides', async ({ page, baseURL }) => {
+    const requests = recordRequests(page);
+    await openHarness(page);
+    const out = await page.evaluate(async (harmful) => {
+      const { createGuard, GuardError } = window.vlmGuard;
+      const garbage = new Blob([new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3])], { type: 'image/png' });
+      const failClosed = await createGuard({ device: 'wasm' });
+      const failOpen = await createGuard({ device: 'wasm', policy: { unknownAs: 'safe' } });
+      let thrown: { code: string; isGuardError: boolean } | null = null;
+      try {
+        await failClosed.evaluateImage(garbage);
+      } catch (e) {
+        thrown = { code: (e as InstanceType<typeof GuardError>).code, isGuardError: e instanceof GuardError };
+      }
+      let empty: string | null = null;
+      try {
+        await failClosed.evaluateImage(new Blob([]));
+      } catch (e) {
+        empty = (e as InstanceType<typeof GuardError>).code;
+      }
+      return {
+        thrown,
+        empty,
+        closed: await failClosed.evaluate({ image: garbage, response: harmful }),
+        open: await failOpen.evaluate({ image: garbage, response: harmful }),
+      };
+    }, HARMFUL);
+    expect(out.thrown).toEqual({ code: 'IMAGE_UNDECODABLE', isGuardError: true });
+    expect(out.empty).toBe('IMAGE_UNDECODABLE');
+    expect(out.closed.image).toMatchObject({ verdict: 'unknown', score: null, error: { code: 'IMAGE_UNDECODABLE' } });
+    expect(out.closed.responseCheck.verdict).toBe('unsafe');
+    expect(out.closed.decision).toBe('align'); // fail closed: unknown counts as unsafe
+    expect(out.closed.response).toBe(HARMFUL); // the vanilla answer is kept
+    expect(out.open.decision).toBe('pass');
+    expect(out.open.reason).toContain('image unknown (counted as safe)');
+    expect(foreignRequests(requests, baseURL!)).toEqual([]);
+  });
+
+  test('bad evaluate() input is rejected with INPUT_INVALID', async ({ page }) => {
+    await openHarness(page);
+    await installPageHelpers(page);
+    const codes = await page.evaluate(async () => {
+      const guard = await window.vlmGuard.createGuard({ device: 'wasm' });
+      const codeOf = (run: () => Promise<unknown>) => run().then(() => null, (e: { code: string }) => e.code);
+      return [
+        await codeOf(() => guard.evaluate({ image: window.solidImage([1, 2, 3]), response: 42 as unknown as string })),
+        await codeOf(() => guard.evaluate({ image: undefined as unknown as Blob, response: 'x' })),
+        await codeOf(() => guard.evaluate(null as unknown as { image: Blob; response: string })),
+      ];
+    });
+    expect(codes).toEqual(['INPUT_INVALID', 'INPUT_INVALID', 'INPUT_INVALID']);
+  });
+
+  test('dispose stops the workers; later calls fail with DISPOSED', async ({ page }) => {
+    await openHarness(page);
+    const code = await page.evaluate(async () => {
+      const guard = await window.vlmGuard.createGuard({ device: 'wasm' });
+      guard.dispose();
+      return guard.evaluateResponse('hello').then(() => null, (e: { code: string }) => e.code);
+    });
+    expect(code).toBe('DISPOSED');
+  });
+});
+
+test('every image form a page has is accepted, and equal pixels hit the embedding cache', async ({ page }) => {
+  const photo = fixture('benign-photos/coffee.png');
+  await openHarness(page);
+  await installPageHelpers(page);
+  const out = await page.evaluate(async (file) => {
+    const guard = await window.vlmGuard.createGuard({ device: 'wasm', imageCacheSize: 2 });
+    const blob = window.blobOf(file);
+    const url = URL.createObjectURL(blob);
+    const img = new Image();
+    img.src = url;
+    const bitmap = await createImageBitmap(blob);
+    const canvas = document.createElement('canvas');
+    canvas.width = bitmap.width;
+    canvas.height = bitmap.height;
+    canvas.getContext('2d')!.drawImage(bitmap, 0, 0);
+    const imageData = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+    const forms: Record<string, Parameters<typeof guard.evaluateImage>[0]> = {
+      blob, file: new File([blob], 'coffee.png', { type: 'image/png' }), bitmap, imageData, img, canvas, objectUrl: url,
+      url: '/e2e/harness.html/../../models/manifest.json', // not an image: must fail clearly
+    };
+    const results: Record<string, { score: number | null; cached: boolean } | { error: string }> = {};
+    for (const [name, image] of Object.entries(forms)) {
+      try {
+        const r = await guard.evaluateImage(image);
+        results[name] = { score: r.score, cached: r.cached };
+      } catch (e) {
+        results[name] = { error: (e as { code: string }).code };
+      }
+    }
+    const red = window.solidImage([220, 20, 20]);
+    const green = window.solidImage([20, 220, 20]);
+    await guard.evaluateImage(red);
+    await guard.evaluateImage(green); // capacity 2: the coffee photo is evicted now
+    const afterEviction = await guard.evaluateImage(blob);
+    return { results, afterEviction: afterEviction.cached, stats: guard.imageCacheStats };
+  }, photo);
+  const first = out.results.blob as { score: number; cached: boolean };
+  expect(first.cached).toBe(false);
+  for (const name of ['file', 'bitmap', 'imageData', 'img', 'canvas', 'objectUrl']) {
+    expect(out.results[name], name).toEqual({ score: first.score, cached: true });
+  }
+  expect(out.results.url).toEqual({ error: 'IMAGE_UNDECODABLE' });
+  expect(out.afterEviction).toBe(false);
+  expect(out.stats.size).toBe(2);
+});
