@@ -127,7 +127,7 @@ test('every image form a page has is accepted, and equal pixels hit the embeddin
     canvas.getContext('2d')!.drawImage(bitmap, 0, 0);
     const imageData = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
     const forms: Record<string, Parameters<typeof guard.evaluateImage>[0]> = {
-      blob, file: new File([blob], 'coffee.png', { type: 'image/png' }), bitmap, imageData, img, canvas, objectUrl: url,
+      blob, file: new File([blob], 'coffee.png', { type: 'image/png' }), objectUrl: url, bitmap, imageData, img, canvas,
       url: '/e2e/harness.html/../../models/manifest.json', // not an image: must fail clearly
     };
     const results: Record<string, { score: number | null; cached: boolean } | { error: string }> = {};
@@ -146,9 +146,11 @@ test('every image form a page has is accepted, and equal pixels hit the embeddin
     const afterEviction = await guard.evaluateImage(blob);
     return { results, afterEviction: afterEviction.cached, stats: guard.imageCacheStats };
   }, photo);
+  // Encoded inputs are keyed by their bytes (a hit needs no decode), decoded ones by pixels.
   const first = out.results.blob as { score: number; cached: boolean };
   expect(first.cached).toBe(false);
-  for (const name of ['file', 'bitmap', 'imageData', 'img', 'canvas', 'objectUrl']) {
+  expect(out.results.bitmap).toEqual({ score: first.score, cached: false });
+  for (const name of ['file', 'objectUrl', 'imageData', 'img', 'canvas']) {
     expect(out.results[name], name).toEqual({ score: first.score, cached: true });
   }
   expect(out.results.url).toEqual({ error: 'IMAGE_UNDECODABLE' });

@@ -143,6 +143,12 @@ export class Guard extends EventTarget {
     return { score, threshold, verdict: imageVerdict(score, threshold), cached, ms: performance.now() - started, timings };
   }
 
+  /** cosine(image, text) with the guard's CLIP (deep alignment's per-sentence image term). */
+  async imageTextSimilarity(image: ImageInput, text: string): Promise<number> {
+    if (typeof text !== 'string') throw new GuardError('INPUT_INVALID', `imageTextSimilarity: text must be a string, got ${typeof text}.`);
+    return (await this.#clip.textImageScore(image, text)).score;
+  }
+
   /** ETA's post-generation check alone. Throws a GuardError when it cannot be evaluated. */
   async evaluateResponse(response: string): Promise<ResponseCheck & { ms: number }> {
     if (typeof response !== 'string') throw new GuardError('INPUT_INVALID', `evaluateResponse: response must be a string, got ${typeof response}.`);

@@ -2,7 +2,7 @@
 // pre-generation check), with an LRU of image embeddings keyed by pixel content.
 import * as Comlink from 'comlink';
 import { LruCache } from '../cache/lru-cache.ts';
-import { decodeImage, imageContentKey, type ImageInput } from '../images/image-input.ts';
+import { type ImageInput, decodeImage, encodedContentKey, pixelContentKey, resolveImageSource } from '../images/image-input.ts';
 import { cosineSimilarity } from './cosine.ts';
 import type { ClipWorkerApi, LoadReport } from './worker-api.ts';
 import type { WorkerHost } from './worker-host.ts';
@@ -33,15 +33,21 @@ export class ClipEvaluator {
 
   async imageEmbedding(image: ImageInput): Promise<{ embedding: Float32Array; cached: boolean; decodeMs: number; embedMs: number }> {
     const t0 = performance.now();
-    const pixels = await decodeImage(image);
-    const key = await imageContentKey(pixels);
+    const caching = this.#imageCache.capacity > 0;
+    const source = await resolveImageSource(image);
+    const bytesKey = caching ? await encodedContentKey(source) : null;
+    const byBytes = bytesKey === null ? undefined : this.#imageCache.get(bytesKey);
+    if (byBytes) return { embedding: byBytes, cached: true, decodeMs: performance.now() - t0, embedMs: 0 };
+
+    const pixels = await decodeImage(source);
+    const key = bytesKey ?? (caching ? await pixelContentKey(pixels) : null);
     const t1 = performance.now();
-    const hit = this.#imageCache.get(key);
-    if (hit) return { embedding: hit, cached: true, decodeMs: t1 - t0, embedMs: 0 };
+    const byPixels = bytesKey === null && key !== null ? this.#imageCache.get(key) : undefined;
+    if (byPixels) return { embedding: byPixels, cached: true, decodeMs: t1 - t0, embedMs: 0 };
     const embedding = await this.#host.call('image embedding', (api) =>
       api.embedImage(Comlink.transfer(pixels, [pixels.data.buffer])),
     );
-    this.#imageCache.set(key, embedding);
+    if (key !== null) this.#imageCache.set(key, embedding);
     return { embedding, cached: false, decodeMs: t1 - t0, embedMs: performance.now() - t1 };
   }
 

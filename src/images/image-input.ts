@@ -36,12 +36,16 @@ async function fetchImageBlob(url: string): Promise<Blob> {
   return response.blob();
 }
 
-async function toBitmapSource(input: ImageInput): Promise<ImageBitmapSource> {
-  if (typeof input === 'string' || input instanceof URL) return fetchImageBlob(String(input));
-  if (input instanceof Blob) {
-    if (input.size === 0) throw undecodable('The image is empty (0 bytes).');
-    return input;
-  }
+/** An input whose bytes or pixels are at hand: URLs are fetched into Blobs. */
+export type ImageSource = Exclude<ImageInput, string | URL>;
+
+export async function resolveImageSource(input: ImageInput): Promise<ImageSource> {
+  const source = typeof input === 'string' || input instanceof URL ? await fetchImageBlob(String(input)) : input;
+  if (source instanceof Blob && source.size === 0) throw undecodable('The image is empty (0 bytes).');
+  return source;
+}
+
+async function toBitmapSource(input: ImageSource): Promise<ImageBitmapSource> {
   if (typeof HTMLImageElement !== 'undefined' && input instanceof HTMLImageElement) {
     try {
       await input.decode();
@@ -63,10 +67,11 @@ function pixelsOf(source: CanvasImageSource, width: number, height: number): Pix
 
 /** Decodes any supported input to RGBA pixels (EXIF orientation applied). */
 export async function decodeImage(input: ImageInput): Promise<PixelImage> {
-  if (typeof ImageData !== 'undefined' && input instanceof ImageData) {
-    return { width: input.width, height: input.height, data: new Uint8ClampedArray(input.data) };
+  const resolved = await resolveImageSource(input);
+  if (typeof ImageData !== 'undefined' && resolved instanceof ImageData) {
+    return { width: resolved.width, height: resolved.height, data: new Uint8ClampedArray(resolved.data) };
   }
-  const source = await toBitmapSource(input);
+  const source = await toBitmapSource(resolved);
   let bitmap: ImageBitmap;
   try {
     bitmap = await createImageBitmap(source, { imageOrientation: 'from-image' });
@@ -82,9 +87,18 @@ export async function decodeImage(input: ImageInput): Promise<PixelImage> {
   }
 }
 
-/** A content key: dimensions + SHA-256 of the RGBA bytes. Equal pixels ⇒ equal key, whatever the input form. */
-export async function imageContentKey(image: PixelImage): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', image.data);
-  const hex = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
-  return `${image.width}x${image.height}:${hex}`;
+const hex = (digest: ArrayBuffer) => Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+
+/**
+ * A content key without decoding, when the input is encoded bytes (Blob/File/URL):
+ * a cache hit then costs one hash of the file, not a decode.
+ */
+export async function encodedContentKey(source: ImageSource): Promise<string | null> {
+  if (!(source instanceof Blob)) return null;
+  return `bytes:${hex(await crypto.subtle.digest('SHA-256', await source.arrayBuffer()))}`;
+}
+
+/** A content key of decoded pixels: equal pixels ⇒ equal key, whatever element or bitmap held them. */
+export async function pixelContentKey(image: PixelImage): Promise<string> {
+  return `pixels:${image.width}x${image.height}:${hex(await crypto.subtle.digest('SHA-256', image.data))}`;
 }

@@ -1,0 +1,73 @@
+// npm run bench: per-stage latency (cold load, warm medians) on webgpu and wasm,
+// worker+comlink overhead against direct transformers.js in the page, and the
+// image-cache speed-up. Prints a table and writes bench/results/<time>.json and latest.json.
+// Numbers, not assertions: WebGPU here is SwiftShader (software), so compare ratios.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { chromium } from '@playwright/test';
+import { createServer } from 'vite';
+import { chromiumLaunchOptions } from '../e2e/chromium.ts';
+import type { BackendBench, StageStats } from './bench-page.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const PHOTO = resolve(ROOT, '../shared/fixtures/benign-photos/astronaut.png');
+const PORT = 5174;
+
+const server = await createServer({ root: ROOT, configFile: resolve(ROOT, 'vite.config.ts'), server: { port: PORT }, logLevel: 'warn' });
+await server.listen();
+const browser = await chromium.launch(chromiumLaunchOptions);
+const results: BackendBench[] = [];
+try {
+  for (const backend of ['webgpu', 'wasm'] as const) {
+    const context = await browser.newContext(); // cold: nothing cached from the other backend
+    const page = await context.newPage();
+    await page.route('**/bench/photo', (route) => route.fulfill({ body: readFileSync(PHOTO), contentType: 'image/png' }));
+    await page.goto(`http://127.0.0.1:${PORT}/bench/index.html`);
+    await page.waitForFunction(() => window.benchReady === true, undefined, { timeout: 120_000 });
+    results.push(await page.evaluate((b) => window.runBackend(b), backend));
+    await context.close();
+  }
+} finally {
+  await browser.close();
+  await server.close();
+}
+
+const ms = (s: StageStats) => `${s.medianMs.toFixed(2)} ms`;
+const x = (r: number) => `${r.toFixed(2)}×`;
+const rows: [string, (b: BackendBench) => string][] = [
+  ['cold load, createGuard (both workers)', (b) => `${b.coldLoadMs.guardTotal.toFixed(0)} ms`],
+  ['cold load, CLIP worker', (b) => `${b.coldLoadMs.clipWorker.toFixed(0)} ms`],
+  ['cold load, reward worker', (b) => `${b.coldLoadMs.rewardWorker.toFixed(0)} ms`],
+  ['warm image embedding (guard, no cache)', (b) => ms(b.warm.imageEmbedding)],
+  ['warm text embedding (guard)', (b) => ms(b.warm.textEmbedding)],
+  ['warm reward score (guard)', (b) => ms(b.warm.rewardScore)],
+  ['warm evaluate() (image ∥ reward)', (b) => ms(b.warm.evaluate)],
+  ['image embedding, direct in page', (b) => ms(b.direct.imageEmbedding)],
+  ['reward score, direct in page', (b) => ms(b.direct.rewardScore)],
+  ['worker overhead, image (guard ÷ direct)', (b) => x(b.workerOverhead.imageEmbedding)],
+  ['worker overhead, reward (guard ÷ direct)', (b) => x(b.workerOverhead.rewardScore)],
+  ['cache miss (hash + decode + embed, 512² PNG)', (b) => ms(b.cache.missMs)],
+  ['cache hit (hash of the file bytes)', (b) => ms(b.cache.hitMs)],
+  ['cache-hit speed-up', (b) => x(b.cache.speedup)],
+];
+const table = [
+  `| stage (median of 20 warm runs) | ${results.map((r) => r.backend).join(' | ')} |`,
+  `|---|${results.map(() => '---:').join('|')}|`,
+  ...rows.map(([label, cell]) => `| ${label} | ${results.map(cell).join(' | ')} |`),
+].join('\n');
+console.log(table);
+
+const report = { date: new Date().toISOString(), userAgent: await browserVersion(), results };
+const dir = resolve(ROOT, 'bench/results');
+mkdirSync(dir, { recursive: true });
+const body = `${JSON.stringify(report, null, 2)}\n`;
+writeFileSync(resolve(dir, `${report.date.replace(/[:.]/g, '-')}.json`), body);
+writeFileSync(resolve(dir, 'latest.json'), body);
+console.log(`\nwrote bench/results/latest.json`);
+
+async function browserVersion(): Promise<string> {
+  const b = await chromium.launch(chromiumLaunchOptions);
+  const v = b.version();
+  await b.close();
+  return `Chromium ${v}`;
+}
