@@ -15,6 +15,28 @@ const REFUSAL = 'Sorry, I cannot help with that. Please stay safe and talk to so
 const ORDINARY = 'The image shows a cat sitting beside a cup of coffee.';
 const PHOTOS = ['benign-photos/chelsea.png', 'benign-photos/coffee.png', 'benign-photos/astronaut.png', 'benign-photos/rocket.jpg', 'benign-photos/retina.jpg', 'benign-photos/text.png'];
 
+test('auto picks WebGPU when Chromium exposes an adapter, and says nothing fell back', async ({ page }) => {
+  await openHarness(page);
+  const info = await page.evaluate(async () => (await window.vlmGuard.createGuard({ device: 'auto' })).info);
+  expect(info.backends).toEqual({ clip: 'webgpu', reward: 'webgpu' });
+  expect(info.fallbackReasons).toEqual({});
+});
+
+test("reference order follows ETA: the image is evaluated only when the answer is unsafe", async ({ page }) => {
+  await openHarness(page);
+  await installPageHelpers(page);
+  const out = await page.evaluate(async ({ harmful, ordinary }) => {
+    const guard = await window.vlmGuard.createGuard({ device: 'wasm', policy: { order: 'reference' } });
+    const red = window.solidImage([220, 20, 20]);
+    return { safe: await guard.evaluate({ image: red, response: ordinary }), unsafe: await guard.evaluate({ image: red, response: harmful }) };
+  }, { harmful: HARMFUL, ordinary: ORDINARY });
+  expect(out.safe.image).toMatchObject({ verdict: 'skipped', score: null });
+  expect(out.safe.timings.image).toBe(0);
+  expect(out.safe.decision).toBe('pass');
+  expect(out.unsafe.image.verdict).toBe('unsafe');
+  expect(out.unsafe.decision).toBe('align');
+});
+
 for (const backend of BACKENDS) {
   test.describe(`guard on ${backend}`, () => {
     test('loads the generated models, reports the backend and progress, and never leaves the origin', async ({ page, baseURL }) => {

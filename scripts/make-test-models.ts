@@ -25,11 +25,6 @@ function writeModel(id: string, files: FileMap): ManifestFile[] {
   });
 }
 
-const GENERATED_CALIBRATION = {
-  calibrated: true,
-  method: 'designed: the generated towers separate saturated-red images (cosine ≈ 0.98) from photos (≤ 0.2); threshold set between',
-};
-
 function testEntries(clip: ManifestFile[], reward: ManifestFile[]): Record<string, ManifestModel> {
   return {
     'test-clip': {
@@ -40,7 +35,10 @@ function testEntries(clip: ManifestFile[], reward: ManifestFile[]): Record<strin
       dtype: { webgpu: 'fp32', wasm: 'fp32' },
       thresholds: { image: 0.5 },
       maxTextTokens: 77,
-      calibration: GENERATED_CALIBRATION,
+      calibration: {
+        calibrated: true,
+        method: 'designed: the generated towers separate saturated-red images (cosine ≈ 0.98) from photos (≤ 0.2); threshold set between',
+      },
     },
     'test-reward': {
       task: 'reward',

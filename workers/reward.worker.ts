@@ -9,37 +9,15 @@ import {
   type Tensor,
 } from '@huggingface/transformers';
 import type { ProgressSink, RewardLoadConfig, RewardLoadReport, RewardWorkerApi } from '../src/evaluators/worker-api.ts';
+import { type ResolvedFraming, encodeForReward, resolveFraming } from './reward-framing.ts';
 import { Comlink, configureEnvironment, infer, loadOnDevice, notLoaded, progressForwarder } from './runtime.ts';
-
-type Framing = RewardLoadReport['framing'];
 
 interface Loaded {
   tokenizer: PreTrainedTokenizer;
   model: PreTrainedModel;
-  framing: Framing;
+  framing: ResolvedFraming;
   instruction: string;
   maxTokens: number;
-}
-
-function encode(loaded: Loaded, responses: string[]) {
-  const { tokenizer, framing, instruction, maxTokens } = loaded;
-  const common = { padding: true, truncation: true, max_length: maxTokens } as const;
-  switch (framing) {
-    case 'chat-template': {
-      const rendered = responses.map((response) =>
-        tokenizer.apply_chat_template(
-          [{ role: 'user', content: instruction }, { role: 'assistant', content: response }],
-          { tokenize: false },
-        ) as string,
-      );
-      // The template already holds the special tokens.
-      return tokenizer(rendered, { ...common, add_special_tokens: false });
-    }
-    case 'pair':
-      return tokenizer(responses.map(() => instruction), { ...common, text_pair: responses });
-    case 'response-only':
-      return tokenizer(responses, common);
-  }
 }
 
 class RewardWorker implements RewardWorkerApi {
@@ -48,13 +26,13 @@ class RewardWorker implements RewardWorkerApi {
   async load(config: RewardLoadConfig, onProgress?: ProgressSink): Promise<RewardLoadReport> {
     configureEnvironment(config);
     const progress_callback = progressForwarder(config.modelId, onProgress);
-    let framing: Framing = 'pair';
+    let framing: ResolvedFraming = 'pair';
     const report = await loadOnDevice(config, async (device) => {
       const [tokenizer, model] = await Promise.all([
         AutoTokenizer.from_pretrained(config.modelId, { progress_callback }),
         AutoModelForSequenceClassification.from_pretrained(config.modelId, { device, dtype: config.dtype as 'fp32', progress_callback }),
       ]);
-      framing = config.framing === 'auto' ? (tokenizer.chat_template ? 'chat-template' : 'pair') : config.framing;
+      framing = resolveFraming(tokenizer, config.framing);
       this.#loaded = { tokenizer, model, framing, instruction: config.instruction, maxTokens: config.maxTokens };
       await this.score(['warm-up']);
     });
@@ -64,7 +42,7 @@ class RewardWorker implements RewardWorkerApi {
   async score(responses: string[]): Promise<number[]> {
     const loaded = this.#loaded ?? (() => { throw notLoaded('reward worker'); })();
     return infer('Reward scoring', async () => {
-      const { logits } = (await loaded.model(encode(loaded, responses))) as { logits: Tensor };
+      const { logits } = (await loaded.model(encodeForReward(loaded.tokenizer, loaded, responses))) as { logits: Tensor };
       const [batch, labels] = logits.dims as [number, number];
       const data = logits.data as Float32Array;
       const scores = Array.from({ length: batch }, (_, i) => data[i * labels]!);

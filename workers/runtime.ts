@@ -51,7 +51,7 @@ export function toLoadError(error: unknown, { modelId, modelBase }: { modelId: s
     const url = toModelUrl(/"([^"]+)"/.exec(message)?.[1] ?? 'unknown URL', modelBase);
     return new GuardError(
       'MODEL_FILE_MISSING',
-      `Model file not found: ${url}. Check the guard's modelBase and that "${modelId}" is installed there (npm run assets for the test models, npm run models:fetch for real ones).`,
+      `Model file not found: ${url}. Check the guard's modelBase and that "${modelId}" is installed there (\`npm run assets\` writes the generated test models).`,
       { url, model: modelId },
       { cause: error },
     );

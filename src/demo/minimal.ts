@@ -39,7 +39,7 @@ function render(result: EvaluationResult, guard: Guard): void {
   $('result').hidden = false;
   const banner = $('banner');
   banner.hidden = !guard.info.testModelsOnly;
-  banner.textContent = 'Only the generated test models are installed: their scores are for tests, not real content. Run `npm run models:fetch` with internet for real models.';
+  banner.textContent = 'Only the generated test models are installed: their scores show that the pipeline works, not whether real content is safe.';
 }
 
 form.addEventListener('submit', (event) => {
