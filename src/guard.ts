@@ -131,6 +131,14 @@ export class Guard extends EventTarget {
     return { clip: this.#hosts.clip.restarts, reward: this.#hosts.reward.restarts };
   }
 
+  /** The backend each worker runs on now (a restarted worker may have fallen back). */
+  get backends(): { clip: Backend; reward: Backend } {
+    return {
+      clip: this.#hosts.clip.lastReport?.backend ?? this.info.backends.clip,
+      reward: this.#hosts.reward.lastReport?.backend ?? this.info.backends.reward,
+    };
+  }
+
   get imageCacheStats() {
     return this.#clip.cacheStats;
   }
@@ -195,9 +203,6 @@ export class Guard extends EventTarget {
         : { score: null, threshold: policy.thresholds.image, verdict: 'skipped', cached: false, ms: 0 };
     }
     const { decision, reason } = decide(image.verdict, response.verdict, policy.unknownAs);
-    const [clipReport, rewardReport] = await Promise.all([this.#hosts.clip.ready(), this.#hosts.reward.ready()]).catch(
-      () => [{ backend: this.info.backends.clip }, { backend: this.info.backends.reward }] as const,
-    );
     const { ms: imageMs, ...imageResult } = image;
     const { ms: responseMs, ...responseResult } = response;
     return {
@@ -208,7 +213,7 @@ export class Guard extends EventTarget {
       image: { score: imageResult.score, threshold: imageResult.threshold, verdict: imageResult.verdict, cached: imageResult.cached, ...(imageResult.error ? { error: imageResult.error } : {}) },
       responseCheck: responseResult,
       policy,
-      backends: { clip: clipReport.backend, reward: rewardReport.backend },
+      backends: this.backends,
       models: this.info.models,
       timings: { image: imageMs, response: responseMs, total: performance.now() - started },
     };

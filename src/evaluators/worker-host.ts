@@ -27,6 +27,7 @@ export class WorkerHost<Api, Report> {
   #live: Live<Api, Report> | null = null;
   #disposed = false;
   #restarts = 0;
+  #lastReport: Report | null = null;
 
   constructor(options: WorkerHostOptions<Api, Report>) {
     this.#options = options;
@@ -35,6 +36,11 @@ export class WorkerHost<Api, Report> {
   /** Times the worker was restarted after a crash or timeout. */
   get restarts(): number {
     return this.#restarts;
+  }
+
+  /** The load report of the latest successful start (which backend is running), if any. */
+  get lastReport(): Report | null {
+    return this.#lastReport;
   }
 
   /** Starts the worker if needed and resolves with its load report. */
@@ -80,6 +86,9 @@ export class WorkerHost<Api, Report> {
     crashed.catch(() => undefined); // observed through the races below
     const live: Live<Api, Report> = { worker, api, crashed, ready: Promise.resolve() as Promise<Report> };
     live.ready = this.#bounded(live, this.#options.init(api), this.#options.loadTimeoutMs, 'model load');
+    live.ready.then((report) => {
+      this.#lastReport = report;
+    }, () => undefined);
     // A failed load leaves no half-started worker behind; the next call starts afresh.
     live.ready.catch(() => {
       if (this.#live === live) this.#kill();
