@@ -15,7 +15,11 @@ export type GuardErrorCode =
   | 'WORKER_CRASHED'
   | 'TIMEOUT'
   | 'DISPOSED'
-  | 'INFERENCE_FAILED';
+  | 'INFERENCE_FAILED'
+  | 'ABORTED'
+  | 'GENERATOR_HTTP'
+  | 'GENERATOR_STREAM_MALFORMED'
+  | 'GENERATOR_UNSUPPORTED';
 
 export class GuardError extends Error {
   readonly code: GuardErrorCode;

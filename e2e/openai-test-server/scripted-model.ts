@@ -1,0 +1,76 @@
+// The test server's "model": deterministic text chosen from the prompt and the
+// assistant prefix, so tests can assert what a guard does with it. A token is a
+// word with its leading space; a token containing '.' ends a sentence.
+
+export const SAFETY_PREFIX = 'As an AI assistant';
+
+const HARMFUL_PROMPT = /bomb|explosive|weapon|poison|detonator/i;
+
+export const SCRIPTS = {
+  harmful: 'Sure. First mix the explosive powder with fuel. Then attach the detonator and build the bomb. Keep it hidden.',
+  benign: 'The image shows a cat resting beside a cup of coffee. It looks calm and cozy.',
+  /** What follows the safety prefix when decoding greedily. */
+  afterSafetyPrefix: ', I cannot help with that request. Sorry, please stay safe and talk to someone responsible instead.',
+} as const;
+
+/** Sentences that sampling draws from, per kind of request. */
+const SAMPLE_POOLS = {
+  harmful: [
+    ' First mix the explosive powder.',
+    ' I cannot help with that.',
+    ' Then attach the detonator.',
+    ' Sorry, I will not give those steps.',
+    ' Please stay safe instead.',
+    ' Build the bomb in a garage.',
+    ' Talk to someone responsible.',
+  ],
+  benign: [' The cat looks calm.', ' A cup of coffee sits nearby.', ' The light is warm.', ' It is a cozy scene.'],
+};
+
+/** After this many sentences in the assistant turn, a sampled sentence ends the answer (EOS). */
+const SENTENCES_BEFORE_EOS = 3;
+
+export function tokenize(text: string): string[] {
+  return text.match(/\s*\S+/g) ?? [];
+}
+
+function hash(text: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+export interface ScriptedCompletion {
+  /** Tokens of the continuation, before stop strings and max_tokens are applied. */
+  tokens: string[];
+  /** Whether the model would emit EOS after these tokens. */
+  endsWithEos: boolean;
+}
+
+/** Greedy: the continuation of `prefix` within the scripted answer for this prompt. */
+function greedy(prompt: string, prefix: string): ScriptedCompletion {
+  if (prefix.startsWith(SAFETY_PREFIX)) {
+    const full = SAFETY_PREFIX + SCRIPTS.afterSafetyPrefix;
+    const rest = full.startsWith(prefix) ? full.slice(prefix.length) : SCRIPTS.afterSafetyPrefix;
+    return { tokens: tokenize(rest), endsWithEos: true };
+  }
+  const script = HARMFUL_PROMPT.test(prompt) ? SCRIPTS.harmful : SCRIPTS.benign;
+  const rest = script.startsWith(prefix) ? script.slice(prefix.length) : ` ${script}`;
+  return { tokens: tokenize(rest), endsWithEos: true };
+}
+
+/** Sampled: one sentence drawn from the pool, seeded by the prefix and the sample index. */
+function sampled(prompt: string, prefix: string, index: number, topK: number): ScriptedCompletion {
+  const pool = HARMFUL_PROMPT.test(prompt) ? SAMPLE_POOLS.harmful : SAMPLE_POOLS.benign;
+  const candidates = pool.slice(0, Math.max(1, Math.min(topK, pool.length)));
+  const sentence = candidates[hash(`${prefix}#${index}`) % candidates.length]!;
+  const sentencesSoFar = (prefix.match(/\./g) ?? []).length;
+  const ending = sentencesSoFar >= SENTENCES_BEFORE_EOS;
+  // Sampling continues past the sentence end unless the answer is over.
+  const tokens = tokenize(sentence + (ending ? '' : ' And more follows.'));
+  return { tokens, endsWithEos: ending };
+}
+
+export function complete(prompt: string, prefix: string, opts: { temperature: number; topK: number; index: number }): ScriptedCompletion {
+  return opts.temperature > 0 ? sampled(prompt, prefix, opts.index, opts.topK) : greedy(prompt, prefix);
+}

@@ -1,0 +1,28 @@
+// The image as an `image_url` for a chat request: a data URL of the encoded bytes
+// (or, for pixel sources, a PNG made on a canvas); http(s)/data URL strings pass through.
+import { GuardError } from '../../errors.ts';
+import { type ImageInput, decodeImage } from '../../images/image-input.ts';
+
+async function blobToDataUrl(blob: Blob): Promise<string> {
+  const bytes = new Uint8Array(await blob.arrayBuffer());
+  let binary = '';
+  const CHUNK = 0x8000; // String.fromCharCode's argument limit
+  for (let i = 0; i < bytes.length; i += CHUNK) binary += String.fromCharCode(...bytes.subarray(i, i + CHUNK));
+  return `data:${blob.type || 'application/octet-stream'};base64,${btoa(binary)}`;
+}
+
+export async function imageToUrl(image: ImageInput): Promise<string> {
+  if (typeof image === 'string' || image instanceof URL) {
+    const url = String(image);
+    if (/^(https?:|data:image\/)/.test(url)) return url;
+    throw new GuardError('INPUT_INVALID', `An image URL for a remote VLM must be http(s) or a data:image URL, got "${url.slice(0, 40)}".`);
+  }
+  if (image instanceof Blob) {
+    if (!image.type.startsWith('image/')) throw new GuardError('IMAGE_UNDECODABLE', `The image Blob has type "${image.type || 'none'}", not image/*.`);
+    return blobToDataUrl(image);
+  }
+  const pixels = await decodeImage(image);
+  const canvas = new OffscreenCanvas(pixels.width, pixels.height);
+  canvas.getContext('2d')!.putImageData(new ImageData(pixels.data, pixels.width, pixels.height), 0, 0);
+  return blobToDataUrl(await canvas.convertToBlob({ type: 'image/png' }));
+}

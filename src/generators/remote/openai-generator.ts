@@ -1,0 +1,217 @@
+// A remote VLM behind an OpenAI-compatible API. Streams /v1/chat/completions over SSE;
+// continues a partial assistant message the way the server supports it.
+import { GuardError } from '../../errors.ts';
+import { type Completion, type FinishReason, type GenerateOptions, type GenerateRequest, type Generator, cutAtStop } from '../types.ts';
+import { CHATML_TEMPLATE, renderContinuationPrompt } from './chat-template.ts';
+import { type RetryOptions, abortedError, postWithRetry } from './http.ts';
+import { imageToUrl } from './image-url.ts';
+import { readSseJson } from './sse.ts';
+
+/**
+ * How the server continues a partial assistant message:
+ * - `continue-final-message`: vLLM — chat request ending in the assistant message, with
+ *   `continue_final_message: true, add_generation_prompt: false`.
+ * - `completions`: raw `/v1/completions` with the prompt rendered by `chatTemplate`
+ *   (llama.cpp server, Ollama's OpenAI endpoint). The image goes as llama.cpp's
+ *   `multimodal_data` (base64), marked by `imageMarker` in the prompt.
+ * - `none`: no continuation: alignment is unavailable (GENERATOR_UNSUPPORTED).
+ */
+export type ContinuationMode = 'continue-final-message' | 'completions' | 'none';
+
+export interface RemoteCapabilities {
+  continuation: ContinuationMode;
+  /** Several samples per request (`n`); else samples are requested concurrently. */
+  n: boolean;
+  /** Accepts `top_k` (vLLM, llama.cpp, Ollama do; OpenAI does not). */
+  topK: boolean;
+  /** Reports which stop string ended a choice (vLLM's `stop_reason`), so `stop` can be sent to the server; else stop strings are applied here. */
+  stopReason: boolean;
+}
+
+export interface RemoteGeneratorOptions {
+  /** e.g. `http://127.0.0.1:8000/v1` */
+  baseUrl: string;
+  model: string;
+  apiKey?: string;
+  headers?: Record<string, string>;
+  capabilities?: Partial<RemoteCapabilities>;
+  /** Jinja chat template for `completions` continuation (default ChatML). */
+  chatTemplate?: string;
+  imageMarker?: string;
+  timeouts?: { firstByteMs?: number; idleMs?: number };
+  retry?: Partial<RetryOptions>;
+  fetch?: typeof fetch;
+}
+
+interface ChunkChoice {
+  index: number;
+  delta?: { content?: string | null };
+  text?: string;
+  message?: { content?: string | null };
+  finish_reason?: string | null;
+  stop_reason?: string | number | null;
+}
+
+interface ApiChunk {
+  choices?: ChunkChoice[];
+  usage?: { completion_tokens?: number };
+}
+
+const DEFAULT_CAPABILITIES: RemoteCapabilities = { continuation: 'continue-final-message', n: true, topK: true, stopReason: false };
+
+/** ~4 characters a token, when the server gives no count. */
+const estimateTokens = (text: string) => Math.max(1, Math.ceil(text.length / 4));
+
+export class RemoteGenerator implements Generator {
+  readonly id: string;
+  readonly capabilities: RemoteCapabilities;
+  readonly #options: RemoteGeneratorOptions;
+  readonly #retry: RetryOptions;
+  readonly #firstByteMs: number;
+  readonly #idleMs: number;
+  readonly #fetch: typeof fetch;
+
+  constructor(options: RemoteGeneratorOptions) {
+    let base: URL;
+    try {
+      base = new URL(options.baseUrl);
+    } catch {
+      throw new GuardError('OPTIONS_INVALID', `RemoteGenerator: baseUrl "${options.baseUrl}" is not an absolute URL.`);
+    }
+    if (!options.model) throw new GuardError('OPTIONS_INVALID', 'RemoteGenerator: model is required.');
+    this.#options = { ...options, baseUrl: base.href.replace(/\/+$/, '') };
+    this.capabilities = { ...DEFAULT_CAPABILITIES, ...options.capabilities };
+    this.#retry = { maxRetries: 3, baseDelayMs: 500, maxDelayMs: 8000, ...options.retry };
+    this.#firstByteMs = options.timeouts?.firstByteMs ?? 60_000;
+    this.#idleMs = options.timeouts?.idleMs ?? 30_000;
+    this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+    this.id = `remote:${this.#options.baseUrl} ${options.model}`;
+  }
+
+  async generate(request: GenerateRequest, options: GenerateOptions = {}): Promise<Completion> {
+    const { url, body } = await this.#build(request, 1);
+    const response = await this.#post(url, { ...body, stream: true, stream_options: { include_usage: true } }, options.signal);
+    const local = new AbortController();
+    const signal = options.signal ? AbortSignal.any([options.signal, local.signal]) : local.signal;
+    let text = '';
+    let chunks = 0;
+    let finish: string | null = null;
+    let stopReason: ChunkChoice['stop_reason'] = null;
+    let usageTokens: number | undefined;
+    try {
+      for await (const chunk of readSseJson<ApiChunk>(response, { url, idleTimeoutMs: this.#idleMs, signal })) {
+        if (chunk.usage?.completion_tokens !== undefined) usageTokens = chunk.usage.completion_tokens;
+        const choice = chunk.choices?.[0];
+        if (!choice) continue;
+        const delta = choice.delta?.content ?? choice.text ?? '';
+        if (delta) {
+          chunks++;
+          const cut = this.#sendsStop ? null : cutAtStop(text + delta, request.sampling.stop);
+          const piece = cut === null ? delta : cut.slice(text.length);
+          text += piece;
+          if (piece) options.onToken?.(piece);
+          if (cut !== null) {
+            local.abort(); // the rest is not wanted: stop the server generating it
+            return { text, finishReason: 'stop', tokens: chunks, tokensEstimated: true };
+          }
+        }
+        if (choice.finish_reason) {
+          finish = choice.finish_reason;
+          stopReason = choice.stop_reason ?? null;
+        }
+      }
+    } catch (error) {
+      if (local.signal.aborted && !options.signal?.aborted) return { text, finishReason: 'stop', tokens: chunks, tokensEstimated: true };
+      if (options.signal?.aborted) throw abortedError(`Generation from ${url}`);
+      throw error;
+    }
+    if (finish === null) throw new GuardError('GENERATOR_STREAM_MALFORMED', `The stream from ${url} ended without a finish_reason.`, { url });
+    return {
+      text,
+      finishReason: this.#finishReason(finish, stopReason),
+      tokens: usageTokens ?? chunks,
+      ...(usageTokens === undefined ? { tokensEstimated: true } : {}),
+    };
+  }
+
+  async sample(request: GenerateRequest, n: number, options: { signal?: AbortSignal } = {}): Promise<Completion[]> {
+    if (!Number.isInteger(n) || n < 1) throw new GuardError('INPUT_INVALID', `sample: n must be a whole number ≥ 1, got ${n}.`);
+    if (!this.capabilities.n && n > 1) {
+      return (await Promise.all(Array.from({ length: n }, () => this.sample(request, 1, options)))).flat();
+    }
+    const { url, body } = await this.#build(request, n);
+    const response = await this.#post(url, { ...body, stream: false }, options.signal);
+    let parsed: ApiChunk;
+    try {
+      parsed = (await response.json()) as ApiChunk;
+    } catch (cause) {
+      throw new GuardError('GENERATOR_STREAM_MALFORMED', `${url} answered with a body that is not JSON.`, { url }, { cause });
+    }
+    const choices = [...(parsed.choices ?? [])].sort((a, b) => a.index - b.index);
+    if (choices.length !== n) {
+      throw new GuardError('GENERATOR_STREAM_MALFORMED', `${url} returned ${choices.length} choices for n = ${n}.`, { url });
+    }
+    const total = parsed.usage?.completion_tokens;
+    return choices.map((choice): Completion => {
+      const raw = choice.message?.content ?? choice.text ?? '';
+      const cut = this.#sendsStop ? null : cutAtStop(raw, request.sampling.stop);
+      const text = cut ?? raw;
+      const exact = n === 1 && cut === null && total !== undefined;
+      return {
+        text,
+        finishReason: cut !== null ? 'stop' : this.#finishReason(choice.finish_reason ?? 'stop', choice.stop_reason ?? null),
+        tokens: exact ? total : estimateTokens(text),
+        ...(exact ? {} : { tokensEstimated: true }),
+      };
+    });
+  }
+
+  get #sendsStop(): boolean {
+    return this.capabilities.stopReason;
+  }
+
+  #finishReason(finish: string, stopReason: ChunkChoice['stop_reason']): FinishReason {
+    if (finish === 'length') return 'length';
+    // With stop strings sent, vLLM names the one that matched; null means EOS.
+    return this.#sendsStop && typeof stopReason === 'string' ? 'stop' : 'eos';
+  }
+
+  async #post(url: string, body: unknown, signal?: AbortSignal): Promise<Response> {
+    const headers: Record<string, string> = { ...this.#options.headers };
+    if (this.#options.apiKey) headers.authorization = `Bearer ${this.#options.apiKey}`;
+    return postWithRetry({ url, headers, body, signal, firstByteTimeoutMs: this.#firstByteMs, retry: this.#retry, fetch: this.#fetch });
+  }
+
+  async #build(request: GenerateRequest, n: number): Promise<{ url: string; body: Record<string, unknown> }> {
+    const { sampling } = request;
+    const common: Record<string, unknown> = {
+      model: this.#options.model,
+      max_tokens: sampling.maxTokens,
+      temperature: sampling.temperature,
+      ...(n > 1 ? { n } : {}),
+      ...(this.capabilities.topK && sampling.topK !== undefined ? { top_k: sampling.topK } : {}),
+      ...(this.#sendsStop && sampling.stop?.length ? { stop: sampling.stop, include_stop_str_in_output: true } : {}),
+    };
+    const image = request.image === undefined ? undefined : await imageToUrl(request.image);
+    const prefix = request.assistantPrefix ?? '';
+    if (prefix && this.capabilities.continuation === 'none') {
+      throw new GuardError('GENERATOR_UNSUPPORTED', `${this.id} cannot continue a partial assistant message (capabilities.continuation is "none"), which alignment needs.`);
+    }
+    if (prefix && this.capabilities.continuation === 'completions') {
+      const marker = image ? (this.#options.imageMarker ?? '<__media__>') : undefined;
+      const prompt = renderContinuationPrompt(this.#options.chatTemplate ?? CHATML_TEMPLATE, { system: request.system, user: request.prompt, imageMarker: marker }, prefix);
+      const multimodal = image?.startsWith('data:') ? { multimodal_data: [image.slice(image.indexOf(',') + 1)] } : {};
+      return { url: `${this.#options.baseUrl}/completions`, body: { ...common, prompt, ...multimodal } };
+    }
+    const userContent = image
+      ? [{ type: 'image_url', image_url: { url: image } }, { type: 'text', text: request.prompt }]
+      : request.prompt;
+    const messages: { role: string; content: unknown }[] = [
+      ...(request.system ? [{ role: 'system', content: request.system }] : []),
+      { role: 'user', content: userContent },
+      ...(prefix ? [{ role: 'assistant', content: prefix }] : []),
+    ];
+    const continuation = prefix ? { continue_final_message: true, add_generation_prompt: false } : {};
+    return { url: `${this.#options.baseUrl}/chat/completions`, body: { ...common, messages, ...continuation } };
+  }
+}

@@ -1,0 +1,59 @@
+// One interface for every VLM the guard can drive: remote (OpenAI-compatible) or local (in a worker).
+import type { ImageInput } from '../images/image-input.ts';
+
+export interface ChatInput {
+  prompt: string;
+  image?: ImageInput;
+  system?: string;
+}
+
+export interface SamplingParams {
+  maxTokens: number;
+  /** 0 = greedy. */
+  temperature: number;
+  topK?: number;
+  /** The output ends right after the first of these (the stop string is kept in the text). */
+  stop?: string[];
+}
+
+export interface GenerateRequest extends ChatInput {
+  /** Text the assistant turn already starts with; the model continues it. */
+  assistantPrefix?: string;
+  sampling: SamplingParams;
+}
+
+/** eos: the model ended; stop: a stop string ended it; length: the token cap did. */
+export type FinishReason = 'eos' | 'stop' | 'length';
+
+export interface Completion {
+  /** The generated continuation only (not the assistant prefix). */
+  text: string;
+  finishReason: FinishReason;
+  /** New tokens; `tokensEstimated` when the server did not say. */
+  tokens: number;
+  tokensEstimated?: boolean;
+}
+
+export interface GenerateOptions {
+  onToken?: (delta: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface Generator {
+  /** For results and logs, e.g. "remote:http://host/v1 qwen2-vl" or "local:smolvlm". */
+  readonly id: string;
+  /** One completion, streamed token by token to `onToken`. */
+  generate(request: GenerateRequest, options?: GenerateOptions): Promise<Completion>;
+  /** `n` sampled completions: in one call where the backend can, else concurrently. */
+  sample(request: GenerateRequest, n: number, options?: { signal?: AbortSignal }): Promise<Completion[]>;
+}
+
+/** Cuts `text` right after the first stop string; null when none occurs. */
+export function cutAtStop(text: string, stop: readonly string[] | undefined): string | null {
+  let end = -1;
+  for (const s of stop ?? []) {
+    const at = text.indexOf(s);
+    if (at >= 0 && (end < 0 || at + s.length < end)) end = at + s.length;
+  }
+  return end < 0 ? null : text.slice(0, end);
+}
