@@ -20,6 +20,9 @@ import { type Manifest, findModel, parseManifest } from './manifest.ts';
 import { type GuardOptions, type ResolvedOptions, resolveOptions } from './options.ts';
 import { type ResolvedPolicy, resolvePolicy } from './policy.ts';
 import * as Comlink from 'comlink';
+import type { AlignmentConfig } from './alignment/config.ts';
+import type { Generator } from './generators/types.ts';
+import { type RespondInput, type RespondOptions, type RespondResult, respond } from './respond/respond.ts';
 
 export interface CheckError {
   code: string;
@@ -81,6 +84,11 @@ export interface EvaluationResult {
 
 export type GuardProgressEvent = CustomEvent<ModelProgress>;
 
+export interface GuardRespondResult extends RespondResult {
+  backends: { clip: Backend; reward: Backend };
+  models: { clip: string; reward: string };
+}
+
 const errorOf = (error: unknown, code: 'INFERENCE_FAILED'): CheckError => {
   const e = asGuardError(error, code, 'evaluator failed');
   return { code: e.code, message: e.message };
@@ -111,6 +119,8 @@ export class Guard extends EventTarget {
   readonly #clip: ClipEvaluator;
   readonly #reward: RewardEvaluator;
   readonly #hosts: { clip: WorkerHost<ClipWorkerApi, LoadReport>; reward: WorkerHost<RewardWorkerApi, RewardLoadReport> };
+  readonly #generator: Generator | undefined;
+  readonly #alignment: AlignmentConfig;
 
   /** Use createGuard(). */
   constructor(parts: {
@@ -118,9 +128,13 @@ export class Guard extends EventTarget {
     clip: ClipEvaluator;
     reward: RewardEvaluator;
     hosts: { clip: WorkerHost<ClipWorkerApi, LoadReport>; reward: WorkerHost<RewardWorkerApi, RewardLoadReport> };
+    generator?: Generator;
+    alignment: AlignmentConfig;
   }) {
     super();
     this.info = parts.info;
+    this.#generator = parts.generator;
+    this.#alignment = parts.alignment;
     this.#clip = parts.clip;
     this.#reward = parts.reward;
     this.#hosts = parts.hosts;
@@ -177,29 +191,14 @@ export class Guard extends EventTarget {
     const { policy } = this.info;
     const started = performance.now();
 
-    const imageCheck = async (): Promise<ImageCheck & { ms: number }> => {
-      try {
-        return await this.evaluateImage(input.image);
-      } catch (error) {
-        return { score: null, threshold: policy.thresholds.image, verdict: 'unknown', cached: false, error: errorOf(error, 'INFERENCE_FAILED'), ms: performance.now() - started };
-      }
-    };
-    const responseCheck = async (): Promise<ResponseCheck & { ms: number }> => {
-      try {
-        return await this.evaluateResponse(input.response);
-      } catch (error) {
-        return { score: null, threshold: policy.thresholds.reward, verdict: 'unknown', error: errorOf(error, 'INFERENCE_FAILED'), ms: performance.now() - started };
-      }
-    };
-
     let image: ImageCheck & { ms: number };
     let response: ResponseCheck & { ms: number };
     if (policy.order === 'parallel') {
-      [image, response] = await Promise.all([imageCheck(), responseCheck()]);
+      [image, response] = await Promise.all([this.#checkImage(input.image), this.#checkResponse(input.response)]);
     } else {
-      response = await responseCheck();
+      response = await this.#checkResponse(input.response);
       image = countsAsUnsafe(response.verdict, policy.unknownAs)
-        ? await imageCheck()
+        ? await this.#checkImage(input.image)
         : { score: null, threshold: policy.thresholds.image, verdict: 'skipped', cached: false, ms: 0 };
     }
     const { decision, reason } = decide(image.verdict, response.verdict, policy.unknownAs);
@@ -217,6 +216,57 @@ export class Guard extends EventTarget {
       models: this.info.models,
       timings: { image: imageMs, response: responseMs, total: performance.now() - started },
     };
+  }
+
+  /**
+   * Generates an answer with the guard's VLM while CLIP checks the image, evaluates
+   * it, and aligns it when ETA's rule says so. Tokens stream to `onToken`.
+   */
+  async respond(input: RespondInput, options: RespondOptions & { generator?: Generator } = {}): Promise<GuardRespondResult> {
+    if (typeof input !== 'object' || input === null || typeof input.prompt !== 'string') {
+      throw new GuardError('INPUT_INVALID', 'respond() takes { image, prompt, system? } with a string prompt.');
+    }
+    if (input.image === undefined || input.image === null) throw new GuardError('INPUT_INVALID', 'respond(): image is required.');
+    const mode = options.mode ?? 'shallow';
+    if (!['off', 'shallow', 'deep', 'auto'].includes(mode)) {
+      throw new GuardError('INPUT_INVALID', `respond(): mode must be off | shallow | deep | auto, got "${String(mode)}".`);
+    }
+    const generator = options.generator ?? this.#generator;
+    if (!generator) throw new GuardError('OPTIONS_INVALID', 'respond() needs a VLM: pass createGuard({ generator }) or respond(input, { generator }).');
+    const result = await respond(
+      {
+        generator,
+        policy: this.info.policy,
+        alignment: this.#alignment,
+        checkImage: (image) => this.#checkImage(image),
+        checkResponse: (text) => this.#checkResponse(text),
+        rewardMany: (texts) => this.#reward.scoreMany(texts),
+        imageTextScores: (image, texts) => this.#clip.imageTextScores(image, texts),
+      },
+      input,
+      options,
+    );
+    return { ...result, backends: this.backends, models: this.info.models };
+  }
+
+  /** ETA's image check that never throws: a failure is `unknown` with its error. */
+  async #checkImage(image: ImageInput): Promise<ImageCheck & { ms: number }> {
+    const started = performance.now();
+    try {
+      return await this.evaluateImage(image);
+    } catch (error) {
+      return { score: null, threshold: this.info.policy.thresholds.image, verdict: 'unknown', cached: false, error: errorOf(error, 'INFERENCE_FAILED'), ms: performance.now() - started };
+    }
+  }
+
+  /** ETA's response check that never throws: a failure is `unknown` with its error. */
+  async #checkResponse(text: string): Promise<ResponseCheck & { ms: number }> {
+    const started = performance.now();
+    try {
+      return await this.evaluateResponse(text);
+    } catch (error) {
+      return { score: null, threshold: this.info.policy.thresholds.reward, verdict: 'unknown', error: errorOf(error, 'INFERENCE_FAILED'), ms: performance.now() - started };
+    }
   }
 
   /** Stops both workers; later calls reject with DISPOSED. */
@@ -292,6 +342,8 @@ export async function createGuard(options: GuardOptions = {}): Promise<Guard> {
     clip: new ClipEvaluator(clipHost, { cacheSize: resolved.imageCacheSize, unsafeDescription: resolved.unsafeDescription }),
     reward: new RewardEvaluator(rewardHost),
     hosts: { clip: clipHost, reward: rewardHost },
+    generator: resolved.generator,
+    alignment: resolved.alignment,
   });
   created.guard = guard;
   return guard;

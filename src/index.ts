@@ -4,7 +4,13 @@ import { installErrorTransfer } from './errors.ts';
 installErrorTransfer();
 
 export { createGuard, Guard } from './guard.ts';
-export type { EvaluateInput, EvaluationResult, GuardInfo, ImageCheck, ResponseCheck, CheckError, GuardProgressEvent } from './guard.ts';
+export type { EvaluateInput, EvaluationResult, GuardInfo, ImageCheck, ResponseCheck, CheckError, GuardProgressEvent, GuardRespondResult } from './guard.ts';
+export type { RespondInput, RespondOptions, RespondResult, RespondMode, TokenPhase } from './respond/respond.ts';
+export { RemoteGenerator, type RemoteGeneratorOptions, type RemoteCapabilities, type ContinuationMode } from './generators/remote/openai-generator.ts';
+export { CHATML_TEMPLATE } from './generators/remote/chat-template.ts';
+export type { Generator, GenerateRequest, GenerateOptions, Completion, FinishReason, SamplingParams, ChatInput } from './generators/types.ts';
+export { ALIGNMENT_DEFAULTS, ETA_SAFETY_PREFIX, type AlignmentConfig, type AlignmentOverrides, type DeepConfig, type ShallowConfig } from './alignment/config.ts';
+export type { DeepCandidate, DeepSentence } from './alignment/deep.ts';
 export type { GuardOptions } from './options.ts';
 export { GuardError, isGuardError, type GuardErrorCode } from './errors.ts';
 export { ETA_PAPER_THRESHOLDS, resolvePolicy } from './policy.ts';

@@ -1,5 +1,7 @@
 // createGuard's options: schema, validation with messages that name the option, defaults.
 import * as v from 'valibot';
+import { ALIGNMENT_DEFAULTS, type AlignmentConfig, type AlignmentOverrides, mergeAlignment } from './alignment/config.ts';
+import type { Generator } from './generators/types.ts';
 import { DEFAULTS, DEFAULT_REWARD_INSTRUCTION, ETA_UNSAFE_DESCRIPTION } from './config.ts';
 import { GuardError } from './errors.ts';
 import type { Device, ModelProgress, RewardFraming } from './evaluators/worker-api.ts';
@@ -19,6 +21,27 @@ const PolicySchema = v.union([
   }),
 ]);
 
+const PositiveInt = v.pipe(v.number(), v.integer(), v.minValue(1));
+const Temperature = v.pipe(v.number(), v.minValue(0), v.maxValue(10));
+const AlignmentSchema = v.strictObject({
+  vanilla: v.optional(v.strictObject({ maxTokens: v.optional(PositiveInt), temperature: v.optional(Temperature) })),
+  shallow: v.optional(
+    v.strictObject({ prefix: v.optional(v.string()), maxTokens: v.optional(PositiveInt), temperature: v.optional(Temperature) }),
+  ),
+  deep: v.optional(
+    v.strictObject({
+      prefix: v.optional(v.string()),
+      candidates: v.optional(v.pipe(PositiveInt, v.maxValue(64))),
+      topK: v.optional(PositiveInt),
+      temperature: v.optional(Temperature),
+      sentenceMaxTokens: v.optional(PositiveInt),
+      sentenceEnd: v.optional(v.pipe(v.array(v.pipe(v.string(), v.nonEmpty())), v.minLength(1))),
+      maxTotalTokens: v.optional(PositiveInt),
+    }),
+  ),
+  autoDeep: v.optional(v.strictObject({ imageMargin: v.optional(Threshold), rewardMargin: v.optional(Threshold) })),
+});
+
 const OptionsSchema = v.strictObject({
   modelBase: v.optional(v.pipe(v.string(), v.nonEmpty())),
   ortBase: v.optional(v.pipe(v.string(), v.nonEmpty())),
@@ -37,6 +60,13 @@ const OptionsSchema = v.strictObject({
   timeouts: v.optional(v.strictObject({ loadMs: v.optional(PositiveMs), callMs: v.optional(PositiveMs) })),
   allowRemoteModels: v.optional(v.boolean()),
   onProgress: v.optional(v.function()),
+  generator: v.optional(
+    v.custom<Generator>(
+      (g) => typeof g === 'object' && g !== null && typeof (g as Generator).generate === 'function' && typeof (g as Generator).sample === 'function',
+      'must implement the Generator interface (generate, sample)',
+    ),
+  ),
+  alignment: v.optional(AlignmentSchema),
 });
 
 export interface GuardOptions {
@@ -59,6 +89,10 @@ export interface GuardOptions {
   /** Opt in to loading missing files from the Hugging Face hub. */
   allowRemoteModels?: boolean;
   onProgress?: (progress: ModelProgress) => void;
+  /** The VLM that guard.respond drives (RemoteGenerator, LocalGenerator, or your own). */
+  generator?: Generator;
+  /** Alignment numbers (METHOD.md defaults); any may be overridden. */
+  alignment?: AlignmentOverrides;
 }
 
 export interface ResolvedOptions {
@@ -74,6 +108,8 @@ export interface ResolvedOptions {
   timeouts: { loadMs: number; callMs: number };
   allowRemoteModels: boolean;
   onProgress?: (progress: ModelProgress) => void;
+  generator?: Generator;
+  alignment: AlignmentConfig;
 }
 
 /** Resolves a folder URL against the page and makes sure it ends with a slash. */
@@ -106,5 +142,7 @@ export function resolveOptions(options: unknown, pageUrl: string): ResolvedOptio
     timeouts: { loadMs: o.timeouts?.loadMs ?? DEFAULTS.timeouts.loadMs, callMs: o.timeouts?.callMs ?? DEFAULTS.timeouts.callMs },
     allowRemoteModels: o.allowRemoteModels ?? false,
     onProgress: o.onProgress,
+    generator: o.generator,
+    alignment: mergeAlignment(ALIGNMENT_DEFAULTS, o.alignment),
   };
 }

@@ -99,7 +99,8 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(port = 0): Promise<TestServer> {
+/** `tokenDelayMs` paces the stream like a real model (and lets a guard stop it mid-way). */
+export async function startTestServer(port = 0, { tokenDelayMs = 2 } = {}): Promise<TestServer> {
   const faults: Fault[] = [];
   const requests: RecordedRequest[] = [];
 
@@ -181,7 +182,7 @@ export async function startTestServer(port = 0): Promise<TestServer> {
           if (fault === 'stall' && sent === 2) return; // headers and two chunks, then silence
           send({ ...base, object, choices: [delta(index, token)] });
           sent++;
-          await new Promise((r) => setImmediate(r));
+          await new Promise((r) => setTimeout(r, tokenDelayMs));
         }
         send({ ...base, object, choices: [{ ...(chat ? { index, delta: {} } : { index, text: '' }), finish_reason: c.finish, stop_reason: c.stopReason }] });
       }

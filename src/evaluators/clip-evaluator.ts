@@ -73,12 +73,18 @@ export class ClipEvaluator {
     return this.textImageScore(image, this.#unsafeDescription);
   }
 
-  /** cosine(image, text): also used by deep alignment to score candidate sentences. */
+  /** cosine(image, text). */
   async textImageScore(image: ImageInput, text: string): Promise<ImageScore> {
     const [{ embedding, cached, decodeMs, embedMs }, [textEmbedding]] = await Promise.all([
       this.imageEmbedding(image),
       this.textEmbeddings([text]),
     ]);
     return { score: cosineSimilarity(embedding, textEmbedding!), cached, timings: { decodeMs, embedMs } };
+  }
+
+  /** cosine(image, text) for several texts in one text-tower call (deep alignment's candidates). */
+  async imageTextScores(image: ImageInput, texts: string[]): Promise<number[]> {
+    const [{ embedding }, textEmbeddings] = await Promise.all([this.imageEmbedding(image), this.textEmbeddings(texts)]);
+    return textEmbeddings.map((t) => cosineSimilarity(embedding, t));
   }
 }

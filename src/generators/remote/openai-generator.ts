@@ -157,9 +157,12 @@ export class RemoteGenerator implements Generator {
       const cut = this.#sendsStop ? null : cutAtStop(raw, request.sampling.stop);
       const text = cut ?? raw;
       const exact = n === 1 && cut === null && total !== undefined;
+      const serverFinish = this.#finishReason(choice.finish_reason ?? 'stop', choice.stop_reason ?? null);
+      // A stop string at the very end of an answer the model ended itself is still EOS.
+      const finishReason = cut === null || (cut === raw && serverFinish === 'eos') ? serverFinish : 'stop';
       return {
         text,
-        finishReason: cut !== null ? 'stop' : this.#finishReason(choice.finish_reason ?? 'stop', choice.stop_reason ?? null),
+        finishReason,
         tokens: exact ? total : estimateTokens(text),
         ...(exact ? {} : { tokensEstimated: true }),
       };

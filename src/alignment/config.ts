@@ -1,0 +1,64 @@
+// Alignment parameters (METHOD.md §1), each overridable per guard and per request.
+
+export interface ShallowConfig {
+  /** Placed right after the assistant turn starts; stays in the output. */
+  prefix: string;
+  maxTokens: number;
+  temperature: number;
+}
+
+export interface DeepConfig {
+  /** Start the answer with the shallow prefix (ETA applies both). */
+  prefix: string;
+  /** N candidates per sentence. */
+  candidates: number;
+  topK: number;
+  temperature: number;
+  /** A sentence ends after this many new tokens at the latest. */
+  sentenceMaxTokens: number;
+  /** A sentence ends at a token containing one of these. */
+  sentenceEnd: string[];
+  /** Stop once the answer has this many tokens. */
+  maxTotalTokens: number;
+}
+
+export interface AlignmentConfig {
+  /** The vanilla answer: greedy, ≤ 1024 new tokens. */
+  vanilla: { maxTokens: number; temperature: number };
+  shallow: ShallowConfig;
+  deep: DeepConfig;
+  /** `auto` mode goes deep when both scores are this far past their thresholds. */
+  autoDeep: { imageMargin: number; rewardMargin: number };
+}
+
+export const ETA_SAFETY_PREFIX = 'As an AI assistant';
+
+export const ALIGNMENT_DEFAULTS: AlignmentConfig = {
+  vanilla: { maxTokens: 1024, temperature: 0 },
+  shallow: { prefix: ETA_SAFETY_PREFIX, maxTokens: 1024, temperature: 0 },
+  deep: {
+    prefix: ETA_SAFETY_PREFIX,
+    candidates: 5,
+    topK: 5,
+    temperature: 1.5,
+    sentenceMaxTokens: 70,
+    sentenceEnd: ['.'],
+    maxTotalTokens: 1025,
+  },
+  autoDeep: { imageMargin: 0.05, rewardMargin: 0.5 },
+};
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends unknown[] ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
+export type AlignmentOverrides = DeepPartial<AlignmentConfig>;
+
+export function mergeAlignment(base: AlignmentConfig, ...overrides: (AlignmentOverrides | undefined)[]): AlignmentConfig {
+  return overrides.reduce<AlignmentConfig>(
+    (acc, o) => ({
+      vanilla: { ...acc.vanilla, ...o?.vanilla },
+      shallow: { ...acc.shallow, ...o?.shallow },
+      deep: { ...acc.deep, ...o?.deep },
+      autoDeep: { ...acc.autoDeep, ...o?.autoDeep },
+    }),
+    base,
+  );
+}

@@ -1,0 +1,196 @@
+// guard.respond: generate the vanilla answer (streamed) while CLIP checks the image,
+// evaluate, decide by ETA's rule, and align when needed. Plain TypeScript over
+// injected evaluators, so it runs (and is tested) without a browser.
+import { type AlignmentConfig, type AlignmentOverrides, mergeAlignment } from '../alignment/config.ts';
+import { type DeepSentence, alignDeep } from '../alignment/deep.ts';
+import { alignShallow } from '../alignment/shallow.ts';
+import { type Decision, countsAsUnsafe, decide } from '../decision.ts';
+import { GuardError, isGuardError } from '../errors.ts';
+import type { ChatInput, Generator } from '../generators/types.ts';
+import type { ImageInput } from '../images/image-input.ts';
+import type { ResolvedPolicy } from '../policy.ts';
+import { SentenceGate } from './sentence-gate.ts';
+
+export type RespondMode = 'off' | 'shallow' | 'deep' | 'auto';
+export type TokenPhase = 'vanilla' | 'aligned';
+
+export interface CheckResult {
+  score: number | null;
+  threshold: number;
+  verdict: 'safe' | 'unsafe' | 'unknown' | 'skipped';
+  error?: { code: string; message: string };
+  ms: number;
+}
+
+export interface RespondDeps {
+  generator: Generator;
+  policy: ResolvedPolicy;
+  alignment: AlignmentConfig;
+  /** Never throw: failures come back as `unknown` with the error. */
+  checkImage(image: ImageInput): Promise<CheckResult & { cached: boolean }>;
+  checkResponse(text: string): Promise<CheckResult>;
+  rewardMany(texts: string[]): Promise<number[]>;
+  imageTextScores(image: ImageInput, texts: string[]): Promise<number[]>;
+}
+
+export interface RespondInput extends ChatInput {
+  image: ImageInput;
+}
+
+export interface RespondOptions {
+  /** off: evaluate and report only; auto: shallow, deep when both scores are far past their thresholds. */
+  mode?: RespondMode;
+  /** Streamed text; `phase` says whether it belongs to the vanilla or the aligned answer. */
+  onToken?: (delta: string, info: { phase: TokenPhase }) => void;
+  signal?: AbortSignal;
+  /** Score each finished sentence while streaming; stop an unsafe answer early. Sentences reach onToken only once scored safe. */
+  streamingGuard?: boolean;
+  alignment?: AlignmentOverrides;
+}
+
+export interface RespondResult {
+  /** What to show: the aligned answer, or the vanilla one. */
+  text: string;
+  /** The vanilla answer as generated (possibly cut short by the streaming guard). Always kept. */
+  vanilla: string;
+  vanillaComplete: boolean;
+  decision: Decision;
+  reason: string;
+  /** The alignment that produced `text`; `off` when the vanilla answer stands. */
+  modeUsed: 'off' | 'shallow' | 'deep';
+  modeRequested: RespondMode;
+  image: CheckResult & { cached: boolean };
+  responseCheck: CheckResult;
+  /** Reward of the aligned answer. */
+  alignedCheck?: CheckResult;
+  deep?: { sentences: DeepSentence[]; tokens: number; stoppedBy: string };
+  streamingGuard?: { stoppedEarly: boolean; sentencesChecked: number; withheld: string };
+  policy: ResolvedPolicy;
+  generator: string;
+  timings: { generate: number; imageCheck: number; responseCheck: number; align: number; total: number };
+}
+
+function chooseAlignment(mode: RespondMode, image: CheckResult, response: CheckResult, config: AlignmentConfig): 'off' | 'shallow' | 'deep' {
+  if (mode !== 'auto') return mode;
+  const farPast =
+    image.score !== null &&
+    response.score !== null &&
+    image.score >= image.threshold + config.autoDeep.imageMargin &&
+    response.score <= response.threshold - config.autoDeep.rewardMargin;
+  return farPast ? 'deep' : 'shallow';
+}
+
+export async function respond(deps: RespondDeps, input: RespondInput, options: RespondOptions = {}): Promise<RespondResult> {
+  const started = performance.now();
+  const mode = options.mode ?? 'shallow';
+  const alignment = mergeAlignment(deps.alignment, options.alignment);
+  const { policy } = deps;
+  const emit = (delta: string, phase: TokenPhase) => {
+    if (delta) options.onToken?.(delta, { phase });
+  };
+  const chat: ChatInput = { prompt: input.prompt, image: input.image, ...(input.system ? { system: input.system } : {}) };
+
+  // The image check does not depend on the answer: run it while the answer is generated.
+  const imageCheck = deps.checkImage(input.image);
+
+  // The vanilla answer; with the streaming guard, each finished sentence is scored first.
+  const generation = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, generation.signal]) : generation.signal;
+  const gate = options.streamingGuard ? new SentenceGate(alignment.deep.sentenceEnd) : null;
+  let vanilla = '';
+  let released = '';
+  let sentencesChecked = 0;
+  let stoppedEarly = false;
+  let gateQueue = Promise.resolve();
+  const onVanillaToken = (delta: string) => {
+    vanilla += delta;
+    if (!gate) return emit(delta, 'vanilla');
+    for (const sentence of gate.push(delta)) {
+      gateQueue = gateQueue.then(async () => {
+        if (stoppedEarly) return;
+        const soFar = released + sentence;
+        const check = await deps.checkResponse(soFar);
+        sentencesChecked++;
+        if (countsAsUnsafe(check.verdict, policy.unknownAs) && countsAsUnsafe((await imageCheck).verdict, policy.unknownAs)) {
+          stoppedEarly = true;
+          generation.abort();
+          return;
+        }
+        released = soFar;
+        emit(sentence, 'vanilla');
+      });
+    }
+  };
+
+  const tGenerate = performance.now();
+  let vanillaComplete = true;
+  try {
+    await deps.generator.generate(
+      { ...chat, sampling: { maxTokens: alignment.vanilla.maxTokens, temperature: alignment.vanilla.temperature } },
+      { onToken: onVanillaToken, signal },
+    );
+  } catch (error) {
+    if (!(stoppedEarly && isGuardError(error, 'ABORTED') && !options.signal?.aborted)) {
+      throw withVanilla(error, vanilla);
+    }
+    vanillaComplete = false;
+  }
+  await gateQueue;
+  if (stoppedEarly) vanillaComplete = false;
+  const generateMs = performance.now() - tGenerate;
+
+  const [image, responseCheck] = await Promise.all([imageCheck, deps.checkResponse(vanilla)]);
+  const { decision, reason } = decide(image.verdict, responseCheck.verdict, policy.unknownAs);
+  const modeUsed = decision === 'align' ? chooseAlignment(mode, image, responseCheck, alignment) : 'off';
+  if (gate && modeUsed === 'off' && !stoppedEarly) emit(vanilla.slice(released.length), 'vanilla');
+
+  const tAlign = performance.now();
+  let text = vanilla;
+  let deep: RespondResult['deep'];
+  try {
+    if (modeUsed === 'shallow') {
+      text = (await alignShallow(deps.generator, chat, alignment.shallow, { onToken: (d) => emit(d, 'aligned'), signal: options.signal })).text;
+    } else if (modeUsed === 'deep') {
+      const result = await alignDeep(
+        deps.generator,
+        chat,
+        { reward: (texts) => deps.rewardMany(texts), clip: (texts) => deps.imageTextScores(input.image, texts) },
+        alignment.deep,
+        {
+          signal: options.signal,
+          onSentence: (sentence) => emit((sentence.index === 1 ? alignment.deep.prefix : '') + sentence.candidates[sentence.chosen]!.text, 'aligned'),
+        },
+      );
+      text = result.text;
+      deep = { sentences: result.sentences, tokens: result.tokens, stoppedBy: result.stoppedBy };
+    }
+  } catch (error) {
+    throw withVanilla(error, vanilla);
+  }
+  const alignMs = modeUsed === 'off' ? 0 : performance.now() - tAlign;
+  const alignedCheck = modeUsed === 'off' ? undefined : await deps.checkResponse(text);
+
+  return {
+    text,
+    vanilla,
+    vanillaComplete,
+    decision,
+    reason,
+    modeUsed,
+    modeRequested: mode,
+    image,
+    responseCheck,
+    ...(alignedCheck ? { alignedCheck } : {}),
+    ...(deep ? { deep } : {}),
+    ...(gate ? { streamingGuard: { stoppedEarly, sentencesChecked, withheld: vanilla.slice(released.length) } } : {}),
+    policy,
+    generator: deps.generator.id,
+    timings: { generate: generateMs, imageCheck: image.ms, responseCheck: responseCheck.ms, align: alignMs, total: performance.now() - started },
+  };
+}
+
+/** A failure after generation started keeps the vanilla text so far in the error. */
+function withVanilla(error: unknown, vanilla: string): GuardError {
+  const base = isGuardError(error) ? error : new GuardError('INFERENCE_FAILED', `respond failed: ${error instanceof Error ? error.message : String(error)}`, {}, { cause: error });
+  return new GuardError(base.code, base.message, { ...base.details, vanilla }, { cause: base.cause ?? error });
+}

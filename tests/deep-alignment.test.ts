@@ -1,0 +1,124 @@
+// ETA's sentence-level best-of-N on scripted candidates and scores.
+import { describe, expect, it } from 'vitest';
+import { ALIGNMENT_DEFAULTS, type DeepConfig } from '../src/alignment/config.ts';
+import { type DeepScorers, alignDeep, scoreCandidate, usesClip } from '../src/alignment/deep.ts';
+import type { Completion, GenerateRequest, Generator } from '../src/generators/types.ts';
+
+const CONFIG: DeepConfig = { ...ALIGNMENT_DEFAULTS.deep, prefix: 'As an AI assistant' };
+
+/** A generator that replays scripted candidate lists, one list per sentence, and records requests. */
+function scripted(rounds: Completion[][]): Generator & { requests: { request: GenerateRequest; n: number }[] } {
+  const requests: { request: GenerateRequest; n: number }[] = [];
+  return {
+    id: 'scripted',
+    requests,
+    generate: () => Promise.reject(new Error('not used')),
+    sample: async (request, n) => {
+      requests.push({ request, n });
+      const round = rounds[Math.min(requests.length - 1, rounds.length - 1)]!;
+      return round.slice(0, n);
+    },
+  };
+}
+
+const c = (text: string, finishReason: Completion['finishReason'] = 'stop', tokens = 5): Completion => ({ text, finishReason, tokens });
+
+/** Reward = the number in "[r=…]" in the latest sentence; CLIP = the number in "[c=…]". */
+const tagged = (tag: string) => (text: string) => Number(new RegExp(`\\[${tag}=(-?[\\d.]+)\\]`).exec(text.slice(text.lastIndexOf('|')))?.[1] ?? 0);
+function scorers(): DeepScorers & { clipCalls: string[][] } {
+  const clipCalls: string[][] = [];
+  return {
+    clipCalls,
+    reward: async (texts) => texts.map(tagged('r')),
+    clip: async (texts) => {
+      clipCalls.push(texts);
+      return texts.map(tagged('c'));
+    },
+  };
+}
+
+describe('deep alignment', () => {
+  it('scores by reward alone at i = 1 and for EOS candidates; adds CLIP/i otherwise', () => {
+    expect(usesClip(1, { finishReason: 'stop' })).toBe(false);
+    expect(usesClip(2, { finishReason: 'stop' })).toBe(true);
+    expect(usesClip(2, { finishReason: 'length' })).toBe(true);
+    expect(usesClip(3, { finishReason: 'eos' })).toBe(false);
+    expect(scoreCandidate(1, 0.4, null)).toBe(0.4);
+    expect(scoreCandidate(2, 0.4, 0.3)).toBeCloseTo(0.55);
+    expect(scoreCandidate(3, 0.4, 0.3)).toBeCloseTo(0.5);
+  });
+
+  it('asks for N = 5 candidates in one call with top-k 5, temperature 1.5, 70-token sentences ending at "."', async () => {
+    const generator = scripted([[c('|[r=1] A.', 'eos')]]);
+    await alignDeep(generator, { prompt: 'q' }, scorers(), CONFIG);
+    expect(generator.requests[0]!.n).toBe(5);
+    expect(generator.requests[0]!.request.sampling).toEqual({ maxTokens: 70, temperature: 1.5, topK: 5, stop: ['.'] });
+    expect(generator.requests[0]!.request.assistantPrefix).toBe('As an AI assistant');
+  });
+
+  it('appends the highest-scoring candidate and continues from it', async () => {
+    const generator = scripted([
+      [c('|[r=0.1] bad.'), c('|[r=0.9] good.'), c('|[r=0.5] ok.')],
+      [c('|[r=0.2] end.', 'eos'), c('|[r=0.3] better end.', 'eos')],
+    ]);
+    const s = scorers();
+    const result = await alignDeep(generator, { prompt: 'q' }, s, CONFIG);
+    expect(result.sentences[0]!.chosen).toBe(1);
+    expect(generator.requests[1]!.request.assistantPrefix).toBe('As an AI assistant|[r=0.9] good.');
+    expect(result.text).toBe('As an AI assistant|[r=0.9] good.|[r=0.3] better end.');
+    expect(result.stoppedBy).toBe('eos');
+    expect(s.clipCalls).toEqual([]); // i = 1, then only EOS candidates
+  });
+
+  it('scores reward on prefix + accepted + candidate, CLIP on the candidate alone', async () => {
+    const seen: string[][] = [];
+    const generator = scripted([[c('|[r=1] one.')], [c('|[r=1][c=0.5] two.'), c('|[r=1] three.', 'eos')], [c('|[r=1] end.', 'eos')]]);
+    const s = scorers();
+    await alignDeep(generator, { prompt: 'q' }, { ...s, reward: async (t) => (seen.push(t), t.map(tagged('r'))) }, CONFIG);
+    expect(seen[1]).toEqual(['As an AI assistant|[r=1] one.|[r=1][c=0.5] two.', 'As an AI assistant|[r=1] one.|[r=1] three.']);
+    expect(s.clipCalls).toEqual([['|[r=1][c=0.5] two.']]);
+  });
+
+  it('weights CLIP by 1/i: the same CLIP lead wins at i = 2 but not at i = 3', async () => {
+    // Candidate A: reward 0.5, CLIP 0.9; candidate B: reward 0.8, CLIP 0.2.
+    // i = 2: A = 0.5 + 0.45 = 0.95 > B = 0.9.   i = 3: A = 0.8 < B = 0.867.
+    const pair = [c('|[r=0.5][c=0.9] A.'), c('|[r=0.8][c=0.2] B.')];
+    const generator = scripted([[c('|[r=1] first.')], pair, pair, [c('|[r=1] end.', 'eos')]]);
+    const result = await alignDeep(generator, { prompt: 'q' }, scorers(), CONFIG);
+    expect(result.sentences[1]!.chosen).toBe(0);
+    expect(result.sentences[1]!.candidates[0]!.score).toBeCloseTo(0.95);
+    expect(result.sentences[2]!.chosen).toBe(1);
+    expect(result.sentences[2]!.candidates[0]!.score).toBeCloseTo(0.8);
+  });
+
+  it('stops at 1025 tokens in total, shrinking the last sentence to fit', async () => {
+    const generator: Generator & { caps: number[] } = {
+      id: 'endless',
+      caps: [],
+      generate: () => Promise.reject(new Error('not used')),
+      sample: async (request, n) => {
+        generator.caps.push(request.sampling.maxTokens);
+        return Array.from({ length: n }, () => c('|[r=1] more', 'length', request.sampling.maxTokens));
+      },
+    };
+    const result = await alignDeep(generator, { prompt: 'q' }, scorers(), CONFIG);
+    expect(result.tokens).toBe(1025);
+    expect(result.stoppedBy).toBe('max-tokens');
+    expect(generator.caps.slice(0, 14).every((cap) => cap === 70)).toBe(true);
+    expect(generator.caps.at(-1)).toBe(1025 - 14 * 70);
+    expect(result.sentences).toHaveLength(15);
+  });
+
+  it('every number is configurable', async () => {
+    const generator = scripted([[c('|[r=1] x.', 'eos')]]);
+    await alignDeep(generator, { prompt: 'q' }, scorers(), { ...CONFIG, candidates: 3, topK: 7, temperature: 0.7, sentenceMaxTokens: 20, sentenceEnd: ['.', '!'], prefix: '' });
+    expect(generator.requests[0]!.n).toBe(3);
+    expect(generator.requests[0]!.request.sampling).toEqual({ maxTokens: 20, temperature: 0.7, topK: 7, stop: ['.', '!'] });
+    expect(generator.requests[0]!.request.assistantPrefix).toBe('');
+  });
+
+  it('stops instead of looping when the best candidate adds nothing', async () => {
+    const result = await alignDeep(scripted([[c('', 'stop', 0)]]), { prompt: 'q' }, scorers(), CONFIG);
+    expect(result.stoppedBy).toBe('empty');
+  });
+});

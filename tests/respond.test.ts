@@ -1,0 +1,135 @@
+// guard.respond's flow (generate ∥ image check → evaluate → decide → align) with the
+// remote adapter against the test server, and word-rule evaluators standing in for
+// the model workers (the browser tests run the real ones).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TestServer, startTestServer } from '../e2e/openai-test-server/server.ts';
+import { SCRIPTS } from '../e2e/openai-test-server/scripted-model.ts';
+import { ALIGNMENT_DEFAULTS } from '../src/alignment/config.ts';
+import { type GuardError, isGuardError } from '../src/errors.ts';
+import { RemoteGenerator } from '../src/generators/remote/openai-generator.ts';
+import { resolvePolicy } from '../src/policy.ts';
+import { type CheckResult, type RespondDeps, type RespondOptions, respond } from '../src/respond/respond.ts';
+import type { ClipModelEntry, RewardModelEntry } from '../src/manifest.ts';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server.close());
+
+const HARM = /explosive|detonator|bomb/gi;
+const rewardOf = (text: string) => 1 - 3 * (text.match(HARM)?.length ?? 0);
+const policy = resolvePolicy(
+  { thresholds: { image: 0.5, reward: 0 } },
+  { clipId: 'c', clip: { thresholds: { image: 0.5 } } as ClipModelEntry, rewardId: 'r', reward: { thresholds: { reward: 0 } } as RewardModelEntry },
+);
+
+function deps(imageScore: number, events: string[] = []): RespondDeps {
+  return {
+    generator: new RemoteGenerator({ baseUrl: `${server.url}/v1`, model: 'scripted-vlm' }),
+    policy,
+    alignment: ALIGNMENT_DEFAULTS,
+    checkImage: async () => {
+      events.push('image:start');
+      await new Promise((r) => setTimeout(r, 5));
+      events.push('image:end');
+      return { score: imageScore, threshold: 0.5, verdict: imageScore >= 0.5 ? 'unsafe' : 'safe', cached: false, ms: 5 };
+    },
+    checkResponse: async (text): Promise<CheckResult> => {
+      const score = rewardOf(text);
+      return { score, threshold: 0, verdict: score <= 0 ? 'unsafe' : 'safe', ms: 0 };
+    },
+    rewardMany: async (texts) => texts.map(rewardOf),
+    imageTextScores: async (_image, texts) => texts.map((t) => (HARM.test(t) ? 0.9 : 0.2)),
+  };
+}
+
+const image = new Blob([new Uint8Array([1])], { type: 'image/png' });
+async function run(imageScore: number, prompt: string, options: RespondOptions = {}) {
+  const tokens: { delta: string; phase: string }[] = [];
+  const events: string[] = [];
+  const result = await respond(deps(imageScore, events), { image, prompt }, { ...options, onToken: (delta, { phase }) => {
+    events.push(`token:${phase}`);
+    tokens.push({ delta, phase });
+  } });
+  return { result, tokens, events, streamed: (phase: string) => tokens.filter((t) => t.phase === phase).map((t) => t.delta).join('') };
+}
+
+describe('respond', () => {
+  it('passes a safe answer untouched, streaming it, with the image check running during generation', async () => {
+    const { result, streamed, events } = await run(0.9, 'What is in the picture?');
+    expect(result).toMatchObject({ decision: 'pass', modeUsed: 'off', text: SCRIPTS.benign, vanilla: SCRIPTS.benign, vanillaComplete: true });
+    expect(streamed('vanilla')).toBe(SCRIPTS.benign);
+    expect(streamed('aligned')).toBe('');
+    expect(events.indexOf('image:start')).toBeLessThan(events.indexOf('token:vanilla'));
+    expect(result.timings.generate).toBeGreaterThan(0);
+  });
+
+  it('passes an unsafe answer when the image is safe (ETA: both must be unsafe)', async () => {
+    const { result } = await run(0.1, 'how to build a bomb');
+    expect(result).toMatchObject({ decision: 'pass', modeUsed: 'off', text: SCRIPTS.harmful });
+    expect(result.responseCheck.verdict).toBe('unsafe');
+  });
+
+  it('aligns shallowly: the safety prefix starts the answer and stays; the vanilla answer is kept', async () => {
+    const { result, streamed } = await run(0.9, 'how to build a bomb');
+    expect(result.decision).toBe('align');
+    expect(result.modeUsed).toBe('shallow');
+    expect(result.text).toBe(`As an AI assistant${SCRIPTS.afterSafetyPrefix}`);
+    expect(result.vanilla).toBe(SCRIPTS.harmful);
+    expect(streamed('aligned')).toBe(result.text);
+    expect(result.alignedCheck?.verdict).toBe('safe');
+  });
+
+  it('aligns deeply: best-of-5 per sentence picks safe sentences, with every candidate scored', async () => {
+    const { result } = await run(0.9, 'how to build a bomb', { mode: 'deep' });
+    expect(result.modeUsed).toBe('deep');
+    expect(result.text.startsWith('As an AI assistant')).toBe(true);
+    expect(result.text).not.toMatch(HARM);
+    const sentences = result.deep!.sentences;
+    expect(sentences.length).toBeGreaterThanOrEqual(2);
+    expect(sentences.every((s) => s.candidates.length === 5)).toBe(true);
+    expect(sentences[0]!.candidates.every((c) => c.clip === null)).toBe(true);
+    expect(result.deep!.stoppedBy).toBe('eos');
+  });
+
+  it('auto goes deep only when both scores are far past their thresholds', async () => {
+    expect((await run(0.9, 'how to build a bomb', { mode: 'auto' })).result.modeUsed).toBe('deep'); // 0.9 ≥ 0.55, −8 ≤ −0.5
+    expect((await run(0.52, 'how to build a bomb', { mode: 'auto' })).result.modeUsed).toBe('shallow');
+  });
+
+  it('off evaluates and reports but leaves the answer alone', async () => {
+    const { result } = await run(0.9, 'how to build a bomb', { mode: 'off' });
+    expect(result).toMatchObject({ decision: 'align', modeUsed: 'off', text: SCRIPTS.harmful });
+  });
+
+  it('the streaming guard stops an unsafe answer early; the unsafe sentence never reaches onToken', async () => {
+    const { result, streamed } = await run(0.9, 'how to build a bomb', { streamingGuard: true });
+    expect(streamed('vanilla')).toBe('Sure.');
+    expect(result.streamingGuard).toMatchObject({ stoppedEarly: true });
+    expect(result.vanillaComplete).toBe(false);
+    expect(result.vanilla.length).toBeLessThan(SCRIPTS.harmful.length);
+    expect(result.vanilla).toContain('explosive');
+    expect(result.modeUsed).toBe('shallow');
+    expect(streamed('aligned')).toBe(result.text);
+  });
+
+  it('the streaming guard releases a safe answer sentence by sentence', async () => {
+    const { result, streamed } = await run(0.9, 'What is in the picture?', { streamingGuard: true });
+    expect(streamed('vanilla')).toBe(SCRIPTS.benign);
+    expect(result.streamingGuard).toMatchObject({ stoppedEarly: false, withheld: '' });
+  });
+
+  it('an abort rejects with ABORTED and keeps the vanilla text so far', async () => {
+    const controller = new AbortController();
+    let seen = 0;
+    const error = await respond(deps(0.9), { image, prompt: 'how to build a bomb' }, {
+      signal: controller.signal,
+      onToken: () => {
+        if (++seen === 3) controller.abort();
+      },
+    }).then(() => null, (e: unknown) => e as GuardError);
+    expect(isGuardError(error, 'ABORTED')).toBe(true);
+    expect(error!.details.vanilla!.length).toBeGreaterThan(0);
+  });
+});
