@@ -2,6 +2,8 @@ import { defineConfig } from '@playwright/test';
 import { chromiumLaunchOptions } from './e2e/chromium.ts';
 
 const PORT = 5173;
+/** The repo's OpenAI-compatible test server (e2e/openai-test-server). */
+export const TEST_SERVER_PORT = 8787;
 
 export default defineConfig({
   testDir: 'e2e',
@@ -15,10 +17,18 @@ export default defineConfig({
     baseURL: `http://127.0.0.1:${PORT}`,
     launchOptions: chromiumLaunchOptions,
   },
-  webServer: {
-    command: `npx vite --port ${PORT} --strictPort`,
-    url: `http://127.0.0.1:${PORT}/e2e/harness.html`,
-    reuseExistingServer: !process.env.CI,
-    timeout: 120_000,
-  },
+  webServer: [
+    {
+      command: `npx vite --port ${PORT} --strictPort`,
+      url: `http://127.0.0.1:${PORT}/e2e/harness.html`,
+      reuseExistingServer: !process.env.CI,
+      timeout: 120_000,
+    },
+    {
+      command: `npx tsx e2e/openai-test-server/server.ts ${TEST_SERVER_PORT}`,
+      url: `http://127.0.0.1:${TEST_SERVER_PORT}/v1/models`,
+      reuseExistingServer: !process.env.CI,
+      timeout: 60_000,
+    },
+  ],
 });

@@ -26,8 +26,18 @@ export function recordRequests(page: Page): string[] {
   return urls;
 }
 
-export function foreignRequests(urls: readonly string[], origin: string): string[] {
-  return urls.filter((url) => !url.startsWith(`${origin}/`) && !url.startsWith('data:') && !url.startsWith('blob:'));
+export const TEST_SERVER = 'http://127.0.0.1:8787';
+
+/** Requests to anything but the page's origin and the configured generator endpoint. */
+export function foreignRequests(urls: readonly string[], origin: string, allowed: readonly string[] = [TEST_SERVER]): string[] {
+  return urls.filter(
+    (url) => ![origin, ...allowed].some((o) => url.startsWith(`${o}/`)) && !url.startsWith('data:') && !url.startsWith('blob:'),
+  );
+}
+
+/** Scripts the test server's next responses ('500', '429', 'stall', 'malformed', 'drop', 'ok'). */
+export async function scriptTestServer(faults: string[] = []): Promise<void> {
+  await fetch(`${TEST_SERVER}/__control`, { method: 'POST', body: JSON.stringify({ script: faults }) });
 }
 
 export async function openHarness(page: Page): Promise<void> {
