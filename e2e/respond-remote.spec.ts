@@ -92,7 +92,7 @@ test('abort stops generation with ABORTED, keeps the partial answer, and leaves 
     return { aborted, afterVerdict: after.verdict, afterMs, next: next.decision };
   }, { server: TEST_SERVER });
   expect(out.aborted?.code).toBe('ABORTED');
-  expect(out.aborted?.vanilla.length).toBeGreaterThan(0);
+  expect(out.aborted?.vanilla?.length).toBeGreaterThan(0);
   expect(out.afterVerdict).toBe('safe');
   expect(out.next).toBe('pass');
 });
