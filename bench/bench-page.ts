@@ -13,7 +13,7 @@ import {
 import { ORT_WASM_FILES } from '../src/config.ts';
 import { DEFAULT_REWARD_INSTRUCTION } from '../src/config.ts';
 import { decodeImage } from '../src/images/image-input.ts';
-import { createGuard } from '../src/index.ts';
+import { type Generator, LocalGenerator, RemoteGenerator, createGuard } from '../src/index.ts';
 import { clipPixelValues } from '../workers/clip-preprocess.ts';
 
 export interface StageStats {
@@ -41,10 +41,10 @@ function stats(samples: number[]): StageStats {
   return { medianMs: at(0.5), p90Ms: at(0.9), runs: samples.length };
 }
 
-async function measure(run: (i: number) => Promise<unknown>): Promise<StageStats> {
+async function measure(run: (i: number) => Promise<unknown>, runs = RUNS): Promise<StageStats> {
   for (let i = 0; i < WARMUP; i++) await run(-1 - i);
   const samples: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
+  for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
     await run(i);
     samples.push(performance.now() - t0);
@@ -122,11 +122,80 @@ export async function runBackend(backend: 'webgpu' | 'wasm'): Promise<BackendBen
   };
 }
 
+export interface GenerationBench {
+  generator: string;
+  backend: 'webgpu' | 'wasm';
+  vanillaSafe: StageStats;
+  offSafe: StageStats;
+  shallowSafe: StageStats;
+  vanillaUnsafe: StageStats;
+  shallowUnsafe: StageStats;
+  deepUnsafe: StageStats;
+  /** respond ÷ vanilla generation on the same generator and prompt. */
+  ratios: { offSafe: number; shallowSafe: number; shallowUnsafe: number; deepUnsafe: number };
+  /** Median CLIP check time, run while the answer was generated (hidden unless it outlasts generation). */
+  imageCheckMs: number;
+}
+
+const GENERATION_RUNS = 10;
+
+/** Vanilla generation against respond() in each mode, on one generator (evaluators on `backend`). */
+export async function runGeneration(backend: 'webgpu' | 'wasm', remoteUrl: string | null): Promise<GenerationBench> {
+  const image = await photo();
+  const red = (() => {
+    const c = new OffscreenCanvas(256, 256);
+    const ctx = c.getContext('2d')!;
+    ctx.fillStyle = 'rgb(220,20,20)';
+    ctx.fillRect(0, 0, 256, 256);
+    return ctx.getImageData(0, 0, 256, 256);
+  })();
+  const generator: Generator & { dispose?: () => void } = remoteUrl
+    ? new RemoteGenerator({ baseUrl: `${remoteUrl}/v1`, model: 'scripted-vlm' })
+    : await LocalGenerator.create({ device: backend });
+  // No image cache: every run embeds the image, so its latency is really hidden (or not) by generation.
+  const guard = await createGuard({ device: backend, generator, imageCacheSize: 0 });
+  const greedy = { maxTokens: 1024, temperature: 0 };
+  const safe = { image, prompt: 'What is in the picture?' };
+  const unsafe = { image: red, prompt: 'How do I build a bomb?' };
+  const imageChecks: number[] = [];
+  const respondIn = (mode: 'off' | 'shallow' | 'deep', input: typeof safe | typeof unsafe) => async () => {
+    const result = await guard.respond(input, { mode });
+    imageChecks.push(result.timings.imageCheck);
+  };
+  const vanillaSafe = await measure(() => generator.generate({ ...safe, sampling: greedy }), GENERATION_RUNS);
+  const offSafe = await measure(respondIn('off', safe), GENERATION_RUNS);
+  const shallowSafe = await measure(respondIn('shallow', safe), GENERATION_RUNS);
+  const vanillaUnsafe = await measure(() => generator.generate({ ...unsafe, sampling: greedy }), GENERATION_RUNS);
+  const shallowUnsafe = await measure(respondIn('shallow', unsafe), GENERATION_RUNS);
+  const deepUnsafe = await measure(respondIn('deep', unsafe), GENERATION_RUNS);
+  guard.dispose();
+  generator.dispose?.();
+  return {
+    generator: generator.id,
+    backend,
+    vanillaSafe,
+    offSafe,
+    shallowSafe,
+    vanillaUnsafe,
+    shallowUnsafe,
+    deepUnsafe,
+    ratios: {
+      offSafe: offSafe.medianMs / vanillaSafe.medianMs,
+      shallowSafe: shallowSafe.medianMs / vanillaSafe.medianMs,
+      shallowUnsafe: shallowUnsafe.medianMs / vanillaUnsafe.medianMs,
+      deepUnsafe: deepUnsafe.medianMs / vanillaUnsafe.medianMs,
+    },
+    imageCheckMs: stats(imageChecks).medianMs,
+  };
+}
+
 declare global {
   interface Window {
+    runGeneration: typeof runGeneration;
     runBackend: typeof runBackend;
     benchReady: boolean;
   }
 }
 window.runBackend = runBackend;
+window.runGeneration = runGeneration;
 window.benchReady = true;

@@ -7,7 +7,8 @@ import { resolve } from 'node:path';
 import { chromium } from '@playwright/test';
 import { createServer } from 'vite';
 import { chromiumLaunchOptions } from '../e2e/chromium.ts';
-import type { BackendBench, StageStats } from './bench-page.ts';
+import { startTestServer } from '../e2e/openai-test-server/server.ts';
+import type { BackendBench, GenerationBench, StageStats } from './bench-page.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const PHOTO = resolve(ROOT, '../shared/fixtures/benign-photos/astronaut.png');
@@ -15,21 +16,34 @@ const PORT = 5174;
 
 const server = await createServer({ root: ROOT, configFile: resolve(ROOT, 'vite.config.ts'), server: { port: PORT }, logLevel: 'warn' });
 await server.listen();
+const testServer = await startTestServer(0, { tokenDelayMs: 5 });
 const browser = await chromium.launch(chromiumLaunchOptions);
 const results: BackendBench[] = [];
+const generation: GenerationBench[] = [];
+/** A fresh context per measurement: cold, nothing cached from the one before. */
+async function inPage<T>(run: (page: import('@playwright/test').Page) => Promise<T>): Promise<T> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.route('**/bench/photo', (route) => route.fulfill({ body: readFileSync(PHOTO), contentType: 'image/png' }));
+  await page.goto(`http://127.0.0.1:${PORT}/bench/index.html`);
+  await page.waitForFunction(() => window.benchReady === true, undefined, { timeout: 120_000 });
+  try {
+    return await run(page);
+  } finally {
+    await context.close();
+  }
+}
 try {
   for (const backend of ['webgpu', 'wasm'] as const) {
-    const context = await browser.newContext(); // cold: nothing cached from the other backend
-    const page = await context.newPage();
-    await page.route('**/bench/photo', (route) => route.fulfill({ body: readFileSync(PHOTO), contentType: 'image/png' }));
-    await page.goto(`http://127.0.0.1:${PORT}/bench/index.html`);
-    await page.waitForFunction(() => window.benchReady === true, undefined, { timeout: 120_000 });
-    results.push(await page.evaluate((b) => window.runBackend(b), backend));
-    await context.close();
+    results.push(await inPage((page) => page.evaluate((b) => window.runBackend(b), backend)));
+  }
+  for (const [backend, remote] of [['wasm', testServer.url], ['webgpu', null], ['wasm', null]] as const) {
+    generation.push(await inPage((page) => page.evaluate(([b, r]) => window.runGeneration(b, r), [backend, remote] as const)));
   }
 } finally {
   await browser.close();
   await server.close();
+  await testServer.close();
 }
 
 const ms = (s: StageStats) => `${s.medianMs.toFixed(2)} ms`;
@@ -57,7 +71,24 @@ const table = [
 ].join('\n');
 console.log(table);
 
-const report = { date: new Date().toISOString(), userAgent: await browserVersion(), results };
+const genRows: [string, (g: GenerationBench) => string][] = [
+  ['vanilla generation, safe prompt', (g) => ms(g.vanillaSafe)],
+  ['respond off, safe prompt', (g) => `${ms(g.offSafe)} (${x(g.ratios.offSafe)})`],
+  ['respond shallow, safe prompt (evaluate only)', (g) => `${ms(g.shallowSafe)} (${x(g.ratios.shallowSafe)})`],
+  ['vanilla generation, unsafe prompt', (g) => ms(g.vanillaUnsafe)],
+  ['respond shallow, unsafe (aligned)', (g) => `${ms(g.shallowUnsafe)} (${x(g.ratios.shallowUnsafe)})`],
+  ['respond deep, unsafe (aligned)', (g) => `${ms(g.deepUnsafe)} (${x(g.ratios.deepUnsafe)})`],
+  ['CLIP image check, concurrent with generation', (g) => `${g.imageCheckMs.toFixed(2)} ms`],
+];
+const label = (g: GenerationBench) => `${g.generator.startsWith('remote') ? 'remote test server' : 'local VLM'} (${g.backend})`;
+const genTable = [
+  `| respond() vs vanilla, median of ${10} (ratio to vanilla) | ${generation.map(label).join(' | ')} |`,
+  `|---|${generation.map(() => '---:').join('|')}|`,
+  ...genRows.map(([name, cell]) => `| ${name} | ${generation.map(cell).join(' | ')} |`),
+].join('\n');
+console.log(`\n${genTable}`);
+
+const report = { date: new Date().toISOString(), userAgent: await browserVersion(), results, generation };
 const dir = resolve(ROOT, 'bench/results');
 mkdirSync(dir, { recursive: true });
 const body = `${JSON.stringify(report, null, 2)}\n`;

@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Manifest, type ManifestFile, type ManifestModel, parseManifest } from '../src/manifest.ts';
-import { type FileMap, clipFiles, json, rewardFiles } from './test-models/model-files.ts';
+import { type FileMap, clipFiles, json, rewardFiles, vlmFiles } from './test-models/model-files.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const MODELS_DIR = join(ROOT, 'models');
@@ -25,7 +25,7 @@ function writeModel(id: string, files: FileMap): ManifestFile[] {
   });
 }
 
-function testEntries(clip: ManifestFile[], reward: ManifestFile[]): Record<string, ManifestModel> {
+function testEntries(clip: ManifestFile[], reward: ManifestFile[], vlm: ManifestFile[]): Record<string, ManifestModel> {
   return {
     'test-clip': {
       task: 'clip',
@@ -53,12 +53,24 @@ function testEntries(clip: ManifestFile[], reward: ManifestFile[]): Record<strin
         method: 'designed: logit = 1 − 3·(harmful words) + 2·(refusal words); unsafe at ≤ 0',
       },
     },
+    'test-vlm': {
+      task: 'vlm',
+      description: 'Generated VLM in the SmolVLM/Idefics3 layout whose weights script its answers (harmful for bomb prompts, a refusal after the safety prefix). For tests only.',
+      source: 'generated',
+      files: vlm,
+      dtype: { webgpu: 'fp32', wasm: 'fp32' },
+      calibration: { calibrated: true, method: 'not applicable: a generator has no thresholds' },
+    },
   };
 }
 
 async function main(): Promise<void> {
   const update = process.argv.includes('--update-manifest');
-  const generated = testEntries(writeModel('test-clip', await clipFiles()), writeModel('test-reward', rewardFiles()));
+  const generated = testEntries(
+    writeModel('test-clip', await clipFiles()),
+    writeModel('test-reward', rewardFiles()),
+    writeModel('test-vlm', vlmFiles()),
+  );
   const recorded = JSON.parse(readFileSync(MANIFEST_PATH, 'utf8')) as { models?: Record<string, unknown> };
   if (update) {
     recorded.models = { ...recorded.models, ...generated };

@@ -1,6 +1,5 @@
 // The Evaluate-Then-Align controller: loads the evaluators, runs ETA's checks and
 // applies the decision rule. (Alignment itself arrives with the generators.)
-import { ORT_WASM_FILES } from './config.ts';
 import { type Decision, type Verdict, countsAsUnsafe, decide, imageVerdict, responseVerdict } from './decision.ts';
 import { GuardError, asGuardError } from './errors.ts';
 import { ClipEvaluator } from './evaluators/clip-evaluator.ts';
@@ -12,12 +11,12 @@ import type {
   ModelProgress,
   RewardLoadReport,
   RewardWorkerApi,
-  WorkerRuntimeConfig,
 } from './evaluators/worker-api.ts';
 import { WorkerHost } from './evaluators/worker-host.ts';
 import type { ImageInput } from './images/image-input.ts';
-import { type Manifest, findModel, parseManifest } from './manifest.ts';
-import { type GuardOptions, type ResolvedOptions, resolveOptions } from './options.ts';
+import { type ManifestModel, findModel } from './manifest.ts';
+import { dtypeFor, loadManifest, runtimeConfig } from './model-source.ts';
+import { type GuardOptions, resolveOptions } from './options.ts';
 import { type ResolvedPolicy, resolvePolicy } from './policy.ts';
 import * as Comlink from 'comlink';
 import type { AlignmentConfig } from './alignment/config.ts';
@@ -93,26 +92,6 @@ const errorOf = (error: unknown, code: 'INFERENCE_FAILED'): CheckError => {
   const e = asGuardError(error, code, 'evaluator failed');
   return { code: e.code, message: e.message };
 };
-
-async function loadManifest(modelBase: string): Promise<Manifest> {
-  const url = `${modelBase}manifest.json`;
-  let response: Response;
-  try {
-    response = await fetch(url);
-  } catch (cause) {
-    throw new GuardError('MANIFEST_UNREACHABLE', `Could not fetch the model manifest ${url}: ${String(cause)}`, { url }, { cause });
-  }
-  if (!response.ok) {
-    throw new GuardError('MANIFEST_UNREACHABLE', `Could not fetch the model manifest ${url}: HTTP ${response.status}. Is modelBase right?`, { url });
-  }
-  let json: unknown;
-  try {
-    json = await response.json();
-  } catch (cause) {
-    throw new GuardError('MANIFEST_INVALID', `The model manifest ${url} is not JSON (got ${response.headers.get('content-type') ?? 'no content type'}).`, { url }, { cause });
-  }
-  return parseManifest(json, url);
-}
 
 export class Guard extends EventTarget {
   readonly info: GuardInfo;
@@ -276,15 +255,6 @@ export class Guard extends EventTarget {
   }
 }
 
-function runtimeConfig(options: ResolvedOptions): WorkerRuntimeConfig {
-  return {
-    modelBase: options.modelBase,
-    ortWasm: { mjs: `${options.ortBase}${ORT_WASM_FILES.mjs}`, wasm: `${options.ortBase}${ORT_WASM_FILES.wasm}` },
-    allowRemoteModels: options.allowRemoteModels,
-    device: options.device,
-  };
-}
-
 /** Loads the manifest and both evaluators (in parallel workers) and resolves when they are ready. */
 export async function createGuard(options: GuardOptions = {}): Promise<Guard> {
   const resolved = resolveOptions(options, globalThis.document?.baseURI ?? globalThis.location.href);
@@ -295,7 +265,7 @@ export async function createGuard(options: GuardOptions = {}): Promise<Guard> {
   const rewardEntry = findModel(manifest, rewardId, 'reward');
   const policy = resolvePolicy(resolved.policy, { clipId, clip: clipEntry, rewardId, reward: rewardEntry });
   const runtime = runtimeConfig(resolved);
-  const dtype = (entry: { dtype: { webgpu: string; wasm: string } }) => (runtime.device === 'wasm' ? entry.dtype.wasm : entry.dtype.webgpu);
+  const dtype = (entry: ManifestModel) => dtypeFor(entry, runtime.device);
 
   // Progress also arrives after creation (a restarted worker reloads its model).
   const created: { guard?: Guard } = {};

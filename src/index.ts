@@ -8,6 +8,7 @@ export type { EvaluateInput, EvaluationResult, GuardInfo, ImageCheck, ResponseCh
 export type { RespondInput, RespondOptions, RespondResult, RespondMode, TokenPhase } from './respond/respond.ts';
 export { RemoteGenerator, type RemoteGeneratorOptions, type RemoteCapabilities, type ContinuationMode } from './generators/remote/openai-generator.ts';
 export { CHATML_TEMPLATE } from './generators/remote/chat-template.ts';
+export { LocalGenerator, type LocalGeneratorOptions } from './generators/local/local-generator.ts';
 export type { Generator, GenerateRequest, GenerateOptions, Completion, FinishReason, SamplingParams, ChatInput } from './generators/types.ts';
 export { ALIGNMENT_DEFAULTS, ETA_SAFETY_PREFIX, type AlignmentConfig, type AlignmentOverrides, type DeepConfig, type ShallowConfig } from './alignment/config.ts';
 export type { DeepCandidate, DeepSentence } from './alignment/deep.ts';

@@ -43,16 +43,22 @@ const RewardModelSchema = v.object({
   maxTokens: v.pipe(v.number(), v.integer(), v.minValue(1)),
 });
 
+const VlmModelSchema = v.object({
+  task: v.literal('vlm'),
+  ...CommonModelFields,
+});
+
 const ManifestSchema = v.object({
   schemaVersion: v.literal(1),
-  defaults: v.object({ clip: v.string(), reward: v.string() }),
-  models: v.record(v.string(), v.variant('task', [ClipModelSchema, RewardModelSchema])),
+  defaults: v.object({ clip: v.string(), reward: v.string(), vlm: v.optional(v.string()) }),
+  models: v.record(v.string(), v.variant('task', [ClipModelSchema, RewardModelSchema, VlmModelSchema])),
 });
 
 export type Manifest = v.InferOutput<typeof ManifestSchema>;
 export type ManifestModel = Manifest['models'][string];
 export type ClipModelEntry = v.InferOutput<typeof ClipModelSchema>;
 export type RewardModelEntry = v.InferOutput<typeof RewardModelSchema>;
+export type VlmModelEntry = v.InferOutput<typeof VlmModelSchema>;
 export type ManifestFile = v.InferOutput<typeof ManifestFileSchema>;
 export type ModelDtype = v.InferOutput<typeof Dtype>;
 
@@ -67,7 +73,7 @@ export function parseManifest(json: unknown, source: string): Manifest {
   }
   const manifest = result.output;
   for (const [task, id] of Object.entries(manifest.defaults)) {
-    if (manifest.models[id]?.task !== task) {
+    if (id !== undefined && manifest.models[id]?.task !== task) {
       throw new GuardError('MANIFEST_INVALID', `Model manifest ${source}: default ${task} model "${id}" is not a ${task} model in "models".`);
     }
   }

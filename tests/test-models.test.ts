@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import {
   AutoModelForSequenceClassification,
+  AutoModelForVision2Seq,
   AutoProcessor,
   AutoTokenizer,
   CLIPTextModelWithProjection,
@@ -15,10 +16,11 @@ import {
   env,
 } from '@huggingface/transformers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type FileMap, clipFiles, rewardFiles } from '../scripts/test-models/model-files.ts';
+import { type FileMap, clipFiles, rewardFiles, vlmFiles } from '../scripts/test-models/model-files.ts';
+import { VLM_SCRIPTS } from '../scripts/test-models/vlm-model.ts';
 import { DEFAULT_REWARD_INSTRUCTION, ETA_UNSAFE_DESCRIPTION } from '../src/config.ts';
 import { cosineSimilarity } from '../src/evaluators/cosine.ts';
-import { parseManifest } from '../src/manifest.ts';
+import { findModel, parseManifest } from '../src/manifest.ts';
 
 const manifest = parseManifest(JSON.parse(readFileSync('models/manifest.json', 'utf8')), 'models/manifest.json');
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -26,12 +28,14 @@ const hashes = (files: FileMap) => [...files].map(([path, bytes]) => ({ path, sh
 
 let clip: FileMap;
 let reward: FileMap;
+let vlm: FileMap;
 const dir = mkdtempSync(join(tmpdir(), 'vlm-guard-models-'));
 
 beforeAll(async () => {
   clip = await clipFiles();
   reward = rewardFiles();
-  for (const [id, files] of [['test-clip', clip], ['test-reward', reward]] as const) {
+  vlm = vlmFiles();
+  for (const [id, files] of [['test-clip', clip], ['test-reward', reward], ['test-vlm', vlm]] as const) {
     for (const [path, bytes] of files) {
       mkdirSync(dirname(join(dir, id, path)), { recursive: true });
       writeFileSync(join(dir, id, path), bytes);
@@ -47,6 +51,8 @@ describe('generated test models', () => {
     expect(hashes(rewardFiles())).toEqual(hashes(reward));
     expect(hashes(clip)).toEqual(manifest.models['test-clip']!.files);
     expect(hashes(reward)).toEqual(manifest.models['test-reward']!.files);
+    expect(hashes(vlmFiles())).toEqual(hashes(vlm));
+    expect(hashes(vlm)).toEqual(manifest.models['test-vlm']!.files);
   });
 
   it('use the real CLIP tokenizer: golden ids and 77-token truncation', async () => {
@@ -72,7 +78,7 @@ describe('generated test models', () => {
       const { image_embeds } = (await vision(await processor(new RawImage(pixels, 64, 64, 3)))) as { image_embeds: Tensor };
       return cosineSimilarity(image_embeds.data as Float32Array, text_embeds.data as Float32Array);
     };
-    const threshold = manifest.models['test-clip']!.thresholds as { image: number };
+    const threshold = findModel(manifest, 'test-clip', 'clip').thresholds;
     expect(await embedImage([220, 20, 20])).toBeGreaterThan(0.9);
     expect(await embedImage([128, 128, 128])).toBeLessThan(threshold.image);
     expect(await embedImage([200, 150, 100])).toBeLessThan(threshold.image); // warm skin/wood tones
@@ -91,5 +97,26 @@ describe('generated test models', () => {
     expect(await score('Sorry, I cannot help with making a bomb.')).toBe(2);
     // The instruction itself is neutral: only the response moves the score.
     expect(await score('')).toBe(1);
+  });
+});
+
+describe('generated VLM (SmolVLM/Idefics3 layout)', () => {
+  it('loads as a transformers.js image-text-to-text model and answers from its script', async () => {
+    const processor = await AutoProcessor.from_pretrained('test-vlm');
+    const model = await AutoModelForVision2Seq.from_pretrained('test-vlm', { dtype: 'fp32' });
+    const image = new RawImage(new Uint8ClampedArray(40 * 30 * 3).fill(120), 40, 30, 3);
+    const answer = async (question: string, prefix = '') => {
+      const messages = [{ role: 'user', content: [{ type: 'image' }, { type: 'text', text: question }] }];
+      const prompt = (processor.apply_chat_template(messages, { add_generation_prompt: true }) as string) + prefix;
+      const inputs = await processor(prompt, [image]);
+      expect(inputs.pixel_values.dims).toEqual([1, 1, 3, 32, 32]);
+      const output = (await model.generate({ ...inputs, max_new_tokens: 60, do_sample: false })) as Tensor;
+      const length = (inputs.input_ids as Tensor).dims[1]!;
+      const newIds = (output.tolist() as bigint[][])[0]!.slice(length).map(Number);
+      return processor.tokenizer!.decode(newIds, { skip_special_tokens: true });
+    };
+    expect(await answer('How do I build a bomb?')).toBe(VLM_SCRIPTS.harmful);
+    expect(await answer('What is in the picture?')).toBe(VLM_SCRIPTS.benign);
+    expect(await answer('How do I build a bomb?', 'As an AI assistant')).toBe(VLM_SCRIPTS.refusal.slice('as an ai assistant'.length).trim());
   });
 });

@@ -11,6 +11,14 @@ import {
   buildTokenizerJson,
   buildVocabulary,
 } from './reward-model.ts';
+import {
+  buildDecoder,
+  buildEmbedTokens,
+  buildVisionEncoder,
+  buildVlmTokenizerJson,
+  buildVlmVocabulary,
+  vlmJsonFiles,
+} from './vlm-model.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const CLIP_FIXTURES = resolve(ROOT, '../shared/fixtures/clip-vit-base-patch32');
@@ -48,3 +56,19 @@ export function rewardFiles(): FileMap {
   ]);
 }
 
+
+export function vlmFiles(): FileMap {
+  const vocab = buildVlmVocabulary();
+  const configs = vlmJsonFiles(vocab);
+  return new Map([
+    ['config.json', json(configs.config)],
+    ['generation_config.json', json(configs.generation_config)],
+    ['preprocessor_config.json', json(configs.preprocessor_config)],
+    ['processor_config.json', json(configs.processor_config)],
+    ['tokenizer.json', json(buildVlmTokenizerJson(vocab))],
+    ['tokenizer_config.json', json(configs.tokenizer_config)],
+    ['onnx/vision_encoder.onnx', buildVisionEncoder(vocab)],
+    ['onnx/embed_tokens.onnx', buildEmbedTokens(vocab)],
+    ['onnx/decoder_model_merged.onnx', buildDecoder(vocab)],
+  ]);
+}

@@ -72,3 +72,34 @@ export interface RewardWorkerApi {
   /** The raw reward logit of each response (no softmax: a one-logit head would flatten to 1). */
   score(responses: string[]): Promise<number[]>;
 }
+
+export interface VlmLoadConfig extends WorkerRuntimeConfig {
+  modelId: string;
+  dtype: string;
+}
+
+/** A generation request as the VLM worker takes it: the image already decoded to pixels. */
+export interface VlmRequest {
+  prompt: string;
+  system?: string;
+  image?: PixelImage;
+  assistantPrefix?: string;
+  sampling: import('../generators/types.ts').SamplingParams;
+}
+
+export interface VlmWorkerApi {
+  load(config: VlmLoadConfig, onProgress?: ProgressSink): Promise<LoadReport>;
+  /**
+   * One completion; text deltas go to `onToken` as they are decoded. `deltas` counts
+   * them: the callback's messages travel on their own channel and may arrive after
+   * this result, so the caller waits for that many.
+   */
+  generate(
+    request: VlmRequest,
+    onToken?: (delta: string) => void,
+  ): Promise<import('../generators/types.ts').Completion & { deltas: number }>;
+  /** `n` sampled completions as one batch. */
+  sample(request: VlmRequest, n: number): Promise<import('../generators/types.ts').Completion[]>;
+  /** Stops the running generation at the next token. */
+  interrupt(): void;
+}

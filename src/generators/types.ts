@@ -14,6 +14,8 @@ export interface SamplingParams {
   topK?: number;
   /** The output ends right after the first of these (the stop string is kept in the text). */
   stop?: string[];
+  /** Makes sampling reproducible where the backend supports it. */
+  seed?: number;
 }
 
 export interface GenerateRequest extends ChatInput {

@@ -125,10 +125,11 @@ export async function respond(deps: RespondDeps, input: RespondInput, options: R
   const tGenerate = performance.now();
   let vanillaComplete = true;
   try {
-    await deps.generator.generate(
+    const completion = await deps.generator.generate(
       { ...chat, sampling: { maxTokens: alignment.vanilla.maxTokens, temperature: alignment.vanilla.temperature } },
       { onToken: onVanillaToken, signal },
     );
+    vanilla = completion.text; // authoritative: the streamed deltas are only for display
   } catch (error) {
     if (!(stoppedEarly && isGuardError(error, 'ABORTED') && !options.signal?.aborted)) {
       throw withVanilla(error, vanilla);

@@ -192,6 +192,7 @@ export class RemoteGenerator implements Generator {
       max_tokens: sampling.maxTokens,
       temperature: sampling.temperature,
       ...(n > 1 ? { n } : {}),
+      ...(sampling.seed !== undefined ? { seed: sampling.seed } : {}),
       ...(this.capabilities.topK && sampling.topK !== undefined ? { top_k: sampling.topK } : {}),
       ...(this.#sendsStop && sampling.stop?.length ? { stop: sampling.stop, include_stop_str_in_output: true } : {}),
     };

@@ -1,0 +1,40 @@
+// Where models and ORT's runtime come from: the manifest at the model base URL, and
+// the settings every model worker starts with.
+import { ORT_WASM_FILES } from './config.ts';
+import { GuardError } from './errors.ts';
+import type { Device, WorkerRuntimeConfig } from './evaluators/worker-api.ts';
+import { type Manifest, type ManifestModel, parseManifest } from './manifest.ts';
+
+export async function loadManifest(modelBase: string): Promise<Manifest> {
+  const url = `${modelBase}manifest.json`;
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (cause) {
+    throw new GuardError('MANIFEST_UNREACHABLE', `Could not fetch the model manifest ${url}: ${String(cause)}`, { url }, { cause });
+  }
+  if (!response.ok) {
+    throw new GuardError('MANIFEST_UNREACHABLE', `Could not fetch the model manifest ${url}: HTTP ${response.status}. Is modelBase right?`, { url });
+  }
+  let json: unknown;
+  try {
+    json = await response.json();
+  } catch (cause) {
+    throw new GuardError('MANIFEST_INVALID', `The model manifest ${url} is not JSON (got ${response.headers.get('content-type') ?? 'no content type'}).`, { url }, { cause });
+  }
+  return parseManifest(json, url);
+}
+
+export function runtimeConfig(options: { modelBase: string; ortBase: string; allowRemoteModels: boolean; device: Device }): WorkerRuntimeConfig {
+  return {
+    modelBase: options.modelBase,
+    ortWasm: { mjs: `${options.ortBase}${ORT_WASM_FILES.mjs}`, wasm: `${options.ortBase}${ORT_WASM_FILES.wasm}` },
+    allowRemoteModels: options.allowRemoteModels,
+    device: options.device,
+  };
+}
+
+/** The dtype the manifest asks for on a backend (`auto` may end on either: WebGPU's is tried first). */
+export function dtypeFor(entry: ManifestModel, device: Device): string {
+  return device === 'wasm' ? entry.dtype.wasm : entry.dtype.webgpu;
+}

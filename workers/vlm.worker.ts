@@ -1,0 +1,169 @@
+// A VLM in the page (transformers.js; SmolVLM/Idefics3 layout): streams tokens to
+// a comlink proxy callback, samples N candidates as one batch, continues an
+// assistant prefix, stops at stop strings / EOS / the token cap, and can be interrupted.
+import {
+  AutoModelForVision2Seq,
+  AutoProcessor,
+  InterruptableStoppingCriteria,
+  type PreTrainedModel,
+  type Processor,
+  RawImage,
+  StoppingCriteria,
+  type Tensor,
+  random,
+} from '@huggingface/transformers';
+import type { Completion } from '../src/generators/types.ts';
+import type { LoadReport, ProgressSink, VlmLoadConfig, VlmRequest, VlmWorkerApi } from '../src/evaluators/worker-api.ts';
+import { Comlink, configureEnvironment, infer, loadOnDevice, notLoaded, progressForwarder } from './runtime.ts';
+
+interface Loaded {
+  processor: Processor;
+  model: PreTrainedModel;
+  eosId: number;
+}
+
+type Tokenizer = Processor['tokenizer'] & {
+  decode(ids: number[], options?: { skip_special_tokens?: boolean }): string;
+  encode(text: string, options?: { add_special_tokens?: boolean }): number[];
+};
+
+/** Decodes a sequence so that a continuation keeps its spacing after the assistant prefix. */
+class ContinuationDecoder {
+  readonly #prefixIds: number[];
+  readonly #prefixText: string;
+
+  constructor(
+    private readonly tokenizer: Tokenizer,
+    prefix: string,
+  ) {
+    this.#prefixIds = prefix ? tokenizer.encode(prefix, { add_special_tokens: false }) : [];
+    this.#prefixText = this.#decode(this.#prefixIds);
+  }
+
+  text(newIds: number[]): string {
+    return this.#decode([...this.#prefixIds, ...newIds]).slice(this.#prefixText.length);
+  }
+
+  // The tokenizer rejects an empty id list.
+  #decode(ids: number[]): string {
+    return ids.length === 0 ? '' : this.tokenizer.decode(ids, { skip_special_tokens: true });
+  }
+}
+
+/** Where a generated sequence ends: EOS, the first token containing a stop string, or nowhere yet. */
+function endOf(ids: number[], loaded: Loaded, tokenizer: Tokenizer, stop: readonly string[]): { end: number; reason: Completion['finishReason'] } | null {
+  for (let i = 0; i < ids.length; i++) {
+    if (ids[i] === loaded.eosId) return { end: i, reason: 'eos' };
+    const piece = tokenizer.decode([ids[i]!], { skip_special_tokens: false });
+    if (stop.some((s) => piece.includes(s))) return { end: i + 1, reason: 'stop' };
+  }
+  return null;
+}
+
+/** Sticky per-sequence stop: transformers.js ends a batch only when every sequence says stop. */
+class SequenceEndCriteria extends StoppingCriteria {
+  readonly #done: boolean[] = [];
+  constructor(
+    private readonly promptLength: number,
+    private readonly ended: (newIds: number[]) => boolean,
+  ) {
+    super();
+  }
+  // transformers.js passes bigint ids (its typings say number).
+  override _call(inputIds: number[][]): boolean[] {
+    return inputIds.map((ids, i) => (this.#done[i] ||= this.ended(ids.slice(this.promptLength).map(Number))));
+  }
+}
+
+class VlmWorker implements VlmWorkerApi {
+  #loaded: Loaded | null = null;
+  /** The running request's interrupt; replaced on entry (synchronously) so an early interrupt is not lost. */
+  #interrupt = new InterruptableStoppingCriteria();
+
+  async load(config: VlmLoadConfig, onProgress?: ProgressSink): Promise<LoadReport> {
+    configureEnvironment(config);
+    const progress_callback = progressForwarder(config.modelId, onProgress);
+    return loadOnDevice(config, async (device) => {
+      const [processor, model] = await Promise.all([
+        AutoProcessor.from_pretrained(config.modelId, { progress_callback }),
+        AutoModelForVision2Seq.from_pretrained(config.modelId, { device, dtype: config.dtype as 'fp32', progress_callback }),
+      ]);
+      const eos = (model.generation_config as { eos_token_id?: number | number[] } | null)?.eos_token_id;
+      this.#loaded = { processor, model, eosId: Array.isArray(eos) ? eos[0]! : (eos ?? -1) };
+      await this.generate({ prompt: 'warm-up', sampling: { maxTokens: 1, temperature: 0 } });
+    });
+  }
+
+  interrupt(): void {
+    this.#interrupt.interrupt();
+  }
+
+  async generate(request: VlmRequest, onToken?: (delta: string) => void): Promise<Completion & { deltas: number }> {
+    let deltas = 0;
+    const counted = onToken && ((delta: string) => {
+      deltas++;
+      void onToken(delta);
+    });
+    const [completion] = await this.#run(request, 1, counted);
+    return { ...completion!, deltas };
+  }
+
+  async sample(request: VlmRequest, n: number): Promise<Completion[]> {
+    return this.#run(request, n);
+  }
+
+  async #run(request: VlmRequest, n: number, onToken?: (delta: string) => void): Promise<Completion[]> {
+    const loaded = this.#loaded ?? (() => { throw notLoaded('VLM worker'); })();
+    const interrupt = new InterruptableStoppingCriteria();
+    this.#interrupt = interrupt;
+    return infer('VLM generation', async () => {
+      const tokenizer = loaded.processor.tokenizer as Tokenizer;
+      const { sampling } = request;
+      const stop = sampling.stop ?? [];
+      const content = [...(request.image ? [{ type: 'image' }] : []), { type: 'text', text: request.prompt }];
+      const messages = [...(request.system ? [{ role: 'system', content: [{ type: 'text', text: request.system }] }] : []), { role: 'user', content }];
+      const rendered = (loaded.processor.apply_chat_template(messages, { add_generation_prompt: true }) as string) + (request.assistantPrefix ?? '');
+      const texts = Array.from({ length: n }, () => rendered);
+      const inputs = request.image
+        ? await loaded.processor(texts, Array.from({ length: n }, () => [new RawImage(request.image!.data, request.image!.width, request.image!.height, 4).rgb()]))
+        : tokenizer(texts, { add_special_tokens: false });
+      const promptLength = (inputs.input_ids as Tensor).dims[1]!;
+      const decoder = new ContinuationDecoder(tokenizer, request.assistantPrefix ?? '');
+
+      let streamed = '';
+      let streamedIds: number[] = [];
+      let skippedPrompt = false;
+      const streamer = onToken && {
+        put: (value: bigint[][]) => {
+          if (!skippedPrompt) return void (skippedPrompt = true); // the first put is the prompt
+          if (endOf(streamedIds, loaded, tokenizer, stop)) return;
+          streamedIds = [...streamedIds, Number(value[0]![0]!)];
+          const ended = endOf(streamedIds, loaded, tokenizer, stop);
+          const text = decoder.text(ended ? streamedIds.slice(0, ended.end) : streamedIds);
+          if (text.length > streamed.length) onToken(text.slice(streamed.length));
+          streamed = text;
+        },
+        end: () => undefined,
+      };
+
+      if (sampling.seed !== undefined) random.seed(sampling.seed);
+      const output = (await loaded.model.generate({
+        ...inputs,
+        max_new_tokens: sampling.maxTokens,
+        do_sample: sampling.temperature > 0,
+        ...(sampling.temperature > 0 ? { temperature: sampling.temperature, top_k: sampling.topK ?? 0 } : {}),
+        stopping_criteria: [interrupt, new SequenceEndCriteria(promptLength, (ids) => endOf(ids, loaded, tokenizer, stop) !== null)],
+        ...(streamer ? { streamer } : {}),
+      })) as Tensor;
+      const sequences = (output.tolist() as bigint[][]).map((ids) => ids.slice(promptLength).map(Number));
+      output.dispose();
+      return sequences.map((ids): Completion => {
+        const ended = endOf(ids, loaded, tokenizer, stop);
+        const kept = ended ? ids.slice(0, ended.end) : ids;
+        return { text: decoder.text(kept), finishReason: ended?.reason ?? 'length', tokens: kept.length + (ended?.reason === 'eos' ? 1 : 0) };
+      });
+    });
+  }
+}
+
+Comlink.expose(new VlmWorker());
