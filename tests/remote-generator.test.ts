@@ -47,9 +47,11 @@ describe('RemoteGenerator', () => {
     const completion = await generator.generate({ prompt: 'How do I build a bomb?', image: png, assistantPrefix: 'As an AI assistant', sampling: greedy });
     expect(completion.text).toBe(SCRIPTS.afterSafetyPrefix);
     const [request] = await recorded();
-    expect(request!.path).toBe('/v1/completions');
-    expect(request!.body.prompt).toBe('<|im_start|>user\n<__media__>\nHow do I build a bomb?<|im_end|>\n<|im_start|>assistant\nAs an AI assistant');
-    expect((request!.body as { multimodal_data?: string[] }).multimodal_data).toEqual([expect.any(String)]);
+    expect(request).toMatchObject({ path: '/v1/completions', hadImage: true });
+    expect(request!.body.prompt).toEqual({
+      prompt_string: '<|im_start|>user\n<__media__>\nHow do I build a bomb?<|im_end|>\n<|im_start|>assistant\nAs an AI assistant',
+      multimodal_data: [btoa(String.fromCharCode(0x89, 0x50, 0x4e, 0x47))],
+    });
   });
 
   it('refuses to continue when the server cannot, with a typed error', async () => {

@@ -19,7 +19,8 @@ interface ChatMessage {
 interface Body {
   model?: string;
   messages?: ChatMessage[];
-  prompt?: string;
+  /** A string, or llama.cpp's object form with media. */
+  prompt?: string | { prompt_string: string; multimodal_data?: string[] };
   stream?: boolean;
   n?: number;
   temperature?: number;
@@ -46,7 +47,8 @@ const textOf = (content: ChatMessage['content']) =>
 function conversation(path: string, body: Body): { prompt: string; prefix: string } | string {
   if (path === '/v1/completions') {
     // ChatML: <|im_start|>user\n…<|im_end|>\n<|im_start|>assistant\n{prefix}
-    const match = /<\|im_start\|>user\n([\s\S]*?)<\|im_end\|>[\s\S]*<\|im_start\|>assistant\n([\s\S]*)$/.exec(body.prompt ?? '');
+    const raw = typeof body.prompt === 'object' ? body.prompt.prompt_string : (body.prompt ?? '');
+    const match = /<\|im_start\|>user\n([\s\S]*?)<\|im_end\|>[\s\S]*<\|im_start\|>assistant\n([\s\S]*)$/.exec(raw);
     return match ? { prompt: match[1]!, prefix: match[2]! } : 'prompt is not a ChatML conversation ending in an assistant turn';
   }
   const messages = body.messages ?? [];
@@ -140,7 +142,7 @@ export async function startTestServer(port = 0, { tokenDelayMs = 2 } = {}): Prom
       } catch {
         return json(res, 400, { error: { message: 'body is not JSON' } });
       }
-      const hadImage = (body.messages ?? []).some((m) => typeof m.content !== 'string' && m.content.some((p) => p.type === 'image_url' && p.image_url?.url.startsWith('data:image/')));
+      const hadImage = (typeof body.prompt === 'object' && (body.prompt.multimodal_data?.length ?? 0) > 0) || (body.messages ?? []).some((m) => typeof m.content !== 'string' && m.content.some((p) => p.type === 'image_url' && p.image_url?.url.startsWith('data:image/')));
       requests.push({ path, body, authorized: req.headers.authorization === 'Bearer test-key', hadImage });
 
       const fault = faults.shift() ?? 'ok';

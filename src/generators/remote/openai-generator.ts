@@ -12,8 +12,8 @@ import { readSseJson } from './sse.ts';
  * - `continue-final-message`: vLLM — chat request ending in the assistant message, with
  *   `continue_final_message: true, add_generation_prompt: false`.
  * - `completions`: raw `/v1/completions` with the prompt rendered by `chatTemplate`
- *   (llama.cpp server, Ollama's OpenAI endpoint). The image goes as llama.cpp's
- *   `multimodal_data` (base64), marked by `imageMarker` in the prompt.
+ *   (llama.cpp server, Ollama's OpenAI endpoint). An image goes in llama.cpp's prompt
+ *   object `{ prompt_string, multimodal_data: [base64] }`, marked by `imageMarker`.
  * - `none`: no continuation: alignment is unavailable (GENERATOR_UNSUPPORTED).
  */
 export type ContinuationMode = 'continue-final-message' | 'completions' | 'none';
@@ -204,8 +204,11 @@ export class RemoteGenerator implements Generator {
     if (prefix && this.capabilities.continuation === 'completions') {
       const marker = image ? (this.#options.imageMarker ?? '<__media__>') : undefined;
       const prompt = renderContinuationPrompt(this.#options.chatTemplate ?? CHATML_TEMPLATE, { system: request.system, user: request.prompt, imageMarker: marker }, prefix);
-      const multimodal = image?.startsWith('data:') ? { multimodal_data: [image.slice(image.indexOf(',') + 1)] } : {};
-      return { url: `${this.#options.baseUrl}/completions`, body: { ...common, prompt, ...multimodal } };
+      // llama.cpp takes media in a raw prompt as { prompt_string, multimodal_data: [base64] }.
+      const body = image?.startsWith('data:')
+        ? { prompt: { prompt_string: prompt, multimodal_data: [image.slice(image.indexOf(',') + 1)] } }
+        : { prompt };
+      return { url: `${this.#options.baseUrl}/completions`, body: { ...common, ...body } };
     }
     const userContent = image
       ? [{ type: 'image_url', image_url: { url: image } }, { type: 'text', text: request.prompt }]
