@@ -30,3 +30,26 @@ export function decide(image: Verdict, response: Verdict, unknownAs: UnknownVerd
   const reason = `${describe('response', response)}, ${describe('image', image)}`;
   return { decision: responseUnsafe && imageUnsafe ? 'align' : 'pass', reason };
 }
+
+/** Which image signals there are: CLIP always; the text read from the image when OCR is on. */
+export interface ImageSignals {
+  clip: Verdict;
+  imageText?: Verdict;
+}
+
+/**
+ * The image counts as unsafe when any signal is unsafe (CLIP, or its text as a
+ * request); unknown when none is unsafe but one failed.
+ */
+export function combineImageSignals(signals: ImageSignals): Verdict {
+  const all = [signals.clip, ...(signals.imageText ? [signals.imageText] : [])];
+  if (all.includes('unsafe')) return 'unsafe';
+  if (all.includes('unknown')) return 'unknown';
+  if (all.every((v) => v === 'skipped')) return 'skipped';
+  return 'safe';
+}
+
+/** The names of the signals that said unsafe, for the result. */
+export function firedSignals(signals: ImageSignals): ('clip' | 'image-text')[] {
+  return [...(signals.clip === 'unsafe' ? ['clip' as const] : []), ...(signals.imageText === 'unsafe' ? ['image-text' as const] : [])];
+}

@@ -1,22 +1,26 @@
 // The Evaluate-Then-Align controller: loads the evaluators, runs ETA's checks and
 // applies the decision rule. (Alignment itself arrives with the generators.)
-import { type Decision, type Verdict, countsAsUnsafe, decide, imageVerdict, responseVerdict } from './decision.ts';
+import { type Decision, type Verdict, combineImageSignals, countsAsUnsafe, decide, firedSignals, imageVerdict, responseVerdict } from './decision.ts';
 import { GuardError, asGuardError } from './errors.ts';
 import { ClipEvaluator } from './evaluators/clip-evaluator.ts';
+import { type ImageTextReading, OcrEvaluator } from './evaluators/ocr-evaluator.ts';
+import type { TextLine } from './ocr/config.ts';
 import { RewardEvaluator } from './evaluators/reward-evaluator.ts';
 import type {
   Backend,
   ClipWorkerApi,
   LoadReport,
   ModelProgress,
+  OcrWorkerApi,
   RewardLoadReport,
   RewardWorkerApi,
+  WorkerRuntimeConfig,
 } from './evaluators/worker-api.ts';
 import { WorkerHost } from './evaluators/worker-host.ts';
 import type { ImageInput } from './images/image-input.ts';
-import { type ManifestModel, findModel } from './manifest.ts';
+import { type Manifest, type ManifestModel, findModel } from './manifest.ts';
 import { dtypeFor, loadManifest, runtimeConfig } from './model-source.ts';
-import { type GuardOptions, resolveOptions } from './options.ts';
+import { type GuardOptions, type ResolvedOptions, resolveOptions } from './options.ts';
 import { type ResolvedPolicy, resolvePolicy } from './policy.ts';
 import * as Comlink from 'comlink';
 import type { AlignmentConfig } from './alignment/config.ts';
@@ -45,6 +49,17 @@ export interface ResponseCheck {
   error?: CheckError;
 }
 
+/** The text read from the image, scored as a request. */
+export interface ImageTextCheck {
+  text: string;
+  lines: TextLine[];
+  /** Reward of the text as a request; null when there is no text or the check failed. */
+  score: number | null;
+  threshold: number;
+  verdict: Verdict;
+  error?: CheckError;
+}
+
 export interface EvaluateInput {
   image: ImageInput;
   /** The user's question; kept in the result. ETA's reward check drops it on purpose. */
@@ -63,7 +78,9 @@ export interface GuardInfo {
   /** Generated test models only: scores are meaningful for tests, not for real content. */
   testModelsOnly: boolean;
   calibrated: { clip: boolean; reward: boolean };
-  loadMs: { clip: number; reward: number };
+  loadMs: { clip: number; reward: number; ocr?: number };
+  /** Image text (OCR): the mode asked for, whether it runs, and why not. */
+  imageText: { mode: 'auto' | 'on' | 'off'; active: boolean; model?: string; reason?: string };
 }
 
 export interface EvaluationResult {
@@ -73,20 +90,26 @@ export interface EvaluationResult {
   response: string;
   prompt?: string;
   image: ImageCheck;
+  /** Present when image text is on (createGuard({ imageText })). */
+  imageText?: ImageTextCheck;
+  /** The image verdict the decision used: CLIP and image text combined, and which said unsafe. */
+  imageSignals: { verdict: Verdict; fired: ('clip' | 'image-text')[] };
   responseCheck: ResponseCheck;
   policy: ResolvedPolicy;
-  backends: { clip: Backend; reward: Backend };
+  backends: { clip: Backend; reward: Backend; ocr?: Backend };
   models: { clip: string; reward: string };
   /** Milliseconds per stage. `image` includes decoding; 0 when skipped. */
-  timings: { image: number; response: number; total: number };
+  timings: { image: number; response: number; imageText?: number; total: number };
 }
 
 export type GuardProgressEvent = CustomEvent<ModelProgress>;
 
 export interface GuardRespondResult extends RespondResult {
-  backends: { clip: Backend; reward: Backend };
+  backends: { clip: Backend; reward: Backend; ocr?: Backend };
   models: { clip: string; reward: string };
 }
+
+const withoutMs = <T extends { ms: number }>({ ms: _ms, ...rest }: T): Omit<T, 'ms'> => rest;
 
 const errorOf = (error: unknown, code: 'INFERENCE_FAILED'): CheckError => {
   const e = asGuardError(error, code, 'evaluator failed');
@@ -99,6 +122,7 @@ export class Guard extends EventTarget {
   readonly #reward: RewardEvaluator;
   readonly #hosts: { clip: WorkerHost<ClipWorkerApi, LoadReport>; reward: WorkerHost<RewardWorkerApi, RewardLoadReport> };
   readonly #generator: Generator | undefined;
+  readonly #ocr: { evaluator: OcrEvaluator; host: WorkerHost<OcrWorkerApi, LoadReport> } | undefined;
   readonly #alignment: AlignmentConfig;
 
   /** Use createGuard(). */
@@ -109,9 +133,11 @@ export class Guard extends EventTarget {
     hosts: { clip: WorkerHost<ClipWorkerApi, LoadReport>; reward: WorkerHost<RewardWorkerApi, RewardLoadReport> };
     generator?: Generator;
     alignment: AlignmentConfig;
+    ocr?: { evaluator: OcrEvaluator; host: WorkerHost<OcrWorkerApi, LoadReport> };
   }) {
     super();
     this.info = parts.info;
+    this.#ocr = parts.ocr;
     this.#generator = parts.generator;
     this.#alignment = parts.alignment;
     this.#clip = parts.clip;
@@ -125,11 +151,22 @@ export class Guard extends EventTarget {
   }
 
   /** The backend each worker runs on now (a restarted worker may have fallen back). */
-  get backends(): { clip: Backend; reward: Backend } {
+  get backends(): { clip: Backend; reward: Backend; ocr?: Backend } {
+    const ocr = this.#ocr?.host.lastReport?.backend;
     return {
       clip: this.#hosts.clip.lastReport?.backend ?? this.info.backends.clip,
       reward: this.#hosts.reward.lastReport?.backend ?? this.info.backends.reward,
+      ...(ocr ? { ocr } : {}),
     };
+  }
+
+  /** Reads the text in an image (PP-OCRv4): lines with confidence and boxes, timings, backend. */
+  async readImageText(image: ImageInput): Promise<ImageTextReading & { backend: Backend }> {
+    if (!this.#ocr) {
+      throw new GuardError('OPTIONS_INVALID', `Image text is not active (${this.info.imageText.reason ?? `imageText: "${this.info.imageText.mode}"`}); create the guard with imageText: 'on' or 'auto'.`);
+    }
+    const reading = await this.#ocr.evaluator.read(image);
+    return { ...reading, backend: this.#ocr.evaluator.backend ?? 'wasm' };
   }
 
   get imageCacheStats() {
@@ -171,16 +208,19 @@ export class Guard extends EventTarget {
     const started = performance.now();
 
     let image: ImageCheck & { ms: number };
+    let imageText: (ImageTextCheck & { ms: number }) | undefined;
     let response: ResponseCheck & { ms: number };
     if (policy.order === 'parallel') {
-      [image, response] = await Promise.all([this.#checkImage(input.image), this.#checkResponse(input.response)]);
+      [image, imageText, response] = await Promise.all([this.#checkImage(input.image), this.#checkImageText(input.image), this.#checkResponse(input.response)]);
     } else {
       response = await this.#checkResponse(input.response);
-      image = countsAsUnsafe(response.verdict, policy.unknownAs)
-        ? await this.#checkImage(input.image)
-        : { score: null, threshold: policy.thresholds.image, verdict: 'skipped', cached: false, ms: 0 };
+      [image, imageText] = countsAsUnsafe(response.verdict, policy.unknownAs)
+        ? await Promise.all([this.#checkImage(input.image), this.#checkImageText(input.image)])
+        : [{ score: null, threshold: policy.thresholds.image, verdict: 'skipped', cached: false, ms: 0 }, undefined];
     }
-    const { decision, reason } = decide(image.verdict, response.verdict, policy.unknownAs);
+    const signals = { clip: image.verdict, ...(imageText ? { imageText: imageText.verdict } : {}) };
+    const imageVerdictCombined = combineImageSignals(signals);
+    const { decision, reason } = decide(imageVerdictCombined, response.verdict, policy.unknownAs);
     const { ms: imageMs, ...imageResult } = image;
     const { ms: responseMs, ...responseResult } = response;
     return {
@@ -189,11 +229,13 @@ export class Guard extends EventTarget {
       response: input.response,
       ...(input.prompt !== undefined ? { prompt: input.prompt } : {}),
       image: { score: imageResult.score, threshold: imageResult.threshold, verdict: imageResult.verdict, cached: imageResult.cached, ...(imageResult.error ? { error: imageResult.error } : {}) },
+      ...(imageText ? { imageText: withoutMs(imageText) } : {}),
+      imageSignals: { verdict: imageVerdictCombined, fired: firedSignals(signals) },
       responseCheck: responseResult,
       policy,
       backends: this.backends,
       models: this.info.models,
-      timings: { image: imageMs, response: responseMs, total: performance.now() - started },
+      timings: { image: imageMs, response: responseMs, ...(imageText ? { imageText: imageText.ms } : {}), total: performance.now() - started },
     };
   }
 
@@ -219,6 +261,7 @@ export class Guard extends EventTarget {
         alignment: this.#alignment,
         checkImage: (image) => this.#checkImage(image),
         checkResponse: (text) => this.#checkResponse(text),
+        ...(this.#ocr ? { checkImageText: (image: ImageInput) => this.#checkImageText(image).then((c) => c!) } : {}),
         rewardMany: (texts) => this.#reward.scoreMany(texts),
         imageTextScores: (image, texts) => this.#clip.imageTextScores(image, texts),
       },
@@ -238,6 +281,21 @@ export class Guard extends EventTarget {
     }
   }
 
+  /** The image's text scored as a request; never throws; undefined when image text is off. */
+  async #checkImageText(image: ImageInput): Promise<(ImageTextCheck & { ms: number }) | undefined> {
+    if (!this.#ocr) return undefined;
+    const started = performance.now();
+    const threshold = this.info.policy.thresholds.reward;
+    try {
+      const reading = await this.#ocr.evaluator.read(image);
+      if (!reading.text.trim()) return { text: '', lines: [], score: null, threshold, verdict: 'safe', ms: performance.now() - started };
+      const { score } = await this.#reward.score(reading.text, 'request');
+      return { text: reading.text, lines: reading.lines, score, threshold, verdict: responseVerdict(score, threshold), ms: performance.now() - started };
+    } catch (error) {
+      return { text: '', lines: [], score: null, threshold, verdict: 'unknown', error: errorOf(error, 'INFERENCE_FAILED'), ms: performance.now() - started };
+    }
+  }
+
   /** ETA's response check that never throws: a failure is `unknown` with its error. */
   async #checkResponse(text: string): Promise<ResponseCheck & { ms: number }> {
     const started = performance.now();
@@ -248,11 +306,36 @@ export class Guard extends EventTarget {
     }
   }
 
-  /** Stops both workers; later calls reject with DISPOSED. */
+  /** Stops the workers; later calls reject with DISPOSED. */
   dispose(): void {
     this.#hosts.clip.dispose();
     this.#hosts.reward.dispose();
+    this.#ocr?.host.dispose();
   }
+}
+
+/** The OCR worker when image text is on (or `auto` and the manifest has an OCR model). */
+function imageTextHost(
+  resolved: ResolvedOptions,
+  manifest: Manifest,
+  runtime: WorkerRuntimeConfig,
+  onProgress: (progress: ModelProgress) => void,
+  timeouts: { loadTimeoutMs: number; callTimeoutMs: number },
+): { host?: WorkerHost<OcrWorkerApi, LoadReport>; modelId?: string; reason?: string } {
+  if (resolved.imageText === 'off') return { reason: 'imageText is "off"' };
+  const modelId = resolved.ocrModel ?? manifest.defaults.ocr;
+  if (!modelId) {
+    if (resolved.imageText === 'on') throw new GuardError('MODEL_UNKNOWN', 'imageText is "on" but the manifest names no OCR model (defaults.ocr); pass ocrModel.');
+    return { reason: 'the manifest has no OCR model' };
+  }
+  const entry = findModel(manifest, modelId, 'ocr');
+  const host = new WorkerHost<OcrWorkerApi, LoadReport>({
+    label: 'OCR worker',
+    spawn: () => new Worker(new URL('../workers/ocr.worker.ts', import.meta.url), { type: 'module', name: 'vlm-guard-ocr' }),
+    init: (api) => api.load({ ...runtime, modelId, files: entry.roles, ocr: resolved.ocr }, onProgress),
+    ...timeouts,
+  });
+  return { host, modelId };
 }
 
 /** Loads the manifest and both evaluators (in parallel workers) and resolves when they are ready. */
@@ -287,14 +370,27 @@ export async function createGuard(options: GuardOptions = {}): Promise<Guard> {
       api.load({ ...runtime, modelId: rewardId, maxTokens: rewardEntry.maxTokens, dtype: dtype(rewardEntry), ...resolved.reward }, onProgress),
     ...timeouts,
   });
-  let reports: [LoadReport, RewardLoadReport];
+  const ocrSetup = imageTextHost(resolved, manifest, runtime, onProgress, timeouts);
+  let reports: [LoadReport, RewardLoadReport, LoadReport | null];
   try {
-    reports = await Promise.all([clipHost.ready(), rewardHost.ready()]);
+    reports = await Promise.all([
+      clipHost.ready(),
+      rewardHost.ready(),
+      // `auto`: a failing OCR load leaves the guard working without image text.
+      ocrSetup.host ? ocrSetup.host.ready().catch((error: unknown) => {
+        if (resolved.imageText === 'on') throw error;
+        ocrSetup.host?.dispose();
+        ocrSetup.reason = `the OCR model did not load: ${error instanceof Error ? error.message : String(error)}`;
+        return null;
+      }) : Promise.resolve(null),
+    ]);
   } catch (error) {
     clipHost.dispose();
     rewardHost.dispose();
+    ocrSetup.host?.dispose();
     throw error;
   }
+  const ocrReport = reports[2];
   const [clipReport, rewardReport] = reports;
   const isGenerated = [clipEntry, rewardEntry].every((m) => m.source === 'generated');
   const guard = new Guard({
@@ -307,13 +403,20 @@ export async function createGuard(options: GuardOptions = {}): Promise<Guard> {
       modelBase: resolved.modelBase,
       testModelsOnly: isGenerated,
       calibrated: { clip: clipEntry.calibration.calibrated, reward: rewardEntry.calibration.calibrated },
-      loadMs: { clip: clipReport.loadMs, reward: rewardReport.loadMs },
+      loadMs: { clip: clipReport.loadMs, reward: rewardReport.loadMs, ...(ocrReport ? { ocr: ocrReport.loadMs } : {}) },
+      imageText: {
+        mode: resolved.imageText,
+        active: ocrReport !== null,
+        ...(ocrSetup.modelId ? { model: ocrSetup.modelId } : {}),
+        ...(ocrSetup.reason ? { reason: ocrSetup.reason } : {}),
+      },
     },
     clip: new ClipEvaluator(clipHost, { cacheSize: resolved.imageCacheSize, unsafeDescription: resolved.unsafeDescription }),
     reward: new RewardEvaluator(rewardHost),
     hosts: { clip: clipHost, reward: rewardHost },
     generator: resolved.generator,
     alignment: resolved.alignment,
+    ...(ocrReport && ocrSetup.host ? { ocr: { evaluator: new OcrEvaluator(ocrSetup.host), host: ocrSetup.host } } : {}),
   });
   created.guard = guard;
   return guard;

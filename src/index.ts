@@ -4,7 +4,9 @@ import { installErrorTransfer } from './errors.ts';
 installErrorTransfer();
 
 export { createGuard, Guard } from './guard.ts';
-export type { EvaluateInput, EvaluationResult, GuardInfo, ImageCheck, ResponseCheck, CheckError, GuardProgressEvent, GuardRespondResult } from './guard.ts';
+export type { EvaluateInput, EvaluationResult, GuardInfo, ImageCheck, ImageTextCheck, ResponseCheck, CheckError, GuardProgressEvent, GuardRespondResult } from './guard.ts';
+export type { ImageTextReading } from './evaluators/ocr-evaluator.ts';
+export { OCR_DEFAULTS, type OcrConfig, type TextBox, type TextLine } from './ocr/config.ts';
 export type { RespondInput, RespondOptions, RespondResult, RespondMode, TokenPhase } from './respond/respond.ts';
 export { RemoteGenerator, type RemoteGeneratorOptions, type RemoteCapabilities, type ContinuationMode } from './generators/remote/openai-generator.ts';
 export { CHATML_TEMPLATE } from './generators/remote/chat-template.ts';

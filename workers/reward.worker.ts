@@ -10,7 +10,7 @@ import {
 } from '@huggingface/transformers';
 import type { ProgressSink, RewardLoadConfig, RewardLoadReport, RewardWorkerApi } from '../src/evaluators/worker-api.ts';
 import { type ResolvedFraming, encodeForReward, resolveFraming } from './reward-framing.ts';
-import { Comlink, configureEnvironment, infer, loadOnDevice, notLoaded, progressForwarder } from './runtime.ts';
+import { Comlink, configureEnvironment, infer, loadOnDevice, notLoaded, progressForwarder } from './transformers-env.ts';
 
 interface Loaded {
   tokenizer: PreTrainedTokenizer;
@@ -39,10 +39,11 @@ class RewardWorker implements RewardWorkerApi {
     return { ...report, framing };
   }
 
-  async score(responses: string[]): Promise<number[]> {
+  async score(responses: string[], as: 'response' | 'request' = 'response'): Promise<number[]> {
     const loaded = this.#loaded ?? (() => { throw notLoaded('reward worker'); })();
     return infer('Reward scoring', async () => {
-      const { logits } = (await loaded.model(encodeForReward(loaded.tokenizer, loaded, responses))) as { logits: Tensor };
+      const framing = as === 'request' ? 'request' : loaded.framing;
+      const { logits } = (await loaded.model(encodeForReward(loaded.tokenizer, { ...loaded, framing }, responses))) as { logits: Tensor };
       const [batch, labels] = logits.dims as [number, number];
       const data = logits.data as Float32Array;
       const scores = Array.from({ length: batch }, (_, i) => data[i * labels]!);

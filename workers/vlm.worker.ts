@@ -14,7 +14,7 @@ import {
 } from '@huggingface/transformers';
 import type { Completion } from '../src/generators/types.ts';
 import type { LoadReport, ProgressSink, VlmLoadConfig, VlmRequest, VlmWorkerApi } from '../src/evaluators/worker-api.ts';
-import { Comlink, configureEnvironment, infer, loadOnDevice, notLoaded, progressForwarder } from './runtime.ts';
+import { Comlink, configureEnvironment, infer, loadOnDevice, notLoaded, progressForwarder } from './transformers-env.ts';
 
 interface Loaded {
   processor: Processor;

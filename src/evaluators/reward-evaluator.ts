@@ -9,14 +9,14 @@ export class RewardEvaluator {
     this.#host = host;
   }
 
-  async score(response: string): Promise<{ score: number; ms: number }> {
+  async score(text: string, as: 'response' | 'request' = 'response'): Promise<{ score: number; ms: number }> {
     const started = performance.now();
-    const [score] = await this.scoreMany([response]);
+    const [score] = await this.scoreMany([text], as);
     return { score: score!, ms: performance.now() - started };
   }
 
   /** One batched call, e.g. for deep alignment's N candidates. */
-  scoreMany(responses: string[]): Promise<number[]> {
-    return this.#host.call('reward scoring', (api) => api.score(responses));
+  scoreMany(texts: string[], as: 'response' | 'request' = 'response'): Promise<number[]> {
+    return this.#host.call('reward scoring', (api) => api.score(texts, as));
   }
 }

@@ -69,8 +69,11 @@ export interface RewardLoadReport extends LoadReport {
 
 export interface RewardWorkerApi {
   load(config: RewardLoadConfig, onProgress?: ProgressSink): Promise<RewardLoadReport>;
-  /** The raw reward logit of each response (no softmax: a one-logit head would flatten to 1). */
-  score(responses: string[]): Promise<number[]>;
+  /**
+   * The raw reward logit of each text (no softmax: a one-logit head would flatten to 1).
+   * `as: 'request'` scores the text as a user's request (e.g. text read from an image).
+   */
+  score(texts: string[], as?: 'response' | 'request'): Promise<number[]>;
 }
 
 export interface VlmLoadConfig extends WorkerRuntimeConfig {
@@ -102,4 +105,16 @@ export interface VlmWorkerApi {
   sample(request: VlmRequest, n: number): Promise<import('../generators/types.ts').Completion[]>;
   /** Stops the running generation at the next token. */
   interrupt(): void;
+}
+
+export interface OcrLoadConfig extends WorkerRuntimeConfig {
+  modelId: string;
+  /** Paths inside the model folder. */
+  files: { detection: string; recognition: string; dictionary: string };
+  ocr: import('../ocr/config.ts').OcrConfig;
+}
+
+export interface OcrWorkerApi {
+  load(config: OcrLoadConfig, onProgress?: ProgressSink): Promise<LoadReport>;
+  readText(image: PixelImage): Promise<import('../ocr/pipeline.ts').OcrResult>;
 }

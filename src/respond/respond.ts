@@ -4,10 +4,11 @@
 import { type AlignmentConfig, type AlignmentOverrides, mergeAlignment } from '../alignment/config.ts';
 import { type DeepSentence, alignDeep } from '../alignment/deep.ts';
 import { alignShallow } from '../alignment/shallow.ts';
-import { type Decision, countsAsUnsafe, decide } from '../decision.ts';
+import { type Decision, combineImageSignals, countsAsUnsafe, decide, firedSignals } from '../decision.ts';
 import { GuardError, isGuardError } from '../errors.ts';
 import type { ChatInput, Generator } from '../generators/types.ts';
 import type { ImageInput } from '../images/image-input.ts';
+import type { TextLine } from '../ocr/config.ts';
 import type { ResolvedPolicy } from '../policy.ts';
 import { SentenceGate } from './sentence-gate.ts';
 
@@ -29,6 +30,8 @@ export interface RespondDeps {
   /** Never throw: failures come back as `unknown` with the error. */
   checkImage(image: ImageInput): Promise<CheckResult & { cached: boolean }>;
   checkResponse(text: string): Promise<CheckResult>;
+  /** The text read from the image, scored as a request (when image text is on). Never throws. */
+  checkImageText?(image: ImageInput): Promise<CheckResult & { text: string; lines: TextLine[] }>;
   rewardMany(texts: string[]): Promise<number[]>;
   imageTextScores(image: ImageInput, texts: string[]): Promise<number[]>;
 }
@@ -60,6 +63,9 @@ export interface RespondResult {
   modeUsed: 'off' | 'shallow' | 'deep';
   modeRequested: RespondMode;
   image: CheckResult & { cached: boolean };
+  imageText?: CheckResult & { text: string; lines: TextLine[] };
+  /** The image verdict the decision used (CLIP and image text combined) and which signals said unsafe. */
+  imageSignals: { verdict: CheckResult['verdict']; fired: ('clip' | 'image-text')[] };
   responseCheck: CheckResult;
   /** Reward of the aligned answer. */
   alignedCheck?: CheckResult;
@@ -90,8 +96,13 @@ export async function respond(deps: RespondDeps, input: RespondInput, options: R
   };
   const chat: ChatInput = { prompt: input.prompt, image: input.image, ...(input.system ? { system: input.system } : {}) };
 
-  // The image check does not depend on the answer: run it while the answer is generated.
+  // The image checks do not depend on the answer: run them while the answer is generated.
   const imageCheck = deps.checkImage(input.image);
+  const imageTextCheck = deps.checkImageText?.(input.image);
+  const imageSignals = async () => {
+    const [clip, text] = await Promise.all([imageCheck, imageTextCheck]);
+    return { clip: clip.verdict, ...(text ? { imageText: text.verdict } : {}) };
+  };
 
   // The vanilla answer; with the streaming guard, each finished sentence is scored first.
   const generation = new AbortController();
@@ -111,7 +122,7 @@ export async function respond(deps: RespondDeps, input: RespondInput, options: R
         const soFar = released + sentence;
         const check = await deps.checkResponse(soFar);
         sentencesChecked++;
-        if (countsAsUnsafe(check.verdict, policy.unknownAs) && countsAsUnsafe((await imageCheck).verdict, policy.unknownAs)) {
+        if (countsAsUnsafe(check.verdict, policy.unknownAs) && countsAsUnsafe(combineImageSignals(await imageSignals()), policy.unknownAs)) {
           stoppedEarly = true;
           generation.abort();
           return;
@@ -140,8 +151,9 @@ export async function respond(deps: RespondDeps, input: RespondInput, options: R
   if (stoppedEarly) vanillaComplete = false;
   const generateMs = performance.now() - tGenerate;
 
-  const [image, responseCheck] = await Promise.all([imageCheck, deps.checkResponse(vanilla)]);
-  const { decision, reason } = decide(image.verdict, responseCheck.verdict, policy.unknownAs);
+  const [image, imageText, signals, responseCheck] = await Promise.all([imageCheck, imageTextCheck, imageSignals(), deps.checkResponse(vanilla)]);
+  const imageVerdict = combineImageSignals(signals);
+  const { decision, reason } = decide(imageVerdict, responseCheck.verdict, policy.unknownAs);
   const modeUsed = decision === 'align' ? chooseAlignment(mode, image, responseCheck, alignment) : 'off';
   if (gate && modeUsed === 'off' && !stoppedEarly) emit(vanilla.slice(released.length), 'vanilla');
 
@@ -180,6 +192,8 @@ export async function respond(deps: RespondDeps, input: RespondInput, options: R
     modeUsed,
     modeRequested: mode,
     image,
+    ...(imageText ? { imageText } : {}),
+    imageSignals: { verdict: imageVerdict, fired: firedSignals(signals) },
     responseCheck,
     ...(alignedCheck ? { alignedCheck } : {}),
     ...(deep ? { deep } : {}),

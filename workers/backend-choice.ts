@@ -1,37 +1,15 @@
-// What every model worker shares: transformers.js environment, backend choice with
-// WebGPU→WASM fallback, and mapping load failures to typed errors.
-import { env } from '@huggingface/transformers';
-import * as Comlink from 'comlink';
+// Backend choice with WebGPU→WASM fallback, and typed load/inference errors, for every
+// model worker (transformers.js or bare onnxruntime-web).
 import { GuardError, installErrorTransfer } from '../src/errors.ts';
-import type { Backend, LoadReport, ModelProgress, ProgressSink, WorkerRuntimeConfig } from '../src/evaluators/worker-api.ts';
+import type { Backend, LoadReport, WorkerRuntimeConfig } from '../src/evaluators/worker-api.ts';
 
 installErrorTransfer();
 
-export { Comlink };
+/** transformers.js sees model files under this path prefix (see transformers-env.ts). */
+export const MODEL_PATH_PREFIX = '/@vlm-guard-models/';
 
-/**
- * transformers.js 4.3.1 skips its "does the file exist" probe when localModelPath is
- * an absolute http(s) URL (model_registry/get_file_metadata.js), so tokenizers fail
- * to load from a URL base. We give it a path-only prefix and map that prefix to the
- * real base in env.fetch, which also lets the base live on another origin (a CDN).
- */
-const MODEL_PATH_PREFIX = '/@vlm-guard-models/';
-
-const toModelUrl = (path: string, modelBase: string) =>
+export const toModelUrl = (path: string, modelBase: string) =>
   path.startsWith(MODEL_PATH_PREFIX) ? modelBase + path.slice(MODEL_PATH_PREFIX.length) : path;
-
-export function configureEnvironment(config: WorkerRuntimeConfig): void {
-  env.allowLocalModels = true;
-  env.allowRemoteModels = config.allowRemoteModels;
-  env.localModelPath = MODEL_PATH_PREFIX;
-  env.fetch = (input, init) => fetch(typeof input === 'string' ? toModelUrl(input, config.modelBase) : input, init);
-  // Offline caching keyed by the manifest's sha256 is the embed/offline layer's job;
-  // transformers.js' URL-keyed cache could serve stale or HTML-404 bodies.
-  env.useBrowserCache = false;
-  const onnx = env.backends.onnx as { wasm?: { wasmPaths?: unknown } };
-  onnx.wasm ??= {};
-  onnx.wasm.wasmPaths = config.ortWasm; // must be set before the first session, else a CDN is used
-}
 
 async function webGpuAdapterProblem(): Promise<string | null> {
   const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
@@ -106,16 +84,6 @@ export async function loadOnDevice(
     await attempt('wasm');
     return report('wasm', `WebGPU failed: ${error instanceof Error ? error.message : String(error)}`);
   }
-}
-
-/** Forwards transformers.js progress events, tagged with the model id. */
-export function progressForwarder(modelId: string, sink: ProgressSink | undefined): ((info: unknown) => void) | undefined {
-  if (!sink) return undefined;
-  return (info: unknown) => {
-    const { status, file, loaded, total, progress } = info as Partial<ModelProgress>;
-    if (!status) return;
-    void sink({ model: modelId, status, file, loaded, total, progress });
-  };
 }
 
 /** Runs an inference call, mapping failures to INFERENCE_FAILED. */

@@ -1,0 +1,84 @@
+// PaddleOCR PP-OCRv4 (detection + recognition) on onnxruntime-web. Thin: loads the
+// two sessions and the dictionary, and hands images to the pipeline in src/ocr/.
+import * as Comlink from 'comlink';
+import * as ort from 'onnxruntime-web/webgpu';
+import { GuardError } from '../src/errors.ts';
+import type { LoadReport, OcrLoadConfig, OcrWorkerApi, ProgressSink } from '../src/evaluators/worker-api.ts';
+import type { PixelImage } from '../src/images/image-input.ts';
+import { type OcrResult, type OcrRunners, parseDictionary, readImageText } from '../src/ocr/pipeline.ts';
+import { infer, loadOnDevice, notLoaded } from './backend-choice.ts';
+
+interface Loaded {
+  runners: OcrRunners;
+  dictionary: string[];
+  config: OcrLoadConfig;
+}
+
+async function fetchModelFile(url: string, modelId: string, onProgress?: ProgressSink): Promise<ArrayBuffer> {
+  const file = url.slice(url.lastIndexOf('/') + 1);
+  void onProgress?.({ model: modelId, status: 'download', file });
+  const response = await fetch(url).catch((cause: unknown) => {
+    throw new GuardError('MODEL_LOAD_FAILED', `Could not fetch ${url}: ${String(cause)}`, { url, model: modelId });
+  });
+  if (!response.ok) {
+    throw new GuardError('MODEL_FILE_MISSING', `Model file not found: ${url} (HTTP ${response.status}). Run \`npm run assets\` to copy the OCR models.`, { url, model: modelId });
+  }
+  const bytes = await response.arrayBuffer();
+  void onProgress?.({ model: modelId, status: 'done', file, loaded: bytes.byteLength, total: bytes.byteLength, progress: 100 });
+  return bytes;
+}
+
+function runner(session: ort.InferenceSession) {
+  return async (input: Float32Array, width: number, height: number) => {
+    const feeds = { [session.inputNames[0]!]: new ort.Tensor('float32', input, [1, 3, height, width]) };
+    const outputs = await session.run(feeds);
+    const output = outputs[session.outputNames[0]!]!;
+    const data = (output.location === 'cpu' ? output.data : await output.getData()) as Float32Array;
+    const dims = [...output.dims];
+    output.dispose();
+    return { data, dims };
+  };
+}
+
+class OcrWorker implements OcrWorkerApi {
+  #loaded: Loaded | null = null;
+
+  async load(config: OcrLoadConfig, onProgress?: ProgressSink): Promise<LoadReport> {
+    ort.env.wasm.wasmPaths = config.ortWasm; // from our origin, never a CDN
+    const base = `${config.modelBase}${config.modelId}/`;
+    const [detBytes, recBytes, dictBytes] = await Promise.all([
+      fetchModelFile(base + config.files.detection, config.modelId, onProgress),
+      fetchModelFile(base + config.files.recognition, config.modelId, onProgress),
+      fetchModelFile(base + config.files.dictionary, config.modelId, onProgress),
+    ]);
+    const dictionary = parseDictionary(new TextDecoder().decode(dictBytes));
+    return loadOnDevice(config, async (device) => {
+      const options: ort.InferenceSession.SessionOptions = { executionProviders: [device] };
+      // One at a time: ORT's WebGPU provider refuses concurrent session creation.
+      const det = await ort.InferenceSession.create(new Uint8Array(detBytes), options);
+      const rec = await ort.InferenceSession.create(new Uint8Array(recBytes), options);
+      const detect = runner(det);
+      const recognise = runner(rec);
+      this.#loaded = {
+        dictionary,
+        config,
+        runners: {
+          detect: async (input, width, height) => (await detect(input, width, height)).data,
+          recognise: async (input, width, height) => {
+            const { data, dims } = await recognise(input, width, height);
+            return { probabilities: data, steps: dims[1]!, classes: dims[2]! };
+          },
+        },
+      };
+      // A real run: compiles WebGPU shaders now and proves the backend works.
+      await this.readText({ width: 64, height: 64, data: new Uint8ClampedArray(64 * 64 * 4).fill(255) });
+    });
+  }
+
+  async readText(image: PixelImage): Promise<OcrResult> {
+    const loaded = this.#loaded ?? (() => { throw notLoaded('OCR worker'); })();
+    return infer('OCR', () => readImageText(image, loaded.runners, loaded.dictionary, loaded.config.ocr));
+  }
+}
+
+Comlink.expose(new OcrWorker());

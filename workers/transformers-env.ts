@@ -1,0 +1,38 @@
+// What every transformers.js worker shares: its environment (local models, ORT from our origin) and progress events.
+import { env } from '@huggingface/transformers';
+import * as Comlink from 'comlink';
+import type { ModelProgress, ProgressSink, WorkerRuntimeConfig } from '../src/evaluators/worker-api.ts';
+import { MODEL_PATH_PREFIX, toModelUrl } from './backend-choice.ts';
+
+export { Comlink };
+export { infer, loadOnDevice, notLoaded } from './backend-choice.ts';
+
+/**
+ * transformers.js 4.3.1 skips its "does the file exist" probe when localModelPath is
+ * an absolute http(s) URL (model_registry/get_file_metadata.js), so tokenizers fail
+ * to load from a URL base. We give it a path-only prefix and map that prefix to the
+ * real base in env.fetch, which also lets the base live on another origin (a CDN).
+ */
+export function configureEnvironment(config: WorkerRuntimeConfig): void {
+  env.allowLocalModels = true;
+  env.allowRemoteModels = config.allowRemoteModels;
+  env.localModelPath = MODEL_PATH_PREFIX;
+  env.fetch = (input, init) => fetch(typeof input === 'string' ? toModelUrl(input, config.modelBase) : input, init);
+  // Offline caching keyed by the manifest's sha256 is the embed/offline layer's job;
+  // transformers.js' URL-keyed cache could serve stale or HTML-404 bodies.
+  env.useBrowserCache = false;
+  const onnx = env.backends.onnx as { wasm?: { wasmPaths?: unknown } };
+  onnx.wasm ??= {};
+  onnx.wasm.wasmPaths = config.ortWasm; // must be set before the first session, else a CDN is used
+}
+
+/** Forwards transformers.js progress events, tagged with the model id. */
+export function progressForwarder(modelId: string, sink: ProgressSink | undefined): ((info: unknown) => void) | undefined {
+  if (!sink) return undefined;
+  return (info: unknown) => {
+    const { status, file, loaded, total, progress } = info as Partial<ModelProgress>;
+    if (!status) return;
+    void sink({ model: modelId, status, file, loaded, total, progress });
+  };
+}
+
