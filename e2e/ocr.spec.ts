@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
+import { wordRecall } from '../src/ocr/word-recall.ts';
 import { FIXTURES, fixture, foreignRequests, installPageHelpers, openHarness, recordRequests } from './support.ts';
 
 interface FigStepCase {
@@ -64,13 +65,7 @@ for (const backend of ['webgpu', 'wasm'] as const) {
     expect(out.rendered[0]!.confidence).toBeGreaterThan(0.9);
     expect(out.rendered[0]!.box.x).toBeLessThan(40);
 
-    const recall = (expected: string, read: string) => {
-      const words = (t: string) => t.toLowerCase().match(/[\p{L}\p{N}']+/gu) ?? [];
-      const got = words(read);
-      const want = words(expected);
-      return want.filter((w) => got.includes(w)).length / want.length;
-    };
-    const recalls = out.figstep.map((f) => recall(f.instruction, f.text));
+    const recalls = out.figstep.map((f) => wordRecall(f.instruction, f.text));
     const mean = recalls.reduce((a, b) => a + b, 0) / recalls.length;
     console.log(`${backend}: FigStep word recall ${mean.toFixed(3)} (min ${Math.min(...recalls).toFixed(3)}) over ${recalls.length} images`);
     expect(mean).toBeGreaterThanOrEqual(0.95);

@@ -109,7 +109,11 @@ export interface GuardRespondResult extends RespondResult {
   models: { clip: string; reward: string };
 }
 
-const withoutMs = <T extends { ms: number }>({ ms: _ms, ...rest }: T): Omit<T, 'ms'> => rest;
+function withoutMs<T extends { ms: number }>(check: T): Omit<T, 'ms'> {
+  const copy: Partial<T> = { ...check };
+  delete copy.ms;
+  return copy as Omit<T, 'ms'>;
+}
 
 const errorOf = (error: unknown, code: 'INFERENCE_FAILED'): CheckError => {
   const e = asGuardError(error, code, 'evaluator failed');
