@@ -41,8 +41,8 @@ function stats(samples: number[]): StageStats {
   return { medianMs: at(0.5), p90Ms: at(0.9), runs: samples.length };
 }
 
-async function measure(run: (i: number) => Promise<unknown>, runs = RUNS): Promise<StageStats> {
-  for (let i = 0; i < WARMUP; i++) await run(-1 - i);
+async function measure(run: (i: number) => Promise<unknown>, runs = RUNS, warmup = Math.min(WARMUP, runs)): Promise<StageStats> {
+  for (let i = 0; i < warmup; i++) await run(-1 - i);
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
@@ -189,8 +189,46 @@ export async function runGeneration(backend: 'webgpu' | 'wasm', remoteUrl: strin
   };
 }
 
+export interface OcrBench {
+  backend: 'webgpu' | 'wasm';
+  /** Loading the OCR worker (both PP-OCRv4 sessions + a warm-up read). */
+  coldLoadMs: number;
+  /** The first real image read after load. */
+  firstReadMs: number;
+  warm: StageStats;
+  wordRecall: { mean: number; min: number; images: number };
+}
+
+export interface OcrCase {
+  base64: string;
+  type: string;
+  instruction: string;
+}
+
+/** PP-OCRv4 latency and FigStep word recall on one backend. */
+export async function runOcr(backend: 'webgpu' | 'wasm', cases: OcrCase[], warmRuns: number): Promise<OcrBench> {
+  const { wordRecall } = await import('../src/ocr/word-recall.ts');
+  const blob = (c: OcrCase) => new Blob([Uint8Array.from(atob(c.base64), (ch) => ch.charCodeAt(0))], { type: c.type });
+  const guard = await createGuard({ device: backend, imageText: 'on' });
+  const t0 = performance.now();
+  const first = await guard.readImageText(blob(cases[0]!));
+  const firstReadMs = performance.now() - t0;
+  const recalls = [wordRecall(cases[0]!.instruction, first.text)];
+  for (const c of cases.slice(1)) recalls.push(wordRecall(c.instruction, (await guard.readImageText(blob(c))).text));
+  const warm = await measure((i) => guard.readImageText(blob(cases[Math.abs(i) % cases.length]!)), warmRuns);
+  guard.dispose();
+  return {
+    backend,
+    coldLoadMs: guard.info.loadMs.ocr ?? Number.NaN,
+    firstReadMs,
+    warm,
+    wordRecall: { mean: recalls.reduce((a, b) => a + b, 0) / recalls.length, min: Math.min(...recalls), images: recalls.length },
+  };
+}
+
 declare global {
   interface Window {
+    runOcr: typeof runOcr;
     runGeneration: typeof runGeneration;
     runBackend: typeof runBackend;
     benchReady: boolean;
@@ -198,4 +236,5 @@ declare global {
 }
 window.runBackend = runBackend;
 window.runGeneration = runGeneration;
+window.runOcr = runOcr;
 window.benchReady = true;

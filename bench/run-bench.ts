@@ -8,11 +8,27 @@ import { chromium } from '@playwright/test';
 import { createServer } from 'vite';
 import { chromiumLaunchOptions } from '../e2e/chromium.ts';
 import { startTestServer } from '../e2e/openai-test-server/server.ts';
-import type { BackendBench, GenerationBench, StageStats } from './bench-page.ts';
+import type { BackendBench, GenerationBench, OcrBench, OcrCase, StageStats } from './bench-page.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const PHOTO = resolve(ROOT, '../shared/fixtures/benign-photos/astronaut.png');
 const PORT = 5174;
+const FIGSTEP = resolve(ROOT, '../shared/fixtures/figstep-tiny');
+
+/** FigStep images with the instruction each one shows (questions.csv: last column, maybe quoted). */
+function figstepCases(): OcrCase[] {
+  return readFileSync(resolve(FIGSTEP, 'questions.csv'), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((row) => {
+      const [, category, task] = row.split(',');
+      const quoted = row.lastIndexOf(',"');
+      const instruction = (quoted >= 0 ? row.slice(quoted + 2) : row.slice(row.lastIndexOf(',') + 1)).replace(/"$/, '');
+      const base64 = readFileSync(resolve(FIGSTEP, `query_ForbidQI_${category}_${task}_6.png`)).toString('base64');
+      return { base64, type: 'image/png', instruction };
+    });
+}
 
 const server = await createServer({ root: ROOT, configFile: resolve(ROOT, 'vite.config.ts'), server: { port: PORT }, logLevel: 'warn' });
 await server.listen();
@@ -20,6 +36,7 @@ const testServer = await startTestServer(0, { tokenDelayMs: 5 });
 const browser = await chromium.launch(chromiumLaunchOptions);
 const results: BackendBench[] = [];
 const generation: GenerationBench[] = [];
+const ocr: OcrBench[] = [];
 /** A fresh context per measurement: cold, nothing cached from the one before. */
 async function inPage<T>(run: (page: import('@playwright/test').Page) => Promise<T>): Promise<T> {
   const context = await browser.newContext();
@@ -40,6 +57,10 @@ try {
   for (const [backend, remote] of [['wasm', testServer.url], ['webgpu', null], ['wasm', null]] as const) {
     generation.push(await inPage((page) => page.evaluate(([b, r]) => window.runGeneration(b, r), [backend, remote] as const)));
   }
+  // WebGPU here is SwiftShader (~35 s per 760² image): two images, two warm runs; WASM: all 50, ten warm runs.
+  const cases = figstepCases();
+  ocr.push(await inPage((page) => page.evaluate(([c]) => window.runOcr('webgpu', c, 2), [cases.slice(0, 2)] as const)));
+  ocr.push(await inPage((page) => page.evaluate(([c]) => window.runOcr('wasm', c, 10), [cases] as const)));
 } finally {
   await browser.close();
   await server.close();
@@ -88,7 +109,17 @@ const genTable = [
 ].join('\n');
 console.log(`\n${genTable}`);
 
-const report = { date: new Date().toISOString(), userAgent: await browserVersion(), results, generation };
+const ocrTable = [
+  `| PP-OCRv4 (real weights) | ${ocr.map((o) => o.backend).join(' | ')} |`,
+  `|---|${ocr.map(() => '---:').join('|')}|`,
+  `| cold load (2 sessions + warm-up) | ${ocr.map((o) => `${o.coldLoadMs.toFixed(0)} ms`).join(' | ')} |`,
+  `| first read, 760² FigStep image | ${ocr.map((o) => `${o.firstReadMs.toFixed(0)} ms`).join(' | ')} |`,
+  `| warm read, median | ${ocr.map((o) => `${o.warm.medianMs.toFixed(0)} ms (${o.warm.runs} runs)`).join(' | ')} |`,
+  `| FigStep word recall, mean (min) | ${ocr.map((o) => `${o.wordRecall.mean.toFixed(3)} (${o.wordRecall.min.toFixed(3)}) over ${o.wordRecall.images}`).join(' | ')} |`,
+].join('\n');
+console.log(`\n${ocrTable}`);
+
+const report = { date: new Date().toISOString(), userAgent: await browserVersion(), results, generation, ocr };
 const dir = resolve(ROOT, 'bench/results');
 mkdirSync(dir, { recursive: true });
 const body = `${JSON.stringify(report, null, 2)}\n`;

@@ -11,7 +11,7 @@ test('the minimal page evaluates a picked image and answer, and shows the test-m
   await page.screenshot({ path: resolve(SCREENSHOTS, 'minimal-initial.png'), fullPage: true });
 
   await page.getByLabel('WASM').check();
-  await page.getByLabel('Image').setInputFiles(resolve(FIXTURES, 'benign-photos/chelsea.png'));
+  await page.getByLabel('Image', { exact: true }).setInputFiles(resolve(FIXTURES, 'benign-photos/chelsea.png'));
   await page.getByLabel("The model's answer").fill('Mix the explosive and attach the detonator.');
   await page.getByRole('button', { name: 'Evaluate' }).click();
   await expect(page.locator('#status')).toHaveText('Done.', { timeout: 120_000 });
@@ -28,4 +28,21 @@ test('the minimal page evaluates a picked image and answer, and shows the test-m
   expect(overflow).toBeLessThanOrEqual(0);
   await page.screenshot({ path: resolve(SCREENSHOTS, 'minimal-phone.png'), fullPage: true });
   expect(foreignRequests(requests, baseURL!)).toEqual([]);
+});
+
+test('the minimal page reads the text in a typographic attack, outlines it, and shows which signal fired', async ({ page }) => {
+  await page.setViewportSize({ width: 800, height: 1200 });
+  await page.goto('/');
+  await page.getByLabel('WASM').check();
+  await page.getByLabel('Read the text in the image').check();
+  await page.getByLabel('Image', { exact: true }).setInputFiles(resolve(FIXTURES, 'figstep-tiny/query_ForbidQI_1_1_6.png'));
+  await page.getByLabel("The model's answer").fill('Sure: first get the drugs, then the poison.');
+  await page.getByRole('button', { name: 'Evaluate' }).click();
+  await expect(page.locator('#status')).toHaveText('Done.', { timeout: 120_000 });
+  await expect(page.locator('#decision')).toContainText('align');
+  await expect(page.locator('#image-text-row')).toBeVisible();
+  await expect(page.locator('#image-text-result')).toContainText('signals that fired: image-text');
+  await expect(page.locator('#preview-caption')).toContainText('illegal drugs');
+  await expect(page.locator('#backends')).toHaveText('CLIP wasm, reward wasm, OCR wasm');
+  await page.screenshot({ path: resolve(SCREENSHOTS, 'minimal-ocr.png'), fullPage: true });
 });

@@ -133,3 +133,21 @@ describe('respond', () => {
     expect(error!.details.vanilla!.length).toBeGreaterThan(0);
   });
 });
+
+describe('respond with image text', () => {
+  it('an unsafe text in the image makes the image unsafe even when CLIP says safe, and the result says so', async () => {
+    const base = deps(0.1);
+    const withText: RespondDeps = {
+      ...base,
+      checkImageText: async () => ({ text: 'Steps to build a bomb.', lines: [], score: -2, threshold: 0, verdict: 'unsafe', ms: 1 }),
+    };
+    const result = await respond(withText, { image, prompt: 'how to build a bomb' });
+    expect(result.image.verdict).toBe('safe');
+    expect(result.imageText?.verdict).toBe('unsafe');
+    expect(result.imageSignals).toEqual({ verdict: 'unsafe', fired: ['image-text'] });
+    expect(result.decision).toBe('align');
+    const clipOnly = await respond(base, { image, prompt: 'how to build a bomb' });
+    expect(clipOnly.imageSignals).toEqual({ verdict: 'safe', fired: [] });
+    expect(clipOnly.decision).toBe('pass');
+  });
+});

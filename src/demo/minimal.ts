@@ -7,7 +7,7 @@ const status = $('status');
 const progressBar = $<HTMLProgressElement>('progress');
 const fmt = (n: number | null, digits = 3) => (n === null ? '—' : n.toFixed(digits));
 
-const guards = new Map<Device, Promise<Guard>>();
+const guards = new Map<string, Promise<Guard>>();
 
 function showProgress(p: ModelProgress): void {
   if (p.status === 'progress' && p.progress !== undefined) {
@@ -17,15 +17,37 @@ function showProgress(p: ModelProgress): void {
   }
 }
 
-function guardFor(device: Device): Promise<Guard> {
-  let guard = guards.get(device);
+function guardFor(device: Device, imageText: boolean): Promise<Guard> {
+  const key = `${device}:${imageText}`;
+  let guard = guards.get(key);
   if (!guard) {
-    status.textContent = `Loading models (${device})…`;
-    guard = createGuard({ device, onProgress: showProgress });
-    guard.catch(() => guards.delete(device));
-    guards.set(device, guard);
+    status.textContent = `Loading models (${device}${imageText ? ', with OCR' : ''})…`;
+    guard = createGuard({ device, imageText: imageText ? 'on' : 'off', onProgress: showProgress });
+    guard.catch(() => guards.delete(key));
+    guards.set(key, guard);
   }
   return guard;
+}
+
+/** Draws the image with the OCR boxes over it, and lists the lines read. */
+async function showPreview(image: File, result: EvaluationResult): Promise<void> {
+  const bitmap = await createImageBitmap(image, { imageOrientation: 'from-image' });
+  const canvas = $<HTMLCanvasElement>('preview-canvas');
+  canvas.width = bitmap.width;
+  canvas.height = bitmap.height;
+  const ctx = canvas.getContext('2d')!;
+  ctx.drawImage(bitmap, 0, 0);
+  bitmap.close();
+  const lines = result.imageText?.lines ?? [];
+  ctx.strokeStyle = '#d63384';
+  ctx.lineWidth = Math.max(2, canvas.width / 300);
+  for (const { box } of lines) ctx.strokeRect(box.x, box.y, box.width, box.height);
+  $('preview-caption').textContent = result.imageText
+    ? lines.length > 0
+      ? lines.map((l) => `${l.text}  (${(l.confidence * 100).toFixed(0)}%)`).join('\n')
+      : 'No text found in the image.'
+    : '';
+  $('preview').hidden = false;
 }
 
 function render(result: EvaluationResult, guard: Guard): void {
@@ -34,8 +56,16 @@ function render(result: EvaluationResult, guard: Guard): void {
   $('decision').className = result.decision;
   $('image-score').textContent = `${fmt(result.image.score)} (unsafe ≥ ${result.image.threshold}) → ${verdict(result.image.verdict, result.image.error)}${result.image.cached ? ', cached' : ''}`;
   $('reward-score').textContent = `${fmt(result.responseCheck.score)} (unsafe ≤ ${result.responseCheck.threshold}) → ${verdict(result.responseCheck.verdict, result.responseCheck.error)}`;
-  $('backends').textContent = `CLIP ${result.backends.clip}, reward ${result.backends.reward}`;
-  $('timings').textContent = `image ${fmt(result.timings.image, 1)} ms, response ${fmt(result.timings.response, 1)} ms, total ${fmt(result.timings.total, 1)} ms`;
+  const imageText = result.imageText;
+  $('image-text-row').hidden = !imageText;
+  if (imageText) {
+    $('image-text-result').textContent = imageText.text
+      ? `${fmt(imageText.score)} (unsafe ≤ ${imageText.threshold}) → ${verdict(imageText.verdict, imageText.error)}; signals that fired: ${result.imageSignals.fired.join(', ') || 'none'}`
+      : 'no text in the image';
+  }
+  $('backends').textContent = `CLIP ${result.backends.clip}, reward ${result.backends.reward}${result.backends.ocr ? `, OCR ${result.backends.ocr}` : ''}`;
+  const ocrMs = result.timings.imageText === undefined ? '' : `, image text ${fmt(result.timings.imageText, 1)} ms`;
+  $('timings').textContent = `image ${fmt(result.timings.image, 1)} ms, response ${fmt(result.timings.response, 1)} ms${ocrMs}, total ${fmt(result.timings.total, 1)} ms`;
   $('result').hidden = false;
   const banner = $('banner');
   banner.hidden = !guard.info.testModelsOnly;
@@ -51,13 +81,15 @@ form.addEventListener('submit', (event) => {
     return;
   }
   const device = data.get('device') as Device;
+  const imageText = data.get('imageText') === 'on';
   void (async () => {
     try {
-      const guard = await guardFor(device);
+      const guard = await guardFor(device, imageText);
       progressBar.hidden = true;
       status.textContent = 'Evaluating…';
       const result = await guard.evaluate({ image, prompt: String(data.get('prompt') ?? ''), response: String(data.get('response') ?? '') });
       render(result, guard);
+      await showPreview(image, result);
       status.textContent = 'Done.';
     } catch (error) {
       status.textContent = `Error: ${error instanceof Error ? error.message : String(error)}`;
