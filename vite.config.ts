@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import sirv from 'sirv';
-import { defineConfig, type Plugin } from 'vite';
+import { defaultClientConditions, defineConfig, type Plugin } from 'vite';
 
 const MODELS_DIR = resolve(import.meta.dirname, 'models');
 
@@ -32,6 +32,9 @@ export default defineConfig({
   // 'mpa': missing files are 404s, not the SPA's index.html.
   appType: 'mpa',
   plugins: [serveModels()],
+  // ORT's default "bundle" build inlines its 20+ MB .wasm as base64 into every worker;
+  // this condition selects the build that loads the .wasm we serve from /ort/.
+  resolve: { conditions: ['onnxruntime-web-use-extern-wasm', ...defaultClientConditions] },
   worker: { format: 'es' },
   optimizeDeps: { exclude: ['onnxruntime-web', '@huggingface/transformers'] },
   server: { host: '127.0.0.1', port: 5173, strictPort: true },
