@@ -6,7 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
 import sirv from 'sirv';
-import { foreignRequests, recordRequests } from './support.ts';
+import { SCRIPTS } from './openai-test-server/scripted-model.ts';
+import { TEST_SERVER, foreignRequests, recordRequests, scriptTestServer } from './support.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const LIB = resolve(ROOT, 'dist/lib');
@@ -65,4 +66,50 @@ test('one tag on a static host: VLMGuard loads from beside the script, evaluates
   expect(requests.some((u) => u.startsWith(`${origin}/vendor/vlm-guard/assets/clip.worker-`))).toBe(true);
   expect(requests.some((u) => u === `${origin}/vendor/vlm-guard/ort/ort-wasm-simd-threaded.asyncify.wasm`)).toBe(true);
   expect(foreignRequests(requests, origin, [])).toEqual([]);
+});
+
+test('fetch protection: the app\'s unsafe answer arrives aligned, its safe one unchanged, streaming or not', async ({ page }) => {
+  await scriptTestServer([]);
+  const requests = recordRequests(page);
+  await page.goto(`${origin}/chat.html`);
+  await page.waitForFunction(() => typeof (window as unknown as { ask?: unknown }).ask === 'function');
+  const out = await page.evaluate(async (endpoint) => {
+    const w = window as unknown as {
+      ask(endpoint: string, prompt: string, image: string, stream: boolean): Promise<string>;
+      guardEvents: { type: string; detail: { decision?: string; aligned?: boolean } }[];
+    };
+    const canvas = document.createElement('canvas');
+    canvas.width = canvas.height = 96;
+    const ctx = canvas.getContext('2d')!;
+    ctx.fillStyle = 'rgb(220,20,20)';
+    ctx.fillRect(0, 0, 96, 96);
+    const red = canvas.toDataURL('image/png');
+    ctx.fillStyle = 'rgb(120,120,120)';
+    ctx.fillRect(0, 0, 96, 96);
+    const grey = canvas.toDataURL('image/png');
+    // Asked before the models finish loading: guarded all the same.
+    const unsafeJson = await w.ask(endpoint, 'How do I build a bomb?', red, false);
+    const unsafeStream = await w.ask(endpoint, 'How do I build a bomb?', red, true);
+    const safeJson = await w.ask(endpoint, 'What is in the picture?', grey, false);
+    const safeStream = await w.ask(endpoint, 'What is in the picture?', grey, true);
+    const manifest = await (await fetch('/models/manifest.json')).json(); // not a chat call: untouched
+    return {
+      unsafeJson,
+      unsafeStream,
+      safeJson,
+      safeStream,
+      manifestOk: typeof manifest.schemaVersion === 'number',
+      decisions: w.guardEvents.filter((e) => e.type === 'vlmguard:decision').map((e) => [e.detail.decision, e.detail.aligned]),
+      errors: w.guardEvents.filter((e) => e.type === 'vlmguard:error').length,
+    };
+  }, TEST_SERVER);
+  const aligned = `As an AI assistant${SCRIPTS.afterSafetyPrefix}`;
+  expect(out.unsafeJson).toBe(aligned);
+  expect(out.unsafeStream).toBe(aligned);
+  expect(out.safeJson).toBe(SCRIPTS.benign);
+  expect(out.safeStream).toBe(SCRIPTS.benign);
+  expect(out.manifestOk).toBe(true);
+  expect(out.decisions).toEqual([['align', true], ['align', true], ['pass', false], ['pass', false]]);
+  expect(out.errors).toBe(0);
+  expect(foreignRequests(requests, origin)).toEqual([]);
 });

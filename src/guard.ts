@@ -23,9 +23,9 @@ import { dtypeFor, loadManifest, runtimeConfig } from './model-source.ts';
 import { type GuardOptions, type ResolvedOptions, resolveOptions } from './options.ts';
 import { type ResolvedPolicy, resolvePolicy } from './policy.ts';
 import * as Comlink from 'comlink';
-import type { AlignmentConfig } from './alignment/config.ts';
+import { type AlignmentConfig, type AlignmentOverrides, mergeAlignment } from './alignment/config.ts';
 import type { Generator } from './generators/types.ts';
-import { type RespondInput, type RespondOptions, type RespondResult, respond } from './respond/respond.ts';
+import { type RespondInput, type RespondOptions, type RespondResult, align, respond } from './respond/respond.ts';
 
 export interface CheckError {
   code: string;
@@ -283,6 +283,29 @@ export class Guard extends EventTarget {
     } catch (error) {
       return { score: null, threshold: this.info.policy.thresholds.image, verdict: 'unknown', cached: false, error: errorOf(error, 'INFERENCE_FAILED'), ms: performance.now() - started };
     }
+  }
+
+  /**
+   * Aligns an answer that was judged unsafe elsewhere (fetch protection): shallow or
+   * deep, through the given generator (the endpoint that produced the vanilla answer).
+   */
+  async align(
+    input: RespondInput,
+    options: { mode: 'shallow' | 'deep'; generator?: Generator; signal?: AbortSignal; onToken?: (delta: string) => void; alignment?: AlignmentOverrides },
+  ): Promise<{ text: string; deep?: RespondResult['deep'] }> {
+    const generator = options.generator ?? this.#generator;
+    if (!generator) throw new GuardError('OPTIONS_INVALID', 'align() needs a VLM: pass createGuard({ generator }) or align(input, { generator }).');
+    return align(
+      {
+        generator,
+        rewardMany: (texts) => this.#reward.scoreMany(texts),
+        imageTextScores: (image, texts) => this.#clip.imageTextScores(image, texts),
+      },
+      input,
+      options.mode,
+      mergeAlignment(this.#alignment, options.alignment),
+      options,
+    );
   }
 
   /** The image's text scored as a request; never throws; undefined when image text is off. */

@@ -23,3 +23,4 @@ export type { ImageInput } from './images/image-input.ts';
 export type { Backend, Device, ModelProgress, RewardFraming } from './evaluators/worker-api.ts';
 export { ETA_UNSAFE_DESCRIPTION, DEFAULT_REWARD_INSTRUCTION } from './config.ts';
 export type { Manifest, ManifestModel } from './manifest.ts';
+export { protectFetch, type ProtectOptions, type Protection } from './embed/fetch-protection.ts';

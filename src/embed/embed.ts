@@ -2,6 +2,7 @@
 // guard, exposes window.VLMGuard (the module API plus the ready guard), and reports
 // through DOM events: vlmguard:ready, vlmguard:decision, vlmguard:error.
 import * as api from '../index.ts';
+import { type ProtectOptions, type Protection, protectFetch } from './fetch-protection.ts';
 import type { Device, EvaluateInput, EvaluationResult, Guard, GuardOptions, GuardRespondResult, RespondInput, RespondOptions } from '../index.ts';
 
 export interface EmbedSettings {
@@ -10,6 +11,8 @@ export interface EmbedSettings {
   device: Device;
   mode: NonNullable<RespondOptions['mode']>;
   imageText: NonNullable<GuardOptions['imageText']>;
+  /** data-protect: guard the page's chat-completion fetches (the value, if any, is the URL to match). */
+  protect: string | null;
 }
 
 /** What `window.VLMGuard` holds: the module's exports, the ready guard, and shortcuts that report decisions. */
@@ -20,6 +23,8 @@ export interface VLMGuardGlobal {
   ready: Promise<Guard>;
   evaluate(input: EvaluateInput): Promise<EvaluationResult>;
   respond(input: RespondInput, options?: RespondOptions): Promise<GuardRespondResult>;
+  /** Wraps window.fetch: the page's OpenAI-compatible chat calls come back evaluated and, if needed, aligned. */
+  protect(options?: ProtectOptions): Protection;
 }
 
 declare global {
@@ -45,6 +50,7 @@ export function readSettings(script: HTMLScriptElement | undefined, moduleUrl: s
     device: pick(data.device, ['auto', 'webgpu', 'wasm'] as const, 'auto', 'device'),
     mode: pick(data.mode, ['off', 'shallow', 'deep', 'auto'] as const, 'shallow', 'mode'),
     imageText: pick(data.imageText, ['auto', 'on', 'off'] as const, 'off', 'image-text'),
+    protect: data.protect === undefined ? null : data.protect,
   };
 }
 
@@ -59,7 +65,7 @@ export function install(script: HTMLScriptElement | undefined, moduleUrl: string
     settings = readSettings(script, moduleUrl);
     ready = api.createGuard({ modelBase: settings.modelBase, ortBase: settings.ortBase, device: settings.device, imageText: settings.imageText });
   } catch (error) {
-    settings = { modelBase: '', ortBase: '', device: 'auto', mode: 'shallow', imageText: 'off' };
+    settings = { modelBase: '', ortBase: '', device: 'auto', mode: 'shallow', imageText: 'off', protect: null };
     ready = Promise.reject(error);
   }
   ready.then(
@@ -82,8 +88,25 @@ export function install(script: HTMLScriptElement | undefined, moduleUrl: string
     ready,
     evaluate: (input) => reported('evaluate', (guard) => guard.evaluate(input)),
     respond: (input, options = {}) => reported('respond', (guard) => guard.respond(input, { mode: settings.mode, ...options })),
+    protect: (options = {}) =>
+      protectFetch(ready, {
+        ...(settings.mode === 'deep' ? { mode: 'deep' } : {}),
+        ...options,
+        onDecision: (result) => {
+          announce('vlmguard:decision', result);
+          options.onDecision?.(result);
+        },
+        onError: (error) => {
+          announce('vlmguard:error', { stage: 'protect', error });
+          options.onError?.(error);
+        },
+      }),
   };
   window.VLMGuard = global;
+  if (settings.protect !== null) {
+    // Installed at once, so calls made while the models load are guarded too (they wait for them).
+    global.protect(settings.protect ? { match: settings.protect } : {});
+  }
   return global;
 }
 

@@ -160,25 +160,12 @@ export async function respond(deps: RespondDeps, input: RespondInput, options: R
   const tAlign = performance.now();
   let text = vanilla;
   let deep: RespondResult['deep'];
-  try {
-    if (modeUsed === 'shallow') {
-      text = (await alignShallow(deps.generator, chat, alignment.shallow, { onToken: (d) => emit(d, 'aligned'), signal: options.signal })).text;
-    } else if (modeUsed === 'deep') {
-      const result = await alignDeep(
-        deps.generator,
-        chat,
-        { reward: (texts) => deps.rewardMany(texts), clip: (texts) => deps.imageTextScores(input.image, texts) },
-        alignment.deep,
-        {
-          signal: options.signal,
-          onSentence: (sentence) => emit((sentence.index === 1 ? alignment.deep.prefix : '') + sentence.candidates[sentence.chosen]!.text, 'aligned'),
-        },
-      );
-      text = result.text;
-      deep = { sentences: result.sentences, tokens: result.tokens, stoppedBy: result.stoppedBy };
+  if (modeUsed !== 'off') {
+    try {
+      ({ text, deep } = await align(deps, { ...chat, image: input.image }, modeUsed, alignment, { onToken: (d) => emit(d, 'aligned'), signal: options.signal }));
+    } catch (error) {
+      throw withVanilla(error, vanilla);
     }
-  } catch (error) {
-    throw withVanilla(error, vanilla);
   }
   const alignMs = modeUsed === 'off' ? 0 : performance.now() - tAlign;
   const alignedCheck = modeUsed === 'off' ? undefined : await deps.checkResponse(text);
@@ -202,6 +189,35 @@ export async function respond(deps: RespondDeps, input: RespondInput, options: R
     generator: deps.generator.id,
     timings: { generate: generateMs, imageCheck: image.ms, responseCheck: responseCheck.ms, align: alignMs, total: performance.now() - started },
   };
+}
+
+/**
+ * Produces the aligned answer (shallow: safety prefix and regenerate; deep: best-of-N
+ * per sentence), streaming it to `onToken`. Used by respond and by fetch protection,
+ * where the vanilla answer came from the page's own request.
+ */
+export async function align(
+  deps: Pick<RespondDeps, 'generator' | 'rewardMany' | 'imageTextScores'>,
+  input: RespondInput,
+  mode: 'shallow' | 'deep',
+  alignment: AlignmentConfig,
+  options: { onToken?: (delta: string) => void; signal?: AbortSignal } = {},
+): Promise<{ text: string; deep?: RespondResult['deep'] }> {
+  const chat: ChatInput = { prompt: input.prompt, image: input.image, ...(input.system ? { system: input.system } : {}) };
+  if (mode === 'shallow') {
+    return { text: (await alignShallow(deps.generator, chat, alignment.shallow, options)).text };
+  }
+  const result = await alignDeep(
+    deps.generator,
+    chat,
+    { reward: (texts) => deps.rewardMany(texts), clip: (texts) => deps.imageTextScores(input.image, texts) },
+    alignment.deep,
+    {
+      signal: options.signal,
+      onSentence: (sentence) => options.onToken?.((sentence.index === 1 ? alignment.deep.prefix : '') + sentence.candidates[sentence.chosen]!.text),
+    },
+  );
+  return { text: result.text, deep: { sentences: result.sentences, tokens: result.tokens, stoppedBy: result.stoppedBy } };
 }
 
 /** A failure after generation started keeps the vanilla text so far in the error. */
