@@ -1,0 +1,195 @@
+// "Ask a VLM, guarded": generate with a local or remote VLM through guard.respond,
+// watch the vanilla answer stream, see the evaluation and the aligned answer side by
+// side, and for deep alignment every candidate of every sentence.
+import {
+  type Device,
+  type Generator,
+  type Guard,
+  type GuardRespondResult,
+  LocalGenerator,
+  type ModelProgress,
+  type RespondMode,
+  RemoteGenerator,
+  createGuard,
+} from '../index.ts';
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const form = $<HTMLFormElement>('ask-form');
+const status = $('ask-status');
+const progressBar = $<HTMLProgressElement>('ask-progress');
+const vanillaText = $('vanilla-text');
+const alignedText = $('aligned-text');
+const stopButton = $<HTMLButtonElement>('ask-stop');
+const askButton = $<HTMLButtonElement>('ask-button');
+const fmt = (n: number | null | undefined, digits = 3) => (n === null || n === undefined ? '—' : n.toFixed(digits));
+
+let droppedImage: Blob | null = null;
+let running: AbortController | null = null;
+const guards = new Map<string, Promise<Guard>>();
+const localGenerators = new Map<Device, Promise<LocalGenerator>>();
+
+function onProgress(p: ModelProgress): void {
+  if (p.status === 'progress' && p.progress !== undefined) {
+    progressBar.hidden = false;
+    progressBar.value = p.progress;
+    status.textContent = `Loading ${p.model}: ${p.file ?? ''}`;
+  }
+}
+
+function cached<K, V>(map: Map<K, Promise<V>>, key: K, make: () => Promise<V>): Promise<V> {
+  let value = map.get(key);
+  if (!value) {
+    value = make();
+    value.catch(() => map.delete(key));
+    map.set(key, value);
+  }
+  return value;
+}
+
+function thresholdsOf(data: FormData): { image?: number; reward?: number } {
+  const number = (name: string) => {
+    const raw = String(data.get(name) ?? '').trim();
+    return raw === '' ? undefined : Number(raw);
+  };
+  const image = number('imageThreshold');
+  const reward = number('rewardThreshold');
+  return { ...(image !== undefined ? { image } : {}), ...(reward !== undefined ? { reward } : {}) };
+}
+
+async function generatorFor(data: FormData, device: Device): Promise<Generator> {
+  if (data.get('vlm') === 'remote') {
+    const apiKey = String(data.get('apiKey') ?? '');
+    return new RemoteGenerator({ baseUrl: String(data.get('endpoint')), model: String(data.get('model')), ...(apiKey ? { apiKey } : {}) });
+  }
+  return cached(localGenerators, device, () => LocalGenerator.create({ device, onProgress }));
+}
+
+function setImage(blob: Blob): void {
+  droppedImage = blob;
+  const thumb = $<HTMLImageElement>('ask-thumb');
+  if (thumb.src) URL.revokeObjectURL(thumb.src);
+  thumb.src = URL.createObjectURL(blob);
+  thumb.alt = 'The image to ask about';
+  thumb.hidden = false;
+  $('ask-drop-text').textContent = blob instanceof File ? blob.name : 'pasted image';
+}
+
+function renderDeep(result: GuardRespondResult): void {
+  const body = $('deep-table').querySelector('tbody')!;
+  body.replaceChildren();
+  for (const sentence of result.deep?.sentences ?? []) {
+    sentence.candidates.forEach((candidate, j) => {
+      const row = document.createElement('tr');
+      if (j === sentence.chosen) row.className = 'chosen';
+      for (const value of [
+        j === 0 ? String(sentence.index) : '',
+        candidate.text + (candidate.finishReason === 'eos' ? ' ⏎' : ''),
+        fmt(candidate.reward),
+        fmt(candidate.clip),
+        fmt(candidate.score),
+      ]) {
+        const cell = document.createElement('td');
+        cell.textContent = value;
+        row.append(cell);
+      }
+      body.append(row);
+    });
+  }
+  $('deep').hidden = !result.deep;
+}
+
+function render(result: GuardRespondResult): void {
+  const check = (c: { score: number | null; threshold: number; verdict: string; error?: { message: string } }, dir: string) =>
+    `${fmt(c.score)} (unsafe ${dir} ${c.threshold}) → ${c.verdict}${c.error ? ` (${c.error.message})` : ''}`;
+  // With the streaming guard the unsafe part of the vanilla answer is never shown.
+  const withheld = result.streamingGuard?.withheld ?? '';
+  vanillaText.textContent = withheld
+    ? `${result.vanilla.slice(0, result.vanilla.length - withheld.length)} … [${result.vanillaComplete ? 'withheld' : 'stopped'} by the streaming guard]`
+    : result.vanilla;
+  alignedText.textContent = result.modeUsed === 'off' ? '(not aligned: the vanilla answer stands)' : result.text;
+  $('ask-decision').textContent = `${result.decision} (${result.modeUsed === 'off' ? 'vanilla stands' : `aligned: ${result.modeUsed}`}) — ${result.reason}`;
+  $('ask-decision').className = result.decision;
+  $('ask-image-score').textContent = check(result.image, '≥');
+  $('ask-reward').textContent = check(result.responseCheck, '≤');
+  $('ask-aligned-reward').textContent = result.alignedCheck ? check(result.alignedCheck, '≤') : '—';
+  $('ask-backends').textContent = `${result.generator}; CLIP ${result.backends.clip}, reward ${result.backends.reward}`;
+  const t = result.timings;
+  $('ask-timings').textContent = `generate ${fmt(t.generate, 0)} ms (image check ${fmt(t.imageCheck, 0)} ms alongside), response check ${fmt(t.responseCheck, 0)} ms, align ${fmt(t.align, 0)} ms, total ${fmt(t.total, 0)} ms`;
+  $('ask-result').hidden = false;
+  renderDeep(result);
+}
+
+form.addEventListener('change', (event) => {
+  const target = event.target as HTMLInputElement;
+  if (target.name === 'vlm') $('remote-fields').hidden = target.value !== 'remote';
+  if (target.name === 'image' && target.files?.[0]) setImage(target.files[0]);
+});
+
+const drop = $('ask-drop');
+drop.addEventListener('dragover', (event) => {
+  event.preventDefault();
+  drop.classList.add('over');
+});
+drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+drop.addEventListener('drop', (event) => {
+  event.preventDefault();
+  drop.classList.remove('over');
+  const file = [...(event.dataTransfer?.files ?? [])].find((f) => f.type.startsWith('image/'));
+  if (file) setImage(file);
+});
+document.addEventListener('paste', (event) => {
+  const item = [...(event.clipboardData?.items ?? [])].find((i) => i.type.startsWith('image/'));
+  const file = item?.getAsFile();
+  if (file) setImage(file);
+});
+
+stopButton.addEventListener('click', () => running?.abort());
+
+form.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const data = new FormData(form);
+  if (!droppedImage) {
+    status.textContent = 'Choose, drop or paste an image first.';
+    return;
+  }
+  const image = droppedImage;
+  const device = ((document.querySelector('input[name="device"]:checked') as HTMLInputElement | null)?.value ?? 'auto') as Device;
+  const thresholds = thresholdsOf(data);
+  const controller = new AbortController();
+  running = controller;
+  askButton.disabled = true;
+  stopButton.disabled = false;
+  vanillaText.textContent = '';
+  alignedText.textContent = '';
+  void (async () => {
+    try {
+      status.textContent = 'Loading models…';
+      const [guard, generator] = await Promise.all([
+        cached(guards, `${device}:${JSON.stringify(thresholds)}`, () => createGuard({ device, policy: { thresholds }, onProgress })),
+        generatorFor(data, device),
+      ]);
+      progressBar.hidden = true;
+      status.textContent = 'Generating…';
+      const result = await guard.respond(
+        { image, prompt: String(data.get('prompt') ?? '') },
+        {
+          generator,
+          mode: String(data.get('mode')) as RespondMode,
+          streamingGuard: data.get('streamingGuard') === 'on',
+          signal: controller.signal,
+          onToken: (delta, { phase }) => {
+            (phase === 'vanilla' ? vanillaText : alignedText).textContent += delta;
+          },
+        },
+      );
+      render(result);
+      status.textContent = 'Done.';
+    } catch (error) {
+      status.textContent = `Error: ${error instanceof Error ? error.message : String(error)}`;
+    } finally {
+      running = null;
+      askButton.disabled = false;
+      stopButton.disabled = true;
+    }
+  })();
+});
