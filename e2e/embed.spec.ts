@@ -15,6 +15,19 @@ const LIB = resolve(ROOT, 'dist/lib');
 let server: Server;
 let origin: string;
 
+/**
+ * Every page and worker script here is served under a strict CSP: no 'unsafe-eval',
+ * no inline scripts; WebAssembly needs 'wasm-unsafe-eval'. (README: "Content-Security-Policy".)
+ */
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "worker-src 'self'",
+  `connect-src 'self' data: blob: ${TEST_SERVER}`,
+  "img-src 'self' data: blob:",
+  "style-src 'self'",
+].join('; ');
+
 test.beforeAll(async () => {
   if (!existsSync(resolve(LIB, 'vlm-guard.js'))) throw new Error('dist/lib is missing: run `npm run build:lib` first (npm test does).');
   const mounts: [string, ReturnType<typeof sirv>][] = [
@@ -23,6 +36,7 @@ test.beforeAll(async () => {
     ['/', sirv(resolve(ROOT, 'e2e/host-app'), { dev: true })],
   ];
   server = createServer((req, res) => {
+    res.setHeader('content-security-policy', CSP);
     const mount = mounts.find(([prefix]) => (req.url ?? '/').startsWith(prefix));
     if (!mount) return void res.writeHead(404).end();
     req.url = `/${(req.url ?? '/').slice(mount[0].length)}`;
@@ -34,8 +48,18 @@ test.beforeAll(async () => {
 
 test.afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-test('one tag on a static host: VLMGuard loads from beside the script, evaluates, and fires vlmguard events', async ({ page }) => {
+/** CSP violations the page reports (a blocked eval, inline script or request would show here). */
+function recordCspViolations(page: import('@playwright/test').Page): string[] {
+  const violations: string[] = [];
+  page.on('console', (message) => {
+    if (/Content Security Policy|Refused to/i.test(message.text())) violations.push(message.text());
+  });
+  return violations;
+}
+
+test('one tag on a static host under a strict CSP: VLMGuard loads from beside the script, evaluates, and fires vlmguard events', async ({ page }) => {
   const requests = recordRequests(page);
+  const violations = recordCspViolations(page);
   await page.goto(`${origin}/index.html`);
   await page.waitForFunction(() => (window as unknown as { guardEvents: { type: string }[] }).guardEvents.some((e) => e.type !== 'vlmguard:decision'), undefined, { timeout: 120_000 });
   const out = await page.evaluate(async () => {
@@ -66,11 +90,13 @@ test('one tag on a static host: VLMGuard loads from beside the script, evaluates
   expect(requests.some((u) => u.startsWith(`${origin}/vendor/vlm-guard/assets/clip.worker-`))).toBe(true);
   expect(requests.some((u) => u === `${origin}/vendor/vlm-guard/ort/ort-wasm-simd-threaded.asyncify.wasm`)).toBe(true);
   expect(foreignRequests(requests, origin, [])).toEqual([]);
+  expect(violations).toEqual([]);
 });
 
 test('fetch protection: the app\'s unsafe answer arrives aligned, its safe one unchanged, streaming or not', async ({ page }) => {
   await scriptTestServer([]);
   const requests = recordRequests(page);
+  const violations = recordCspViolations(page);
   await page.goto(`${origin}/chat.html`);
   await page.waitForFunction(() => typeof (window as unknown as { ask?: unknown }).ask === 'function');
   const out = await page.evaluate(async (endpoint) => {
@@ -112,4 +138,5 @@ test('fetch protection: the app\'s unsafe answer arrives aligned, its safe one u
   expect(out.decisions).toEqual([['align', true], ['align', true], ['pass', false], ['pass', false]]);
   expect(out.errors).toBe(0);
   expect(foreignRequests(requests, origin)).toEqual([]);
+  expect(violations).toEqual([]);
 });

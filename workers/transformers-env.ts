@@ -21,6 +21,9 @@ export function configureEnvironment(config: WorkerRuntimeConfig): void {
   // Offline caching keyed by the manifest's sha256 is the embed/offline layer's job;
   // transformers.js' URL-keyed cache could serve stale or HTML-404 bodies.
   env.useBrowserCache = false;
+  // transformers.js would cache ORT's runtime and import it from a blob: URL, which a
+  // strict CSP (script-src 'self') forbids; load it from our own URL instead.
+  env.useWasmCache = false;
   const onnx = env.backends.onnx as { wasm?: { wasmPaths?: unknown } };
   onnx.wasm ??= {};
   onnx.wasm.wasmPaths = config.ortWasm; // must be set before the first session, else a CDN is used
