@@ -6,10 +6,13 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.strict,
   {
-    // The classic <script> loader: plain browser JavaScript.
-    files: ['src/embed/loader.js'],
-    languageOptions: { sourceType: 'script', globals: { document: 'readonly', window: 'readonly', URL: 'readonly', CustomEvent: 'readonly' } },
+    // Plain browser JavaScript: the classic <script> loader and the e2e host app.
+    files: ['src/embed/loader.js', 'e2e/host-app/*.js'],
+    languageOptions: {
+      globals: { document: 'readonly', window: 'readonly', URL: 'readonly', CustomEvent: 'readonly', fetch: 'readonly', TextDecoderStream: 'readonly' },
+    },
   },
+  { files: ['src/embed/loader.js'], languageOptions: { sourceType: 'script' } },
   {
     languageOptions: { parserOptions: { projectService: false } },
     rules: {
