@@ -124,7 +124,8 @@ function answerResponse(text: string, original: ChatChunk, body: ChatBody, strea
  * calls fail with its error rather than pass unevaluated (fail closed).
  */
 export function protectFetch(guardOrPromise: Guard | Promise<Guard>, options: ProtectOptions = {}): Protection {
-  const original = globalThis.fetch;
+  // The one-tag loader may already hold the page's fetch (it queues early calls).
+  const original = globalThis.__vlmGuardOriginalFetch ?? globalThis.fetch;
   const originalFetch: typeof fetch = (input, init) => original.call(globalThis, input, init);
   const matches = matcher(options.match);
 
@@ -173,4 +174,8 @@ export function protectFetch(guardOrPromise: Guard | Promise<Guard>, options: Pr
       if (globalThis.fetch === guarded) globalThis.fetch = original;
     },
   };
+}
+
+declare global {
+  var __vlmGuardOriginalFetch: typeof fetch | undefined;
 }

@@ -3,7 +3,23 @@
 (function () {
   var script = document.currentScript;
   window.__vlmGuardScript = script;
-  import(new URL('./vlm-guard.module.js', script.src).href).catch(function (error) {
+  var loaded = import(new URL('./vlm-guard.module.js', script.src).href);
+  loaded.catch(function (error) {
     document.dispatchEvent(new CustomEvent('vlmguard:error', { detail: { stage: 'script', error: error } }));
   });
+  if (!script.hasAttribute('data-protect')) return;
+  // Fetch protection must cover calls made before the module has loaded: until it takes
+  // over window.fetch, matching calls wait for it (and fail if it cannot load); others pass.
+  var original = window.fetch;
+  var match = script.getAttribute('data-protect') || '/chat/completions';
+  window.__vlmGuardOriginalFetch = original;
+  var waiting = function (input, init) {
+    var url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    if (url.indexOf(match) < 0) return original.call(window, input, init);
+    return loaded.then(function () {
+      if (window.fetch === waiting) throw new Error('vlm-guard: fetch protection did not start; the request was not sent');
+      return window.fetch(input, init);
+    });
+  };
+  window.fetch = waiting;
 })();
