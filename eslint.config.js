@@ -7,9 +7,12 @@ export default tseslint.config(
   ...tseslint.configs.strict,
   {
     // Plain browser JavaScript: the classic <script> loader and the e2e host app.
-    files: ['src/embed/loader.js', 'e2e/host-app/*.js'],
+    files: ['src/embed/loader.js', 'e2e/host-app/*.js', 'public/sw.js'],
     languageOptions: {
-      globals: { document: 'readonly', window: 'readonly', URL: 'readonly', CustomEvent: 'readonly', fetch: 'readonly', TextDecoderStream: 'readonly' },
+      globals: {
+        document: 'readonly', window: 'readonly', self: 'readonly', caches: 'readonly', URL: 'readonly',
+        CustomEvent: 'readonly', fetch: 'readonly', TextDecoderStream: 'readonly',
+      },
     },
   },
   { files: ['src/embed/loader.js'], languageOptions: { sourceType: 'script' } },

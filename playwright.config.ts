@@ -4,6 +4,7 @@ import { chromiumLaunchOptions } from './e2e/chromium.ts';
 const PORT = 5173;
 /** The repo's OpenAI-compatible test server (e2e/openai-test-server). */
 export const TEST_SERVER_PORT = 8787;
+export const PREVIEW_PORT = 4173;
 
 export default defineConfig({
   testDir: 'e2e',
@@ -23,6 +24,13 @@ export default defineConfig({
       url: `http://127.0.0.1:${PORT}/e2e/harness.html`,
       reuseExistingServer: !process.env.CI,
       timeout: 120_000,
+    },
+    {
+      // The production build of the demo (npm run build → dist/app), for the offline test.
+      command: `npx vite preview --port ${PREVIEW_PORT} --strictPort`,
+      url: `http://127.0.0.1:${PREVIEW_PORT}/`,
+      reuseExistingServer: !process.env.CI,
+      timeout: 60_000,
     },
     {
       command: `npx tsx e2e/openai-test-server/server.ts ${TEST_SERVER_PORT}`,

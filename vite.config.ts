@@ -40,6 +40,8 @@ export default defineConfig({
   server: { host: '127.0.0.1', port: 5173, strictPort: true },
   preview: { host: '127.0.0.1', port: 4173, strictPort: true },
   build: {
+    // dist/lib is the package (vite.lib.config.ts); the demo app goes beside it.
+    outDir: 'dist/app',
     target: 'es2022',
     rollupOptions: {
       input: { main: resolve(import.meta.dirname, 'index.html') },

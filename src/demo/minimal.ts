@@ -9,6 +9,11 @@ const fmt = (n: number | null, digits = 3) => (n === null ? '—' : n.toFixed(di
 
 const guards = new Map<string, Promise<Guard>>();
 
+// The app shell, ORT and the models stay in Cache Storage: a reload works offline.
+if ('serviceWorker' in navigator) {
+  navigator.serviceWorker.register('/sw.js').catch((error: unknown) => console.warn('vlm-guard: no offline support:', error));
+}
+
 function showProgress(p: ModelProgress): void {
   if (p.status === 'progress' && p.progress !== undefined) {
     progressBar.hidden = false;
