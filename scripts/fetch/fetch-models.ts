@@ -1,0 +1,47 @@
+// Fetches catalog models into models/<id>/ and records them in models/manifest.json.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type ManifestFile, type ManifestModel, parseManifest } from '../../src/manifest.ts';
+import type { CatalogModel } from './catalog.ts';
+import { type DownloadProgress, downloadFile, listRepository } from './hub-download.ts';
+
+export interface FetchOptions {
+  host: string;
+  modelsDir: string;
+  models: CatalogModel[];
+  fetch?: typeof fetch;
+  log?: (line: string) => void;
+  onProgress?: (p: DownloadProgress & { model: string }) => void;
+  /** Make the fetched models the manifest's defaults for their tasks. */
+  makeDefault?: boolean;
+}
+
+export async function fetchModels(options: FetchOptions): Promise<{ id: string; files: ManifestFile[]; resumed: number }[]> {
+  const log = options.log ?? (() => undefined);
+  const manifestPath = join(options.modelsDir, 'manifest.json');
+  const done: { id: string; files: ManifestFile[]; resumed: number }[] = [];
+  for (const model of options.models) {
+    const listing = await listRepository(options.host, model.repo, model.revision, options.fetch);
+    const missing = model.files.filter((f) => !listing.has(f));
+    if (missing.length > 0) throw new Error(`${model.repo}@${model.revision} has no ${missing.join(', ')}`);
+    const files: ManifestFile[] = [];
+    let resumed = 0;
+    for (const path of model.files) {
+      const url = `${options.host}/${model.repo}/resolve/${model.revision}/${path}`;
+      const result = await downloadFile(url, join(options.modelsDir, model.id, path), listing.get(path)!, {
+        fetch: options.fetch,
+        onProgress: (p) => options.onProgress?.({ ...p, model: model.id }),
+      });
+      if (result.resumedFrom > 0) resumed++;
+      log(`${model.id}/${path}: ${result.skipped ? 'already here' : `${result.bytes} bytes${result.resumedFrom ? `, resumed at ${result.resumedFrom}` : ''}`}, sha256 ${result.sha256.slice(0, 12)}…`);
+      files.push({ path, sha256: result.sha256, bytes: result.bytes });
+    }
+    // Re-read per model: a later failure keeps what was already recorded.
+    const raw = JSON.parse(readFileSync(manifestPath, 'utf8')) as { models: Record<string, unknown>; defaults: Record<string, string> };
+    raw.models[model.id] = { ...model.entry, files } as ManifestModel; // validated by parseManifest below
+    if (options.makeDefault) raw.defaults[model.entry.task] = model.id;
+    writeFileSync(manifestPath, `${JSON.stringify(parseManifest(raw, manifestPath), null, 2)}\n`);
+    done.push({ id: model.id, files, resumed });
+  }
+  return done;
+}

@@ -1,0 +1,129 @@
+// models:fetch against a local Hugging Face-like server that serves the REAL CLIP
+// config/tokenizer files from the fixtures (the hub itself is unreachable here):
+// listing, download, resume with Range, sha256 verification, manifest writing.
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { AutoTokenizer, env } from '@huggingface/transformers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CatalogModel } from '../scripts/fetch/catalog.ts';
+import { CATALOG } from '../scripts/fetch/catalog.ts';
+import { fetchModels } from '../scripts/fetch/fetch-models.ts';
+import { parseManifest } from '../src/manifest.ts';
+
+const FIXTURE = resolve(import.meta.dirname, '../../shared/fixtures/clip-vit-base-patch32');
+const REPO = 'Xenova/clip-vit-base-patch32';
+const files = new Map<string, Buffer>();
+let server: Server;
+let host: string;
+let corrupt = false;
+const ranges: string[] = [];
+
+beforeAll(async () => {
+  for (const name of readdirSync(FIXTURE)) files.set(name, readFileSync(join(FIXTURE, name)));
+  files.set('onnx/text_model.onnx', readFileSync(resolve(import.meta.dirname, '../models/test-clip/onnx/text_model.onnx')));
+  server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const tree = /^\/api\/models\/(.+?)\/tree\/main(?:\/(.*))?$/.exec(url.pathname);
+    if (tree && tree[1] === REPO) {
+      const folder = tree[2] ?? '';
+      const entries = new Map<string, object>();
+      for (const [path, bytes] of files) {
+        if (folder && !path.startsWith(`${folder}/`)) continue;
+        const rest = folder ? path.slice(folder.length + 1) : path;
+        if (rest.includes('/')) {
+          const dir = (folder ? `${folder}/` : '') + rest.split('/')[0];
+          entries.set(dir, { type: 'directory', path: dir, size: 0 });
+        } else {
+          // Like the hub: large files are LFS with a sha256, small ones are not.
+          const lfs = path.endsWith('.onnx') || path === 'tokenizer.json' ? { lfs: { oid: createHash('sha256').update(bytes).digest('hex'), size: bytes.length } } : {};
+          entries.set(path, { type: 'file', path, size: bytes.length, ...lfs });
+        }
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return void res.end(JSON.stringify([...entries.values()]));
+    }
+    const prefix = `/${REPO}/resolve/main/`;
+    const path = url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) : '';
+    const bytes = files.get(path);
+    if (!bytes) return void res.writeHead(404).end();
+    const body = corrupt && path === 'tokenizer.json' ? Buffer.from(bytes).fill(32, 0, 10) : bytes;
+    const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+    if (range) {
+      ranges.push(`${path}@${range[1]}`);
+      res.writeHead(206, { 'content-range': `bytes ${range[1]}-${body.length - 1}/${body.length}` });
+      return void res.end(body.subarray(Number(range[1])));
+    }
+    res.writeHead(200).end(body);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  host = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+function modelsDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'vlm-guard-fetch-'));
+  copyFileSync(resolve(import.meta.dirname, '../models/manifest.json'), join(dir, 'manifest.json'));
+  return dir;
+}
+
+const clip: CatalogModel = {
+  ...CATALOG.find((m) => m.id === 'clip-vit-base-patch32')!,
+  files: ['config.json', 'preprocessor_config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/text_model.onnx'],
+};
+
+describe('models:fetch', () => {
+  it('downloads, verifies and records a model; its real tokenizer then loads from models/', async () => {
+    const dir = modelsDir();
+    const [result] = await fetchModels({ host, modelsDir: dir, models: [clip], makeDefault: true });
+    expect(result!.files.map((f) => f.path)).toEqual(clip.files);
+    for (const file of result!.files) {
+      expect(file.sha256).toBe(createHash('sha256').update(files.get(file.path)!).digest('hex'));
+      expect(statSync(join(dir, clip.id, file.path)).size).toBe(file.bytes);
+    }
+    const manifest = parseManifest(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')), 'fetched');
+    expect(manifest.defaults.clip).toBe('clip-vit-base-patch32');
+    expect(manifest.models['clip-vit-base-patch32']).toMatchObject({ source: 'hub', calibration: { calibrated: false } });
+    expect(manifest.models['test-reward']).toBeDefined(); // the rest of the manifest is kept
+    env.allowRemoteModels = false;
+    env.localModelPath = `${dir}/`;
+    const tokenizer = await AutoTokenizer.from_pretrained('clip-vit-base-patch32');
+    expect(tokenizer.encode('a photo of a cat')).toEqual([49406, 320, 1125, 539, 320, 2368, 49407]);
+  });
+
+  it('resumes a cut-off download with a Range request, and skips files already complete', async () => {
+    const dir = modelsDir();
+    const tokenizer = files.get('tokenizer.json')!;
+    mkdirSync(join(dir, clip.id), { recursive: true });
+    writeFileSync(join(dir, clip.id, 'tokenizer.json.part'), tokenizer.subarray(0, 1_000_000));
+    ranges.length = 0;
+    const [first] = await fetchModels({ host, modelsDir: dir, models: [clip] });
+    expect(first!.resumed).toBe(1);
+    expect(ranges).toEqual(['tokenizer.json@1000000']);
+    expect(readFileSync(join(dir, clip.id, 'tokenizer.json')).equals(tokenizer)).toBe(true);
+    const lines: string[] = [];
+    await fetchModels({ host, modelsDir: dir, models: [clip], log: (l) => lines.push(l) });
+    expect(lines.every((l) => l.includes('already here'))).toBe(true);
+  });
+
+  it('rejects a file whose sha256 does not match the listing, and keeps it aside', async () => {
+    const dir = modelsDir();
+    corrupt = true;
+    try {
+      await expect(fetchModels({ host, modelsDir: dir, models: [clip] })).rejects.toThrow(/sha256 .* does not match/);
+    } finally {
+      corrupt = false;
+    }
+    expect(existsSync(join(dir, clip.id, 'tokenizer.json'))).toBe(false);
+    expect(existsSync(join(dir, clip.id, 'tokenizer.json.corrupt'))).toBe(true);
+  });
+
+  it('says which files a repository lacks', async () => {
+    await expect(fetchModels({ host, modelsDir: modelsDir(), models: [{ ...clip, files: ['onnx/nope.onnx'] }] })).rejects.toThrow(
+      'Xenova/clip-vit-base-patch32@main has no onnx/nope.onnx',
+    );
+  });
+});
