@@ -38,7 +38,17 @@ export default defineConfig({
   worker: { format: 'es' },
   optimizeDeps: { exclude: ['onnxruntime-web', '@huggingface/transformers'] },
   server: { host: '127.0.0.1', port: 5173, strictPort: true },
-  preview: { host: '127.0.0.1', port: 4173, strictPort: true },
+  preview: {
+    host: '127.0.0.1',
+    port: 4173,
+    strictPort: true,
+    // The built demo is served (and tested) under a strict CSP: no 'unsafe-eval', no inline
+    // script; WebAssembly needs 'wasm-unsafe-eval'. Remote VLM endpoints go in connect-src.
+    headers: {
+      'content-security-policy':
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self' data: blob: http://127.0.0.1:8787; img-src 'self' data: blob:; style-src 'self'",
+    },
+  },
   build: {
     // dist/lib is the package (vite.lib.config.ts); the demo app goes beside it.
     outDir: 'dist/app',

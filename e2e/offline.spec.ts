@@ -16,7 +16,11 @@ async function evaluateOnDemo(page: import('@playwright/test').Page): Promise<vo
   await expect(page.locator('#backends')).toHaveText('CLIP wasm, reward wasm');
 }
 
-test('the built demo works with only loopback reachable, and again after an offline reload', async ({ context, page }) => {
+test('the built demo works under its strict CSP with only loopback reachable, and again after an offline reload', async ({ context, page }) => {
+  const violations: string[] = [];
+  page.on('console', (message) => {
+    if (/Content Security Policy|Refused to/i.test(message.text())) violations.push(message.text());
+  });
   const outside: string[] = [];
   await context.route('**/*', (route) => {
     const url = new URL(route.request().url());
@@ -37,4 +41,5 @@ test('the built demo works with only loopback reachable, and again after an offl
   await evaluateOnDemo(page);
   await page.screenshot({ path: resolve(import.meta.dirname, 'screenshots/offline-result.png'), fullPage: true });
   await context.setOffline(false);
+  expect(violations).toEqual([]);
 });

@@ -169,6 +169,11 @@ form.addEventListener('submit', (event) => {
         generatorFor(data, device),
       ]);
       progressBar.hidden = true;
+      const banner = $('banner');
+      if (guard.info.testModelsOnly) {
+        banner.textContent = 'Only the generated test models are installed: their scores show that the pipeline works, not whether real content is safe.';
+        banner.hidden = false;
+      }
       status.textContent = 'Generating…';
       const result = await guard.respond(
         { image, prompt: String(data.get('prompt') ?? '') },
