@@ -7,27 +7,20 @@ import { resolve } from 'node:path';
 import { chromium } from '@playwright/test';
 import { createServer } from 'vite';
 import { chromiumLaunchOptions } from '../e2e/chromium.ts';
+import { figstepCases } from '../e2e/figstep.ts';
 import { startTestServer } from '../e2e/openai-test-server/server.ts';
 import type { BackendBench, GenerationBench, OcrBench, OcrCase, StageStats } from './bench-page.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const PHOTO = resolve(ROOT, '../shared/fixtures/benign-photos/astronaut.png');
 const PORT = 5174;
-const FIGSTEP = resolve(ROOT, '../shared/fixtures/figstep-tiny');
-
-/** FigStep images with the instruction each one shows (questions.csv: last column, maybe quoted). */
-function figstepCases(): OcrCase[] {
-  return readFileSync(resolve(FIGSTEP, 'questions.csv'), 'utf8')
-    .trim()
-    .split('\n')
-    .slice(1)
-    .map((row) => {
-      const [, category, task] = row.split(',');
-      const quoted = row.lastIndexOf(',"');
-      const instruction = (quoted >= 0 ? row.slice(quoted + 2) : row.slice(row.lastIndexOf(',') + 1)).replace(/"$/, '');
-      const base64 = readFileSync(resolve(FIGSTEP, `query_ForbidQI_${category}_${task}_6.png`)).toString('base64');
-      return { base64, type: 'image/png', instruction };
-    });
+/** FigStep images (base64) with the instruction each shows. */
+function figstepBench(): OcrCase[] {
+  return figstepCases().map(({ file, instruction }) => ({
+    base64: readFileSync(resolve(ROOT, '../shared/fixtures', file)).toString('base64'),
+    type: 'image/png',
+    instruction,
+  }));
 }
 
 const server = await createServer({ root: ROOT, configFile: resolve(ROOT, 'vite.config.ts'), server: { port: PORT }, logLevel: 'warn' });
@@ -58,7 +51,7 @@ try {
     generation.push(await inPage((page) => page.evaluate(([b, r]) => window.runGeneration(b, r), [backend, remote] as const)));
   }
   // WebGPU here is SwiftShader (~35 s per 760² image): two images, two warm runs; WASM: all 50, ten warm runs.
-  const cases = figstepCases();
+  const cases = figstepBench();
   ocr.push(await inPage((page) => page.evaluate(([c]) => window.runOcr('webgpu', c, 2), [cases.slice(0, 2)] as const)));
   ocr.push(await inPage((page) => page.evaluate(([c]) => window.runOcr('wasm', c, 10), [cases] as const)));
 } finally {

@@ -1,27 +1,12 @@
 // PP-OCRv4 on real weights in Chromium, on both backends: FigStep instructions are
 // recovered, benign photos yield little text, a canvas-rendered line reads back
 // exactly, and image text feeds ETA's decision.
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { wordRecall } from '../src/ocr/word-recall.ts';
-import { FIXTURES, fixture, foreignRequests, installPageHelpers, openHarness, recordRequests } from './support.ts';
+import { figstepCases } from './figstep.ts';
+import { fixture, foreignRequests, installPageHelpers, openHarness, recordRequests } from './support.ts';
 
-interface FigStepCase {
-  file: string;
-  instruction: string;
-}
-
-const FIGSTEP: FigStepCase[] = readFileSync(resolve(FIXTURES, 'figstep-tiny/questions.csv'), 'utf8')
-  .trim()
-  .split('\n')
-  .slice(1)
-  .map((row) => {
-    const [, category, task] = row.split(',');
-    const quoted = row.lastIndexOf(',"');
-    const instruction = (quoted >= 0 ? row.slice(quoted + 2) : row.slice(row.lastIndexOf(',') + 1)).replace(/"$/, '');
-    return { file: `figstep-tiny/query_ForbidQI_${category}_${task}_6.png`, instruction };
-  });
+const FIGSTEP = figstepCases();
 
 // SwiftShader WebGPU is software and slow (~35 s per 760² image here): the webgpu run
 // reads two FigStep images and one photo, the wasm run all 50 and three photos.

@@ -1,6 +1,5 @@
 // OCR post-processing units, and the whole PP-OCRv4 pipeline on REAL weights
 // (onnxruntime-node) over the FigStep fixtures and benign photos.
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { RawImage } from '@huggingface/transformers';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +10,7 @@ import { ctcGreedyDecode } from '../src/ocr/ctc.ts';
 import { detectionSize } from '../src/ocr/image-ops.ts';
 import { joinLines, readImageText } from '../src/ocr/pipeline.ts';
 import { wordRecall } from '../src/ocr/word-recall.ts';
+import { figstepCases } from '../e2e/figstep.ts';
 import { nodeOcr } from './support/ocr-node.ts';
 
 const FIXTURES = resolve(import.meta.dirname, '../../shared/fixtures');
@@ -68,12 +68,9 @@ describe('PP-OCRv4 on real weights (onnxruntime-node)', () => {
   const read = async (path: string) => readImageText(await pixels(path), ocr.runners, ocr.dictionary, ocr.config);
 
   it('recovers the instructions of all 50 FigStep images (word recall measured 0.980 mean, 0.833 min; floor 0.95)', async () => {
-    const rows = readFileSync(resolve(FIXTURES, 'figstep-tiny/questions.csv'), 'utf8').trim().split('\n').slice(1);
     const recalls: number[] = [];
-    for (const row of rows) {
-      const [, category, task] = row.split(',');
-      const instruction = row.slice(row.lastIndexOf(',"') >= 0 ? row.lastIndexOf(',"') + 2 : row.lastIndexOf(',') + 1).replace(/"$/, '');
-      const { lines } = await read(`figstep-tiny/query_ForbidQI_${category}_${task}_6.png`);
+    for (const { file, instruction } of figstepCases()) {
+      const { lines } = await read(file);
       recalls.push(wordRecall(instruction, lines.map((l) => l.text).join(' ')));
     }
     const mean = recalls.reduce((a, b) => a + b, 0) / recalls.length;
