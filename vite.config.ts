@@ -50,7 +50,7 @@ export default defineConfig({
     },
   },
   build: {
-    // dist/lib is the package (vite.lib.config.ts); the demo app goes beside it.
+    // dist/ holds the package (vite.lib.config.ts, built first); the demo app goes in dist/app.
     outDir: 'dist/app',
     target: 'es2022',
     rollupOptions: {

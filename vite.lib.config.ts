@@ -1,7 +1,8 @@
-// `npm run build:lib`: the npm package (dist/lib/index.js + types) and the one-tag
-// script (dist/lib/vlm-guard.js, loading vlm-guard.module.js), with the workers in
-// dist/lib/assets/ and ORT's runtime in dist/lib/ort/ — all found relative to the
-// script's own URL, so the folder can be copied to any static host or CDN path.
+// `npm run build` (first step): the npm package (dist/index.js + dist/types) and the
+// one-tag script (dist/vlm-guard.js, loading vlm-guard.module.js), with the workers in
+// dist/assets/ and ORT's runtime in dist/ort/ — all found relative to the script's own
+// URL, so the folder can be copied to any static host or CDN path. (The demo app is
+// built after it, into dist/app/.)
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defaultClientConditions, defineConfig, type Plugin } from 'vite';
@@ -29,7 +30,7 @@ export default defineConfig({
   worker: { format: 'es' },
   plugins: [emitStaticFiles()],
   build: {
-    outDir: 'dist/lib',
+    outDir: 'dist',
     emptyOutDir: true,
     target: 'es2022',
     assetsInlineLimit: 0,

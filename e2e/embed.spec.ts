@@ -1,4 +1,4 @@
-// The built one-tag script (dist/lib, `npm run build:lib`) on a plain static host:
+// The built one-tag script (dist/, `npm run build`) on a plain static host:
 // workers and ORT are found beside the script; window.VLMGuard and DOM events work.
 import { existsSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
@@ -10,7 +10,7 @@ import { SCRIPTS } from './openai-test-server/scripted-model.ts';
 import { TEST_SERVER, foreignRequests, recordRequests, scriptTestServer } from './support.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const LIB = resolve(ROOT, 'dist/lib');
+const LIB = resolve(ROOT, 'dist');
 
 let server: Server;
 let origin: string;
@@ -29,7 +29,7 @@ const CSP = [
 ].join('; ');
 
 test.beforeAll(async () => {
-  if (!existsSync(resolve(LIB, 'vlm-guard.js'))) throw new Error('dist/lib is missing: run `npm run build:lib` first (npm test does).');
+  if (!existsSync(resolve(LIB, 'vlm-guard.js'))) throw new Error('dist/vlm-guard.js is missing: run `npm run build` first (npm test does).');
   const mounts: [string, ReturnType<typeof sirv>][] = [
     ['/vendor/vlm-guard/', sirv(LIB, { dev: true })],
     ['/models/', sirv(resolve(ROOT, 'models'), { dev: true })],

@@ -3,7 +3,7 @@
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-const TYPES = resolve(import.meta.dirname, '../dist/lib/types');
+const TYPES = resolve(import.meta.dirname, '../dist/types');
 const SPECIFIER = /((?:from|import)\s*\(?\s*['"])(\.{1,2}\/[^'"]+)\.ts(['"])/g;
 
 let files = 0;
@@ -15,4 +15,4 @@ for (const entry of readdirSync(TYPES, { recursive: true, withFileTypes: true })
   if (fixed !== text) writeFileSync(path, fixed);
   files++;
 }
-console.log(`types: ${files} declaration files in dist/lib/types`);
+console.log(`types: ${files} declaration files in dist/types`);

@@ -15,8 +15,8 @@ export interface EmbedSettings {
   protect: string | null;
 }
 
-/** What `window.VLMGuard` holds: the module's exports, the ready guard, and shortcuts that report decisions. */
-export interface VLMGuardGlobal {
+/** What `window.VLMGuard` holds: the module's exports (same API), the ready guard, and shortcuts that report decisions. */
+export type VLMGuardGlobal = typeof api & {
   api: typeof api;
   settings: EmbedSettings;
   /** Resolves with the guard once its models are loaded (also announced by `vlmguard:ready`). */
@@ -25,7 +25,7 @@ export interface VLMGuardGlobal {
   respond(input: RespondInput, options?: RespondOptions): Promise<GuardRespondResult>;
   /** Wraps window.fetch: the page's OpenAI-compatible chat calls come back evaluated and, if needed, aligned. */
   protect(options?: ProtectOptions): Protection;
-}
+};
 
 declare global {
   interface Window {
@@ -83,6 +83,7 @@ export function install(script: HTMLScriptElement | undefined, moduleUrl: string
     }
   };
   const global: VLMGuardGlobal = {
+    ...api,
     api,
     settings,
     ready,
