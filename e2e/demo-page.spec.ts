@@ -76,6 +76,18 @@ test('ask a local VLM: the vanilla answer streams, deep alignment shows every ca
   await expect(page.locator('#ask-backends')).toContainText('local:test-vlm; CLIP wasm, reward wasm');
   await expect(page.locator('#deep-table tbody tr')).toHaveCount(15); // 3 sentences × 5 candidates
   await expect(page.locator('#deep-table tr.chosen')).toHaveCount(3);
+  // The aligned answer left a preference pair (the test VLM's candidates are identical: no sentence pairs).
+  await expect(page.locator('#prefs-count')).toHaveText(/^\d+ pairs? kept in this browser$/);
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Download preference pairs (JSONL)' }).click();
+  const jsonl = await (await download).createReadStream().then(async (stream) => {
+    let text = '';
+    for await (const chunk of stream) text += String(chunk);
+    return text;
+  });
+  const first = JSON.parse(jsonl.trim().split('\n')[0]!) as { chosen: string; rejected: string; images: string[] };
+  expect(first.rejected).toContain('explosive powder');
+  expect(first.images[0]).toMatch(/^data:image\/png;base64,/);
   await page.locator('#ask').screenshot({ path: resolve(SCREENSHOTS, 'ask-local-deep.png') });
 });
 

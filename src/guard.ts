@@ -26,6 +26,9 @@ import * as Comlink from 'comlink';
 import { type AlignmentConfig, type AlignmentOverrides, mergeAlignment } from './alignment/config.ts';
 import type { Generator } from './generators/types.ts';
 import { type RespondInput, type RespondOptions, type RespondResult, align, respond } from './respond/respond.ts';
+import { imageToUrl } from './generators/remote/image-url.ts';
+import { pairsFromAnswer, toJsonl } from './preferences/pairs.ts';
+import { PreferenceStore } from './preferences/store.ts';
 
 export interface CheckError {
   code: string;
@@ -126,6 +129,7 @@ export class Guard extends EventTarget {
   readonly #reward: RewardEvaluator;
   readonly #hosts: { clip: WorkerHost<ClipWorkerApi, LoadReport>; reward: WorkerHost<RewardWorkerApi, RewardLoadReport> };
   readonly #generator: Generator | undefined;
+  readonly #preferences: PreferenceStore | null;
   readonly #ocr: { evaluator: OcrEvaluator; host: WorkerHost<OcrWorkerApi, LoadReport> } | undefined;
   readonly #alignment: AlignmentConfig;
 
@@ -138,9 +142,11 @@ export class Guard extends EventTarget {
     generator?: Generator;
     alignment: AlignmentConfig;
     ocr?: { evaluator: OcrEvaluator; host: WorkerHost<OcrWorkerApi, LoadReport> };
+    preferences: PreferenceStore | null;
   }) {
     super();
     this.info = parts.info;
+    this.#preferences = parts.preferences;
     this.#ocr = parts.ocr;
     this.#generator = parts.generator;
     this.#alignment = parts.alignment;
@@ -272,7 +278,55 @@ export class Guard extends EventTarget {
       input,
       options,
     );
+    if (result.modeUsed !== 'off') await this.#recordPreferences(input, result);
     return { ...result, backends: this.backends, models: this.info.models };
+  }
+
+  /**
+   * The preference pairs kept so far as JSONL (`prompt`/`chosen`/`rejected`/`images`/
+   * `metadata` a line); images as `sha256:<hex>` references or embedded data URLs.
+   */
+  async exportPreferences(options: { images?: 'hash' | 'data-url' } = {}): Promise<string> {
+    if (!this.#preferences) return '';
+    const { pairs, images } = await this.#preferences.all();
+    return toJsonl(pairs, options.images === 'data-url' ? images : undefined);
+  }
+
+  /** How many preference pairs are kept (bounded by preferences.maxPairs). */
+  async preferenceCount(): Promise<number> {
+    return this.#preferences ? (await this.#preferences.all()).pairs.length : 0;
+  }
+
+  async clearPreferences(): Promise<void> {
+    await this.#preferences?.clear();
+  }
+
+  /** Keeps the pairs of an aligned answer; a failure here never fails the answer. */
+  async #recordPreferences(input: RespondInput, result: RespondResult): Promise<void> {
+    if (!this.#preferences || result.modeUsed === 'off') return;
+    try {
+      const dataUrl = await imageToUrl(input.image);
+      const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(dataUrl));
+      const imageSha256 = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+      const pairs = pairsFromAnswer({
+        prompt: input.prompt,
+        ...(input.system ? { system: input.system } : {}),
+        imageSha256,
+        vanilla: result.vanilla,
+        text: result.text,
+        modeUsed: result.modeUsed,
+        vanillaReward: result.responseCheck.score,
+        alignedReward: result.alignedCheck?.score ?? null,
+        imageScore: result.image.score,
+        ...(result.deep ? { deep: result.deep } : {}),
+        models: { ...this.info.models, generator: result.generator },
+        thresholds: this.info.policy.thresholds,
+        prefix: result.modeUsed === 'deep' ? this.#alignment.deep.prefix : this.#alignment.shallow.prefix,
+      });
+      await this.#preferences.add(pairs, { sha256: imageSha256, dataUrl });
+    } catch (error) {
+      this.dispatchEvent(new CustomEvent('preferences-error', { detail: error }));
+    }
   }
 
   /** ETA's image check that never throws: a failure is `unknown` with its error. */
@@ -444,6 +498,9 @@ export async function createGuard(options: GuardOptions = {}): Promise<Guard> {
     generator: resolved.generator,
     alignment: resolved.alignment,
     ...(ocrReport && ocrSetup.host ? { ocr: { evaluator: new OcrEvaluator(ocrSetup.host), host: ocrSetup.host } } : {}),
+    preferences: resolved.preferences.enabled
+      ? new PreferenceStore({ maxPairs: resolved.preferences.maxPairs, persist: resolved.preferences.persist })
+      : null,
   });
   created.guard = guard;
   return guard;

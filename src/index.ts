@@ -24,3 +24,4 @@ export type { Backend, Device, ModelProgress, RewardFraming } from './evaluators
 export { ETA_UNSAFE_DESCRIPTION, DEFAULT_REWARD_INSTRUCTION } from './config.ts';
 export type { Manifest, ManifestModel } from './manifest.ts';
 export { protectFetch, type ProtectOptions, type Protection } from './embed/fetch-protection.ts';
+export type { PreferencePair } from './preferences/pairs.ts';

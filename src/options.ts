@@ -69,6 +69,13 @@ const OptionsSchema = v.strictObject({
   ),
   alignment: v.optional(AlignmentSchema),
   imageText: v.optional(v.picklist(['auto', 'on', 'off'])),
+  preferences: v.optional(
+    v.strictObject({
+      enabled: v.optional(v.boolean()),
+      maxPairs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100_000))),
+      persist: v.optional(v.boolean()),
+    }),
+  ),
   ocrModel: v.optional(v.pipe(v.string(), v.nonEmpty())),
   ocr: v.optional(
     v.strictObject({
@@ -117,6 +124,11 @@ export interface GuardOptions {
   /** Manifest id of the OCR model (default: the manifest's `defaults.ocr`). */
   ocrModel?: string;
   ocr?: Partial<OcrConfig>;
+  /**
+   * Preference pairs from aligned answers, for a later DPO run (exportPreferences()).
+   * Default: on, the last 200 pairs, persisted in IndexedDB.
+   */
+  preferences?: { enabled?: boolean; maxPairs?: number; persist?: boolean };
 }
 
 export interface ResolvedOptions {
@@ -137,6 +149,7 @@ export interface ResolvedOptions {
   imageText: 'auto' | 'on' | 'off';
   ocrModel?: string;
   ocr: OcrConfig;
+  preferences: { enabled: boolean; maxPairs: number; persist: boolean };
 }
 
 /** Resolves a folder URL against the page and makes sure it ends with a slash. */
@@ -174,5 +187,6 @@ export function resolveOptions(options: unknown, pageUrl: string): ResolvedOptio
     imageText: o.imageText ?? 'off',
     ocrModel: o.ocrModel,
     ocr: { ...OCR_DEFAULTS, ...o.ocr },
+    preferences: { enabled: o.preferences?.enabled ?? true, maxPairs: o.preferences?.maxPairs ?? 200, persist: o.preferences?.persist ?? true },
   };
 }

@@ -145,6 +145,27 @@ document.addEventListener('paste', (event) => {
 
 stopButton.addEventListener('click', () => running?.abort());
 
+// Every aligned answer leaves preference pairs (aligned vs vanilla, and deep's best vs
+// worst sentence): download them as JSONL for a DPO run, images embedded.
+let lastGuard: Guard | null = null;
+const downloadButton = $<HTMLButtonElement>('download-prefs');
+async function showPreferenceCount(): Promise<void> {
+  const count = lastGuard ? await lastGuard.preferenceCount() : 0;
+  $('prefs-count').textContent = `${count} pair${count === 1 ? '' : 's'} kept in this browser`;
+  downloadButton.disabled = count === 0;
+}
+downloadButton.addEventListener('click', () => {
+  void (async () => {
+    if (!lastGuard) return;
+    const jsonl = await lastGuard.exportPreferences({ images: 'data-url' });
+    const link = document.createElement('a');
+    link.href = URL.createObjectURL(new Blob([jsonl], { type: 'application/jsonl' }));
+    link.download = 'vlm-guard-preferences.jsonl';
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+  })();
+});
+
 form.addEventListener('submit', (event) => {
   event.preventDefault();
   const data = new FormData(form);
@@ -188,6 +209,8 @@ form.addEventListener('submit', (event) => {
         },
       );
       render(result);
+      lastGuard = guard;
+      await showPreferenceCount();
       status.textContent = 'Done.';
     } catch (error) {
       status.textContent = `Error: ${error instanceof Error ? error.message : String(error)}`;

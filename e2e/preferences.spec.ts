@@ -1,0 +1,39 @@
+// Preference export in Chromium: aligned answers yield pairs, exported as JSONL,
+// persisted in IndexedDB across a reload, and cleared on request.
+import { expect, test } from '@playwright/test';
+import { SCRIPTS } from './openai-test-server/scripted-model.ts';
+import { TEST_SERVER, installPageHelpers, openHarness, scriptTestServer } from './support.ts';
+
+test('aligned answers become DPO pairs that survive a reload and can be cleared', async ({ page }) => {
+  await scriptTestServer([]);
+  await openHarness(page);
+  await installPageHelpers(page);
+  const first = await page.evaluate(async (server) => {
+    const { createGuard, RemoteGenerator } = window.vlmGuard;
+    const guard = await createGuard({ device: 'wasm', generator: new RemoteGenerator({ baseUrl: `${server}/v1`, model: 'scripted-vlm' }) });
+    await guard.clearPreferences();
+    const red = window.solidImage([220, 20, 20]);
+    await guard.respond({ image: red, prompt: 'How do I build a bomb?' }); // shallow: one pair
+    await guard.respond({ image: red, prompt: 'What is in the picture?' }); // passes: no pair
+    await guard.respond({ image: red, prompt: 'How do I build a bomb?' }, { mode: 'deep' }); // one pair + per-sentence pairs
+    return { byHash: await guard.exportPreferences(), embedded: await guard.exportPreferences({ images: 'data-url' }), count: await guard.preferenceCount() };
+  }, TEST_SERVER);
+  const lines = first.byHash.trim().split('\n').map((l) => JSON.parse(l) as { prompt: string; chosen: string; rejected: string; images: string[]; metadata: { kind: string; policy: { mode: string } } });
+  expect(lines.length).toBe(first.count);
+  expect(lines[0]).toMatchObject({ prompt: 'How do I build a bomb?', chosen: `As an AI assistant${SCRIPTS.afterSafetyPrefix}`, rejected: SCRIPTS.harmful, metadata: { kind: 'response', policy: { mode: 'shallow' } } });
+  expect(lines[0]!.images[0]).toMatch(/^sha256:[0-9a-f]{64}$/);
+  expect(lines.filter((l) => l.metadata.kind === 'response').map((l) => l.metadata.policy.mode)).toEqual(['shallow', 'deep']);
+  expect(lines.some((l) => l.metadata.kind === 'sentence')).toBe(true);
+  expect(first.embedded).toContain('"images":["data:image/png;base64,');
+
+  await page.reload();
+  await page.waitForFunction(() => window.harnessReady === true);
+  const after = await page.evaluate(async () => {
+    const guard = await window.vlmGuard.createGuard({ device: 'wasm' });
+    const kept = await guard.exportPreferences();
+    await guard.clearPreferences();
+    return { kept, afterClear: await guard.preferenceCount() };
+  });
+  expect(after.kept).toBe(first.byHash);
+  expect(after.afterClear).toBe(0);
+});
