@@ -119,7 +119,11 @@ test('fetch protection: the app\'s unsafe answer arrives aligned, its safe one u
     const safeJson = await w.ask(endpoint, 'What is in the picture?', grey, false);
     const safeStream = await w.ask(endpoint, 'What is in the picture?', grey, true);
     const manifest = await (await fetch('/models/manifest.json')).json(); // not a chat call: untouched
+    const guard = await window.VLMGuard!.ready;
+    const pairs = (await guard.exportPreferences()).trim().split('\n').map((l) => JSON.parse(l) as { rejected: string });
+    await guard.clearPreferences();
     return {
+      pairs: pairs.map((p) => p.rejected),
       unsafeJson,
       unsafeStream,
       safeJson,
@@ -137,6 +141,7 @@ test('fetch protection: the app\'s unsafe answer arrives aligned, its safe one u
   expect(out.manifestOk).toBe(true);
   expect(out.decisions).toEqual([['align', true], ['align', true], ['pass', false], ['pass', false]]);
   expect(out.errors).toBe(0);
+  expect(out.pairs).toEqual([SCRIPTS.harmful, SCRIPTS.harmful]); // every aligned answer left a preference pair
   expect(foreignRequests(requests, origin)).toEqual([]);
   expect(violations).toEqual([]);
 });

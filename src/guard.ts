@@ -27,7 +27,7 @@ import { type AlignmentConfig, type AlignmentOverrides, mergeAlignment } from '.
 import type { Generator } from './generators/types.ts';
 import { type RespondInput, type RespondOptions, type RespondResult, align, respond } from './respond/respond.ts';
 import { imageToUrl } from './generators/remote/image-url.ts';
-import { pairsFromAnswer, toJsonl } from './preferences/pairs.ts';
+import { type AlignedAnswer, pairsFromAnswer, toJsonl } from './preferences/pairs.ts';
 import { PreferenceStore } from './preferences/store.ts';
 
 export interface CheckError {
@@ -303,25 +303,37 @@ export class Guard extends EventTarget {
 
   /** Keeps the pairs of an aligned answer; a failure here never fails the answer. */
   async #recordPreferences(input: RespondInput, result: RespondResult): Promise<void> {
-    if (!this.#preferences || result.modeUsed === 'off') return;
+    if (result.modeUsed === 'off') return;
+    await this.#keepPairs(input, {
+      vanilla: result.vanilla,
+      text: result.text,
+      modeUsed: result.modeUsed,
+      vanillaReward: result.responseCheck.score,
+      alignedReward: result.alignedCheck?.score ?? null,
+      imageScore: result.image.score,
+      ...(result.deep ? { deep: result.deep } : {}),
+      generator: result.generator,
+    });
+  }
+
+  async #keepPairs(
+    input: RespondInput,
+    answer: Pick<AlignedAnswer, 'vanilla' | 'text' | 'modeUsed' | 'vanillaReward' | 'alignedReward' | 'imageScore' | 'deep'> & { generator: string },
+  ): Promise<void> {
+    if (!this.#preferences) return;
     try {
       const dataUrl = await imageToUrl(input.image);
       const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(dataUrl));
       const imageSha256 = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+      const { generator, ...aligned } = answer;
       const pairs = pairsFromAnswer({
+        ...aligned,
         prompt: input.prompt,
         ...(input.system ? { system: input.system } : {}),
         imageSha256,
-        vanilla: result.vanilla,
-        text: result.text,
-        modeUsed: result.modeUsed,
-        vanillaReward: result.responseCheck.score,
-        alignedReward: result.alignedCheck?.score ?? null,
-        imageScore: result.image.score,
-        ...(result.deep ? { deep: result.deep } : {}),
-        models: { ...this.info.models, generator: result.generator },
+        models: { ...this.info.models, generator },
         thresholds: this.info.policy.thresholds,
-        prefix: result.modeUsed === 'deep' ? this.#alignment.deep.prefix : this.#alignment.shallow.prefix,
+        prefix: answer.modeUsed === 'deep' ? this.#alignment.deep.prefix : this.#alignment.shallow.prefix,
       });
       await this.#preferences.add(pairs, { sha256: imageSha256, dataUrl });
     } catch (error) {
@@ -345,11 +357,19 @@ export class Guard extends EventTarget {
    */
   async align(
     input: RespondInput,
-    options: { mode: 'shallow' | 'deep'; generator?: Generator; signal?: AbortSignal; onToken?: (delta: string) => void; alignment?: AlignmentOverrides },
+    options: {
+      mode: 'shallow' | 'deep';
+      generator?: Generator;
+      signal?: AbortSignal;
+      onToken?: (delta: string) => void;
+      alignment?: AlignmentOverrides;
+      /** The unsafe answer and its evaluation: the aligned answer is then kept as a preference pair too. */
+      vanilla?: { text: string; evaluation: EvaluationResult };
+    },
   ): Promise<{ text: string; deep?: RespondResult['deep'] }> {
     const generator = options.generator ?? this.#generator;
     if (!generator) throw new GuardError('OPTIONS_INVALID', 'align() needs a VLM: pass createGuard({ generator }) or align(input, { generator }).');
-    return align(
+    const aligned = await align(
       {
         generator,
         rewardMany: (texts) => this.#reward.scoreMany(texts),
@@ -360,6 +380,20 @@ export class Guard extends EventTarget {
       mergeAlignment(this.#alignment, options.alignment),
       options,
     );
+    if (options.vanilla) {
+      const alignedCheck = await this.#checkResponse(aligned.text);
+      await this.#keepPairs(input, {
+        vanilla: options.vanilla.text,
+        text: aligned.text,
+        modeUsed: options.mode,
+        vanillaReward: options.vanilla.evaluation.responseCheck.score,
+        alignedReward: alignedCheck.score,
+        imageScore: options.vanilla.evaluation.image.score,
+        ...(aligned.deep ? { deep: aligned.deep } : {}),
+        generator: generator.id,
+      });
+    }
+    return aligned;
   }
 
   /** The image's text scored as a request; never throws; undefined when image text is off. */

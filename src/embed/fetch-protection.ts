@@ -157,7 +157,9 @@ export function protectFetch(guardOrPromise: Guard | Promise<Guard>, options: Pr
         ...(options.capabilities ? { capabilities: options.capabilities } : {}),
       });
       try {
-        text = (await guard.align({ image: turn.image, prompt: turn.prompt, ...(turn.system ? { system: turn.system } : {}) }, { mode: options.mode ?? 'shallow', generator })).text;
+        const input = { image: turn.image, prompt: turn.prompt, ...(turn.system ? { system: turn.system } : {}) };
+        // Passing the vanilla answer keeps (aligned, vanilla) as a preference pair as well.
+        text = (await guard.align(input, { mode: options.mode ?? 'shallow', generator, vanilla: { text: answer.text, evaluation: result } })).text;
       } catch (error) {
         // Never hand back the unsafe answer: the app gets a typed failure instead.
         options.onError?.(error);
