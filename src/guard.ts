@@ -17,7 +17,7 @@ import type {
   WorkerRuntimeConfig,
 } from './evaluators/worker-api.ts';
 import { WorkerHost } from './evaluators/worker-host.ts';
-import type { ImageInput } from './images/image-input.ts';
+import { type ImageInput, sha256Hex } from './images/image-input.ts';
 import { type Manifest, type ManifestModel, findModel } from './manifest.ts';
 import { dtypeFor, loadManifest, runtimeConfig } from './model-source.ts';
 import { type GuardOptions, type ResolvedOptions, resolveOptions } from './options.ts';
@@ -323,8 +323,7 @@ export class Guard extends EventTarget {
     if (!this.#preferences) return;
     try {
       const dataUrl = await imageToUrl(input.image);
-      const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(dataUrl));
-      const imageSha256 = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+      const imageSha256 = await sha256Hex(new TextEncoder().encode(dataUrl));
       const { generator, ...aligned } = answer;
       const pairs = pairsFromAnswer({
         ...aligned,

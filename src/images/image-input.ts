@@ -87,7 +87,11 @@ export async function decodeImage(input: ImageInput): Promise<PixelImage> {
   }
 }
 
-const hex = (digest: ArrayBuffer) => Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+/** SHA-256 of some bytes, as lowercase hex. */
+export async function sha256Hex(data: BufferSource): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', data);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
 
 /**
  * A content key without decoding, when the input is encoded bytes (Blob/File/URL):
@@ -95,10 +99,10 @@ const hex = (digest: ArrayBuffer) => Array.from(new Uint8Array(digest), (b) => b
  */
 export async function encodedContentKey(source: ImageSource): Promise<string | null> {
   if (!(source instanceof Blob)) return null;
-  return `bytes:${hex(await crypto.subtle.digest('SHA-256', await source.arrayBuffer()))}`;
+  return `bytes:${await sha256Hex(await source.arrayBuffer())}`;
 }
 
 /** A content key of decoded pixels: equal pixels ⇒ equal key, whatever element or bitmap held them. */
 export async function pixelContentKey(image: PixelImage): Promise<string> {
-  return `pixels:${image.width}x${image.height}:${hex(await crypto.subtle.digest('SHA-256', image.data))}`;
+  return `pixels:${image.width}x${image.height}:${await sha256Hex(image.data)}`;
 }
