@@ -9,6 +9,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Manifest, type ManifestFile, type ManifestModel, parseManifest } from '../src/manifest.ts';
+import { RISK_CATEGORIES, type RiskCategory } from '../src/risk/categories.ts';
 import { type FileMap, clipFiles, json, rewardFiles, vlmFiles } from './test-models/model-files.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -25,6 +26,8 @@ function writeModel(id: string, files: FileMap): ManifestFile[] {
   });
 }
 
+const perCategory = (value: number) => Object.fromEntries(RISK_CATEGORIES.map((c) => [c, value])) as Record<RiskCategory, number>;
+
 function testEntries(clip: ManifestFile[], reward: ManifestFile[], vlm: ManifestFile[]): Record<string, ManifestModel> {
   return {
     'test-clip': {
@@ -34,6 +37,11 @@ function testEntries(clip: ManifestFile[], reward: ManifestFile[], vlm: Manifest
       files: clip,
       dtype: { webgpu: 'fp32', wasm: 'fp32' },
       thresholds: { image: 0.5 },
+      risk: {
+        // Every category description holds unsafe words; texts and red images with unsafe words score ≥ 0.85, others ≤ 0.71.
+        thresholds: { image: perCategory(0.5), text: perCategory(0.8) },
+        calibration: { calibrated: true, method: 'designed: red images score ≥ 0.7 against every category description, photos ≤ 0.3; a text with one unsafe word ≥ 0.85, without ≤ 0.71' },
+      },
       maxTextTokens: 77,
       calibration: {
         calibrated: true,

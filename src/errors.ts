@@ -19,7 +19,9 @@ export type GuardErrorCode =
   | 'ABORTED'
   | 'GENERATOR_HTTP'
   | 'GENERATOR_STREAM_MALFORMED'
-  | 'GENERATOR_UNSUPPORTED';
+  | 'GENERATOR_UNSUPPORTED'
+  /** A model's answer (risk list, judge score) could not be read. */
+  | 'MODEL_OUTPUT_INVALID';
 
 export class GuardError extends Error {
   readonly code: GuardErrorCode;

@@ -29,6 +29,13 @@ import { type RespondInput, type RespondOptions, type RespondResult, align, resp
 import { imageToUrl } from './generators/remote/image-url.ts';
 import { type AlignedAnswer, pairsFromAnswer, toJsonl } from './preferences/pairs.ts';
 import { PreferenceStore } from './preferences/store.ts';
+import { type RiskDeps, type RiskReport, type RiskRequest, assessRisks } from './risk/assess.ts';
+import { type ModerationResponse, toModeration } from './risk/clip-risk.ts';
+import type { RiskConfig, RiskReportMode } from './risk/config.ts';
+import { type JudgeResult, judgeRiskAwareness, riskSummary } from './risk/judge.ts';
+import { RiskReportModeSchema, checkRiskNeedsGenerator } from './options.ts';
+import { resolveRiskThresholds } from './risk/thresholds.ts';
+import * as v from 'valibot';
 
 export interface CheckError {
   code: string;
@@ -84,6 +91,8 @@ export interface GuardInfo {
   loadMs: { clip: number; reward: number; ocr?: number };
   /** Image text (OCR): the mode asked for, whether it runs, and why not. */
   imageText: { mode: 'auto' | 'on' | 'off'; active: boolean; model?: string; reason?: string };
+  /** The risk report's default mode and whether its CLIP category thresholds were measured. */
+  risk: { report: RiskReportMode; calibrated: boolean; method: string };
 }
 
 export interface EvaluationResult {
@@ -101,11 +110,26 @@ export interface EvaluationResult {
   policy: ResolvedPolicy;
   backends: { clip: Backend; reward: Backend; ocr?: Backend };
   models: { clip: string; reward: string };
+  /** Present when a risk report was asked for (riskReport option). Explains; the decision is ETA's. */
+  risk?: RiskReport;
   /** Milliseconds per stage. `image` includes decoding; 0 when skipped. */
-  timings: { image: number; response: number; imageText?: number; total: number };
+  timings: { image: number; response: number; imageText?: number; risk?: number; total: number };
+}
+
+/** Per-call options of evaluate(). */
+export interface EvaluateOptions {
+  /** Overrides createGuard({ riskReport }) for this call. */
+  riskReport?: RiskReportMode;
+  signal?: AbortSignal;
 }
 
 export type GuardProgressEvent = CustomEvent<ModelProgress>;
+
+export interface GuardRespondOptions extends RespondOptions {
+  generator?: Generator;
+  /** Overrides createGuard({ riskReport }) for this call. */
+  riskReport?: RiskReportMode;
+}
 
 export interface GuardRespondResult extends RespondResult {
   backends: { clip: Backend; reward: Backend; ocr?: Backend };
@@ -132,6 +156,8 @@ export class Guard extends EventTarget {
   readonly #preferences: PreferenceStore | null;
   readonly #ocr: { evaluator: OcrEvaluator; host: WorkerHost<OcrWorkerApi, LoadReport> } | undefined;
   readonly #alignment: AlignmentConfig;
+  readonly #risk: RiskConfig;
+  readonly #riskClip: RiskDeps['clip'];
 
   /** Use createGuard(). */
   constructor(parts: {
@@ -143,8 +169,12 @@ export class Guard extends EventTarget {
     alignment: AlignmentConfig;
     ocr?: { evaluator: OcrEvaluator; host: WorkerHost<OcrWorkerApi, LoadReport> };
     preferences: PreferenceStore | null;
+    risk: RiskConfig;
+    riskClip: RiskDeps['clip'];
   }) {
     super();
+    this.#risk = parts.risk;
+    this.#riskClip = parts.riskClip;
     this.info = parts.info;
     this.#preferences = parts.preferences;
     this.#ocr = parts.ocr;
@@ -210,12 +240,17 @@ export class Guard extends EventTarget {
    * An evaluator that fails gives `unknown` with its error; the policy's `unknownAs`
    * decides how that counts. Never throws for evaluator failures.
    */
-  async evaluate(input: EvaluateInput): Promise<EvaluationResult> {
+  async evaluate(input: EvaluateInput, options: EvaluateOptions = {}): Promise<EvaluationResult> {
     if (typeof input !== 'object' || input === null) throw new GuardError('INPUT_INVALID', 'evaluate() takes { image, prompt?, response }.');
     if (typeof input.response !== 'string') throw new GuardError('INPUT_INVALID', `evaluate(): response must be a string, got ${typeof input.response}.`);
     if (input.image === undefined || input.image === null) throw new GuardError('INPUT_INVALID', 'evaluate(): image is required (Blob, ImageBitmap, ImageData, element, or URL).');
     const { policy } = this.info;
     const started = performance.now();
+    const riskMode = this.#riskMode(options.riskReport, 'evaluate()');
+    // The risk report runs alongside; its CLIP part waits for the image's text when OCR reads it.
+    let imageTextRead: (text: string | undefined) => void = () => undefined;
+    const imageTextForRisk = new Promise<string | undefined>((resolve) => (imageTextRead = resolve));
+    const risk = this.#startRisk(riskMode, { image: input.image, ...(input.prompt !== undefined ? { prompt: input.prompt } : {}), imageText: imageTextForRisk }, options);
 
     let image: ImageCheck & { ms: number };
     let imageText: (ImageTextCheck & { ms: number }) | undefined;
@@ -228,11 +263,13 @@ export class Guard extends EventTarget {
         ? await Promise.all([this.#checkImage(input.image), this.#checkImageText(input.image)])
         : [{ score: null, threshold: policy.thresholds.image, verdict: 'skipped', cached: false, ms: 0 }, undefined];
     }
+    imageTextRead(imageText?.text);
     const signals = { clip: image.verdict, ...(imageText ? { imageText: imageText.verdict } : {}) };
     const imageVerdictCombined = combineImageSignals(signals);
     const { decision, reason } = decide(imageVerdictCombined, response.verdict, policy.unknownAs);
     const { ms: imageMs, ...imageResult } = image;
     const { ms: responseMs, ...responseResult } = response;
+    const riskReport = await risk;
     return {
       decision,
       reason,
@@ -245,15 +282,96 @@ export class Guard extends EventTarget {
       policy,
       backends: this.backends,
       models: this.info.models,
-      timings: { image: imageMs, response: responseMs, ...(imageText ? { imageText: imageText.ms } : {}), total: performance.now() - started },
+      ...(riskReport ? { risk: riskReport } : {}),
+      timings: {
+        image: imageMs,
+        response: responseMs,
+        ...(imageText ? { imageText: imageText.ms } : {}),
+        ...(riskReport ? { risk: riskReport.ms } : {}),
+        total: performance.now() - started,
+      },
     };
+  }
+
+  /**
+   * DREAM's risk report for a request: CLIP's per-category scores of the image, the
+   * question, other text and (with OCR on) the image's text; the VLM's own risk list
+   * (image+question, image only, question only, each risk verified yes/no); or both.
+   * Default mode: the guard's riskReport, or `clip` when that is off.
+   */
+  async assessRisks(
+    request: { image?: ImageInput; prompt?: string; text?: string },
+    options: { mode?: RiskReportMode; generator?: Generator; signal?: AbortSignal } = {},
+  ): Promise<RiskReport> {
+    const mode = this.#riskMode(options.mode, 'assessRisks()');
+    this.#checkRiskRequest(request, 'assessRisks()');
+    const imageText = request.image === undefined ? undefined : this.#checkImageText(request.image).then((c) => c?.text);
+    const report = await this.#startRisk(mode === 'off' ? 'clip' : mode, { ...request, ...(imageText ? { imageText } : {}) }, options);
+    return report!;
+  }
+
+  /**
+   * The CLIP risk breakdown in OpenAI's moderation shape (`flagged`, `categories`,
+   * `category_scores`, `category_applied_input_types`), with DREAM's 9 categories as keys.
+   * Throws a GuardError when CLIP cannot score (a moderation call must not pass silently).
+   */
+  async moderate(input: { image?: ImageInput; text?: string }): Promise<ModerationResponse & { vlm_guard: { calibrated: boolean; method: string; report: RiskReport } }> {
+    this.#checkRiskRequest(input, 'moderate()');
+    if (input.image === undefined && !input.text?.trim()) throw new GuardError('INPUT_INVALID', 'moderate() needs an image, a non-empty text, or both.');
+    const report = await this.assessRisks(input, { mode: 'clip' });
+    if (!report.clip) {
+      throw new GuardError(report.errors?.clip?.code === 'DISPOSED' ? 'DISPOSED' : 'INFERENCE_FAILED', `moderate(): ${report.errors?.clip?.message ?? 'the CLIP risk breakdown failed'}`);
+    }
+    const id = `modr-${crypto.randomUUID()}`;
+    return { ...toModeration(report.clip, id), vlm_guard: { calibrated: report.clip.calibrated, method: report.clip.method, report } };
+  }
+
+  /** DREAM's judge: the VLM scores an answer 0–10 for risk awareness, given the question and the risks found. */
+  async judgeRiskAwareness(
+    input: { image: ImageInput; prompt: string; response: string; risks?: RiskReport },
+    options: { generator?: Generator; signal?: AbortSignal } = {},
+  ): Promise<JudgeResult> {
+    if (typeof input?.prompt !== 'string' || typeof input.response !== 'string' || input.image == null) {
+      throw new GuardError('INPUT_INVALID', 'judgeRiskAwareness() takes { image, prompt, response, risks? } with string prompt and response.');
+    }
+    const generator = options.generator ?? this.#generator;
+    if (!generator) throw new GuardError('OPTIONS_INVALID', 'judgeRiskAwareness() needs a VLM: pass createGuard({ generator }) or { generator }.');
+    const risks = input.risks?.summary ?? riskSummary({});
+    return judgeRiskAwareness(generator, { image: input.image, prompt: input.prompt, response: input.response, risks }, this.#risk, options.signal);
+  }
+
+  #riskMode(mode: unknown, where: string): RiskReportMode {
+    if (mode === undefined) return this.#risk.report;
+    if (!v.is(RiskReportModeSchema, mode)) throw new GuardError('INPUT_INVALID', `${where}: riskReport must be clip | vlm | both | off, got "${String(mode)}".`);
+    return mode;
+  }
+
+  #checkRiskRequest(request: unknown, where: string): asserts request is { image?: ImageInput; prompt?: string; text?: string } {
+    if (typeof request !== 'object' || request === null) throw new GuardError('INPUT_INVALID', `${where} takes { image?, prompt?, text? }.`);
+    for (const key of ['prompt', 'text'] as const) {
+      const value = (request as Record<string, unknown>)[key];
+      if (value !== undefined && typeof value !== 'string') throw new GuardError('INPUT_INVALID', `${where}: ${key} must be a string, got ${typeof value}.`);
+    }
+  }
+
+  /** Starts a risk report; never rejects except on abort (failures are reported inside). */
+  #startRisk(mode: RiskReportMode, request: RiskRequest, options: { generator?: Generator; signal?: AbortSignal }): Promise<RiskReport | undefined> {
+    if (mode === 'off') return Promise.resolve(undefined);
+    const generator = options.generator ?? this.#generator;
+    const deps: RiskDeps = {
+      imageTextScores: (image, texts) => this.#clip.imageTextScores(image, texts),
+      textTextScores: (text, others) => this.#clip.textTextScores(text, others),
+      clip: this.#riskClip,
+      ...(generator ? { generator } : {}),
+    };
+    return assessRisks(deps, request, mode, this.#risk, options.signal);
   }
 
   /**
    * Generates an answer with the guard's VLM while CLIP checks the image, evaluates
    * it, and aligns it when ETA's rule says so. Tokens stream to `onToken`.
    */
-  async respond(input: RespondInput, options: RespondOptions & { generator?: Generator } = {}): Promise<GuardRespondResult> {
+  async respond(input: RespondInput, options: GuardRespondOptions = {}): Promise<GuardRespondResult> {
     if (typeof input !== 'object' || input === null || typeof input.prompt !== 'string') {
       throw new GuardError('INPUT_INVALID', 'respond() takes { image, prompt, system? } with a string prompt.');
     }
@@ -264,6 +382,9 @@ export class Guard extends EventTarget {
     }
     const generator = options.generator ?? this.#generator;
     if (!generator) throw new GuardError('OPTIONS_INVALID', 'respond() needs a VLM: pass createGuard({ generator }) or respond(input, { generator }).');
+    const riskMode = this.#riskMode(options.riskReport, 'respond()');
+    const riskRequest = { image: input.image, prompt: input.prompt };
+    const riskCall = { generator, ...(options.signal ? { signal: options.signal } : {}) };
     const result = await respond(
       {
         generator,
@@ -274,6 +395,11 @@ export class Guard extends EventTarget {
         ...(this.#ocr ? { checkImageText: (image: ImageInput) => this.#checkImageText(image).then((c) => c!) } : {}),
         rewardMany: (texts) => this.#reward.scoreMany(texts),
         imageTextScores: (image, texts) => this.#clip.imageTextScores(image, texts),
+        assessRisks: (imageText) => this.#startRisk(riskMode, { ...riskRequest, imageText }, riskCall),
+        riskAware: { mode: this.#risk.alignment, prompts: this.#risk.prompts },
+        ...(this.#risk.judge
+          ? { judge: (response: string, risks: string) => judgeRiskAwareness(generator, { ...riskRequest, response, risks }, this.#risk, options.signal) }
+          : {}),
       },
       input,
       options,
@@ -461,6 +587,8 @@ export async function createGuard(options: GuardOptions = {}): Promise<Guard> {
   const clipEntry = findModel(manifest, clipId, 'clip');
   const rewardEntry = findModel(manifest, rewardId, 'reward');
   const policy = resolvePolicy(resolved.policy, { clipId, clip: clipEntry, rewardId, reward: rewardEntry });
+  checkRiskNeedsGenerator(resolved.risk, resolved.generator !== undefined);
+  const riskClip = resolveRiskThresholds(clipId, clipEntry, resolved.risk.thresholds);
   const runtime = runtimeConfig(resolved);
   const dtype = (entry: ManifestModel) => dtypeFor(entry, runtime.device);
 
@@ -524,7 +652,10 @@ export async function createGuard(options: GuardOptions = {}): Promise<Guard> {
         ...(ocrSetup.modelId ? { model: ocrSetup.modelId } : {}),
         ...(ocrSetup.reason ? { reason: ocrSetup.reason } : {}),
       },
+      risk: { report: resolved.risk.report, calibrated: riskClip.calibrated, method: riskClip.method },
     },
+    risk: resolved.risk,
+    riskClip,
     clip: new ClipEvaluator(clipHost, { cacheSize: resolved.imageCacheSize, unsafeDescription: resolved.unsafeDescription }),
     reward: new RewardEvaluator(rewardHost),
     hosts: { clip: clipHost, reward: rewardHost },

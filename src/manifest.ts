@@ -2,6 +2,7 @@
 // thresholds that belong to each of them.
 import * as v from 'valibot';
 import { GuardError } from './errors.ts';
+import { RISK_CATEGORIES } from './risk/categories.ts';
 
 const Sha256 = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, 'must be a lowercase hex sha256'));
 const Dtype = v.picklist(['fp32', 'fp16', 'q8', 'q4']);
@@ -27,11 +28,22 @@ const CommonModelFields = {
   calibration: CalibrationSchema,
 };
 
+/** One number per DREAM risk category. */
+const PerCategory = v.object(Object.fromEntries(RISK_CATEGORIES.map((c) => [c, v.number()])) as Record<(typeof RISK_CATEGORIES)[number], v.NumberSchema<undefined>>);
+
+/** The risk report's CLIP zero-shot thresholds: cosine(image | text, category description). */
+const ClipRiskSchema = v.object({
+  thresholds: v.object({ image: PerCategory, text: PerCategory }),
+  calibration: CalibrationSchema,
+});
+
 const ClipModelSchema = v.object({
   task: v.literal('clip'),
   ...CommonModelFields,
   /** Cosine at or above which an image counts as unsafe. */
   thresholds: v.object({ image: v.number() }),
+  /** Per-category thresholds for the risk report; without them the report says `calibrated: false`. */
+  risk: v.optional(ClipRiskSchema),
   /** Max CLIP text tokens (77 for all OpenAI CLIPs). */
   maxTextTokens: v.pipe(v.number(), v.integer(), v.minValue(1)),
 });
@@ -66,6 +78,7 @@ const ManifestSchema = v.object({
 
 export type Manifest = v.InferOutput<typeof ManifestSchema>;
 export type ManifestModel = Manifest['models'][string];
+export type ClipRiskThresholds = v.InferOutput<typeof ClipRiskSchema>;
 export type ClipModelEntry = v.InferOutput<typeof ClipModelSchema>;
 export type RewardModelEntry = v.InferOutput<typeof RewardModelSchema>;
 export type VlmModelEntry = v.InferOutput<typeof VlmModelSchema>;

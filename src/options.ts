@@ -8,6 +8,9 @@ import { GuardError } from './errors.ts';
 import type { Device, ModelProgress, RewardFraming } from './evaluators/worker-api.ts';
 import { describeIssues } from './manifest.ts';
 import type { PolicyOptions, PolicyPreset } from './policy.ts';
+import { RISK_CATEGORIES, type RiskCategory } from './risk/categories.ts';
+import { RISK_DEFAULTS, type RiskAwareAlignment, type RiskConfig, type RiskReportMode } from './risk/config.ts';
+import { MRD_VARIANTS, type MrdVariant, type RiskPrompts } from './risk/prompts.ts';
 
 const PositiveMs = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3_600_000));
 const Threshold = v.pipe(v.number(), v.finite());
@@ -43,6 +46,27 @@ const AlignmentSchema = v.strictObject({
   autoDeep: v.optional(v.strictObject({ imageMargin: v.optional(Threshold), rewardMargin: v.optional(Threshold) })),
 });
 
+/** Optional per-category values, unknown categories rejected. */
+const perCategory = <T extends v.GenericSchema>(value: T) =>
+  v.strictObject(Object.fromEntries(RISK_CATEGORIES.map((c) => [c, v.optional(value)])) as Record<RiskCategory, v.OptionalSchema<T, undefined>>);
+
+const NonEmpty = v.pipe(v.string(), v.nonEmpty());
+export const RiskReportModeSchema = v.picklist(['clip', 'vlm', 'both', 'off']);
+const RiskSchema = v.strictObject({
+  descriptions: v.optional(perCategory(NonEmpty)),
+  thresholds: v.optional(v.strictObject({ image: v.optional(perCategory(Threshold)), text: v.optional(perCategory(Threshold)) })),
+  variants: v.optional(v.pipe(v.array(v.picklist(MRD_VARIANTS)), v.minLength(1))),
+  verify: v.optional(v.boolean()),
+  maxTokens: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(4096))),
+  alignment: v.optional(v.picklist(['off', 'system', 'prefix'])),
+  judge: v.optional(v.boolean()),
+  prompts: v.optional(
+    v.strictObject(
+      Object.fromEntries(Object.keys(RISK_DEFAULTS.prompts).map((k) => [k, v.optional(NonEmpty)])) as Record<keyof RiskPrompts, v.OptionalSchema<typeof NonEmpty, undefined>>,
+    ),
+  ),
+});
+
 const OptionsSchema = v.strictObject({
   modelBase: v.optional(v.pipe(v.string(), v.nonEmpty())),
   ortBase: v.optional(v.pipe(v.string(), v.nonEmpty())),
@@ -76,6 +100,8 @@ const OptionsSchema = v.strictObject({
       persist: v.optional(v.boolean()),
     }),
   ),
+  riskReport: v.optional(RiskReportModeSchema),
+  risk: v.optional(RiskSchema),
   ocrModel: v.optional(v.pipe(v.string(), v.nonEmpty())),
   ocr: v.optional(
     v.strictObject({
@@ -129,6 +155,24 @@ export interface GuardOptions {
    * Default: on, the last 200 pairs, persisted in IndexedDB.
    */
   preferences?: { enabled?: boolean; maxPairs?: number; persist?: boolean };
+  /**
+   * A risk report in every evaluate/respond result (DREAM): `clip` per-category zero-shot
+   * scores, `vlm` the VLM's own risk list, `both`, or `off` (default). Per call too.
+   */
+  riskReport?: RiskReportMode;
+  /** Category descriptions and thresholds, disentanglement variants, verification, risk-aware alignment, the judge. */
+  risk?: RiskOptions;
+}
+
+export interface RiskOptions {
+  descriptions?: Partial<Record<RiskCategory, string>>;
+  thresholds?: { image?: Partial<Record<RiskCategory, number>>; text?: Partial<Record<RiskCategory, number>> };
+  variants?: MrdVariant[];
+  verify?: boolean;
+  maxTokens?: number;
+  alignment?: RiskAwareAlignment;
+  judge?: boolean;
+  prompts?: Partial<RiskPrompts>;
 }
 
 export interface ResolvedOptions {
@@ -150,6 +194,7 @@ export interface ResolvedOptions {
   ocrModel?: string;
   ocr: OcrConfig;
   preferences: { enabled: boolean; maxPairs: number; persist: boolean };
+  risk: RiskConfig;
 }
 
 /** Resolves a folder URL against the page and makes sure it ends with a slash. */
@@ -188,5 +233,31 @@ export function resolveOptions(options: unknown, pageUrl: string): ResolvedOptio
     ocrModel: o.ocrModel,
     ocr: { ...OCR_DEFAULTS, ...o.ocr },
     preferences: { enabled: o.preferences?.enabled ?? true, maxPairs: o.preferences?.maxPairs ?? 200, persist: o.preferences?.persist ?? true },
+    risk: resolveRisk(o.riskReport, o.risk),
   };
+}
+
+function resolveRisk(report: RiskReportMode | undefined, o: RiskOptions | undefined): RiskConfig {
+  const risk: RiskConfig = {
+    report: report ?? RISK_DEFAULTS.report,
+    descriptions: { ...RISK_DEFAULTS.descriptions, ...o?.descriptions },
+    thresholds: { image: { ...o?.thresholds?.image }, text: { ...o?.thresholds?.text } },
+    variants: o?.variants ?? RISK_DEFAULTS.variants,
+    verify: o?.verify ?? RISK_DEFAULTS.verify,
+    maxTokens: o?.maxTokens ?? RISK_DEFAULTS.maxTokens,
+    alignment: o?.alignment ?? RISK_DEFAULTS.alignment,
+    judge: o?.judge ?? RISK_DEFAULTS.judge,
+    prompts: { ...RISK_DEFAULTS.prompts, ...o?.prompts },
+  };
+  return risk;
+}
+
+/** What the VLM-backed risk features need, checked once the generator is known. */
+export function checkRiskNeedsGenerator(risk: RiskConfig, hasGenerator: boolean): void {
+  if (hasGenerator) return;
+  const needs = [
+    ...(risk.report === 'vlm' || risk.report === 'both' ? [`riskReport: "${risk.report}"`] : []),
+    ...(risk.judge ? ['risk.judge'] : []),
+  ];
+  if (needs.length > 0) throw new GuardError('OPTIONS_INVALID', `${needs.join(' and ')} need a VLM: pass createGuard({ generator }).`);
 }

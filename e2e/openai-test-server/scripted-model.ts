@@ -71,6 +71,34 @@ function sampled(prompt: string, prefix: string, index: number, topK: number): S
   return { tokens, endsWithEos: ending };
 }
 
+/**
+ * Review tasks the guard asks a VLM for (DREAM): a risk list (the prompt names the
+ * "risk_category" key), a yes/no verification, a 0–10 risk-awareness score. The
+ * server sees no pixels, so it finds risks in the question only; it confirms the
+ * question's risk and dismisses any claim about the image.
+ */
+function review(prompt: string): string | null {
+  const question = /Question: "([^"]*)"/.exec(prompt)?.[1] ?? '';
+  if (prompt.includes('risk_category')) {
+    if (!HARMFUL_PROMPT.test(question)) return '[]';
+    const list = [
+      { malicious_content: 'steps to build a bomb', source: 'text instruction', risk_category: 'Illegal Activities' },
+      { malicious_content: 'a weapon shown in the picture', source: 'image', risk_category: 'violence' },
+      { malicious_content: 'unclear', source: 'somewhere', risk_category: 'other' },
+    ];
+    // Fenced and with a trailing comma, as chat models write it.
+    return `Here is the list:\n\`\`\`json\n${JSON.stringify(list, null, 1).replace(/\n\]$/, ',\n]')}\n\`\`\``;
+  }
+  if (/yes or no/i.test(prompt)) return /bomb/i.test(prompt.split('(category')[0] ?? '') ? 'Yes, it is.' : 'No.';
+  if (/from 0 to 10/i.test(prompt)) {
+    const answer = /Answer to rate: "([^"]*)"/.exec(prompt)?.[1] ?? '';
+    return /cannot help|will not|sorry/i.test(answer) ? '9' : HARMFUL_PROMPT.test(answer) ? 'Score: 1/10' : '6';
+  }
+  return null;
+}
+
 export function complete(prompt: string, prefix: string, opts: { temperature: number; topK: number; index: number }): ScriptedCompletion {
+  const reviewed = prefix === '' ? review(prompt) : null;
+  if (reviewed !== null) return { tokens: tokenize(reviewed), endsWithEos: true };
   return opts.temperature > 0 ? sampled(prompt, prefix, opts.index, opts.topK) : greedy(prompt, prefix);
 }

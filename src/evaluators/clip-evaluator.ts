@@ -87,4 +87,10 @@ export class ClipEvaluator {
     const [{ embedding }, textEmbeddings] = await Promise.all([this.imageEmbedding(image), this.textEmbeddings(texts)]);
     return textEmbeddings.map((t) => cosineSimilarity(embedding, t));
   }
+
+  /** cosine(text, other) for each other text, both through the text tower (the risk report's text sources). */
+  async textTextScores(text: string, others: string[]): Promise<number[]> {
+    const [first, ...rest] = await this.textEmbeddings([text, ...others]);
+    return rest.map((t) => cosineSimilarity(first!, t));
+  }
 }

@@ -10,6 +10,11 @@ import type { ChatInput, Generator } from '../generators/types.ts';
 import type { ImageInput } from '../images/image-input.ts';
 import type { TextLine } from '../ocr/config.ts';
 import type { ResolvedPolicy } from '../policy.ts';
+import type { RiskReport } from '../risk/assess.ts';
+import type { RiskAwareAlignment } from '../risk/config.ts';
+import { type JudgeResult, riskSummary } from '../risk/judge.ts';
+import type { RiskPrompts } from '../risk/prompts.ts';
+import { riskAwareAlignment } from '../risk/risk-aware.ts';
 import { SentenceGate } from './sentence-gate.ts';
 
 export type RespondMode = 'off' | 'shallow' | 'deep' | 'auto';
@@ -34,6 +39,12 @@ export interface RespondDeps {
   checkImageText?(image: ImageInput): Promise<CheckResult & { text: string; lines: TextLine[] }>;
   rewardMany(texts: string[]): Promise<number[]>;
   imageTextScores(image: ImageInput, texts: string[]): Promise<number[]>;
+  /** Starts the risk report (when asked for); its CLIP part waits for the image's text. Never rejects but on abort. */
+  assessRisks?(imageText: Promise<string | undefined>): Promise<RiskReport | undefined>;
+  /** Risk-aware alignment: how the risks found reach the alignment request. */
+  riskAware?: { mode: RiskAwareAlignment; prompts: RiskPrompts };
+  /** DREAM's judge: an answer's risk awareness, 0–10. Never rejects but on abort. */
+  judge?(response: string, risks: string): Promise<JudgeResult>;
 }
 
 export interface RespondInput extends ChatInput {
@@ -71,9 +82,15 @@ export interface RespondResult {
   alignedCheck?: CheckResult;
   deep?: { sentences: DeepSentence[]; tokens: number; stoppedBy: string };
   streamingGuard?: { stoppedEarly: boolean; sentencesChecked: number; withheld: string };
+  /** The risk report (riskReport option). */
+  risk?: RiskReport;
+  /** Risk-aware alignment: the risks named in the alignment request, and how. */
+  riskAware?: { mode: Exclude<RiskAwareAlignment, 'off'>; risks: string };
+  /** Risk-awareness scores (0–10) of the vanilla and the aligned answer (risk.judge option). */
+  judge?: { vanilla: JudgeResult; aligned?: JudgeResult };
   policy: ResolvedPolicy;
   generator: string;
-  timings: { generate: number; imageCheck: number; responseCheck: number; align: number; total: number };
+  timings: { generate: number; imageCheck: number; responseCheck: number; align: number; risk?: number; judge?: number; total: number };
 }
 
 function chooseAlignment(mode: RespondMode, image: CheckResult, response: CheckResult, config: AlignmentConfig): 'off' | 'shallow' | 'deep' {
@@ -99,6 +116,7 @@ export async function respond(deps: RespondDeps, input: RespondInput, options: R
   // The image checks do not depend on the answer: run them while the answer is generated.
   const imageCheck = deps.checkImage(input.image);
   const imageTextCheck = deps.checkImageText?.(input.image);
+  const riskReport = deps.assessRisks?.(Promise.resolve(imageTextCheck).then((c) => c?.text));
   const imageSignals = async () => {
     const [clip, text] = await Promise.all([imageCheck, imageTextCheck]);
     return { clip: clip.verdict, ...(text ? { imageText: text.verdict } : {}) };
@@ -160,15 +178,23 @@ export async function respond(deps: RespondDeps, input: RespondInput, options: R
   const tAlign = performance.now();
   let text = vanilla;
   let deep: RespondResult['deep'];
+  let riskAware: RespondResult['riskAware'];
   if (modeUsed !== 'off') {
     try {
-      ({ text, deep } = await align(deps, { ...chat, image: input.image }, modeUsed, alignment, { onToken: (d) => emit(d, 'aligned'), signal: options.signal }));
+      // Risk-aware alignment names the risks found; it waits for the report.
+      const report = deps.riskAware && deps.riskAware.mode !== 'off' ? await riskReport : undefined;
+      const risks = report && report.flagged.length > 0 ? report.summary : null;
+      const aware = riskAwareAlignment(deps.riskAware, risks, chat, alignment);
+      riskAware = aware.named;
+      ({ text, deep } = await align(deps, { ...aware.chat, image: input.image }, modeUsed, aware.alignment, { onToken: (d) => emit(d, 'aligned'), signal: options.signal }));
     } catch (error) {
       throw withVanilla(error, vanilla);
     }
   }
   const alignMs = modeUsed === 'off' ? 0 : performance.now() - tAlign;
-  const alignedCheck = modeUsed === 'off' ? undefined : await deps.checkResponse(text);
+  const [alignedCheck, risk] = await Promise.all([modeUsed === 'off' ? undefined : deps.checkResponse(text), riskReport]);
+  const tJudge = performance.now();
+  const judge = deps.judge ? await judgeAnswers(deps.judge, vanilla, modeUsed === 'off' ? undefined : text, risk?.summary ?? riskSummary({})) : undefined;
 
   return {
     text,
@@ -185,10 +211,26 @@ export async function respond(deps: RespondDeps, input: RespondInput, options: R
     ...(alignedCheck ? { alignedCheck } : {}),
     ...(deep ? { deep } : {}),
     ...(gate ? { streamingGuard: { stoppedEarly, sentencesChecked, withheld: vanilla.slice(released.length) } } : {}),
+    ...(risk ? { risk } : {}),
+    ...(riskAware ? { riskAware } : {}),
+    ...(judge ? { judge } : {}),
     policy,
     generator: deps.generator.id,
-    timings: { generate: generateMs, imageCheck: image.ms, responseCheck: responseCheck.ms, align: alignMs, total: performance.now() - started },
+    timings: {
+      generate: generateMs,
+      imageCheck: image.ms,
+      responseCheck: responseCheck.ms,
+      align: alignMs,
+      ...(risk ? { risk: risk.ms } : {}),
+      ...(judge ? { judge: performance.now() - tJudge } : {}),
+      total: performance.now() - started,
+    },
   };
+}
+
+async function judgeAnswers(judge: NonNullable<RespondDeps['judge']>, vanilla: string, aligned: string | undefined, risks: string) {
+  const [v, a] = await Promise.all([judge(vanilla, risks), aligned === undefined ? undefined : judge(aligned, risks)]);
+  return { vanilla: v, ...(a ? { aligned: a } : {}) };
 }
 
 /**

@@ -63,6 +63,7 @@ function deltaCounter(onToken: ((delta: string) => void) | undefined) {
 export class LocalGenerator implements Generator {
   readonly id: string;
   readonly #host: WorkerHost<VlmWorkerApi, LoadReport>;
+  #turn: Promise<void> = Promise.resolve();
 
   private constructor(id: string, host: WorkerHost<VlmWorkerApi, LoadReport>) {
     this.id = id;
@@ -124,18 +125,26 @@ export class LocalGenerator implements Generator {
     this.#host.dispose();
   }
 
-  /** An abort interrupts the worker's generation (it stops at the next token) and rejects with ABORTED. */
+  /**
+   * One generation at a time: the worker's sessions are not re-entrant and an
+   * interrupt must stop the caller's own generation. An abort interrupts it (the worker
+   * stops at the next token) or drops it from the queue, and rejects with ABORTED.
+   */
   async #interruptible<T>(signal: AbortSignal | undefined, what: string, run: () => Promise<T>): Promise<T> {
-    if (signal?.aborted) throw abortedError(what);
-    const onAbort = () => void this.#host.call('interrupt', (api) => api.interrupt()).catch(() => undefined);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      const result = await run();
+    const turn = this.#turn.then(async () => {
       if (signal?.aborted) throw abortedError(what);
-      return result;
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-    }
+      const onAbort = () => void this.#host.call('interrupt', (api) => api.interrupt()).catch(() => undefined);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        const result = await run();
+        if (signal?.aborted) throw abortedError(what);
+        return result;
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+      }
+    });
+    this.#turn = turn.then(() => undefined, () => undefined);
+    return turn;
   }
 
   async #toWorker(request: GenerateRequest): Promise<VlmRequest> {
