@@ -25,3 +25,21 @@ export { ETA_UNSAFE_DESCRIPTION, DEFAULT_REWARD_INSTRUCTION } from './config.ts'
 export type { Manifest, ManifestModel } from './manifest.ts';
 export { protectFetch, type ProtectOptions, type Protection } from './embed/fetch-protection.ts';
 export type { PreferencePair } from './preferences/pairs.ts';
+export type { EvaluateOptions, GuardRespondOptions } from './guard.ts';
+export type { RiskOptions } from './options.ts';
+export {
+  RISK_CATEGORIES,
+  RISK_SOURCES,
+  CATEGORY_LABELS,
+  SOURCE_LABELS,
+  DEFAULT_CATEGORY_DESCRIPTIONS,
+  type RiskCategory,
+  type RiskSource,
+} from './risk/categories.ts';
+export { RISK_DEFAULTS, type RiskConfig, type RiskReportMode, type RiskAwareAlignment } from './risk/config.ts';
+export { DEFAULT_RISK_PROMPTS, type RiskPrompts, type MrdVariant } from './risk/prompts.ts';
+export type { RiskReport } from './risk/assess.ts';
+export type { ClipRiskReport, CategoryRisk, ModerationResponse, ModerationResult } from './risk/clip-risk.ts';
+export type { VlmRiskReport, FoundRisk, VariantOutcome } from './risk/mrd.ts';
+export type { Risk } from './risk/risk-list.ts';
+export type { JudgeResult } from './risk/judge.ts';
