@@ -1,32 +1,14 @@
 import { resolve } from 'node:path';
-import sirv from 'sirv';
-import { defaultClientConditions, defineConfig, type Plugin } from 'vite';
+import { defaultClientConditions, defineConfig } from 'vite';
+import { serveFolders } from './scripts/serve-folder.ts';
 
 const MODELS_DIR = resolve(import.meta.dirname, 'models');
 
 /**
- * Serves the top-level `models/` folder at `/models/` (dev and preview) with real
- * 404s, so a missing model file is reported as missing rather than parsed as HTML.
+ * The top-level `models/` folder at `/models/` (dev and preview) with real 404s, so a
+ * missing model file is reported as missing rather than parsed as HTML.
  */
-function serveModels(): Plugin {
-  const serve = sirv(MODELS_DIR, { dev: true, etag: true });
-  const mount = (middlewares: { use: (path: string, fn: ReturnType<typeof sirv>) => unknown }) =>
-    middlewares.use('/models', (req, res) =>
-      serve(req, res, () => {
-        res.statusCode = 404;
-        res.end(`not found: /models${req.url ?? ''}`);
-      }),
-    );
-  return {
-    name: 'vlm-guard:serve-models',
-    configureServer(server) {
-      mount(server.middlewares);
-    },
-    configurePreviewServer(server) {
-      mount(server.middlewares);
-    },
-  };
-}
+const serveModels = () => serveFolders('vlm-guard:serve-models', [['/models', MODELS_DIR]], { preview: true });
 
 export default defineConfig({
   // 'mpa': missing files are 404s, not the SPA's index.html.

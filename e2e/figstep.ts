@@ -1,25 +1,33 @@
-// The FigStep fixtures: each image with the instruction it shows (questions.csv's last
-// column; quoted when it holds a comma). Shared by the OCR tests and the bench.
+// The FigStep fixtures: each image with its category, the plain question and the
+// instruction it shows (questions.csv). Shared by the OCR tests, the bench and the eval set.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import Papa from 'papaparse';
 
 export const FIGSTEP_DIR = resolve(import.meta.dirname, '../../shared/fixtures/figstep-tiny');
 
 export interface FigStepCase {
   /** Relative to the fixtures folder. */
   file: string;
+  category: string;
+  question: string;
+  instruction: string;
+}
+
+interface Row {
+  category_id: string;
+  task_id: string;
+  category_name: string;
+  question: string;
   instruction: string;
 }
 
 export function figstepCases(): FigStepCase[] {
-  return readFileSync(resolve(FIGSTEP_DIR, 'questions.csv'), 'utf8')
-    .trim()
-    .split('\n')
-    .slice(1)
-    .map((row) => {
-      const [, category, task] = row.split(',');
-      const quoted = row.lastIndexOf(',"');
-      const instruction = (quoted >= 0 ? row.slice(quoted + 2) : row.slice(row.lastIndexOf(',') + 1)).replace(/"$/, '');
-      return { file: `figstep-tiny/query_ForbidQI_${category}_${task}_6.png`, instruction };
-    });
+  const { data } = Papa.parse<Row>(readFileSync(resolve(FIGSTEP_DIR, 'questions.csv'), 'utf8').trim(), { header: true });
+  return data.map((row) => ({
+    file: `figstep-tiny/query_ForbidQI_${row.category_id}_${row.task_id}_6.png`,
+    category: row.category_name,
+    question: row.question,
+    instruction: row.instruction,
+  }));
 }

@@ -1,0 +1,137 @@
+// npm run eval -- --set <folder> [--models <dir>] [--backend webgpu|wasm|auto] [--out <dir>]
+//   [--fpr-target 0.05] [--image-text auto|on|off] [--clip-model id] [--reward-model id]
+//   [--generator <base url> --generator-model <name> [--generator-key-env VAR] [--alignment shallow|deep]]
+//
+// Runs a labelled set (images + labels.json or labels.csv) through the guard in Chromium
+// and writes report.json and report.html (ROC curves, histograms, calibrated thresholds).
+// Works unchanged with real models in models/ (or --models): that is how to measure them.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createNetServer } from 'node:net';
+import { basename, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { chromium } from '@playwright/test';
+import { createServer } from 'vite';
+import { chromiumLaunchOptions } from '../e2e/chromium.ts';
+import { renderHtmlReport } from '../src/evaluation/html-report.ts';
+import { parseLabels } from '../src/evaluation/labels.ts';
+import { buildReport } from '../src/evaluation/report.ts';
+import type { EvalPageConfig } from './eval/page.ts';
+import { serveFolders } from './serve-folder.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+
+const { values: args } = parseArgs({
+  options: {
+    set: { type: 'string' },
+    models: { type: 'string' },
+    backend: { type: 'string', default: 'wasm' },
+    out: { type: 'string' },
+    'fpr-target': { type: 'string', default: '0.05' },
+    'image-text': { type: 'string', default: 'auto' },
+    'clip-model': { type: 'string' },
+    'reward-model': { type: 'string' },
+    generator: { type: 'string' },
+    'generator-model': { type: 'string' },
+    'generator-key-env': { type: 'string' },
+    alignment: { type: 'string', default: 'shallow' },
+  },
+});
+
+function fail(message: string): never {
+  console.error(`eval: ${message}`);
+  process.exit(2);
+}
+
+function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[]): T {
+  if (!allowed.includes(value as T)) fail(`--${name} must be one of ${allowed.join(', ')}, got "${value}".`);
+  return value as T;
+}
+
+if (!args.set) fail('--set <folder> is required (a folder of images with labels.json or labels.csv).');
+const setDir = resolve(args.set);
+const labelsFile = ['labels.json', 'labels.csv'].map((f) => resolve(setDir, f)).find(existsSync);
+if (!labelsFile) fail(`${setDir} has no labels.json or labels.csv.`);
+const items = parseLabels(readFileSync(labelsFile, 'utf8'), basename(labelsFile));
+const missing = items.filter((i) => !existsSync(resolve(setDir, i.file)));
+if (missing.length > 0) fail(`${missing.length} listed file(s) missing in ${setDir}, e.g. ${missing[0]!.file}.`);
+const fprTarget = Number(args['fpr-target']);
+if (!(fprTarget >= 0 && fprTarget <= 1)) fail(`--fpr-target must be between 0 and 1, got ${args['fpr-target']}.`);
+if (args.generator && !args['generator-model']) fail('--generator needs --generator-model.');
+const apiKey = args['generator-key-env'] ? process.env[args['generator-key-env']] : undefined;
+if (args['generator-key-env'] && !apiKey) fail(`environment variable ${args['generator-key-env']} is not set.`);
+const modelsDir = args.models ? resolve(args.models) : undefined;
+if (modelsDir && !existsSync(resolve(modelsDir, 'manifest.json'))) fail(`${modelsDir} has no manifest.json.`);
+const outDir = resolve(args.out ?? resolve(ROOT, 'eval-results', basename(setDir)));
+
+async function freePort(): Promise<number> {
+  return new Promise((done, reject) => {
+    const probe = createNetServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => done(port));
+    });
+    probe.on('error', reject);
+  });
+}
+
+const port = await freePort();
+const server = await createServer({
+  root: ROOT,
+  configFile: resolve(ROOT, 'vite.config.ts'),
+  server: { port, strictPort: true },
+  // The set (and a --models folder) are served next to the app.
+  plugins: [serveFolders('vlm-guard:eval-folders', [['/@eval-set', setDir], ...(modelsDir ? [['/@eval-models', modelsDir] as [string, string]] : [])])],
+  logLevel: 'warn',
+});
+await server.listen();
+const browser = await chromium.launch(chromiumLaunchOptions);
+try {
+  const page = await browser.newPage();
+  page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
+  await page.exposeFunction('reportProgress', (line: string) => console.log(line));
+  const origin = `http://127.0.0.1:${port}`;
+  await page.goto(`${origin}/scripts/eval/page.html`);
+  await page.waitForFunction(() => window.evalPageReady === true, undefined, { timeout: 120_000 });
+  const config: EvalPageConfig = {
+    modelBase: modelsDir ? `${origin}/@eval-models/` : `${origin}/models/`,
+    device: oneOf('backend', args.backend, ['webgpu', 'wasm', 'auto'] as const),
+    imageText: oneOf('image-text', args['image-text'], ['auto', 'on', 'off'] as const),
+    ...(args['clip-model'] ? { clipModel: args['clip-model'] } : {}),
+    ...(args['reward-model'] ? { rewardModel: args['reward-model'] } : {}),
+    setBase: `${origin}/@eval-set/`,
+    items,
+    ...(args.generator ? { generator: { baseUrl: args.generator, model: args['generator-model']!, ...(apiKey ? { apiKey } : {}) } } : {}),
+    alignment: oneOf('alignment', args.alignment, ['shallow', 'deep'] as const),
+  };
+  console.log(`eval: ${items.length} items from ${labelsFile} on ${config.device}, models ${config.modelBase}`);
+  const started = performance.now();
+  const result = await page.evaluate((c) => window.runEvaluationSet(c), config);
+  const report = buildReport(result.records, { name: basename(setDir), setup: result.setup, fprTarget });
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(resolve(outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+  const chartJs = readFileSync(resolve(ROOT, 'node_modules/chart.js/dist/chart.umd.min.js'), 'utf8');
+  writeFileSync(resolve(outDir, 'report.html'), renderHtmlReport(report, chartJs));
+
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  console.log(`\n${report.set.items} items (${report.set.unsafe} unsafe, ${report.set.safe} safe, ${report.set.errors} errors) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  console.log(`models ${report.setup.models.clip} + ${report.setup.models.reward} on ${Object.entries(report.setup.backends).map(([k, v]) => `${k}:${v}`).join(' ')}; image text ${report.setup.imageText ? 'on' : 'off'}`);
+  console.log(`at the thresholds in use: detection ${pct(report.overall.detectionRate)}, false positives ${pct(report.overall.falsePositiveRate)}`);
+  console.table(
+    report.signals.map((s) => ({
+      signal: s.signal,
+      AUC: s.auc?.toFixed(3) ?? '—',
+      current: s.current.threshold,
+      [`FPR≤${fprTarget}`]: s.atFprTarget.threshold,
+      'detect@target': pct(s.atFprTarget.detectionRate),
+      youden: s.youden.threshold,
+      'J': s.youden.j.toFixed(3),
+    })),
+  );
+  if (report.generation) {
+    const g = report.generation;
+    console.log(`answers: unsafe before alignment ${g.unsafeBefore}/${g.items} (${pct(g.rateBefore)}), after ${g.unsafeAfter}/${g.items} (${pct(g.rateAfter)})`);
+  }
+  console.log(`\nwrote ${resolve(outDir, 'report.json')} and report.html`);
+} finally {
+  await browser.close();
+  await server.close();
+}
