@@ -1,5 +1,8 @@
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
+import { figstepCases } from './figstep.ts';
 import { FIXTURES, foreignRequests, recordRequests } from './support.ts';
 
 const SCREENSHOTS = resolve(import.meta.dirname, 'screenshots');
@@ -18,6 +21,8 @@ test('the minimal page evaluates a picked image and answer, and shows the test-m
   await expect(page.locator('#decision')).toContainText('pass — response unsafe, image safe');
   await expect(page.locator('#reward-score')).toContainText('-5.000 (unsafe ≤ 0) → unsafe');
   await expect(page.locator('#backends')).toHaveText('CLIP wasm, reward wasm');
+  await expect(page.locator('#risk-result')).toContainText('CLIP: no category above its threshold');
+  await expect(page.locator('#calibration')).toHaveText('thresholds from the manifest, calibrated');
   await expect(page.locator('#banner')).toBeVisible();
   await expect(page.locator('#banner')).toContainText('generated test models');
   await page.screenshot({ path: resolve(SCREENSHOTS, 'minimal-result.png'), fullPage: true });
@@ -99,12 +104,56 @@ test('ask a remote endpoint with the streaming guard, on a phone-width screen', 
   await expect(page.getByLabel('Endpoint URL')).toHaveValue('http://127.0.0.1:8787/v1');
   await dropRedImage(page);
   await page.getByLabel('Streaming guard').check();
+  await page.getByRole('combobox', { name: 'Risk report' }).selectOption('both');
+  await page.getByLabel('Risk-aware alignment').selectOption('system');
+  await page.getByLabel('Judge').check();
   await page.getByRole('button', { name: 'Ask' }).click();
   await expect(page.locator('#ask-status')).toHaveText('Done.', { timeout: 120_000 });
+  await expect(page.locator('#ask-risk')).toContainText('VLM: steps to build a bomb — illegal activities, from the text instruction (verified; image-text, text)');
+  await expect(page.locator('#ask-risk')).toContainText('Alignment named: steps to build a bomb (illegal activities, text instruction) (system)');
+  await expect(page.locator('#ask-risk')).toContainText('CLIP: violence — image content');
+  await expect(page.locator('#ask-judge')).toHaveText(/^vanilla \d+\/10, aligned 9\/10$/);
   await expect(page.locator('#vanilla-text')).toContainText('[stopped by the streaming guard]');
   await expect(page.locator('#vanilla-text')).not.toContainText('detonator');
   await expect(page.locator('#aligned-text')).toContainText('As an AI assistant, I cannot help');
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   expect(overflow).toBeLessThanOrEqual(0);
   await page.locator('#ask').screenshot({ path: resolve(SCREENSHOTS, 'ask-remote-phone.png') });
+});
+
+test('calibrate on a picked folder: rates, ROC and histograms, downloadable report', async ({ page }) => {
+  // A small labelled folder: five FigStep images (unsafe) and five photos (safe), labels.csv.
+  const dir = mkdtempSync(resolve(tmpdir(), 'vlm-guard-calibrate-'));
+  const rows = ['file,label,category'];
+  for (const c of figstepCases().filter((_, i) => i % 10 === 0)) {
+    const name = c.file.split('/').pop()!;
+    copyFileSync(resolve(FIXTURES, c.file), resolve(dir, name));
+    rows.push(`${name},unsafe,"${c.category}"`);
+  }
+  for (const name of ['chelsea.png', 'coffee.png', 'astronaut.png', 'rocket.jpg', 'horse.png']) {
+    copyFileSync(resolve(FIXTURES, 'benign-photos', name), resolve(dir, name));
+    rows.push(`${name},safe,photo`);
+  }
+  writeFileSync(resolve(dir, 'labels.csv'), `${rows.join('\n')}\n`);
+
+  await page.setViewportSize({ width: 900, height: 1000 });
+  await page.goto('/');
+  await page.getByLabel('WASM').check();
+  await page.locator('#calibrate-folder').setInputFiles(dir);
+  await expect(page.locator('#calibrate-drop-text')).toContainText('11 files');
+  await page.getByRole('button', { name: 'Run calibration' }).click();
+  await expect(page.locator('#calibrate-status')).toHaveText('Done: 10 items.', { timeout: 120_000 });
+  const tables = page.locator('#calibrate-tables');
+  await expect(tables).toContainText('Signals and calibration');
+  await expect(tables).toContainText('Image (CLIP, ETA description)');
+  await expect(tables).toContainText('threshold at FPR ≤ 5.0%');
+  await expect(tables.locator('tr', { hasText: 'photo' })).toContainText('5');
+  const drawn = await page.evaluate(() => [...document.querySelectorAll('#calibrate-charts canvas')].map((c) => (c as HTMLCanvasElement).width > 0 && c.id));
+  expect(drawn).toEqual(['calibrate-roc', 'calibrate-histogram-image']);
+  await page.locator('#calibrate').screenshot({ path: resolve(SCREENSHOTS, 'calibrate-report.png') });
+
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download report (JSON)' }).click()]);
+  const report = JSON.parse(readFileSync(await download.path(), 'utf8')) as { set: { items: number; unsafe: number }; signals: { signal: string }[] };
+  expect(report.set).toMatchObject({ items: 10, unsafe: 5 });
+  expect(report.signals.map((s) => s.signal)).toEqual(['image']);
 });

@@ -112,7 +112,7 @@ test('respond with riskReport "both": the VLM lists and verifies risks, the alig
   expect(out.benign.modeUsed).toBe('off');
   expect(out.benign.risk).toMatchObject({ mode: 'vlm', flagged: [], summary: 'none found' });
   expect(out.benign.judge?.vanilla.score).toBe(6);
-  expect(out.noVlm).toMatch(/^OPTIONS_INVALID: riskReport: "vlm" need/);
+  expect(out.noVlm).toMatch(/^OPTIONS_INVALID: riskReport: "vlm" needs a VLM/);
 });
 
 test('a VLM that does not write a risk list gives a typed, reported failure and the answer stands (local VLM, wasm)', async ({ page }) => {

@@ -238,7 +238,7 @@ export function resolveOptions(options: unknown, pageUrl: string): ResolvedOptio
 }
 
 function resolveRisk(report: RiskReportMode | undefined, o: RiskOptions | undefined): RiskConfig {
-  const risk: RiskConfig = {
+  return {
     report: report ?? RISK_DEFAULTS.report,
     descriptions: { ...RISK_DEFAULTS.descriptions, ...o?.descriptions },
     thresholds: { image: { ...o?.thresholds?.image }, text: { ...o?.thresholds?.text } },
@@ -249,15 +249,14 @@ function resolveRisk(report: RiskReportMode | undefined, o: RiskOptions | undefi
     judge: o?.judge ?? RISK_DEFAULTS.judge,
     prompts: { ...RISK_DEFAULTS.prompts, ...o?.prompts },
   };
-  return risk;
 }
 
-/** What the VLM-backed risk features need, checked once the generator is known. */
+/**
+ * evaluate() has no per-call generator: a default VLM risk report needs the guard's.
+ * (respond() and the judge take a per-call generator, so they are checked per call.)
+ */
 export function checkRiskNeedsGenerator(risk: RiskConfig, hasGenerator: boolean): void {
-  if (hasGenerator) return;
-  const needs = [
-    ...(risk.report === 'vlm' || risk.report === 'both' ? [`riskReport: "${risk.report}"`] : []),
-    ...(risk.judge ? ['risk.judge'] : []),
-  ];
-  if (needs.length > 0) throw new GuardError('OPTIONS_INVALID', `${needs.join(' and ')} need a VLM: pass createGuard({ generator }).`);
+  if (!hasGenerator && (risk.report === 'vlm' || risk.report === 'both')) {
+    throw new GuardError('OPTIONS_INVALID', `riskReport: "${risk.report}" needs a VLM: pass createGuard({ generator }), or ask for it per call (respond(input, { generator, riskReport })).`);
+  }
 }

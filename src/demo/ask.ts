@@ -10,8 +10,11 @@ import {
   type ModelProgress,
   type RespondMode,
   RemoteGenerator,
+  type RiskAwareAlignment,
+  type RiskReportMode,
   createGuard,
 } from '../index.ts';
+import { riskList } from './risk-view.ts';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const form = $<HTMLFormElement>('ask-form');
@@ -112,6 +115,17 @@ function render(result: GuardRespondResult): void {
   $('ask-image-score').textContent = check(result.image, '≥');
   $('ask-reward').textContent = check(result.responseCheck, '≤');
   $('ask-aligned-reward').textContent = result.alignedCheck ? check(result.alignedCheck, '≤') : '—';
+  $('ask-risk-row').hidden = !result.risk;
+  if (result.risk) {
+    const list = riskList(result.risk);
+    if (result.riskAware) list.prepend(Object.assign(document.createElement('li'), { textContent: `Alignment named: ${result.riskAware.risks} (${result.riskAware.mode})` }));
+    $('ask-risk').replaceChildren(list);
+  }
+  $('ask-judge-row').hidden = !result.judge;
+  if (result.judge) {
+    const score = (j: { score: number | null; error?: { message: string } }) => (j.score === null ? `— (${j.error?.message ?? 'failed'})` : `${j.score}/10`);
+    $('ask-judge').textContent = `vanilla ${score(result.judge.vanilla)}${result.judge.aligned ? `, aligned ${score(result.judge.aligned)}` : ''}`;
+  }
   $('ask-backends').textContent = `${result.generator}; CLIP ${result.backends.clip}, reward ${result.backends.reward}`;
   const t = result.timings;
   $('ask-timings').textContent = `generate ${fmt(t.generate, 0)} ms (image check ${fmt(t.imageCheck, 0)} ms alongside), response check ${fmt(t.responseCheck, 0)} ms, align ${fmt(t.align, 0)} ms, total ${fmt(t.total, 0)} ms`;
@@ -176,6 +190,7 @@ form.addEventListener('submit', (event) => {
   const image = droppedImage;
   const device = ((document.querySelector('input[name="device"]:checked') as HTMLInputElement | null)?.value ?? 'auto') as Device;
   const thresholds = thresholdsOf(data);
+  const risk = { alignment: String(data.get('riskAlignment')) as RiskAwareAlignment, judge: data.get('judge') === 'on' };
   const controller = new AbortController();
   running = controller;
   askButton.disabled = true;
@@ -186,7 +201,7 @@ form.addEventListener('submit', (event) => {
     try {
       status.textContent = 'Loading models…';
       const [guard, generator] = await Promise.all([
-        cached(guards, `${device}:${JSON.stringify(thresholds)}`, () => createGuard({ device, policy: { thresholds }, onProgress })),
+        cached(guards, `${device}:${JSON.stringify({ thresholds, risk })}`, () => createGuard({ device, policy: { thresholds }, risk, onProgress })),
         generatorFor(data, device),
       ]);
       progressBar.hidden = true;
@@ -202,6 +217,7 @@ form.addEventListener('submit', (event) => {
           generator,
           mode: String(data.get('mode')) as RespondMode,
           streamingGuard: data.get('streamingGuard') === 'on',
+          riskReport: String(data.get('riskReport')) as RiskReportMode,
           signal: controller.signal,
           onToken: (delta, { phase }) => {
             (phase === 'vanilla' ? vanillaText : alignedText).textContent += delta;

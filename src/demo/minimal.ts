@@ -1,5 +1,6 @@
 // The minimal evaluation page: pick an image, paste an answer, see ETA's verdict.
 import { createGuard, type Device, type EvaluationResult, type Guard, type ModelProgress } from '../index.ts';
+import { riskList } from './risk-view.ts';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const form = $<HTMLFormElement>('evaluate-form');
@@ -22,7 +23,8 @@ function showProgress(p: ModelProgress): void {
   }
 }
 
-function guardFor(device: Device, imageText: boolean): Promise<Guard> {
+/** The page's guards, one per backend and OCR choice (the calibration section uses them too). */
+export function guardFor(device: Device, imageText: boolean): Promise<Guard> {
   const key = `${device}:${imageText}`;
   let guard = guards.get(key);
   if (!guard) {
@@ -68,6 +70,13 @@ function render(result: EvaluationResult, guard: Guard): void {
       ? `${fmt(imageText.score)} (unsafe ≤ ${imageText.threshold}) → ${verdict(imageText.verdict, imageText.error)}; signals that fired: ${result.imageSignals.fired.join(', ') || 'none'}`
       : 'no text in the image';
   }
+  $('risk-row').hidden = !result.risk;
+  if (result.risk) $('risk-result').replaceChildren(riskList(result.risk));
+  const { calibrated, risk } = guard.info;
+  const uncalibrated = [!calibrated.clip && 'image', !calibrated.reward && 'reward', !risk.calibrated && 'risk categories'].filter(Boolean);
+  $('calibration').textContent = uncalibrated.length
+    ? `calibrated: false for ${uncalibrated.join(', ')} — thresholds not measured for these models; run a calibration below`
+    : 'thresholds from the manifest, calibrated';
   $('backends').textContent = `CLIP ${result.backends.clip}, reward ${result.backends.reward}${result.backends.ocr ? `, OCR ${result.backends.ocr}` : ''}`;
   const ocrMs = result.timings.imageText === undefined ? '' : `, image text ${fmt(result.timings.imageText, 1)} ms`;
   $('timings').textContent = `image ${fmt(result.timings.image, 1)} ms, response ${fmt(result.timings.response, 1)} ms${ocrMs}, total ${fmt(result.timings.total, 1)} ms`;
@@ -92,7 +101,10 @@ form.addEventListener('submit', (event) => {
       const guard = await guardFor(device, imageText);
       progressBar.hidden = true;
       status.textContent = 'Evaluating…';
-      const result = await guard.evaluate({ image, prompt: String(data.get('prompt') ?? ''), response: String(data.get('response') ?? '') });
+      const result = await guard.evaluate(
+        { image, prompt: String(data.get('prompt') ?? ''), response: String(data.get('response') ?? '') },
+        { riskReport: data.get('riskReport') === 'on' ? 'clip' : 'off' },
+      );
       render(result, guard);
       await showPreview(image, result);
       status.textContent = 'Done.';
