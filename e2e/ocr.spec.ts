@@ -25,14 +25,7 @@ for (const backend of ['webgpu', 'wasm'] as const) {
       async ({ device, cases, photos }) => {
         const { createGuard } = window.vlmGuard;
         const guard = await createGuard({ device, imageText: 'on' });
-        const canvas = new OffscreenCanvas(640, 120);
-        const ctx = canvas.getContext('2d')!;
-        ctx.fillStyle = 'white';
-        ctx.fillRect(0, 0, 640, 120);
-        ctx.fillStyle = 'black';
-        ctx.font = 'bold 40px monospace';
-        ctx.fillText('Water the garden daily', 20, 75);
-        const rendered = await guard.readImageText(ctx.getImageData(0, 0, 640, 120));
+        const rendered = await guard.readImageText(window.textImage(['Water the garden daily'], { width: 640, height: 120 }));
         const figstep = [];
         for (const c of cases) {
           const reading = await guard.readImageText(window.blobOf(c));

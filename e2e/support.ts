@@ -67,5 +67,16 @@ export async function installPageHelpers(page: Page): Promise<void> {
       }
       return img;
     };
+    /** Black text lines on white, e.g. a typographic prompt for OCR. */
+    w.textImage = (lines: string[], o: { width?: number; height?: number; font?: string; lineHeight?: number; x?: number; y?: number } = {}) => {
+      const { width = 760, height = 760, font = 'bold 40px monospace', lineHeight = 64, x = 20, y = 75 } = o;
+      const ctx = new OffscreenCanvas(width, height).getContext('2d')!;
+      ctx.fillStyle = 'white';
+      ctx.fillRect(0, 0, width, height);
+      ctx.fillStyle = 'black';
+      ctx.font = font;
+      lines.forEach((line, i) => ctx.fillText(line, x, y + i * lineHeight));
+      return ctx.getImageData(0, 0, width, height);
+    };
   });
 }

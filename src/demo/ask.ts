@@ -14,6 +14,7 @@ import {
   type RiskReportMode,
   createGuard,
 } from '../index.ts';
+import { dropZone } from './drop-zone.ts';
 import { riskList } from './risk-view.ts';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -139,16 +140,8 @@ form.addEventListener('change', (event) => {
   if (target.name === 'image' && target.files?.[0]) setImage(target.files[0]);
 });
 
-const drop = $('ask-drop');
-drop.addEventListener('dragover', (event) => {
-  event.preventDefault();
-  drop.classList.add('over');
-});
-drop.addEventListener('dragleave', () => drop.classList.remove('over'));
-drop.addEventListener('drop', (event) => {
-  event.preventDefault();
-  drop.classList.remove('over');
-  const file = [...(event.dataTransfer?.files ?? [])].find((f) => f.type.startsWith('image/'));
+dropZone($('ask-drop'), (data) => {
+  const file = [...data.files].find((f) => f.type.startsWith('image/'));
   if (file) setImage(file);
 });
 document.addEventListener('paste', (event) => {

@@ -8,6 +8,7 @@ import { type EvalItem, parseLabels } from '../evaluation/labels.ts';
 import { type EvalReport, buildReport } from '../evaluation/report.ts';
 import { runEvaluation } from '../evaluation/run-set.ts';
 import type { Device } from '../index.ts';
+import { dropZone } from './drop-zone.ts';
 import { guardFor } from './minimal.ts';
 
 Chart.register(...registerables);
@@ -57,16 +58,8 @@ form.addEventListener('change', (event) => {
   if (input.name === 'folder' && input.files?.length) fromInput(input.files);
 });
 
-const drop = $('calibrate-drop');
-drop.addEventListener('dragover', (event) => {
-  event.preventDefault();
-  drop.classList.add('over');
-});
-drop.addEventListener('dragleave', () => drop.classList.remove('over'));
-drop.addEventListener('drop', (event) => {
-  event.preventDefault();
-  drop.classList.remove('over');
-  const entry = [...(event.dataTransfer?.items ?? [])].map((i) => i.webkitGetAsEntry()).find((e) => e?.isDirectory);
+dropZone($('calibrate-drop'), (data) => {
+  const entry = [...data.items].map((i) => i.webkitGetAsEntry()).find((e) => e?.isDirectory);
   if (!entry) {
     status.textContent = 'Drop a folder (with labels.json or labels.csv), not single files.';
     return;
