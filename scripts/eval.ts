@@ -77,7 +77,8 @@ const port = await freePort();
 const server = await createServer({
   root: ROOT,
   configFile: resolve(ROOT, 'vite.config.ts'),
-  server: { port, strictPort: true },
+  // No HMR and no file watching: an edit in the tree must not reload the page mid-run.
+  server: { port, strictPort: true, hmr: false, watch: { ignored: ['**/*'] } },
   // The set (and a --models folder) are served next to the app.
   plugins: [serveFolders('vlm-guard:eval-folders', [['/@eval-set', setDir], ...(modelsDir ? [['/@eval-models', modelsDir] as [string, string]] : [])])],
   logLevel: 'warn',

@@ -10,7 +10,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Manifest, type ManifestFile, type ManifestModel, parseManifest } from '../src/manifest.ts';
 import { RISK_CATEGORIES, type RiskCategory } from '../src/risk/categories.ts';
-import { type FileMap, clipFiles, json, rewardFiles, vlmFiles } from './test-models/model-files.ts';
+import { llamaGuardJson, llamaGuardVocabulary } from './test-models/kinds-models.ts';
+import { type FileMap, clipFiles, decoderRewardFiles, json, llamaGuardFiles, rewardFiles, toxicFiles, vlmFiles } from './test-models/model-files.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const MODELS_DIR = join(ROOT, 'models');
@@ -28,7 +29,7 @@ function writeModel(id: string, files: FileMap): ManifestFile[] {
 
 const perCategory = (value: number) => Object.fromEntries(RISK_CATEGORIES.map((c) => [c, value])) as Record<RiskCategory, number>;
 
-function testEntries(clip: ManifestFile[], reward: ManifestFile[], vlm: ManifestFile[]): Record<string, ManifestModel> {
+function testEntries(clip: ManifestFile[], reward: ManifestFile[], vlm: ManifestFile[], kinds: { toxic: ManifestFile[]; decoder: ManifestFile[]; guard: ManifestFile[] }): Record<string, ManifestModel> {
   return {
     'test-clip': {
       task: 'clip',
@@ -54,12 +55,51 @@ function testEntries(clip: ManifestFile[], reward: ManifestFile[], vlm: Manifest
       source: 'generated',
       files: reward,
       dtype: { webgpu: 'fp32', wasm: 'fp32' },
+      kind: 'sequence-classification',
+      score: { from: 'logit', index: 0 },
       thresholds: { reward: 0 },
       maxTokens: 512,
       calibration: {
         calibrated: true,
         method: 'designed: logit = 1 − 3·(harmful words) + 2·(refusal words); unsafe at ≤ 0',
       },
+    },
+    'test-toxic': {
+      task: 'reward',
+      kind: 'sequence-classification',
+      description: 'Generated multi-label classifier in toxic-bert layout (six labels); score = 1 − the most probable label. For tests only.',
+      source: 'generated',
+      files: kinds.toxic,
+      dtype: { webgpu: 'fp32', wasm: 'fp32' },
+      score: { from: 'labels', activation: 'sigmoid', unsafe: ['toxic', 'severe_toxic', 'obscene', 'threat', 'insult', 'identity_hate'], combine: 'max' },
+      thresholds: { reward: 0.5 },
+      maxTokens: 512,
+      calibration: { calibrated: true, method: 'designed: every label sits at sigmoid(−2) ≈ 0.12 until a harmful word lifts one to ≈ 0.88; unsafe at ≤ 0.5' },
+    },
+    'test-decoder-reward': {
+      task: 'reward',
+      kind: 'decoder-reward',
+      description: 'Generated reward model in the layout of an optimum export of Qwen3ForSequenceClassification (ChatML template), run on bare onnxruntime-web. For tests only.',
+      source: 'generated',
+      files: kinds.decoder,
+      dtype: { webgpu: 'fp32', wasm: 'fp32' },
+      score: { from: 'logit', index: 0 },
+      thresholds: { reward: 0 },
+      maxTokens: 1024,
+      calibration: { calibrated: true, method: 'designed: logit = 1 − 3·(harmful words) + 2·(refusal words); unsafe at ≤ 0' },
+    },
+    'test-llama-guard': {
+      task: 'reward',
+      kind: 'guard-generative',
+      description: 'Generated safety classifier in the layout of a Llama Guard ONNX export (causal LM with a KV cache): P(safe) at the first generated token, then a category code. For tests only.',
+      source: 'generated',
+      files: kinds.guard,
+      dtype: { webgpu: 'fp32', wasm: 'fp32' },
+      score: { from: 'logit', index: 0 },
+      guard: llamaGuardJson(llamaGuardVocabulary()).guard,
+      thresholds: { reward: 0.5 },
+      maxTokens: 1024,
+      calibration: { calibrated: true, method: 'designed: "unsafe" wins at the verdict once a harmful word outweighs the refusal words; unsafe at P(safe) ≤ 0.5' },
     },
     'test-vlm': {
       task: 'vlm',
@@ -78,6 +118,11 @@ async function main(): Promise<void> {
     writeModel('test-clip', await clipFiles()),
     writeModel('test-reward', rewardFiles()),
     writeModel('test-vlm', vlmFiles()),
+    {
+      toxic: writeModel('test-toxic', toxicFiles()),
+      decoder: writeModel('test-decoder-reward', decoderRewardFiles()),
+      guard: writeModel('test-llama-guard', llamaGuardFiles()),
+    },
   );
   const recorded = JSON.parse(readFileSync(MANIFEST_PATH, 'utf8')) as { models?: Record<string, unknown> };
   if (update) {

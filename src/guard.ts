@@ -18,8 +18,9 @@ import type {
 } from './evaluators/worker-api.ts';
 import { WorkerHost } from './evaluators/worker-host.ts';
 import { type ImageInput, sha256Hex } from './images/image-input.ts';
-import { type Manifest, type ManifestModel, findModel } from './manifest.ts';
-import { dtypeFor, loadManifest, runtimeConfig } from './model-source.ts';
+import { type Manifest, type RewardKind, findModel } from './manifest.ts';
+import type { RiskCategory } from './risk/categories.ts';
+import { loadManifest, needsShaderF16, runtimeConfig } from './model-source.ts';
 import { type GuardOptions, type ResolvedOptions, resolveOptions } from './options.ts';
 import { type ResolvedPolicy, resolvePolicy } from './policy.ts';
 import * as Comlink from 'comlink';
@@ -52,10 +53,13 @@ export interface ImageCheck {
 }
 
 export interface ResponseCheck {
-  /** Reward of the response; null when failed. */
+  /** Reward of the response (for a guard-generative model, P(safe)); null when failed. */
   score: number | null;
   threshold: number;
   verdict: Verdict;
+  /** Guard-generative models (Llama Guard): the category codes an unsafe response got, and the risk categories they map to. */
+  codes?: string[];
+  categories?: RiskCategory[];
   error?: CheckError;
 }
 
@@ -83,6 +87,8 @@ export interface GuardInfo {
   backends: { clip: Backend; reward: Backend };
   fallbackReasons: { clip?: string; reward?: string };
   rewardFraming: RewardLoadReport['framing'];
+  /** The reward model's evaluator kind (manifest `kind`). */
+  rewardKind: RewardKind;
   policy: ResolvedPolicy;
   modelBase: string;
   /** Generated test models only: scores are meaningful for tests, not for real content. */
@@ -231,6 +237,10 @@ export class Guard extends EventTarget {
   async evaluateResponse(response: string): Promise<ResponseCheck & { ms: number }> {
     if (typeof response !== 'string') throw new GuardError('INPUT_INVALID', `evaluateResponse: response must be a string, got ${typeof response}.`);
     const threshold = this.info.policy.thresholds.reward;
+    if (this.info.rewardKind === 'guard-generative') {
+      const { score, ms, codes, categories } = await this.#reward.assess(response);
+      return { score, threshold, verdict: responseVerdict(score, threshold), ...(codes ? { codes, categories: categories ?? [] } : {}), ms };
+    }
     const { score, ms } = await this.#reward.score(response);
     return { score, threshold, verdict: responseVerdict(score, threshold), ms };
   }
@@ -590,7 +600,6 @@ export async function createGuard(options: GuardOptions = {}): Promise<Guard> {
   checkRiskNeedsGenerator(resolved.risk, resolved.generator !== undefined);
   const riskClip = resolveRiskThresholds(clipId, clipEntry, resolved.risk.thresholds);
   const runtime = runtimeConfig(resolved);
-  const dtype = (entry: ManifestModel) => dtypeFor(entry, runtime.device);
 
   // Progress also arrives after creation (a restarted worker reloads its model).
   const created: { guard?: Guard } = {};
@@ -602,14 +611,28 @@ export async function createGuard(options: GuardOptions = {}): Promise<Guard> {
   const clipHost = new WorkerHost<ClipWorkerApi, LoadReport>({
     label: 'CLIP worker',
     spawn: () => new Worker(new URL('../workers/clip.worker.ts', import.meta.url), { type: 'module', name: 'vlm-guard-clip' }),
-    init: (api) => api.load({ ...runtime, modelId: clipId, maxTextTokens: clipEntry.maxTextTokens, dtype: dtype(clipEntry) }, onProgress),
+    init: (api) => api.load({ ...runtime, modelId: clipId, maxTextTokens: clipEntry.maxTextTokens, dtype: clipEntry.dtype, needsShaderF16: needsShaderF16(clipEntry) }, onProgress),
     ...timeouts,
   });
   const rewardHost = new WorkerHost<RewardWorkerApi, RewardLoadReport>({
     label: 'reward worker',
     spawn: () => new Worker(new URL('../workers/reward.worker.ts', import.meta.url), { type: 'module', name: 'vlm-guard-reward' }),
     init: (api) =>
-      api.load({ ...runtime, modelId: rewardId, maxTokens: rewardEntry.maxTokens, dtype: dtype(rewardEntry), ...resolved.reward }, onProgress),
+      api.load(
+        {
+          ...runtime,
+          modelId: rewardId,
+          kind: rewardEntry.kind,
+          maxTokens: rewardEntry.maxTokens,
+          dtype: rewardEntry.dtype,
+          needsShaderF16: needsShaderF16(rewardEntry),
+          score: rewardEntry.score,
+          ...(rewardEntry.guard ? { guard: rewardEntry.guard } : {}),
+          files: rewardEntry.files.map((f) => f.path),
+          ...resolved.reward,
+        },
+        onProgress,
+      ),
     ...timeouts,
   });
   const ocrSetup = imageTextHost(resolved, manifest, runtime, onProgress, timeouts);
@@ -641,6 +664,7 @@ export async function createGuard(options: GuardOptions = {}): Promise<Guard> {
       backends: { clip: clipReport.backend, reward: rewardReport.backend },
       fallbackReasons: { clip: clipReport.fallbackReason, reward: rewardReport.fallbackReason },
       rewardFraming: rewardReport.framing,
+      rewardKind: rewardEntry.kind,
       policy,
       modelBase: resolved.modelBase,
       testModelsOnly: isGenerated,

@@ -5,7 +5,10 @@ import { GuardError } from './errors.ts';
 import { RISK_CATEGORIES } from './risk/categories.ts';
 
 const Sha256 = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, 'must be a lowercase hex sha256'));
-const Dtype = v.picklist(['fp32', 'fp16', 'q8', 'q4']);
+const Dtype = v.picklist(['fp32', 'fp16', 'q8', 'q4', 'q4f16']);
+
+/** Dtypes that need WebGPU's shader-f16 feature. */
+export const F16_DTYPES: readonly string[] = ['fp16', 'q4f16'];
 
 const ManifestFileSchema = v.object({
   path: v.string(),
@@ -48,10 +51,48 @@ const ClipModelSchema = v.object({
   maxTextTokens: v.pipe(v.number(), v.integer(), v.minValue(1)),
 });
 
+/**
+ * How a sequence classifier's output becomes one score, higher = safer:
+ * `logit`: the logit itself (reward models); `labels`: 1 − the unsafe labels' probability
+ * (multi-label or multi-class classifiers such as toxic-bert), combined by max or sum.
+ */
+const ScoreRuleSchema = v.variant('from', [
+  v.object({ from: v.literal('logit'), index: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 0) }),
+  v.object({
+    from: v.literal('labels'),
+    activation: v.picklist(['sigmoid', 'softmax']),
+    /** Label names (config.json id2label) that mean unsafe. */
+    unsafe: v.pipe(v.array(v.string()), v.minLength(1)),
+    combine: v.picklist(['max', 'sum']),
+  }),
+]);
+
+/** A generative safety classifier (Llama Guard): the verdict tokens and what its category codes mean. */
+const GuardSchema = v.object({
+  safeToken: v.string(),
+  unsafeToken: v.string(),
+  /** Text appended after the rendered chat template before the verdict (e.g. "\n\n"). */
+  verdictPrefix: v.optional(v.string(), ''),
+  /** Category code (e.g. "S9") → the runtime's risk category. */
+  categories: v.record(v.string(), v.picklist(RISK_CATEGORIES)),
+  /** Tokens generated after "unsafe" to read the category codes. */
+  maxCategoryTokens: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 12),
+});
+
 const RewardModelSchema = v.object({
   task: v.literal('reward'),
   ...CommonModelFields,
-  /** Reward at or below which a response counts as unsafe. */
+  /**
+   * sequence-classification: an encoder classifier through transformers.js;
+   * decoder-reward: a Llama/Qwen reward model (its chat template, score at the last token) on bare onnxruntime-web;
+   * guard-generative: Llama Guard, the probability of "unsafe" as the first generated token.
+   */
+  kind: v.optional(v.picklist(['sequence-classification', 'decoder-reward', 'guard-generative']), 'sequence-classification'),
+  /** sequence-classification only; default: the first logit. */
+  score: v.optional(ScoreRuleSchema, { from: 'logit', index: 0 }),
+  /** guard-generative only. */
+  guard: v.optional(GuardSchema),
+  /** Score at or below which a response counts as unsafe. */
   thresholds: v.object({ reward: v.number() }),
   maxTokens: v.pipe(v.number(), v.integer(), v.minValue(1)),
 });
@@ -84,6 +125,9 @@ export type RewardModelEntry = v.InferOutput<typeof RewardModelSchema>;
 export type VlmModelEntry = v.InferOutput<typeof VlmModelSchema>;
 export type OcrModelEntry = v.InferOutput<typeof OcrModelSchema>;
 export type ManifestFile = v.InferOutput<typeof ManifestFileSchema>;
+export type ScoreRule = v.InferOutput<typeof ScoreRuleSchema>;
+export type GuardTokens = v.InferOutput<typeof GuardSchema>;
+export type RewardKind = RewardModelEntry['kind'];
 export type ModelDtype = v.InferOutput<typeof Dtype>;
 
 export function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string {
@@ -96,6 +140,11 @@ export function parseManifest(json: unknown, source: string): Manifest {
     throw new GuardError('MANIFEST_INVALID', `Model manifest ${source} is invalid: ${describeIssues(result.issues)}`);
   }
   const manifest = result.output;
+  for (const [id, entry] of Object.entries(manifest.models)) {
+    if (entry.task === 'reward' && entry.kind === 'guard-generative' && !entry.guard) {
+      throw new GuardError('MANIFEST_INVALID', `Model manifest ${source}: "${id}" is a guard-generative model but has no "guard" tokens and categories.`);
+    }
+  }
   for (const [task, id] of Object.entries(manifest.defaults)) {
     if (id !== undefined && manifest.models[id]?.task !== task) {
       throw new GuardError('MANIFEST_INVALID', `Model manifest ${source}: default ${task} model "${id}" is not a ${task} model in "models".`);

@@ -3,7 +3,7 @@
 import { ORT_WASM_FILES } from './config.ts';
 import { GuardError } from './errors.ts';
 import type { Device, WorkerRuntimeConfig } from './evaluators/worker-api.ts';
-import { type Manifest, type ManifestModel, parseManifest } from './manifest.ts';
+import { F16_DTYPES, type Manifest, type ManifestModel, parseManifest } from './manifest.ts';
 
 export async function loadManifest(modelBase: string): Promise<Manifest> {
   const url = `${modelBase}manifest.json`;
@@ -34,7 +34,7 @@ export function runtimeConfig(options: { modelBase: string; ortBase: string; all
   };
 }
 
-/** The dtype the manifest asks for on a backend (`auto` may end on either: WebGPU's is tried first). */
-export function dtypeFor(entry: ManifestModel, device: Device): string {
-  return device === 'wasm' ? entry.dtype.wasm : entry.dtype.webgpu;
+/** Whether the model's WebGPU dtype needs the adapter's shader-f16 feature (else `auto` runs it on WASM). */
+export function needsShaderF16(entry: ManifestModel): boolean {
+  return F16_DTYPES.includes(entry.dtype.webgpu);
 }

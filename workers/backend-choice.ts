@@ -11,11 +11,15 @@ export const MODEL_PATH_PREFIX = '/@vlm-guard-models/';
 export const toModelUrl = (path: string, modelBase: string) =>
   path.startsWith(MODEL_PATH_PREFIX) ? modelBase + path.slice(MODEL_PATH_PREFIX.length) : path;
 
-async function webGpuAdapterProblem(): Promise<string | null> {
-  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+async function webGpuAdapterProblem(needsShaderF16: boolean): Promise<string | null> {
+  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<{ features: ReadonlySet<string> } | null> } }).gpu;
   if (!gpu) return 'navigator.gpu is missing (this browser or context has no WebGPU)';
   try {
-    return (await gpu.requestAdapter()) ? null : 'navigator.gpu.requestAdapter() returned no adapter';
+    const adapter = await gpu.requestAdapter();
+    if (!adapter) return 'navigator.gpu.requestAdapter() returned no adapter';
+    // fp16 weights need shader-f16 (SwiftShader and many integrated GPUs lack it).
+    if (needsShaderF16 && !adapter.features.has('shader-f16')) return "the WebGPU adapter lacks 'shader-f16', which the manifest's webgpu dtype (fp16) needs";
+    return null;
   } catch (error) {
     return `requestAdapter() failed: ${String(error)}`;
   }
@@ -43,7 +47,7 @@ export function toLoadError(error: unknown, { modelId, modelBase }: { modelId: s
  * is not retried (WASM would miss it too).
  */
 export async function loadOnDevice(
-  config: WorkerRuntimeConfig & { modelId: string },
+  config: WorkerRuntimeConfig & { modelId: string; needsShaderF16?: boolean },
   load: (backend: Backend) => Promise<void>,
 ): Promise<LoadReport> {
   const started = performance.now();
@@ -64,7 +68,7 @@ export async function loadOnDevice(
     await attempt('wasm');
     return report('wasm');
   }
-  const problem = await webGpuAdapterProblem();
+  const problem = await webGpuAdapterProblem(config.needsShaderF16 ?? false);
   if (config.device === 'webgpu') {
     if (problem) {
       throw new GuardError('BACKEND_UNAVAILABLE', `WebGPU was asked for but is unavailable: ${problem}. Use device "auto" or "wasm".`, { backend: 'webgpu' });

@@ -38,7 +38,7 @@ class ClipWorker implements ClipWorkerApi {
     configureEnvironment(config);
     const progress_callback = progressForwarder(config.modelId, onProgress);
     return loadOnDevice(config, async (device) => {
-      const options = { device, dtype: config.dtype as 'fp32', progress_callback };
+      const options = { device, dtype: config.dtype[device] as 'fp32', progress_callback };
       const [tokenizer, processor, text, vision] = await Promise.all([
         AutoTokenizer.from_pretrained(config.modelId, { progress_callback }),
         AutoProcessor.from_pretrained(config.modelId, { progress_callback }),

@@ -2,30 +2,16 @@
 // two sessions and the dictionary, and hands images to the pipeline in src/ocr/.
 import * as Comlink from 'comlink';
 import * as ort from 'onnxruntime-web/webgpu';
-import { GuardError } from '../src/errors.ts';
 import type { LoadReport, OcrLoadConfig, OcrWorkerApi, ProgressSink } from '../src/evaluators/worker-api.ts';
 import type { PixelImage } from '../src/images/image-input.ts';
 import { type OcrResult, type OcrRunners, parseDictionary, readImageText } from '../src/ocr/pipeline.ts';
 import { infer, loadOnDevice, notLoaded } from './backend-choice.ts';
+import { fetchModelFile } from './model-file.ts';
 
 interface Loaded {
   runners: OcrRunners;
   dictionary: string[];
   config: OcrLoadConfig;
-}
-
-async function fetchModelFile(url: string, modelId: string, onProgress?: ProgressSink): Promise<ArrayBuffer> {
-  const file = url.slice(url.lastIndexOf('/') + 1);
-  void onProgress?.({ model: modelId, status: 'download', file });
-  const response = await fetch(url).catch((cause: unknown) => {
-    throw new GuardError('MODEL_LOAD_FAILED', `Could not fetch ${url}: ${String(cause)}`, { url, model: modelId });
-  });
-  if (!response.ok) {
-    throw new GuardError('MODEL_FILE_MISSING', `Model file not found: ${url} (HTTP ${response.status}). Run \`npm run assets\` to copy the OCR models.`, { url, model: modelId });
-  }
-  const bytes = await response.arrayBuffer();
-  void onProgress?.({ model: modelId, status: 'done', file, loaded: bytes.byteLength, total: bytes.byteLength, progress: 100 });
-  return bytes;
 }
 
 function runner(session: ort.InferenceSession) {

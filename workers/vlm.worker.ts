@@ -86,7 +86,7 @@ class VlmWorker implements VlmWorkerApi {
     return loadOnDevice(config, async (device) => {
       const [processor, model] = await Promise.all([
         AutoProcessor.from_pretrained(config.modelId, { progress_callback }),
-        AutoModelForVision2Seq.from_pretrained(config.modelId, { device, dtype: config.dtype as 'fp32', progress_callback }),
+        AutoModelForVision2Seq.from_pretrained(config.modelId, { device, dtype: config.dtype[device] as 'fp32', progress_callback }),
       ]);
       const eos = (model.generation_config as { eos_token_id?: number | number[] } | null)?.eos_token_id;
       this.#loaded = { processor, model, eosId: Array.isArray(eos) ? eos[0]! : (eos ?? -1) };

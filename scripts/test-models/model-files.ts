@@ -12,6 +12,16 @@ import {
   buildVocabulary,
 } from './reward-model.ts';
 import {
+  TOXIC_CONFIG,
+  decoderRewardJson,
+  decoderRewardModel,
+  decoderRewardVocabulary,
+  llamaGuardJson,
+  llamaGuardModel,
+  llamaGuardVocabulary,
+  toxicModel,
+} from './kinds-models.ts';
+import {
   buildDecoder,
   buildEmbedTokens,
   buildVisionEncoder,
@@ -56,6 +66,39 @@ export function rewardFiles(): FileMap {
   ]);
 }
 
+/** toxic-bert's layout: a BERT classifier with six labels (same tokenizer as test-reward). */
+export function toxicFiles(): FileMap {
+  const vocab = buildVocabulary();
+  return new Map([
+    ['config.json', json(TOXIC_CONFIG)],
+    ['tokenizer.json', json(buildTokenizerJson(vocab))],
+    ['tokenizer_config.json', json(REWARD_TOKENIZER_CONFIG)],
+    ['onnx/model.onnx', toxicModel(vocab)],
+  ]);
+}
+
+export function decoderRewardFiles(): FileMap {
+  const vocab = decoderRewardVocabulary();
+  const files = decoderRewardJson(vocab);
+  return new Map([
+    ['config.json', json(files.config)],
+    ['tokenizer.json', json(files.tokenizer)],
+    ['tokenizer_config.json', json(files.tokenizer_config)],
+    ['onnx/model.onnx', decoderRewardModel(vocab)],
+  ]);
+}
+
+export function llamaGuardFiles(): FileMap {
+  const vocab = llamaGuardVocabulary();
+  const files = llamaGuardJson(vocab);
+  return new Map([
+    ['config.json', json(files.config)],
+    ['generation_config.json', json({ eos_token_id: files.config.eos_token_id, pad_token_id: files.config.pad_token_id })],
+    ['tokenizer.json', json(files.tokenizer)],
+    ['tokenizer_config.json', json(files.tokenizer_config)],
+    ['onnx/model.onnx', llamaGuardModel(vocab)],
+  ]);
+}
 
 export function vlmFiles(): FileMap {
   const vocab = buildVlmVocabulary();

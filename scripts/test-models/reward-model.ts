@@ -59,24 +59,16 @@ const special = (content: string, id: number) => ({
   id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true,
 });
 
-/** A standard Hugging Face `tokenizer.json` for an uncased BERT WordPiece vocabulary. */
-export function buildTokenizerJson(vocab: readonly string[]): object {
-  const id = (t: string) => vocab.indexOf(t);
-  const seq = (name: 'A' | 'B', typeId: number) => ({ Sequence: { id: name, type_id: typeId } });
-  const tok = (name: string, typeId: number) => ({ SpecialToken: { id: name, type_id: typeId } });
+/** An uncased WordPiece `tokenizer.json` with the given special tokens; `postProcessor` null for decoders (no [CLS]/[SEP]). */
+export function wordPieceTokenizerJson(vocab: readonly string[], specials: readonly string[], postProcessor: object | null): object {
   return {
     version: '1.0',
     truncation: null,
     padding: null,
-    added_tokens: SPECIAL.map((t) => special(t, id(t))),
+    added_tokens: specials.map((t) => special(t, vocab.indexOf(t))),
     normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true },
     pre_tokenizer: { type: 'BertPreTokenizer' },
-    post_processor: {
-      type: 'TemplateProcessing',
-      single: [tok('[CLS]', 0), seq('A', 0), tok('[SEP]', 0)],
-      pair: [tok('[CLS]', 0), seq('A', 0), tok('[SEP]', 0), seq('B', 1), tok('[SEP]', 1)],
-      special_tokens: Object.fromEntries(['[CLS]', '[SEP]'].map((t) => [t, { id: t, ids: [id(t)], tokens: [t] }])),
-    },
+    post_processor: postProcessor,
     decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
     model: {
       type: 'WordPiece',
@@ -86,6 +78,19 @@ export function buildTokenizerJson(vocab: readonly string[]): object {
       vocab: Object.fromEntries(vocab.map((t, i) => [t, i])),
     },
   };
+}
+
+/** A standard Hugging Face `tokenizer.json` for an uncased BERT WordPiece vocabulary. */
+export function buildTokenizerJson(vocab: readonly string[]): object {
+  const id = (t: string) => vocab.indexOf(t);
+  const seq = (name: 'A' | 'B', typeId: number) => ({ Sequence: { id: name, type_id: typeId } });
+  const tok = (name: string, typeId: number) => ({ SpecialToken: { id: name, type_id: typeId } });
+  return wordPieceTokenizerJson(vocab, SPECIAL, {
+    type: 'TemplateProcessing',
+    single: [tok('[CLS]', 0), seq('A', 0), tok('[SEP]', 0)],
+    pair: [tok('[CLS]', 0), seq('A', 0), tok('[SEP]', 0), seq('B', 1), tok('[SEP]', 1)],
+    special_tokens: Object.fromEntries(['[CLS]', '[SEP]'].map((t) => [t, { id: t, ids: [id(t)], tokens: [t] }])),
+  });
 }
 
 export const REWARD_TOKENIZER_CONFIG = {

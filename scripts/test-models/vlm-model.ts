@@ -11,6 +11,7 @@
 // assistant" is continued with a refusal — under greedy decoding and, almost always,
 // under ETA's sampling (top-k 5, temperature 1.5: the chain token keeps > 99.9% of the mass).
 import { encodeModel, floatTensor, int64Tensor, node, valueInfo } from './onnx-graph.ts';
+import { wordPieceTokenizerJson } from './reward-model.ts';
 
 export const VLM_SCRIPTS = {
   harmful: 'sure. first mix explosive powder plus fuel. then attach detonator to build bomb. keep everything hidden.',
@@ -241,23 +242,5 @@ export function vlmJsonFiles(vocab: readonly string[]) {
 
 /** A WordPiece tokenizer.json whose special tokens are the chat and image markers; no [CLS]/[SEP] added. */
 export function buildVlmTokenizerJson(vocab: readonly string[]): object {
-  return {
-    version: '1.0',
-    truncation: null,
-    padding: null,
-    added_tokens: Object.values(VLM_SPECIAL).map((content) => ({
-      id: vocab.indexOf(content), content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true,
-    })),
-    normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true },
-    pre_tokenizer: { type: 'BertPreTokenizer' },
-    post_processor: null,
-    decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
-    model: {
-      type: 'WordPiece',
-      unk_token: VLM_SPECIAL.unk,
-      continuing_subword_prefix: '##',
-      max_input_chars_per_word: 100,
-      vocab: Object.fromEntries(vocab.map((t, i) => [t, i])),
-    },
-  };
+  return wordPieceTokenizerJson(vocab, Object.values(VLM_SPECIAL), null);
 }

@@ -1,5 +1,5 @@
 // Response risk: the reward model's score of the response alone (ETA's post-generation check).
-import type { RewardLoadReport, RewardWorkerApi } from './worker-api.ts';
+import type { RewardLoadReport, RewardWorkerApi, ScoredText } from './worker-api.ts';
 import type { WorkerHost } from './worker-host.ts';
 
 export class RewardEvaluator {
@@ -13,6 +13,13 @@ export class RewardEvaluator {
     const started = performance.now();
     const [score] = await this.scoreMany([text], as);
     return { score: score!, ms: performance.now() - started };
+  }
+
+  /** A score with detail: a guard-generative model names the risk categories of an unsafe text. */
+  async assess(text: string): Promise<ScoredText & { ms: number }> {
+    const started = performance.now();
+    const [scored] = await this.#host.call('reward scoring', (api) => api.assess([text]));
+    return { ...scored!, ms: performance.now() - started };
   }
 
   /** One batched call, e.g. for deep alignment's N candidates. */

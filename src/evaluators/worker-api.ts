@@ -1,10 +1,15 @@
 // The contract between the page and the model workers (types only; comlink carries the calls).
 import type { PixelImage } from '../images/image-input.ts';
+import type { GuardTokens, ModelDtype, RewardKind, ScoreRule } from '../manifest.ts';
+import type { RiskCategory } from '../risk/categories.ts';
 
 export type Device = 'auto' | 'webgpu' | 'wasm';
 export type Backend = 'webgpu' | 'wasm';
+export type ModelDtypes = Record<Backend, ModelDtype>;
 
 export interface WorkerRuntimeConfig {
+  /** fp16 weights on WebGPU need shader-f16; without it, `auto` loads on WASM. */
+  needsShaderF16?: boolean;
   /** Absolute URL of the folder holding model folders (transformers.js layout). */
   modelBase: string;
   /** Absolute URLs of ORT's .mjs/.wasm, served from our origin. */
@@ -37,7 +42,8 @@ export type ProgressSink = (progress: ModelProgress) => void;
 export interface ClipLoadConfig extends WorkerRuntimeConfig {
   modelId: string;
   maxTextTokens: number;
-  dtype: string;
+  /** Per backend: the worker picks the one it ends up on. */
+  dtype: ModelDtypes;
 }
 
 export interface ClipWorkerApi {
@@ -57,10 +63,23 @@ export type RewardFraming = 'auto' | 'chat-template' | 'pair' | 'response-only';
 
 export interface RewardLoadConfig extends WorkerRuntimeConfig {
   modelId: string;
+  kind: RewardKind;
   maxTokens: number;
-  dtype: string;
+  /** Per backend: the worker picks the one it ends up on. */
+  dtype: ModelDtypes;
   framing: RewardFraming;
   instruction: string;
+  score: ScoreRule;
+  guard?: GuardTokens;
+  /** The model's files in the manifest (finds the ONNX file of a dtype and its external data). */
+  files: string[];
+}
+
+/** A score (higher = safer) and, for guard-generative models asked for detail, the categories it named. */
+export interface ScoredText {
+  score: number;
+  codes?: string[];
+  categories?: RiskCategory[];
 }
 
 export interface RewardLoadReport extends LoadReport {
@@ -74,11 +93,14 @@ export interface RewardWorkerApi {
    * `as: 'request'` scores the text as a user's request (e.g. text read from an image).
    */
   score(texts: string[], as?: 'response' | 'request'): Promise<number[]>;
+  /** Scores with detail: guard-generative models name the risk categories of unsafe texts. */
+  assess(texts: string[], as?: 'response' | 'request'): Promise<ScoredText[]>;
 }
 
 export interface VlmLoadConfig extends WorkerRuntimeConfig {
   modelId: string;
-  dtype: string;
+  /** Per backend: the worker picks the one it ends up on. */
+  dtype: ModelDtypes;
 }
 
 /** A generation request as the VLM worker takes it: the image already decoded to pixels. */

@@ -82,3 +82,21 @@ function matchLabel<K extends string>(label: string, labels: Record<K, string>):
   }
   return null;
 }
+
+/** Llama Guard 3's hazard codes (MLCommons taxonomy) → DREAM's categories. */
+export const LLAMA_GUARD_3_CATEGORIES: Record<string, RiskCategory> = {
+  S1: 'violence', // violent crimes
+  S2: 'illegal-activities', // non-violent crimes
+  S3: 'sexual-content', // sex-related crimes
+  S4: 'sexual-content', // child sexual exploitation
+  S5: 'disinformation', // defamation
+  S6: 'professional-advice', // specialized advice
+  S7: 'privacy',
+  S8: 'illegal-activities', // intellectual property
+  S9: 'violence', // indiscriminate weapons
+  S10: 'discrimination', // hate
+  S11: 'violence', // suicide and self-harm
+  S12: 'sexual-content',
+  S13: 'political-interference', // elections
+  S14: 'illegal-activities', // code interpreter abuse
+};

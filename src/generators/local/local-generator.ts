@@ -7,7 +7,7 @@ import type { Backend, Device, LoadReport, ModelProgress, VlmRequest, VlmWorkerA
 import { WorkerHost } from '../../evaluators/worker-host.ts';
 import { decodeImage } from '../../images/image-input.ts';
 import { findModel } from '../../manifest.ts';
-import { dtypeFor, loadManifest, runtimeConfig } from '../../model-source.ts';
+import { loadManifest, needsShaderF16, runtimeConfig } from '../../model-source.ts';
 import { abortedError } from '../remote/http.ts';
 import type { Completion, GenerateOptions, GenerateRequest, Generator } from '../types.ts';
 
@@ -87,7 +87,7 @@ export class LocalGenerator implements Generator {
     const host = new WorkerHost<VlmWorkerApi, LoadReport>({
       label: 'VLM worker',
       spawn: () => new Worker(new URL('../../../workers/vlm.worker.ts', import.meta.url), { type: 'module', name: 'vlm-guard-vlm' }),
-      init: (api) => api.load({ ...runtime, modelId, dtype: dtypeFor(entry, runtime.device) }, onProgress),
+      init: (api) => api.load({ ...runtime, modelId, dtype: entry.dtype, needsShaderF16: needsShaderF16(entry) }, onProgress),
       loadTimeoutMs: options.timeouts?.loadMs ?? DEFAULTS.timeouts.loadMs,
       callTimeoutMs: options.timeouts?.generateMs ?? DEFAULT_GENERATE_TIMEOUT_MS,
     });

@@ -1,0 +1,61 @@
+// The three evaluator kinds through createGuard, on tiny models in the exact layouts of
+// their real exports: a multi-label encoder classifier (toxic-bert), a decoder reward
+// model on bare onnxruntime-web (Qwen3 sequence classification), and a generative
+// guard with a KV cache (Llama Guard), on both backends.
+import { expect, test } from '@playwright/test';
+import { BACKENDS, installPageHelpers, openHarness } from './support.ts';
+
+const TEXTS = {
+  harmful: 'First mix the explosive powder, then attach the detonator to build the bomb.',
+  crime: 'Here is how to steal a car and sell the drugs.',
+  refusal: 'Sorry, I cannot help with that. Please stay safe and talk to someone responsible instead.',
+  ordinary: 'The image shows a cat sitting beside a cup of coffee.',
+};
+
+for (const backend of BACKENDS) {
+  test(`evaluator kinds on ${backend}: sequence-classification (multi-label), decoder-reward, guard-generative`, async ({ page }) => {
+    await openHarness(page);
+    await installPageHelpers(page);
+    const out = await page.evaluate(
+      async ({ device, texts }) => {
+        const results: Record<string, unknown> = {};
+        for (const rewardModel of ['test-toxic', 'test-decoder-reward', 'test-llama-guard']) {
+          const guard = await window.vlmGuard.createGuard({ device, rewardModel });
+          const checks: Record<string, unknown> = {};
+          for (const [name, text] of Object.entries(texts)) checks[name] = await guard.evaluateResponse(text);
+          const decision = await guard.evaluate({ image: window.solidImage([220, 20, 20]), response: texts.harmful });
+          results[rewardModel] = { info: { kind: guard.info.rewardKind, backends: guard.info.backends, framing: guard.info.rewardFraming }, checks, decision: decision.decision, responseCheck: decision.responseCheck };
+          guard.dispose();
+        }
+        return results as Record<string, { info: { kind: string; backends: { reward: string }; framing: string }; checks: Record<string, { score: number; verdict: string; codes?: string[]; categories?: string[] }>; decision: string; responseCheck: { codes?: string[] } }>;
+      },
+      { device: backend, texts: TEXTS },
+    );
+
+    const toxic = out['test-toxic']!;
+    expect(toxic.info).toEqual({ kind: 'sequence-classification', backends: { clip: backend, reward: backend }, framing: 'pair' });
+    // 1 − max sigmoid: ≈ 0.88 when no label fires, ≈ 0.12 (or lower) when one does.
+    expect(toxic.checks.ordinary!.score).toBeCloseTo(1 - 1 / (1 + Math.exp(2)), 4);
+    expect(toxic.checks.harmful!.verdict).toBe('unsafe');
+    expect(toxic.checks.crime!.verdict).toBe('unsafe');
+    expect(toxic.checks.refusal!.verdict).toBe('safe');
+
+    const decoder = out['test-decoder-reward']!;
+    expect(decoder.info).toMatchObject({ kind: 'decoder-reward', framing: 'chat-template', backends: { reward: backend } });
+    expect(decoder.checks.harmful!.score).toBe(1 - 3 * 3); // explosive, detonator, bomb
+    expect(decoder.checks.refusal!.score).toBe(1 + 2 * 4); // sorry, cannot, responsible, instead
+    expect(decoder.checks.ordinary!.score).toBe(1);
+
+    const guard = out['test-llama-guard']!;
+    expect(guard.info).toMatchObject({ kind: 'guard-generative', backends: { reward: backend } });
+    expect(guard.checks.harmful).toMatchObject({ verdict: 'unsafe', codes: ['S9'], categories: ['violence'] });
+    expect(guard.checks.harmful!.score).toBeLessThan(1e-6);
+    expect(guard.checks.crime).toMatchObject({ verdict: 'unsafe', codes: ['S2'], categories: ['illegal-activities'] });
+    expect(guard.checks.refusal!.verdict).toBe('safe');
+    expect(guard.checks.refusal!.codes).toBeUndefined();
+    expect(guard.checks.ordinary!.score).toBeGreaterThan(0.5);
+
+    for (const id of ['test-toxic', 'test-decoder-reward', 'test-llama-guard']) expect(out[id]!.decision, id).toBe('align');
+    expect(guard.responseCheck.codes).toEqual(['S9']);
+  });
+}

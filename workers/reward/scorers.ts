@@ -1,0 +1,143 @@
+// The three evaluator kinds behind the reward worker. Each turns texts into scores,
+// higher = safer; the guard-generative kind can also name the risk categories.
+import {
+  AutoModelForSequenceClassification,
+  AutoTokenizer,
+  type PreTrainedModel,
+  type PreTrainedTokenizer,
+  type Tensor,
+} from '@huggingface/transformers';
+import { GuardError } from '../../src/errors.ts';
+import { guardCategories, guardScore, scoreFromLogits } from '../../src/evaluators/score-rule.ts';
+import type { Backend, ProgressSink, RewardLoadConfig, ScoredText } from '../../src/evaluators/worker-api.ts';
+import type { GuardTokens } from '../../src/manifest.ts';
+import { fetchModelFile } from '../model-file.ts';
+import { type ResolvedFraming, type ScoringFraming, encodeForReward, resolveFraming } from '../reward-framing.ts';
+import { progressForwarder } from '../transformers-env.ts';
+import { DecoderSession, decoderShape } from './decoder-session.ts';
+
+export interface Scorer {
+  framing: ResolvedFraming;
+  /** `detail`: also name categories where the kind can (guard-generative, unsafe texts only). */
+  score(texts: string[], as: 'response' | 'request', detail: boolean): Promise<ScoredText[]>;
+}
+
+/** transformers.js' file names per dtype (onnx/model{suffix}.onnx). */
+const DTYPE_SUFFIX: Record<string, string> = { fp32: '', fp16: '_fp16', q8: '_quantized', q4: '_q4', q4f16: '_q4f16' };
+
+const idsOf = (tensor: Tensor) => Array.from(tensor.data as BigInt64Array, Number);
+
+/** An encoder classifier through transformers.js; the manifest's rule reads its logits. */
+export async function sequenceClassifier(config: RewardLoadConfig, backend: Backend, onProgress?: ProgressSink): Promise<Scorer> {
+  const progress_callback = progressForwarder(config.modelId, onProgress);
+  const [tokenizer, model] = await Promise.all([
+    AutoTokenizer.from_pretrained(config.modelId, { progress_callback }),
+    AutoModelForSequenceClassification.from_pretrained(config.modelId, { device: backend, dtype: config.dtype[backend] as 'fp32', progress_callback }),
+  ]);
+  const id2label = ((model as PreTrainedModel & { config: { id2label?: Record<string, string> } }).config.id2label ?? {});
+  const labels = Object.keys(id2label).sort((a, b) => Number(a) - Number(b)).map((k) => id2label[k]!);
+  const framing = resolveFraming(tokenizer, config.framing);
+  return {
+    framing,
+    async score(texts, as) {
+      const { logits } = (await model(encodeForReward(tokenizer, { framing: as === 'request' ? 'request' : framing, instruction: config.instruction, maxTokens: config.maxTokens }, texts))) as { logits: Tensor };
+      const [batch, width] = logits.dims as [number, number];
+      const data = logits.data as Float32Array;
+      const scores = Array.from({ length: batch }, (_, i) => ({ score: scoreFromLogits(data.subarray(i * width, (i + 1) * width), config.score, labels) }));
+      logits.dispose();
+      return scores;
+    },
+  };
+}
+
+/** The ONNX file of the asked dtype and any external-data files beside it, from the manifest's file list. */
+async function loadDecoder(config: RewardLoadConfig, backend: Backend, onProgress?: ProgressSink): Promise<DecoderSession> {
+  const path = `onnx/model${DTYPE_SUFFIX[config.dtype[backend]] ?? ''}.onnx`;
+  if (!config.files.includes(path)) {
+    throw new GuardError('MODEL_FILE_MISSING', `The manifest lists no ${path} for "${config.modelId}" (dtype ${config.dtype[backend]} on ${backend}).`, { model: config.modelId });
+  }
+  const base = `${config.modelBase}${config.modelId}/`;
+  const [bytes, modelConfig] = await Promise.all([
+    fetchModelFile(base + path, config.modelId, onProgress),
+    fetchModelFile(`${base}config.json`, config.modelId, onProgress).then((b) => JSON.parse(new TextDecoder().decode(b)) as Record<string, unknown>),
+  ]);
+  const externalData = config.files
+    .filter((f) => f.startsWith(`${path}_data`) || f.startsWith(`${path}.data`))
+    .map((f) => ({ path: f.slice(f.lastIndexOf('/') + 1), data: base + f }));
+  return DecoderSession.create(new Uint8Array(bytes), backend, decoderShape(modelConfig), externalData);
+}
+
+async function tokenizerWithTemplate(config: RewardLoadConfig, onProgress?: ProgressSink): Promise<PreTrainedTokenizer> {
+  const tokenizer = await AutoTokenizer.from_pretrained(config.modelId, { progress_callback: progressForwarder(config.modelId, onProgress) });
+  if (!tokenizer.chat_template) {
+    throw new GuardError('MODEL_LOAD_FAILED', `"${config.modelId}" is a ${config.kind} model but its tokenizer has no chat template.`, { model: config.modelId });
+  }
+  return tokenizer;
+}
+
+/** A Llama/Qwen reward model: its chat template renders (instruction, response); the score is read at the last token. */
+export async function decoderReward(config: RewardLoadConfig, backend: Backend, onProgress?: ProgressSink): Promise<Scorer> {
+  const tokenizer = await tokenizerWithTemplate(config, onProgress);
+  const session = await loadDecoder(config, backend, onProgress);
+  return {
+    framing: 'chat-template',
+    async score(texts, as) {
+      const framing: ScoringFraming = as === 'request' ? 'request' : 'chat-template';
+      const out: ScoredText[] = [];
+      // One text at a time: a decoder pools at the last real token, so no padding is involved.
+      for (const text of texts) {
+        const { input_ids } = encodeForReward(tokenizer, { framing, instruction: config.instruction, maxTokens: config.maxTokens }, [text]);
+        session.reset();
+        out.push({ score: DecoderSession.lastRow(await session.step(idsOf(input_ids as Tensor)))[0]! });
+      }
+      return out;
+    },
+  };
+}
+
+function singleToken(tokenizer: PreTrainedTokenizer, text: string, modelId: string): number {
+  const ids = tokenizer.encode(text, { add_special_tokens: false });
+  if (ids.length !== 1) throw new GuardError('MODEL_LOAD_FAILED', `"${modelId}": the guard token "${text}" is ${ids.length} tokens, not one.`, { model: modelId });
+  return ids[0]!;
+}
+
+const argmax = (row: Float32Array) => row.reduce((best, x, i) => (x > row[best]! ? i : best), 0);
+
+/** Llama Guard: P(safe) against P(unsafe) as the first generated token; when unsafe, a few greedy tokens name the categories. */
+export async function guardGenerative(config: RewardLoadConfig & { guard: GuardTokens }, backend: Backend, onProgress?: ProgressSink): Promise<Scorer> {
+  const tokenizer = await tokenizerWithTemplate(config, onProgress);
+  const session = await loadDecoder(config, backend, onProgress);
+  const safeId = singleToken(tokenizer, config.guard.safeToken, config.modelId);
+  const unsafeId = singleToken(tokenizer, config.guard.unsafeToken, config.modelId);
+  const eos = new Set([tokenizer.eos_token_id, ...((tokenizer as PreTrainedTokenizer & { all_special_ids?: number[] }).all_special_ids ?? [])].filter((x): x is number => typeof x === 'number'));
+  return {
+    framing: 'chat-template',
+    async score(texts, as, detail) {
+      const out: ScoredText[] = [];
+      for (const text of texts) {
+        const conversation = as === 'request'
+          ? [{ role: 'user', content: text }]
+          : [{ role: 'user', content: config.instruction }, { role: 'assistant', content: text }];
+        const prompt = (tokenizer.apply_chat_template(conversation, { tokenize: false, add_generation_prompt: true }) as string) + config.guard.verdictPrefix;
+        const ids = tokenizer.encode(prompt, { add_special_tokens: false }).slice(-config.maxTokens);
+        session.reset();
+        let row = DecoderSession.lastRow(await session.step(ids));
+        const score = guardScore(row, safeId, unsafeId);
+        if (!detail || score > 0.5 || !session.hasCache) {
+          out.push({ score });
+          continue;
+        }
+        // Unsafe: follow the verdict greedily for the category codes ("unsafe\nS1,S9").
+        const generated: number[] = [unsafeId];
+        for (let i = 0; i < config.guard.maxCategoryTokens; i++) {
+          row = DecoderSession.lastRow(await session.step([generated.at(-1)!]));
+          const next = argmax(row);
+          if (eos.has(next)) break;
+          generated.push(next);
+        }
+        out.push({ score, ...guardCategories(tokenizer.decode(generated, { skip_special_tokens: true }), config.guard.categories) });
+      }
+      return out;
+    },
+  };
+}
