@@ -18,7 +18,7 @@ import type {
 } from './evaluators/worker-api.ts';
 import { WorkerHost } from './evaluators/worker-host.ts';
 import { type ImageInput, sha256Hex } from './images/image-input.ts';
-import { type Manifest, type RewardKind, findModel } from './manifest.ts';
+import { type Manifest, type RewardKind, findModel, tierModels } from './manifest.ts';
 import type { RiskCategory } from './risk/categories.ts';
 import { loadManifest, needsShaderF16, runtimeConfig } from './model-source.ts';
 import { type GuardOptions, type ResolvedOptions, resolveOptions } from './options.ts';
@@ -84,6 +84,8 @@ export interface EvaluateInput {
 
 export interface GuardInfo {
   models: { clip: string; reward: string };
+  /** The manifest tier the models came from (createGuard({ tier })). */
+  tier?: string;
   backends: { clip: Backend; reward: Backend };
   fallbackReasons: { clip?: string; reward?: string };
   rewardFraming: RewardLoadReport['framing'];
@@ -592,10 +594,12 @@ function imageTextHost(
 export async function createGuard(options: GuardOptions = {}): Promise<Guard> {
   const resolved = resolveOptions(options, globalThis.document?.baseURI ?? globalThis.location.href);
   const manifest = await loadManifest(resolved.modelBase);
-  const clipId = resolved.clipModel ?? manifest.defaults.clip;
-  const rewardId = resolved.rewardModel ?? manifest.defaults.reward;
-  const clipEntry = findModel(manifest, clipId, 'clip');
-  const rewardEntry = findModel(manifest, rewardId, 'reward');
+  const tier = resolved.tier === undefined ? undefined : tierModels(manifest, resolved.tier);
+  const clipId = resolved.clipModel ?? tier?.models.clip ?? manifest.defaults.clip;
+  const rewardId = resolved.rewardModel ?? tier?.models.reward ?? manifest.defaults.reward;
+  // A tier may run a model in other dtypes than its entry's (e.g. CLIP in q8 on both backends).
+  const clipEntry = { ...findModel(manifest, clipId, 'clip'), ...(tier?.dtype?.clip ? { dtype: tier.dtype.clip } : {}) };
+  const rewardEntry = { ...findModel(manifest, rewardId, 'reward'), ...(tier?.dtype?.reward ? { dtype: tier.dtype.reward } : {}) };
   const policy = resolvePolicy(resolved.policy, { clipId, clip: clipEntry, rewardId, reward: rewardEntry });
   checkRiskNeedsGenerator(resolved.risk, resolved.generator !== undefined);
   const riskClip = resolveRiskThresholds(clipId, clipEntry, resolved.risk.thresholds);
@@ -630,12 +634,13 @@ export async function createGuard(options: GuardOptions = {}): Promise<Guard> {
           ...(rewardEntry.guard ? { guard: rewardEntry.guard } : {}),
           files: rewardEntry.files.map((f) => f.path),
           ...resolved.reward,
+          framing: resolved.reward.framing === 'auto' ? (rewardEntry.framing ?? 'auto') : resolved.reward.framing,
         },
         onProgress,
       ),
     ...timeouts,
   });
-  const ocrSetup = imageTextHost(resolved, manifest, runtime, onProgress, timeouts);
+  const ocrSetup = imageTextHost({ ...resolved, ocrModel: resolved.ocrModel ?? tier?.models.ocr }, manifest, runtime, onProgress, timeouts);
   let reports: [LoadReport, RewardLoadReport, LoadReport | null];
   try {
     reports = await Promise.all([
@@ -661,6 +666,7 @@ export async function createGuard(options: GuardOptions = {}): Promise<Guard> {
   const guard = new Guard({
     info: {
       models: { clip: clipId, reward: rewardId },
+      ...(resolved.tier ? { tier: resolved.tier } : {}),
       backends: { clip: clipReport.backend, reward: rewardReport.backend },
       fallbackReasons: { clip: clipReport.fallbackReason, reward: rewardReport.fallbackReason },
       rewardFraming: rewardReport.framing,

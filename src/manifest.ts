@@ -75,6 +75,8 @@ const GuardSchema = v.object({
   verdictPrefix: v.optional(v.string(), ''),
   /** Category code (e.g. "S9") → the runtime's risk category. */
   categories: v.record(v.string(), v.picklist(RISK_CATEGORIES)),
+  /** How a message's content is passed to the chat template: a string, or [{ type: 'text', text }] (Llama Guard 3). */
+  contentFormat: v.optional(v.picklist(['string', 'parts']), 'string'),
   /** Tokens generated after "unsafe" to read the category codes. */
   maxCategoryTokens: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 12),
 });
@@ -92,6 +94,8 @@ const RewardModelSchema = v.object({
   score: v.optional(ScoreRuleSchema, { from: 'logit', index: 0 }),
   /** guard-generative only. */
   guard: v.optional(GuardSchema),
+  /** How texts are put before the model when createGuard({ reward: { framing } }) is `auto` (default: chat template if any, else pair). */
+  framing: v.optional(v.picklist(['chat-template', 'pair', 'response-only'])),
   /** Score at or below which a response counts as unsafe. */
   thresholds: v.object({ reward: v.number() }),
   maxTokens: v.pipe(v.number(), v.integer(), v.minValue(1)),
@@ -111,9 +115,23 @@ const OcrModelSchema = v.object({
   roles: v.object({ detection: v.string(), recognition: v.string(), dictionary: v.string() }),
 });
 
+const TaskIds = v.object({ clip: v.string(), reward: v.string(), vlm: v.optional(v.string()), ocr: v.optional(v.string()) });
+
+/**
+ * A named set of models (test, light, standard, paper). Its models may not be installed
+ * yet: `npm run models:fetch -- --tier <name>` fetches them; createGuard({ tier }) says so.
+ */
+const TierSchema = v.object({
+  description: v.string(),
+  models: TaskIds,
+  /** Per-task dtype overrides for this tier (e.g. CLIP in q8 on both backends). */
+  dtype: v.optional(v.record(v.picklist(['clip', 'reward', 'vlm']), v.object({ webgpu: Dtype, wasm: Dtype }))),
+});
+
 const ManifestSchema = v.object({
   schemaVersion: v.literal(1),
-  defaults: v.object({ clip: v.string(), reward: v.string(), vlm: v.optional(v.string()), ocr: v.optional(v.string()) }),
+  defaults: TaskIds,
+  tiers: v.optional(v.record(v.string(), TierSchema), {}),
   models: v.record(v.string(), v.variant('task', [ClipModelSchema, RewardModelSchema, VlmModelSchema, OcrModelSchema])),
 });
 
@@ -125,6 +143,7 @@ export type RewardModelEntry = v.InferOutput<typeof RewardModelSchema>;
 export type VlmModelEntry = v.InferOutput<typeof VlmModelSchema>;
 export type OcrModelEntry = v.InferOutput<typeof OcrModelSchema>;
 export type ManifestFile = v.InferOutput<typeof ManifestFileSchema>;
+export type ManifestTier = v.InferOutput<typeof TierSchema>;
 export type ScoreRule = v.InferOutput<typeof ScoreRuleSchema>;
 export type GuardTokens = v.InferOutput<typeof GuardSchema>;
 export type RewardKind = RewardModelEntry['kind'];
@@ -151,6 +170,17 @@ export function parseManifest(json: unknown, source: string): Manifest {
     }
   }
   return manifest;
+}
+
+/** A tier's model ids; a typed error that says how to fetch it when one is not installed. */
+export function tierModels(manifest: Manifest, tier: string): ManifestTier {
+  const entry = manifest.tiers[tier];
+  if (!entry) throw new GuardError('MODEL_UNKNOWN', `No tier "${tier}" in the manifest; tiers: ${Object.keys(manifest.tiers).join(', ') || 'none'}.`);
+  const missing = Object.entries(entry.models).filter(([, id]) => id !== undefined && !manifest.models[id]).map(([task, id]) => `${task} "${id}"`);
+  if (missing.length > 0) {
+    throw new GuardError('MODEL_UNKNOWN', `Tier "${tier}" is not installed (missing ${missing.join(', ')}): run \`npm run models:fetch -- --tier ${tier}\`.`, { tier });
+  }
+  return entry;
 }
 
 /** Looks up a model of the wanted task, with a message that lists what is there. */

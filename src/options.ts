@@ -71,6 +71,7 @@ const OptionsSchema = v.strictObject({
   modelBase: v.optional(v.pipe(v.string(), v.nonEmpty())),
   ortBase: v.optional(v.pipe(v.string(), v.nonEmpty())),
   device: v.optional(v.picklist(['auto', 'webgpu', 'wasm'])),
+  tier: v.optional(v.pipe(v.string(), v.nonEmpty())),
   clipModel: v.optional(v.pipe(v.string(), v.nonEmpty())),
   rewardModel: v.optional(v.pipe(v.string(), v.nonEmpty())),
   policy: v.optional(PolicySchema),
@@ -124,7 +125,9 @@ export interface GuardOptions {
   ortBase?: string;
   /** `auto` = WebGPU, falling back to WASM when there is no adapter or loading fails. */
   device?: Device;
-  /** Manifest ids; default: the manifest's `defaults`. */
+  /** A manifest tier (test, light, standard, paper): its models and dtypes; clipModel/rewardModel still override. */
+  tier?: string;
+  /** Manifest ids; default: the tier's, else the manifest's `defaults`. */
   clipModel?: string;
   rewardModel?: string;
   policy?: PolicyPreset | PolicyOptions;
@@ -179,6 +182,7 @@ export interface ResolvedOptions {
   modelBase: string;
   ortBase: string;
   device: Device;
+  tier?: string;
   clipModel?: string;
   rewardModel?: string;
   policy?: PolicyPreset | PolicyOptions;
@@ -218,6 +222,7 @@ export function resolveOptions(options: unknown, pageUrl: string): ResolvedOptio
     modelBase: folderUrl('modelBase', o.modelBase ?? DEFAULTS.modelBase, pageUrl),
     ortBase: folderUrl('ortBase', o.ortBase ?? DEFAULTS.ortBase, pageUrl),
     device: o.device ?? DEFAULTS.device,
+    tier: o.tier,
     clipModel: o.clipModel,
     rewardModel: o.rewardModel,
     policy: o.policy,

@@ -9,29 +9,44 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AutoTokenizer, env } from '@huggingface/transformers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CatalogModel } from '../scripts/fetch/catalog.ts';
-import { CATALOG } from '../scripts/fetch/catalog.ts';
+import { CATALOG, type HubModel } from '../scripts/fetch/catalog.ts';
 import { fetchModels } from '../scripts/fetch/fetch-models.ts';
-import { parseManifest } from '../src/manifest.ts';
+import { parseManifest, tierModels } from '../src/manifest.ts';
 
 const FIXTURE = resolve(import.meta.dirname, '../../shared/fixtures/clip-vit-base-patch32');
 const REPO = 'Xenova/clip-vit-base-patch32';
 const files = new Map<string, Buffer>();
+/** Repositories served, by "repo@revision": the CLIP fixture files and the generated evaluator-kind models in their real repos' layout. */
+const repos = new Map<string, Map<string, Buffer>>([[`${REPO}@main`, files]]);
 let server: Server;
 let host: string;
 let corrupt = false;
 const ranges: string[] = [];
+
+/** A generated model folder served as a catalog model's repository (its ONNX under the dtype's file name). */
+function serveGenerated(catalogId: string, generated: string, onnxAs: string): HubModel {
+  const model = CATALOG.find((m) => m.id === catalogId) as HubModel;
+  const dir = resolve(import.meta.dirname, '../models', generated);
+  const served = new Map<string, Buffer>();
+  for (const path of model.files) {
+    const source = path === onnxAs ? 'onnx/model.onnx' : path;
+    if (existsSync(join(dir, source))) served.set(path, readFileSync(join(dir, source)));
+  }
+  repos.set(`${model.repo}@${model.revision}`, served);
+  return { ...model, files: [...served.keys()] };
+}
 
 beforeAll(async () => {
   for (const name of readdirSync(FIXTURE)) files.set(name, readFileSync(join(FIXTURE, name)));
   files.set('onnx/text_model.onnx', readFileSync(resolve(import.meta.dirname, '../models/test-clip/onnx/text_model.onnx')));
   server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    const tree = /^\/api\/models\/(.+?)\/tree\/main(?:\/(.*))?$/.exec(url.pathname);
-    if (tree && tree[1] === REPO) {
-      const folder = tree[2] ?? '';
+    const tree = /^\/api\/models\/([^/]+\/[^/]+)\/tree\/([^/]+)(?:\/(.*))?$/.exec(url.pathname);
+    const listed = tree ? repos.get(`${tree[1]}@${tree[2]}`) : undefined;
+    if (tree && listed) {
+      const folder = tree[3] ?? '';
       const entries = new Map<string, object>();
-      for (const [path, bytes] of files) {
+      for (const [path, bytes] of listed) {
         if (folder && !path.startsWith(`${folder}/`)) continue;
         const rest = folder ? path.slice(folder.length + 1) : path;
         if (rest.includes('/')) {
@@ -46,9 +61,9 @@ beforeAll(async () => {
       res.writeHead(200, { 'content-type': 'application/json' });
       return void res.end(JSON.stringify([...entries.values()]));
     }
-    const prefix = `/${REPO}/resolve/main/`;
-    const path = url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) : '';
-    const bytes = files.get(path);
+    const resolved = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(url.pathname);
+    const path = resolved?.[3] ?? '';
+    const bytes = resolved ? repos.get(`${resolved[1]}@${resolved[2]}`)?.get(path) : undefined;
     if (!bytes) return void res.writeHead(404).end();
     const body = corrupt && path === 'tokenizer.json' ? Buffer.from(bytes).fill(32, 0, 10) : bytes;
     const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
@@ -70,8 +85,8 @@ function modelsDir(): string {
   return dir;
 }
 
-const clip: CatalogModel = {
-  ...CATALOG.find((m) => m.id === 'clip-vit-base-patch32')!,
+const clip: HubModel = {
+  ...(CATALOG.find((m) => m.id === 'clip-vit-base-patch32') as HubModel),
   files: ['config.json', 'preprocessor_config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/text_model.onnx'],
 };
 
@@ -119,6 +134,22 @@ describe('models:fetch', () => {
     }
     expect(existsSync(join(dir, clip.id, 'tokenizer.json'))).toBe(false);
     expect(existsSync(join(dir, clip.id, 'tokenizer.json.corrupt'))).toBe(true);
+  });
+
+  it('fetches the evaluator kinds in their repositories\' layout; a tier is installed once all its models are', async () => {
+    const dir = modelsDir();
+    const guard = serveGenerated('llama-guard-3-1b', 'test-llama-guard', 'onnx/model_q4.onnx');
+    const toxic = serveGenerated('toxic-bert', 'test-toxic', 'onnx/model_quantized.onnx');
+    const before = parseManifest(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')), 'before');
+    expect(() => tierModels(before, 'standard')).toThrow('Tier "standard" is not installed (missing clip "clip-vit-base-patch32", reward "llama-guard-3-1b"): run `npm run models:fetch -- --tier standard`.');
+    await fetchModels({ host, modelsDir: dir, models: [clip, guard, toxic] });
+    const manifest = parseManifest(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')), 'fetched');
+    expect(tierModels(manifest, 'standard').models).toMatchObject({ clip: 'clip-vit-base-patch32', reward: 'llama-guard-3-1b' });
+    expect(tierModels(manifest, 'light').dtype?.clip).toEqual({ webgpu: 'q8', wasm: 'q8' });
+    expect(manifest.models['llama-guard-3-1b']).toMatchObject({ kind: 'guard-generative', dtype: { webgpu: 'q4', wasm: 'q4' }, guard: { contentFormat: 'parts' } });
+    expect(manifest.models['toxic-bert']).toMatchObject({ kind: 'sequence-classification', framing: 'response-only' });
+    expect(statSync(join(dir, 'llama-guard-3-1b', 'onnx/model_q4.onnx')).size).toBe(statSync(resolve(import.meta.dirname, '../models/test-llama-guard/onnx/model.onnx')).size);
+    expect(() => tierModels(manifest, 'paper')).toThrow(/missing clip "clip-vit-large-patch14-336", reward "skywork-reward-v2-qwen3-0.6b"/);
   });
 
   it('says which files a repository lacks', async () => {

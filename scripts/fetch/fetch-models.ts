@@ -2,13 +2,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ManifestFile, type ManifestModel, parseManifest } from '../../src/manifest.ts';
-import type { CatalogModel } from './catalog.ts';
+import type { CatalogModel, HubModel } from './catalog.ts';
 import { type DownloadProgress, downloadFile, listRepository } from './hub-download.ts';
 
 export interface FetchOptions {
   host: string;
   modelsDir: string;
-  models: CatalogModel[];
+  models: HubModel[];
   fetch?: typeof fetch;
   log?: (line: string) => void;
   onProgress?: (p: DownloadProgress & { model: string }) => void;
@@ -16,9 +16,17 @@ export interface FetchOptions {
   makeDefault?: boolean;
 }
 
+/** Writes a model's manifest entry (validated); re-read each time so a later failure keeps what is recorded. */
+export function recordModel(modelsDir: string, model: Pick<CatalogModel, 'id' | 'entry'>, files: ManifestFile[], makeDefault: boolean): void {
+  const manifestPath = join(modelsDir, 'manifest.json');
+  const raw = JSON.parse(readFileSync(manifestPath, 'utf8')) as { models: Record<string, unknown>; defaults: Record<string, string> };
+  raw.models[model.id] = { ...model.entry, files } as ManifestModel; // validated by parseManifest below
+  if (makeDefault) raw.defaults[model.entry.task] = model.id;
+  writeFileSync(manifestPath, `${JSON.stringify(parseManifest(raw, manifestPath), null, 2)}\n`);
+}
+
 export async function fetchModels(options: FetchOptions): Promise<{ id: string; files: ManifestFile[]; resumed: number }[]> {
   const log = options.log ?? (() => undefined);
-  const manifestPath = join(options.modelsDir, 'manifest.json');
   const done: { id: string; files: ManifestFile[]; resumed: number }[] = [];
   for (const model of options.models) {
     const listing = await listRepository(options.host, model.repo, model.revision, options.fetch);
@@ -36,11 +44,7 @@ export async function fetchModels(options: FetchOptions): Promise<{ id: string; 
       log(`${model.id}/${path}: ${result.skipped ? 'already here' : `${result.bytes} bytes${result.resumedFrom ? `, resumed at ${result.resumedFrom}` : ''}`}, sha256 ${result.sha256.slice(0, 12)}…`);
       files.push({ path, sha256: result.sha256, bytes: result.bytes });
     }
-    // Re-read per model: a later failure keeps what was already recorded.
-    const raw = JSON.parse(readFileSync(manifestPath, 'utf8')) as { models: Record<string, unknown>; defaults: Record<string, string> };
-    raw.models[model.id] = { ...model.entry, files } as ManifestModel; // validated by parseManifest below
-    if (options.makeDefault) raw.defaults[model.entry.task] = model.id;
-    writeFileSync(manifestPath, `${JSON.stringify(parseManifest(raw, manifestPath), null, 2)}\n`);
+    recordModel(options.modelsDir, model, files, options.makeDefault ?? false);
     done.push({ id: model.id, files, resumed });
   }
   return done;

@@ -8,6 +8,7 @@
 import { LLAMA_GUARD_3_CATEGORIES } from '../../src/risk/categories.ts';
 import { encodeModel, floatTensor, int64Tensor, node, valueInfo } from './onnx-graph.ts';
 import { HARMFUL_WORDS, REFUSAL_WORDS, buildVocabulary, wordPieceTokenizerJson } from './reward-model.ts';
+import { bagOfTokensNodes, oneHotCache, tokenIds } from './vlm-model.ts';
 
 export const TOXIC_LABELS = ['toxic', 'severe_toxic', 'obscene', 'threat', 'insult', 'identity_hate'];
 const THREAT_WORDS = ['kill', 'murder', 'bomb', 'attack', 'stab', 'gun', 'weapon', 'weapons'];
@@ -139,11 +140,7 @@ export function llamaGuardVocabulary(): string[] {
  */
 export function llamaGuardModel(vocab: readonly string[]): Uint8Array {
   const V = vocab.length;
-  const id = (t: string) => {
-    const i = vocab.indexOf(t);
-    if (i < 0) throw new Error(`"${t}" is not in the guard vocabulary`);
-    return i;
-  };
+  const id = tokenIds(vocab, 'guard');
   const T = new Float32Array(V * V);
   const U = new Float32Array(V * V);
   T[id(GUARD.verdict) * V + id(GUARD_WORDS.safe)] = 2;
@@ -155,7 +152,7 @@ export function llamaGuardModel(vocab: readonly string[]): Uint8Array {
   for (const w of WEAPON_WORDS) if (vocab.includes(w)) U[id(w) * V + id(GUARD_WORDS.weapons)] = 1;
   for (const w of REFUSAL_WORDS) U[id(w) * V + id(GUARD_WORDS.safe)] = 6;
   const identity = Float32Array.from({ length: V * V }, (_, i) => (i % (V + 1) === 0 ? 1 : 0));
-  const kv = (name: string, seq: string) => valueInfo(name, 'float', ['batch_size', 1, seq, V]);
+  const cache = oneHotCache(V);
   return encodeModel({
     name: 'test_llama_guard',
     doc: 'vlm-guard generated safety classifier in the layout of a Llama causal LM export with a KV cache.',
@@ -163,33 +160,13 @@ export function llamaGuardModel(vocab: readonly string[]): Uint8Array {
       valueInfo('input_ids', 'int64', ['batch_size', 'sequence_length']),
       valueInfo('attention_mask', 'int64', ['batch_size', 'total_sequence_length']),
       valueInfo('position_ids', 'int64', ['batch_size', 'sequence_length']),
-      kv('past_key_values.0.key', 'past_sequence_length'),
-      kv('past_key_values.0.value', 'past_sequence_length'),
+      ...cache.inputs,
     ],
-    outputs: [
-      valueInfo('logits', 'float', ['batch_size', 'sequence_length', V]),
-      kv('present.0.key', 'total_sequence_length'),
-      kv('present.0.value', 'total_sequence_length'),
-    ],
-    initializers: [
-      floatTensor('embedding', [V, V], identity),
-      floatTensor('T', [V, V], T),
-      floatTensor('U', [V, V], U),
-      int64Tensor('axis_heads', [1], [1]),
-      int64Tensor('axis_seq', [], [2]),
-      int64Tensor('axis_seq_1d', [1], [2]),
-      int64Tensor('int_max_1d', [1], [2 ** 31 - 1]),
-    ],
+    outputs: [valueInfo('logits', 'float', ['batch_size', 'sequence_length', V]), ...cache.outputs],
+    initializers: [floatTensor('embedding', [V, V], identity), floatTensor('T', [V, V], T), floatTensor('U', [V, V], U), ...cache.initializers],
     nodes: [
       node('Gather', ['embedding', 'input_ids'], ['embeds'], { axis: 0 }),
-      node('Unsqueeze', ['embeds', 'axis_heads'], ['current']),
-      node('Concat', ['past_key_values.0.key', 'current'], ['present.0.key'], { axis: 2 }),
-      node('Concat', ['past_key_values.0.value', 'current'], ['present.0.value'], { axis: 2 }),
-      node('CumSum', ['present.0.key', 'axis_seq'], ['bag_all']),
-      node('Shape', ['input_ids'], ['sequence_length'], { start: 1, end: 2 }),
-      node('Neg', ['sequence_length'], ['from_end']),
-      node('Slice', ['bag_all', 'from_end', 'int_max_1d', 'axis_seq_1d'], ['bag_4d']),
-      node('Squeeze', ['bag_4d', 'axis_heads'], ['bag']),
+      ...bagOfTokensNodes('embeds', 'input_ids'),
       node('MatMul', ['embeds', 'T'], ['from_current']),
       node('MatMul', ['bag', 'U'], ['from_bag']),
       node('Add', ['from_current', 'from_bag'], ['logits']),
@@ -222,7 +199,7 @@ export function llamaGuardJson(vocab: readonly string[]) {
       chat_template: GUARD_TEMPLATE,
     },
     tokenizer: wordPieceTokenizerJson(vocab, ['[PAD]', '[UNK]', ...Object.values(GUARD)], null),
-    guard: { safeToken: GUARD_WORDS.safe, unsafeToken: GUARD_WORDS.unsafe, verdictPrefix: '', categories: LLAMA_GUARD_3_CATEGORIES, maxCategoryTokens: 4 },
+    guard: { safeToken: GUARD_WORDS.safe, unsafeToken: GUARD_WORDS.unsafe, verdictPrefix: '', contentFormat: 'string' as const, categories: LLAMA_GUARD_3_CATEGORIES, maxCategoryTokens: 4 },
   };
 }
 

@@ -50,14 +50,19 @@ export function buildVlmVocabulary(): string[] {
   return [...Object.values(VLM_SPECIAL), ...new Set(all)];
 }
 
+/** Token id lookup that fails loudly: a scripted weight on a missing token would silently do nothing. */
+export function tokenIds(vocab: readonly string[], name: string): (token: string) => number {
+  return (token) => {
+    const i = vocab.indexOf(token);
+    if (i < 0) throw new Error(`"${token}" is not in the ${name} vocabulary`);
+    return i;
+  };
+}
+
 /** Builds T, T2, U ([V×V] each, row = context token, column = next token). */
 function transitions(vocab: readonly string[]): { T: Float32Array; T2: Float32Array; U: Float32Array } {
   const V = vocab.length;
-  const id = (t: string) => {
-    const i = vocab.indexOf(t);
-    if (i < 0) throw new Error(`"${t}" is not in the VLM vocabulary`);
-    return i;
-  };
+  const id = tokenIds(vocab, 'VLM');
   const T = new Float32Array(V * V);
   const T2 = new Float32Array(V * V);
   const U = new Float32Array(V * V);
@@ -124,50 +129,67 @@ export function buildVisionEncoder(vocab: readonly string[]): Uint8Array {
   });
 }
 
+/** The KV cache of a one-hot decoder (one layer, one head, head_dim = V): its I/O and constants. */
+export function oneHotCache(V: number) {
+  const kv = (name: string, seq: string) => valueInfo(name, 'float', ['batch_size', 1, seq, V]);
+  return {
+    inputs: [kv('past_key_values.0.key', 'past_sequence_length'), kv('past_key_values.0.value', 'past_sequence_length')],
+    outputs: [kv('present.0.key', 'total_sequence_length'), kv('present.0.value', 'total_sequence_length')],
+    initializers: [
+      int64Tensor('axis_heads', [1], [1]),
+      int64Tensor('axis_seq', [], [2]),
+      int64Tensor('axis_seq_1d', [1], [2]),
+      int64Tensor('int_max_1d', [1], [2 ** 31 - 1]),
+    ],
+  };
+}
+
+/**
+ * Appends this call's embeddings to the cache (present = past ++ current) and gives
+ * `bag` [batch, seq, V]: the running sum of every token so far, at this call's positions.
+ */
+export function bagOfTokensNodes(embeds: string, lengthOf: string) {
+  return [
+    node('Unsqueeze', [embeds, 'axis_heads'], ['current']),
+    node('Concat', ['past_key_values.0.key', 'current'], ['present.0.key'], { axis: 2 }),
+    node('Concat', ['past_key_values.0.value', 'current'], ['present.0.value'], { axis: 2 }),
+    node('CumSum', ['present.0.key', 'axis_seq'], ['bag_all']),
+    // keep the positions of this call: the last sequence_length
+    node('Shape', [lengthOf], ['sequence_length'], { start: 1, end: 2 }),
+    node('Neg', ['sequence_length'], ['from_end']),
+    node('Slice', ['bag_all', 'from_end', 'int_max_1d', 'axis_seq_1d'], ['bag_4d']),
+    node('Squeeze', ['bag_4d', 'axis_heads'], ['bag']),
+  ];
+}
+
 export function buildDecoder(vocab: readonly string[]): Uint8Array {
   const V = vocab.length;
   const { T, T2, U } = transitions(vocab);
-  const kv = (name: string, seq: string) => valueInfo(name, 'float', ['batch_size', 1, seq, V]);
+  const cache = oneHotCache(V);
   return encodeModel({
     name: 'test_vlm_decoder',
     doc: 'vlm-guard generated VLM decoder: logits = cur·T + prev·T2 + bag·U, the KV cache holds the token embeddings.',
     inputs: [
       valueInfo('inputs_embeds', 'float', ['batch_size', 'sequence_length', V]),
       valueInfo('attention_mask', 'int64', ['batch_size', 'total_sequence_length']),
-      kv('past_key_values.0.key', 'past_sequence_length'),
-      kv('past_key_values.0.value', 'past_sequence_length'),
+      ...cache.inputs,
     ],
-    outputs: [
-      valueInfo('logits', 'float', ['batch_size', 'sequence_length', V]),
-      kv('present.0.key', 'total_sequence_length'),
-      kv('present.0.value', 'total_sequence_length'),
-    ],
+    outputs: [valueInfo('logits', 'float', ['batch_size', 'sequence_length', V]), ...cache.outputs],
     initializers: [
       floatTensor('T', [V, V], T),
       floatTensor('T2', [V, V], T2),
       floatTensor('U', [V, V], U),
-      int64Tensor('axis_heads', [1], [1]),
-      int64Tensor('axis_seq', [], [2]),
-      int64Tensor('axis_seq_1d', [1], [2]),
+      ...cache.initializers,
       int64Tensor('pad_prev', [8], [0, 0, 1, 0, 0, 0, 0, 0]),
       int64Tensor('zero_1d', [1], [0]),
       int64Tensor('minus_one_1d', [1], [-1]),
-      int64Tensor('int_max_1d', [1], [2 ** 31 - 1]),
     ],
     nodes: [
-      node('Unsqueeze', ['inputs_embeds', 'axis_heads'], ['current']),
-      node('Concat', ['past_key_values.0.key', 'current'], ['present.0.key'], { axis: 2 }),
-      node('Concat', ['past_key_values.0.value', 'current'], ['present.0.value'], { axis: 2 }),
-      // bag[t] = Σ_{s≤t} token[s]; prev[t] = token[t−1]
-      node('CumSum', ['present.0.key', 'axis_seq'], ['bag_all']),
+      ...bagOfTokensNodes('inputs_embeds', 'inputs_embeds'),
+      // prev[t] = token[t−1]
       node('Pad', ['present.0.key', 'pad_prev'], ['shifted']),
       node('Slice', ['shifted', 'zero_1d', 'minus_one_1d', 'axis_seq_1d'], ['prev_all']),
-      // keep the positions of this call: the last sequence_length
-      node('Shape', ['inputs_embeds'], ['sequence_length'], { start: 1, end: 2 }),
-      node('Neg', ['sequence_length'], ['from_end']),
-      node('Slice', ['bag_all', 'from_end', 'int_max_1d', 'axis_seq_1d'], ['bag_4d']),
       node('Slice', ['prev_all', 'from_end', 'int_max_1d', 'axis_seq_1d'], ['prev_4d']),
-      node('Squeeze', ['bag_4d', 'axis_heads'], ['bag']),
       node('Squeeze', ['prev_4d', 'axis_heads'], ['prev']),
       node('MatMul', ['inputs_embeds', 'T'], ['from_current']),
       node('MatMul', ['prev', 'T2'], ['from_previous']),

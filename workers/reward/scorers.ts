@@ -115,9 +115,10 @@ export async function guardGenerative(config: RewardLoadConfig & { guard: GuardT
     async score(texts, as, detail) {
       const out: ScoredText[] = [];
       for (const text of texts) {
+        const content = (t: string) => (config.guard.contentFormat === 'parts' ? [{ type: 'text', text: t }] : t);
         const conversation = as === 'request'
-          ? [{ role: 'user', content: text }]
-          : [{ role: 'user', content: config.instruction }, { role: 'assistant', content: text }];
+          ? [{ role: 'user', content: content(text) }]
+          : [{ role: 'user', content: content(config.instruction) }, { role: 'assistant', content: content(text) }];
         const prompt = (tokenizer.apply_chat_template(conversation, { tokenize: false, add_generation_prompt: true }) as string) + config.guard.verdictPrefix;
         const ids = tokenizer.encode(prompt, { add_special_tokens: false }).slice(-config.maxTokens);
         session.reset();
