@@ -13,6 +13,11 @@ test('the minimal page evaluates a picked image and answer, and shows the test-m
   await page.goto('/');
   await page.screenshot({ path: resolve(SCREENSHOTS, 'minimal-initial.png'), fullPage: true });
 
+  // The Models picker lists the tiers; those not fetched are disabled with the command to fetch them.
+  await expect(page.locator('#tier option[value="test"]')).toBeEnabled();
+  await expect(page.locator('#tier option[value="standard"]')).toBeDisabled();
+  await expect(page.locator('#tier option[value="standard"]')).toHaveText('standard — not installed (npm run models:fetch -- --tier standard)');
+  await page.locator('#tier').selectOption('test');
   await page.getByLabel('WASM').check();
   await page.locator('#image').setInputFiles(resolve(FIXTURES, 'benign-photos/chelsea.png'));
   await page.getByLabel("The model's answer").fill('Mix the explosive and attach the detonator.');

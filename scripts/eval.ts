@@ -1,6 +1,7 @@
 // npm run eval -- --set <folder> [--models <dir>] [--backend webgpu|wasm|auto] [--out <dir>]
-//   [--fpr-target 0.05] [--image-text auto|on|off] [--clip-model id] [--reward-model id]
+//   [--fpr-target 0.05] [--image-text auto|on|off] [--tier name] [--clip-model id] [--reward-model id]
 //   [--generator <base url> --generator-model <name> [--generator-key-env VAR] [--alignment shallow|deep]]
+//   [--record fpr|youden]   write the calibrated thresholds into the models' manifest
 //
 // Runs a labelled set (images + labels.json or labels.csv) through the guard in Chromium
 // and writes report.json and report.html (ROC curves, histograms, calibrated thresholds).
@@ -14,7 +15,9 @@ import { createServer } from 'vite';
 import { chromiumLaunchOptions } from '../e2e/chromium.ts';
 import { renderHtmlReport } from '../src/evaluation/html-report.ts';
 import { parseLabels } from '../src/evaluation/labels.ts';
+import { applyCalibration, calibrationUpdates } from '../src/evaluation/calibration.ts';
 import { buildReport } from '../src/evaluation/report.ts';
+import { parseManifest } from '../src/manifest.ts';
 import type { EvalPageConfig } from './eval/page.ts';
 import { serveFolders } from './serve-folder.ts';
 
@@ -28,12 +31,14 @@ const { values: args } = parseArgs({
     out: { type: 'string' },
     'fpr-target': { type: 'string', default: '0.05' },
     'image-text': { type: 'string', default: 'auto' },
+    tier: { type: 'string' },
     'clip-model': { type: 'string' },
     'reward-model': { type: 'string' },
     generator: { type: 'string' },
     'generator-model': { type: 'string' },
     'generator-key-env': { type: 'string' },
     alignment: { type: 'string', default: 'shallow' },
+    record: { type: 'string' },
   },
 });
 
@@ -96,6 +101,7 @@ try {
     modelBase: modelsDir ? `${origin}/@eval-models/` : `${origin}/models/`,
     device: oneOf('backend', args.backend, ['webgpu', 'wasm', 'auto'] as const),
     imageText: oneOf('image-text', args['image-text'], ['auto', 'on', 'off'] as const),
+    ...(args.tier ? { tier: args.tier } : {}),
     ...(args['clip-model'] ? { clipModel: args['clip-model'] } : {}),
     ...(args['reward-model'] ? { rewardModel: args['reward-model'] } : {}),
     setBase: `${origin}/@eval-set/`,
@@ -132,6 +138,16 @@ try {
     console.log(`answers: unsafe before alignment ${g.unsafeBefore}/${g.items} (${pct(g.rateBefore)}), after ${g.unsafeAfter}/${g.items} (${pct(g.rateAfter)})`);
   }
   console.log(`\nwrote ${resolve(outDir, 'report.json')} and report.html`);
+  if (args.record) {
+    const rule = oneOf('record', args.record, ['fpr', 'youden'] as const);
+    const manifestPath = resolve(modelsDir ?? resolve(ROOT, 'models'), 'manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Parameters<typeof applyCalibration>[0];
+    const updates = calibrationUpdates(report, rule);
+    applyCalibration(manifest, updates);
+    writeFileSync(manifestPath, `${JSON.stringify(parseManifest(manifest, manifestPath), null, 2)}\n`);
+    for (const u of updates) console.log(`recorded ${u.model} ${u.field} threshold ${u.threshold} in ${manifestPath}: ${u.method}`);
+    if (updates.length === 0) console.log('nothing recorded: no signal separates the two classes (or the set lacks one of them).');
+  }
 } finally {
   await browser.close();
   await server.close();

@@ -16,6 +16,8 @@ export const DEFAULTS = {
   modelBase: '/models/',
   ortBase: '/ort/',
   device: 'auto',
+  /** Calls of evaluate/respond/assessRisks running at once, and waiting beyond those. */
+  concurrency: { maxInFlight: 4, maxQueued: 64 },
   /** Entries of the image-embedding LRU (one embedding per distinct image content). */
   imageCacheSize: 64,
   timeouts: {

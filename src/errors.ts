@@ -21,7 +21,9 @@ export type GuardErrorCode =
   | 'GENERATOR_STREAM_MALFORMED'
   | 'GENERATOR_UNSUPPORTED'
   /** A model's answer (risk list, judge score) could not be read. */
-  | 'MODEL_OUTPUT_INVALID';
+  | 'MODEL_OUTPUT_INVALID'
+  /** Too many calls at once: concurrency.maxInFlight running and maxQueued waiting. */
+  | 'BUSY';
 
 export class GuardError extends Error {
   readonly code: GuardErrorCode;

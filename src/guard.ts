@@ -37,6 +37,7 @@ import { type JudgeResult, judgeRiskAwareness, riskSummary } from './risk/judge.
 import { RiskReportModeSchema, checkRiskNeedsGenerator } from './options.ts';
 import { resolveRiskThresholds } from './risk/thresholds.ts';
 import * as v from 'valibot';
+import { Limiter, type LimiterOptions } from './concurrency/limiter.ts';
 
 export interface CheckError {
   code: string;
@@ -166,6 +167,7 @@ export class Guard extends EventTarget {
   readonly #alignment: AlignmentConfig;
   readonly #risk: RiskConfig;
   readonly #riskClip: RiskDeps['clip'];
+  readonly #limiter: Limiter;
 
   /** Use createGuard(). */
   constructor(parts: {
@@ -179,8 +181,10 @@ export class Guard extends EventTarget {
     preferences: PreferenceStore | null;
     risk: RiskConfig;
     riskClip: RiskDeps['clip'];
+    concurrency: LimiterOptions;
   }) {
     super();
+    this.#limiter = new Limiter(parts.concurrency);
     this.#risk = parts.risk;
     this.#riskClip = parts.riskClip;
     this.info = parts.info;
@@ -252,7 +256,11 @@ export class Guard extends EventTarget {
    * An evaluator that fails gives `unknown` with its error; the policy's `unknownAs`
    * decides how that counts. Never throws for evaluator failures.
    */
-  async evaluate(input: EvaluateInput, options: EvaluateOptions = {}): Promise<EvaluationResult> {
+  evaluate(input: EvaluateInput, options: EvaluateOptions = {}): Promise<EvaluationResult> {
+    return this.#limiter.run('evaluate()', () => this.#evaluate(input, options), options.signal);
+  }
+
+  async #evaluate(input: EvaluateInput, options: EvaluateOptions): Promise<EvaluationResult> {
     if (typeof input !== 'object' || input === null) throw new GuardError('INPUT_INVALID', 'evaluate() takes { image, prompt?, response }.');
     if (typeof input.response !== 'string') throw new GuardError('INPUT_INVALID', `evaluate(): response must be a string, got ${typeof input.response}.`);
     if (input.image === undefined || input.image === null) throw new GuardError('INPUT_INVALID', 'evaluate(): image is required (Blob, ImageBitmap, ImageData, element, or URL).');
@@ -311,9 +319,16 @@ export class Guard extends EventTarget {
    * (image+question, image only, question only, each risk verified yes/no); or both.
    * Default mode: the guard's riskReport, or `clip` when that is off.
    */
-  async assessRisks(
+  assessRisks(
     request: { image?: ImageInput; prompt?: string; text?: string },
     options: { mode?: RiskReportMode; generator?: Generator; signal?: AbortSignal } = {},
+  ): Promise<RiskReport> {
+    return this.#limiter.run('assessRisks()', () => this.#assessRisks(request, options), options.signal);
+  }
+
+  async #assessRisks(
+    request: { image?: ImageInput; prompt?: string; text?: string },
+    options: { mode?: RiskReportMode; generator?: Generator; signal?: AbortSignal },
   ): Promise<RiskReport> {
     const mode = this.#riskMode(options.mode, 'assessRisks()');
     this.#checkRiskRequest(request, 'assessRisks()');
@@ -383,7 +398,16 @@ export class Guard extends EventTarget {
    * Generates an answer with the guard's VLM while CLIP checks the image, evaluates
    * it, and aligns it when ETA's rule says so. Tokens stream to `onToken`.
    */
-  async respond(input: RespondInput, options: GuardRespondOptions = {}): Promise<GuardRespondResult> {
+  respond(input: RespondInput, options: GuardRespondOptions = {}): Promise<GuardRespondResult> {
+    return this.#limiter.run('respond()', () => this.#respond(input, options), options.signal);
+  }
+
+  /** Calls running and waiting, against the limits (createGuard({ concurrency })). */
+  get load(): Limiter['stats'] {
+    return this.#limiter.stats;
+  }
+
+  async #respond(input: RespondInput, options: GuardRespondOptions): Promise<GuardRespondResult> {
     if (typeof input !== 'object' || input === null || typeof input.prompt !== 'string') {
       throw new GuardError('INPUT_INVALID', 'respond() takes { image, prompt, system? } with a string prompt.');
     }
@@ -560,6 +584,7 @@ export class Guard extends EventTarget {
 
   /** Stops the workers; later calls reject with DISPOSED. */
   dispose(): void {
+    this.#limiter.rejectWaiting(new GuardError('DISPOSED', 'The guard was disposed while this call waited for a slot.'));
     this.#hosts.clip.dispose();
     this.#hosts.reward.dispose();
     this.#ocr?.host.dispose();
@@ -686,6 +711,7 @@ export async function createGuard(options: GuardOptions = {}): Promise<Guard> {
     },
     risk: resolved.risk,
     riskClip,
+    concurrency: resolved.concurrency,
     clip: new ClipEvaluator(clipHost, { cacheSize: resolved.imageCacheSize, unsafeDescription: resolved.unsafeDescription }),
     reward: new RewardEvaluator(rewardHost),
     hosts: { clip: clipHost, reward: rewardHost },

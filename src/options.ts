@@ -102,6 +102,12 @@ const OptionsSchema = v.strictObject({
     }),
   ),
   riskReport: v.optional(RiskReportModeSchema),
+  concurrency: v.optional(
+    v.strictObject({
+      maxInFlight: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1024))),
+      maxQueued: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(100_000))),
+    }),
+  ),
   risk: v.optional(RiskSchema),
   ocrModel: v.optional(v.pipe(v.string(), v.nonEmpty())),
   ocr: v.optional(
@@ -165,6 +171,11 @@ export interface GuardOptions {
   riskReport?: RiskReportMode;
   /** Category descriptions and thresholds, disentanglement variants, verification, risk-aware alignment, the judge. */
   risk?: RiskOptions;
+  /**
+   * Back-pressure for evaluate/respond/assessRisks: at most `maxInFlight` run at once
+   * (default 4), `maxQueued` wait (default 64); beyond that calls fail at once with BUSY.
+   */
+  concurrency?: { maxInFlight?: number; maxQueued?: number };
 }
 
 export interface RiskOptions {
@@ -199,6 +210,7 @@ export interface ResolvedOptions {
   ocr: OcrConfig;
   preferences: { enabled: boolean; maxPairs: number; persist: boolean };
   risk: RiskConfig;
+  concurrency: { maxInFlight: number; maxQueued: number };
 }
 
 /** Resolves a folder URL against the page and makes sure it ends with a slash. */
@@ -239,6 +251,7 @@ export function resolveOptions(options: unknown, pageUrl: string): ResolvedOptio
     ocr: { ...OCR_DEFAULTS, ...o.ocr },
     preferences: { enabled: o.preferences?.enabled ?? true, maxPairs: o.preferences?.maxPairs ?? 200, persist: o.preferences?.persist ?? true },
     risk: resolveRisk(o.riskReport, o.risk),
+    concurrency: { maxInFlight: o.concurrency?.maxInFlight ?? DEFAULTS.concurrency.maxInFlight, maxQueued: o.concurrency?.maxQueued ?? DEFAULTS.concurrency.maxQueued },
   };
 }
 

@@ -1,5 +1,6 @@
 // Evaluation harness: labels files and the report built from records.
 import { describe, expect, it } from 'vitest';
+import { applyCalibration, calibrationUpdates } from '../src/evaluation/calibration.ts';
 import { renderHtmlReport } from '../src/evaluation/html-report.ts';
 import { parseLabels } from '../src/evaluation/labels.ts';
 import { buildReport } from '../src/evaluation/report.ts';
@@ -111,5 +112,32 @@ describe('report', () => {
     expect(html).toContain('<canvas id="histogram-image"></canvas>');
     expect(html).toContain('&lt;/script&gt;&lt;b&gt;x');
     expect(html.match(/<\/script>/g)).toHaveLength(2);
+  });
+});
+
+describe('calibration from a report', () => {
+  const report = buildReport(
+    [record('unsafe', 0.9, { response: { score: -3, verdict: 'unsafe' } }), record('unsafe', 0.8, { response: { score: -1, verdict: 'unsafe' } }), record('unsafe', 0.4, { response: { score: 2, verdict: 'safe' } }), record('safe', 0.7, { response: { score: 1, verdict: 'safe' } }), record('safe', 0.3, { response: { score: 3, verdict: 'safe' } })],
+    { name: 'hand', fprTarget: 0, setup: { models: { clip: 'c', reward: 'r' }, backends: {}, imageText: false, thresholds: { image: 0.5, reward: 0 } } },
+  );
+
+  it('takes the FPR-target or Youden thresholds, and says how', () => {
+    const updates = calibrationUpdates(report, 'fpr');
+    expect(updates.map((u) => [u.model, u.field, u.threshold])).toEqual([['c', 'image', 0.8], ['r', 'reward', -1]]);
+    expect(updates[0]!.method).toMatch(/^ROC on "hand" \(3 unsafe, 2 safe; \d{4}-\d\d-\d\d\), highest detection at false-positive rate ≤ 0: detection 66\.7%, false positives 0\.0%, AUC 0\.833$/);
+    expect(calibrationUpdates(report, 'youden')[0]!.method).toContain("maximum Youden's J");
+  });
+
+  it('writes them into the manifest entries', () => {
+    const manifest = { models: { c: { thresholds: { image: 0.5 }, calibration: { calibrated: false, method: 'x' } }, r: { thresholds: { reward: 0 } } } };
+    applyCalibration(manifest, calibrationUpdates(report, 'fpr'));
+    expect(manifest.models.c).toMatchObject({ thresholds: { image: 0.8 }, calibration: { calibrated: true } });
+    expect(manifest.models.r.thresholds).toEqual({ reward: -1 });
+    expect(() => applyCalibration({ models: {} }, calibrationUpdates(report, 'fpr'))).toThrow('the manifest has no model "c"');
+  });
+
+  it('records nothing for a signal that does not separate the classes', () => {
+    const flat = buildReport([record('unsafe', 0.2), record('safe', 0.2)], { name: 'flat', fprTarget: 0, setup: { models: { clip: 'c', reward: 'r' }, backends: {}, imageText: false, thresholds: { image: 0.5, reward: 0 } } });
+    expect(calibrationUpdates(flat, 'fpr')).toEqual([]);
   });
 });

@@ -10,6 +10,7 @@ export interface EvalPageConfig {
   modelBase: string;
   device: 'auto' | 'webgpu' | 'wasm';
   imageText: 'auto' | 'on' | 'off';
+  tier?: string;
   clipModel?: string;
   rewardModel?: string;
   /** Where the set's files are served. */
@@ -46,6 +47,7 @@ window.runEvaluationSet = async (config) => {
     modelBase: config.modelBase,
     device: config.device,
     imageText: config.imageText,
+    ...(config.tier ? { tier: config.tier } : {}),
     ...(config.clipModel ? { clipModel: config.clipModel } : {}),
     ...(config.rewardModel ? { rewardModel: config.rewardModel } : {}),
     preferences: { enabled: false },

@@ -16,6 +16,7 @@ import {
 } from '../index.ts';
 import { dropZone } from './drop-zone.ts';
 import { riskList } from './risk-view.ts';
+import { selectedTier } from './tiers.ts';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const form = $<HTMLFormElement>('ask-form');
@@ -194,7 +195,9 @@ form.addEventListener('submit', (event) => {
     try {
       status.textContent = 'Loading models…';
       const [guard, generator] = await Promise.all([
-        cached(guards, `${device}:${JSON.stringify({ thresholds, risk })}`, () => createGuard({ device, policy: { thresholds }, risk, onProgress })),
+        cached(guards, `${device}:${JSON.stringify({ thresholds, risk, tier: selectedTier() })}`, () =>
+          createGuard({ device, policy: { thresholds }, risk, ...(selectedTier() ? { tier: selectedTier() } : {}), onProgress }),
+        ),
         generatorFor(data, device),
       ]);
       progressBar.hidden = true;

@@ -1,6 +1,7 @@
 // The minimal evaluation page: pick an image, paste an answer, see ETA's verdict.
 import { createGuard, type Device, type EvaluationResult, type Guard, type ModelProgress } from '../index.ts';
 import { riskList } from './risk-view.ts';
+import { selectedTier } from './tiers.ts';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const form = $<HTMLFormElement>('evaluate-form');
@@ -25,11 +26,12 @@ function showProgress(p: ModelProgress): void {
 
 /** The page's guards, one per backend and OCR choice (the calibration section uses them too). */
 export function guardFor(device: Device, imageText: boolean): Promise<Guard> {
-  const key = `${device}:${imageText}`;
+  const tier = selectedTier();
+  const key = `${device}:${imageText}:${tier ?? ''}`;
   let guard = guards.get(key);
   if (!guard) {
     status.textContent = `Loading models (${device}${imageText ? ', with OCR' : ''})…`;
-    guard = createGuard({ device, imageText: imageText ? 'on' : 'off', onProgress: showProgress });
+    guard = createGuard({ device, imageText: imageText ? 'on' : 'off', ...(tier ? { tier } : {}), onProgress: showProgress });
     guard.catch(() => guards.delete(key));
     guards.set(key, guard);
   }
