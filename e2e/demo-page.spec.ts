@@ -1,9 +1,8 @@
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
-import { expect, test } from '@playwright/test';
 import { figstepCases } from './figstep.ts';
-import { FIXTURES, foreignRequests, recordRequests } from './support.ts';
+import { expect, FIXTURES, foreignRequests, recordRequests, test } from './support.ts';
 
 const SCREENSHOTS = resolve(import.meta.dirname, 'screenshots');
 

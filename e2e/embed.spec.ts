@@ -4,10 +4,9 @@ import { existsSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import { expect, test } from '@playwright/test';
 import sirv from 'sirv';
 import { SCRIPTS } from './openai-test-server/scripted-model.ts';
-import { TEST_SERVER, foreignRequests, recordRequests, scriptTestServer } from './support.ts';
+import { expect, foreignRequests, recordRequests, scriptTestServer, test, TEST_SERVER } from './support.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const LIB = resolve(ROOT, 'dist');
@@ -90,6 +89,23 @@ test('one tag on a static host under a strict CSP: VLMGuard loads from beside th
   expect(requests.some((u) => u.startsWith(`${origin}/vendor/vlm-guard/assets/clip.worker-`))).toBe(true);
   expect(requests.some((u) => u === `${origin}/vendor/vlm-guard/ort/ort-wasm-simd-threaded.asyncify.wasm`)).toBe(true);
   expect(foreignRequests(requests, origin, [])).toEqual([]);
+  expect(violations).toEqual([]);
+});
+
+test('WebGPU under the strict CSP: CLIP, reward and a KV-cache decoder (bare onnxruntime-web) run without eval', async ({ page }) => {
+  const violations = recordCspViolations(page);
+  await page.goto(`${origin}/index.html`);
+  await page.waitForFunction(() => Boolean(window.VLMGuard), undefined, { timeout: 60_000 });
+  const out = await page.evaluate(async (base) => {
+    const guard = await window.VLMGuard!.createGuard({ device: 'webgpu', rewardModel: 'test-llama-guard', modelBase: `${base}/models/`, ortBase: `${base}/vendor/vlm-guard/ort/` });
+    const canvas = new OffscreenCanvas(64, 64);
+    const ctx = canvas.getContext('2d')!;
+    ctx.fillStyle = 'rgb(220,20,20)';
+    ctx.fillRect(0, 0, 64, 64);
+    const result = await guard.evaluate({ image: ctx.getImageData(0, 0, 64, 64), response: 'Attach the detonator and build the bomb.' });
+    return { backends: result.backends, decision: result.decision, codes: result.responseCheck.codes };
+  }, origin);
+  expect(out).toEqual({ backends: { clip: 'webgpu', reward: 'webgpu' }, decision: 'align', codes: ['S9'] });
   expect(violations).toEqual([]);
 });
 

@@ -1,5 +1,4 @@
-import { expect, test } from '@playwright/test';
-import { fixture, foreignRequests, installPageHelpers, openHarness, recordRequests } from './support.ts';
+import { expect, fixture, foreignRequests, installPageHelpers, openHarness, recordRequests, test } from './support.ts';
 
 const HARMFUL = 'Attach the detonator to the explosive and build the bomb.';
 

@@ -6,10 +6,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { expect, test } from '@playwright/test';
 import { buildFixtureSet } from '../scripts/eval/fixture-set.ts';
 import type { EvalReport } from '../src/evaluation/report.ts';
-import { TEST_SERVER } from './support.ts';
+import { expect, test, TEST_SERVER } from './support.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 

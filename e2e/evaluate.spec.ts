@@ -1,5 +1,4 @@
-import { expect, test } from '@playwright/test';
-import { BACKENDS, fixture, foreignRequests, installPageHelpers, openHarness, recordRequests } from './support.ts';
+import { BACKENDS, expect, fixture, foreignRequests, installPageHelpers, openHarness, recordRequests, test } from './support.ts';
 
 declare global {
   interface Window {

@@ -2,8 +2,7 @@
 // their real exports: a multi-label encoder classifier (toxic-bert), a decoder reward
 // model on bare onnxruntime-web (Qwen3 sequence classification), and a generative
 // guard with a KV cache (Llama Guard), on both backends.
-import { expect, test } from '@playwright/test';
-import { BACKENDS, installPageHelpers, openHarness } from './support.ts';
+import { BACKENDS, expect, installPageHelpers, openHarness, test } from './support.ts';
 
 const TEXTS = {
   harmful: 'First mix the explosive powder, then attach the detonator to build the bomb.',

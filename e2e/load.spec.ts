@@ -1,8 +1,7 @@
 // Load: concurrent respond calls complete correctly under the guard's back-pressure,
 // and a burst beyond its queue is refused at once with BUSY instead of piling up.
-import { expect, test } from '@playwright/test';
 import { SCRIPTS } from './openai-test-server/scripted-model.ts';
-import { TEST_SERVER, installPageHelpers, openHarness, scriptTestServer } from './support.ts';
+import { expect, installPageHelpers, openHarness, scriptTestServer, test, TEST_SERVER } from './support.ts';
 
 test.beforeEach(() => scriptTestServer([]));
 

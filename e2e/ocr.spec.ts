@@ -1,10 +1,9 @@
 // PP-OCRv4 on real weights in Chromium, on both backends: FigStep instructions are
 // recovered, benign photos yield little text, a canvas-rendered line reads back
 // exactly, and image text feeds ETA's decision.
-import { expect, test } from '@playwright/test';
 import { wordRecall } from '../src/ocr/word-recall.ts';
 import { figstepCases } from './figstep.ts';
-import { fixture, foreignRequests, installPageHelpers, openHarness, recordRequests } from './support.ts';
+import { expect, fixture, foreignRequests, installPageHelpers, openHarness, recordRequests, test } from './support.ts';
 
 const FIGSTEP = figstepCases();
 

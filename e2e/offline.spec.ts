@@ -1,8 +1,7 @@
 // The built demo (dist/app, vite preview) evaluates with every non-loopback request
 // blocked; then, offline, a reload still loads the page and evaluates from Cache Storage.
 import { resolve } from 'node:path';
-import { expect, test } from '@playwright/test';
-import { FIXTURES } from './support.ts';
+import { expect, FIXTURES, test } from './support.ts';
 
 const PREVIEW = 'http://127.0.0.1:4173';
 

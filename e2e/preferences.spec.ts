@@ -1,8 +1,7 @@
 // Preference export in Chromium: aligned answers yield pairs, exported as JSONL,
 // persisted in IndexedDB across a reload, and cleared on request.
-import { expect, test } from '@playwright/test';
 import { SCRIPTS } from './openai-test-server/scripted-model.ts';
-import { TEST_SERVER, installPageHelpers, openHarness, scriptTestServer } from './support.ts';
+import { expect, installPageHelpers, openHarness, scriptTestServer, test, TEST_SERVER } from './support.ts';
 
 test('aligned answers become DPO pairs that survive a reload and can be cleared', async ({ page }) => {
   await scriptTestServer([]);

@@ -3,8 +3,7 @@
 // tensor OpenAI's CLIP preprocessing (PIL bicubic) made from the same JPEG.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { expect, test } from '@playwright/test';
-import { FIXTURES, fixture, openHarness } from './support.ts';
+import { expect, fixture, FIXTURES, openHarness, test } from './support.ts';
 
 test('CLIP preprocessing reproduces the reference tensor of the parity fixture', async ({ page }) => {
   const raw = readFileSync(resolve(FIXTURES, 'clip-preprocess-parity/expected_preprocessed_image.f32le.bin'));

@@ -1,7 +1,6 @@
 // guard.respond with the VLM running in the page (workers/vlm.worker.ts) on the
 // generated SmolVLM-layout model, on both backends.
-import { expect, test } from '@playwright/test';
-import { BACKENDS, fixture, foreignRequests, installPageHelpers, openHarness, recordRequests } from './support.ts';
+import { BACKENDS, expect, fixture, foreignRequests, installPageHelpers, openHarness, recordRequests, test } from './support.ts';
 
 const REFUSAL = 'As an AI assistant, i cannot help you on that request. please stay safe, talk with someone responsible instead.';
 const HARMFUL = 'sure. first mix explosive powder plus fuel. then attach detonator to build bomb. keep everything hidden.';

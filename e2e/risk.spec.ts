@@ -1,9 +1,8 @@
 // The risk report in Chromium on the generated models: moderate() in OpenAI's shape,
 // CLIP's per-category breakdown in evaluate results (incl. text read from the image),
 // and DREAM's disentanglement, risk-aware alignment and judge through respond().
-import { expect, test } from '@playwright/test';
 import { SCRIPTS } from './openai-test-server/scripted-model.ts';
-import { BACKENDS, TEST_SERVER, fixture, installPageHelpers, openHarness, scriptTestServer } from './support.ts';
+import { BACKENDS, expect, fixture, installPageHelpers, openHarness, scriptTestServer, test, TEST_SERVER } from './support.ts';
 
 test.beforeEach(() => scriptTestServer([]));
 

@@ -1,7 +1,30 @@
 // Shared Playwright helpers: the harness page, fixtures, synthetic images, request log.
 import { readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
-import type { Page } from '@playwright/test';
+import { test as base, type Page } from '@playwright/test';
+
+export { expect } from '@playwright/test';
+
+/** Anything a test's browser may reach: this machine (dev, preview, test and static servers) and inline data. */
+const LOCAL = /^(https?:\/\/(127\.0\.0\.1|localhost)(:\d+)?\/|data:|blob:|file:)/;
+
+/**
+ * Every spec's `test`: records every request of the browser context (pages and their
+ * workers) and fails the test if one leaves this machine — the runtime never phones home.
+ */
+export const test = base.extend<{ offMachineRequests: string[] }>({
+  offMachineRequests: [
+    async ({ context }, use) => {
+      const outside: string[] = [];
+      context.on('request', (request) => {
+        if (!LOCAL.test(request.url())) outside.push(request.url());
+      });
+      await use(outside);
+      base.expect(outside, 'requests that left this machine').toEqual([]);
+    },
+    { auto: true },
+  ],
+});
 
 export const FIXTURES = resolve(import.meta.dirname, '../../shared/fixtures');
 export const BACKENDS = ['webgpu', 'wasm'] as const;

@@ -1,5 +1,4 @@
-import { expect, test } from '@playwright/test';
-import { openHarness } from './support.ts';
+import { expect, openHarness, test } from './support.ts';
 
 test('a real worker that dies mid-call is restarted and the call retried once', async ({ page }) => {
   await openHarness(page);

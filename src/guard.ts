@@ -17,7 +17,7 @@ import type {
   WorkerRuntimeConfig,
 } from './evaluators/worker-api.ts';
 import { WorkerHost } from './evaluators/worker-host.ts';
-import { type ImageInput, sha256Hex } from './images/image-input.ts';
+import { type ImageInput, isImageInput, sha256Hex } from './images/image-input.ts';
 import { type Manifest, type RewardKind, findModel, tierModels } from './manifest.ts';
 import type { RiskCategory } from './risk/categories.ts';
 import { loadManifest, needsShaderF16, runtimeConfig } from './model-source.ts';
@@ -151,6 +151,9 @@ function withoutMs<T extends { ms: number }>(check: T): Omit<T, 'ms'> {
   return copy as Omit<T, 'ms'>;
 }
 
+/** A value's kind for error messages ("number", "null", "object Object"). */
+const describeValue = (value: unknown) => (value === null ? 'null' : typeof value === 'object' ? `a ${(value as object).constructor?.name ?? 'plain'} object` : typeof value);
+
 const errorOf = (error: unknown, code: 'INFERENCE_FAILED'): CheckError => {
   const e = asGuardError(error, code, 'evaluator failed');
   return { code: e.code, message: e.message };
@@ -263,7 +266,7 @@ export class Guard extends EventTarget {
   async #evaluate(input: EvaluateInput, options: EvaluateOptions): Promise<EvaluationResult> {
     if (typeof input !== 'object' || input === null) throw new GuardError('INPUT_INVALID', 'evaluate() takes { image, prompt?, response }.');
     if (typeof input.response !== 'string') throw new GuardError('INPUT_INVALID', `evaluate(): response must be a string, got ${typeof input.response}.`);
-    if (input.image === undefined || input.image === null) throw new GuardError('INPUT_INVALID', 'evaluate(): image is required (Blob, ImageBitmap, ImageData, element, or URL).');
+    if (!isImageInput(input.image)) throw new GuardError('INPUT_INVALID', `evaluate(): image must be a Blob, ImageBitmap, ImageData, <img>/<canvas>/<video>, OffscreenCanvas or URL, got ${describeValue(input.image)}.`);
     const { policy } = this.info;
     const started = performance.now();
     const riskMode = this.#riskMode(options.riskReport, 'evaluate()');
@@ -411,7 +414,7 @@ export class Guard extends EventTarget {
     if (typeof input !== 'object' || input === null || typeof input.prompt !== 'string') {
       throw new GuardError('INPUT_INVALID', 'respond() takes { image, prompt, system? } with a string prompt.');
     }
-    if (input.image === undefined || input.image === null) throw new GuardError('INPUT_INVALID', 'respond(): image is required.');
+    if (!isImageInput(input.image)) throw new GuardError('INPUT_INVALID', `respond(): image must be a Blob, ImageBitmap, ImageData, <img>/<canvas>/<video>, OffscreenCanvas or URL, got ${describeValue(input.image)}.`);
     const mode = options.mode ?? 'shallow';
     if (!['off', 'shallow', 'deep', 'auto'].includes(mode)) {
       throw new GuardError('INPUT_INVALID', `respond(): mode must be off | shallow | deep | auto, got "${String(mode)}".`);

@@ -5,6 +5,7 @@
 // (a ChatML-rendered prompt). POST /__control { script: ['500', '429', 'stall',
 // 'malformed', 'drop', 'ok'] } makes the next requests fail in those ways;
 // GET /__requests returns the bodies received (API keys are not recorded).
+import { createHash } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { complete, tokenize } from './scripted-model.ts';
@@ -37,6 +38,8 @@ export interface RecordedRequest {
   path: string;
   body: Body;
   authorized: boolean;
+  /** sha256 of the bearer token, if any (never the token). */
+  keySha256: string | null;
   hadImage: boolean;
 }
 
@@ -143,7 +146,10 @@ export async function startTestServer(port = 0, { tokenDelayMs = 2 } = {}): Prom
         return json(res, 400, { error: { message: 'body is not JSON' } });
       }
       const hadImage = (typeof body.prompt === 'object' && (body.prompt.multimodal_data?.length ?? 0) > 0) || (body.messages ?? []).some((m) => typeof m.content !== 'string' && m.content.some((p) => p.type === 'image_url' && p.image_url?.url.startsWith('data:image/')));
-      requests.push({ path, body, authorized: req.headers.authorization === 'Bearer test-key', hadImage });
+      const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+      // Only a hash of the key is kept: tests can check which key arrived without the server storing it.
+      const keySha256 = bearer ? createHash('sha256').update(bearer).digest('hex') : null;
+      requests.push({ path, body, authorized: bearer === 'test-key', keySha256, hadImage });
 
       const fault = faults.shift() ?? 'ok';
       if (fault === '500') return json(res, 500, { error: { message: 'scripted internal error' } });

@@ -1,5 +1,6 @@
 // Turns every image form a page has into RGBA pixels the CLIP worker can take
 // (the buffer is transferred, not copied), plus a content hash for the cache.
+import { imageSize } from 'image-size';
 import { GuardError } from '../errors.ts';
 
 export type ImageInput =
@@ -36,6 +37,16 @@ async function fetchImageBlob(url: string): Promise<Blob> {
   return response.blob();
 }
 
+/** Whether a value is one of the image forms the guard takes (checked before any work starts). */
+export function isImageInput(value: unknown): value is ImageInput {
+  if (typeof value === 'string' || value instanceof URL || value instanceof Blob) return true;
+  const classes = ['ImageBitmap', 'ImageData', 'HTMLImageElement', 'HTMLCanvasElement', 'OffscreenCanvas', 'SVGImageElement', 'HTMLVideoElement'] as const;
+  return classes.some((name) => {
+    const cls = (globalThis as Record<string, unknown>)[name];
+    return typeof cls === 'function' && value instanceof (cls as new () => unknown);
+  });
+}
+
 /** An input whose bytes or pixels are at hand: URLs are fetched into Blobs. */
 export type ImageSource = Exclude<ImageInput, string | URL>;
 
@@ -65,22 +76,56 @@ function pixelsOf(source: CanvasImageSource, width: number, height: number): Pix
   return { width, height, data };
 }
 
-/** Decodes any supported input to RGBA pixels (EXIF orientation applied). */
+/**
+ * Larger images are scaled down (aspect kept) before their pixels are read: CLIP sees
+ * 224 px and OCR at most 960, while a 12000² image would be 576 MB of RGBA copied on
+ * the page's thread. The scaling runs in createImageBitmap, off the main thread.
+ */
+export const MAX_DECODED_SIDE = 2048;
+
+/** A file's pixel size from its header (PNG, JPEG, GIF, WebP, …), upright; null when unknown. */
+async function headerSize(blob: Blob): Promise<{ width: number; height: number } | null> {
+  try {
+    // JPEG size markers may follow long EXIF segments: 256 KiB covers them in practice.
+    const size = imageSize(new Uint8Array(await blob.slice(0, 256 * 1024).arrayBuffer()));
+    const turned = size.orientation !== undefined && size.orientation >= 5;
+    return turned ? { width: size.height, height: size.width } : { width: size.width, height: size.height };
+  } catch {
+    return null;
+  }
+}
+
+const scaledTo = (width: number, height: number) => {
+  const scale = MAX_DECODED_SIDE / Math.max(width, height);
+  return scale >= 1 ? null : { resizeWidth: Math.max(1, Math.round(width * scale)), resizeHeight: Math.max(1, Math.round(height * scale)), resizeQuality: 'high' as const };
+};
+
+/** Decodes any supported input to RGBA pixels (EXIF orientation applied), at most MAX_DECODED_SIDE a side. */
 export async function decodeImage(input: ImageInput): Promise<PixelImage> {
   const resolved = await resolveImageSource(input);
-  if (typeof ImageData !== 'undefined' && resolved instanceof ImageData) {
+  const isImageData = typeof ImageData !== 'undefined' && resolved instanceof ImageData;
+  if (isImageData && Math.max(resolved.width, resolved.height) <= MAX_DECODED_SIDE) {
     return { width: resolved.width, height: resolved.height, data: new Uint8ClampedArray(resolved.data) };
   }
   const source = await toBitmapSource(resolved);
+  // A large file is decoded straight at the smaller size (off the main thread) when its
+  // header tells the size; a full-size decode first would hold hundreds of MB.
+  const known = source instanceof Blob ? await headerSize(source) : null;
+  const early = known ? scaledTo(known.width, known.height) : null;
   let bitmap: ImageBitmap;
   try {
-    bitmap = await createImageBitmap(source, { imageOrientation: 'from-image' });
+    bitmap = await createImageBitmap(source, { imageOrientation: 'from-image', ...early });
   } catch (cause) {
     const what = source instanceof Blob ? `${source.type || 'unknown type'}, ${source.size} bytes` : 'element';
     throw undecodable(`The image could not be decoded (${what}): ${cause instanceof Error ? cause.message : String(cause)}`, cause);
   }
   try {
     if (bitmap.width === 0 || bitmap.height === 0) throw undecodable('The image has no pixels (0×0).');
+    const late = scaledTo(bitmap.width, bitmap.height);
+    if (late) {
+      const full = bitmap;
+      bitmap = await createImageBitmap(full, late).finally(() => full.close());
+    }
     return pixelsOf(bitmap, bitmap.width, bitmap.height);
   } finally {
     bitmap.close();
