@@ -191,6 +191,9 @@ export async function runGeneration(backend: 'webgpu' | 'wasm', remoteUrl: strin
 
 export interface OcrBench {
   backend: 'webgpu' | 'wasm';
+  /** WASM threads asked for, and whether the page was cross-origin isolated (threads need it). */
+  threads: number;
+  crossOriginIsolated: boolean;
   /** Loading the OCR worker (both PP-OCRv4 sessions + a warm-up read). */
   coldLoadMs: number;
   /** The first real image read after load. */
@@ -206,10 +209,10 @@ export interface OcrCase {
 }
 
 /** PP-OCRv4 latency and FigStep word recall on one backend. */
-export async function runOcr(backend: 'webgpu' | 'wasm', cases: OcrCase[], warmRuns: number): Promise<OcrBench> {
+export async function runOcr(backend: 'webgpu' | 'wasm', cases: OcrCase[], warmRuns: number, wasmThreads?: number): Promise<OcrBench> {
   const { wordRecall } = await import('../src/ocr/word-recall.ts');
   const blob = (c: OcrCase) => new Blob([Uint8Array.from(atob(c.base64), (ch) => ch.charCodeAt(0))], { type: c.type });
-  const guard = await createGuard({ device: backend, imageText: 'on' });
+  const guard = await createGuard({ device: backend, imageText: 'on', ...(wasmThreads ? { wasmThreads } : {}) });
   const t0 = performance.now();
   const first = await guard.readImageText(blob(cases[0]!));
   const firstReadMs = performance.now() - t0;
@@ -219,6 +222,8 @@ export async function runOcr(backend: 'webgpu' | 'wasm', cases: OcrCase[], warmR
   guard.dispose();
   return {
     backend,
+    threads: wasmThreads ?? 1,
+    crossOriginIsolated: globalThis.crossOriginIsolated,
     coldLoadMs: guard.info.loadMs.ocr ?? Number.NaN,
     firstReadMs,
     warm,
@@ -226,8 +231,43 @@ export async function runOcr(backend: 'webgpu' | 'wasm', cases: OcrCase[], warmR
   };
 }
 
+export interface ThroughputBench {
+  backend: 'webgpu' | 'wasm';
+  evaluations: number;
+  sequentialMs: number;
+  concurrentMs: number;
+  /** Evaluations per second, one at a time and all at once (maxInFlight = all). */
+  perSecond: { sequential: number; concurrent: number };
+}
+
+/** Distinct 128² images (no cache hits), evaluated one after another, then all at once. */
+export async function runThroughput(backend: 'webgpu' | 'wasm', evaluations = 40): Promise<ThroughputBench> {
+  const guard = await createGuard({ device: backend, imageCacheSize: 0, concurrency: { maxInFlight: evaluations, maxQueued: 0 } });
+  const images = Array.from({ length: evaluations }, (_, i) => {
+    const data = new Uint8ClampedArray(128 * 128 * 4).map((_, j) => (j % 4 === 3 ? 255 : (i * 31 + j * 7) % 256));
+    return new ImageData(data, 128, 128);
+  });
+  const input = (i: number) => ({ image: images[i]!, response: `Answer ${i}: a cat beside a cup.` });
+  await guard.evaluate(input(0)); // warm
+  const t0 = performance.now();
+  for (let i = 0; i < evaluations; i++) await guard.evaluate(input(i));
+  const sequentialMs = performance.now() - t0;
+  const t1 = performance.now();
+  await Promise.all(images.map((_, i) => guard.evaluate(input(i))));
+  const concurrentMs = performance.now() - t1;
+  guard.dispose();
+  return {
+    backend,
+    evaluations,
+    sequentialMs,
+    concurrentMs,
+    perSecond: { sequential: (1000 * evaluations) / sequentialMs, concurrent: (1000 * evaluations) / concurrentMs },
+  };
+}
+
 declare global {
   interface Window {
+    runThroughput: typeof runThroughput;
     runOcr: typeof runOcr;
     runGeneration: typeof runGeneration;
     runBackend: typeof runBackend;
@@ -237,4 +277,5 @@ declare global {
 window.runBackend = runBackend;
 window.runGeneration = runGeneration;
 window.runOcr = runOcr;
+window.runThroughput = runThroughput;
 window.benchReady = true;

@@ -1,6 +1,8 @@
 // npm run bench: per-stage latency (cold load, warm medians) on webgpu and wasm,
-// worker+comlink overhead against direct transformers.js in the page, and the
-// image-cache speed-up. Prints a table and writes bench/results/<time>.json and latest.json.
+// worker+comlink overhead against direct transformers.js in the page, the image-cache
+// speed-up, respond() against vanilla generation, PP-OCRv4, WASM threads in a
+// cross-origin-isolated page against one thread, and concurrent-evaluation throughput.
+// Prints the tables and writes bench/results/<time>.json, latest.json and bench/REPORT.md.
 // Numbers, not assertions: WebGPU here is SwiftShader (software), so compare ratios.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -9,11 +11,14 @@ import { createServer } from 'vite';
 import { chromiumLaunchOptions } from '../e2e/chromium.ts';
 import { figstepCases } from '../e2e/figstep.ts';
 import { startTestServer } from '../e2e/openai-test-server/server.ts';
-import type { BackendBench, GenerationBench, OcrBench, OcrCase, StageStats } from './bench-page.ts';
+import { ISOLATION_HEADERS } from '../vite.config.ts';
+import type { BackendBench, GenerationBench, OcrBench, OcrCase, StageStats, ThroughputBench } from './bench-page.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const PHOTO = resolve(ROOT, '../shared/fixtures/benign-photos/astronaut.png');
 const PORT = 5174;
+/** The same app served cross-origin isolated (COOP/COEP): WASM threads. */
+const ISOLATED_PORT = 5175;
 /** FigStep images (base64) with the instruction each shows. */
 function figstepBench(): OcrCase[] {
   return figstepCases().map(({ file, instruction }) => ({
@@ -25,17 +30,21 @@ function figstepBench(): OcrCase[] {
 
 const server = await createServer({ root: ROOT, configFile: resolve(ROOT, 'vite.config.ts'), server: { port: PORT }, logLevel: 'warn' });
 await server.listen();
+const isolatedServer = await createServer({ root: ROOT, configFile: resolve(ROOT, 'vite.config.ts'), server: { port: ISOLATED_PORT, headers: ISOLATION_HEADERS }, logLevel: 'warn' });
+await isolatedServer.listen();
+const throughput: ThroughputBench[] = [];
+const threads: OcrBench[] = [];
 const testServer = await startTestServer(0, { tokenDelayMs: 5 });
 const browser = await chromium.launch(chromiumLaunchOptions);
 const results: BackendBench[] = [];
 const generation: GenerationBench[] = [];
 const ocr: OcrBench[] = [];
 /** A fresh context per measurement: cold, nothing cached from the one before. */
-async function inPage<T>(run: (page: import('@playwright/test').Page) => Promise<T>): Promise<T> {
+async function inPage<T>(run: (page: import('@playwright/test').Page) => Promise<T>, port = PORT): Promise<T> {
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.route('**/bench/photo', (route) => route.fulfill({ body: readFileSync(PHOTO), contentType: 'image/png' }));
-  await page.goto(`http://127.0.0.1:${PORT}/bench/index.html`);
+  await page.goto(`http://127.0.0.1:${port}/bench/index.html`);
   await page.waitForFunction(() => window.benchReady === true, undefined, { timeout: 120_000 });
   try {
     return await run(page);
@@ -54,9 +63,15 @@ try {
   const cases = figstepBench();
   ocr.push(await inPage((page) => page.evaluate(([c]) => window.runOcr('webgpu', c, 2), [cases.slice(0, 2)] as const)));
   ocr.push(await inPage((page) => page.evaluate(([c]) => window.runOcr('wasm', c, 10), [cases] as const)));
+  // WASM threads: the same ten reads, one thread (not isolated) against one per core (isolated).
+  const ten = cases.slice(0, 10);
+  threads.push(await inPage((page) => page.evaluate(([c]) => window.runOcr('wasm', c, 10, 1), [ten] as const)));
+  threads.push(await inPage((page) => page.evaluate(([c]) => window.runOcr('wasm', c, 10, navigator.hardwareConcurrency), [ten] as const), ISOLATED_PORT));
+  for (const backend of ['webgpu', 'wasm'] as const) throughput.push(await inPage((page) => page.evaluate((b) => window.runThroughput(b), backend)));
 } finally {
   await browser.close();
   await server.close();
+  await isolatedServer.close();
   await testServer.close();
 }
 
@@ -112,13 +127,107 @@ const ocrTable = [
 ].join('\n');
 console.log(`\n${ocrTable}`);
 
-const report = { date: new Date().toISOString(), userAgent: await browserVersion(), results, generation, ocr };
+const [single, multi] = threads;
+const threadsTable = [
+  '| PP-OCRv4 on WASM, 10 FigStep reads | one thread | threads in an isolated page |',
+  '|---|---:|---:|',
+  `| threads (crossOriginIsolated) | ${single!.threads} (${single!.crossOriginIsolated}) | ${multi!.threads} (${multi!.crossOriginIsolated}) |`,
+  `| warm read, median | ${ms(single!.warm)} | ${ms(multi!.warm)} |`,
+  `| speed-up | | ${x(single!.warm.medianMs / multi!.warm.medianMs)} |`,
+].join('\n');
+console.log(`\n${threadsTable}`);
+const throughputTable = [
+  `| ${throughput[0]!.evaluations} evaluations, distinct images | ${throughput.map((t) => t.backend).join(' | ')} |`,
+  `|---|${throughput.map(() => '---:').join('|')}|`,
+  `| one at a time | ${throughput.map((t) => `${t.perSecond.sequential.toFixed(1)}/s`).join(' | ')} |`,
+  `| all at once | ${throughput.map((t) => `${t.perSecond.concurrent.toFixed(1)}/s`).join(' | ')} |`,
+  `| ratio | ${throughput.map((t) => x(t.perSecond.concurrent / t.perSecond.sequential)).join(' | ')} |`,
+].join('\n');
+console.log(`\n${throughputTable}`);
+
+const report = { date: new Date().toISOString(), userAgent: await browserVersion(), results, generation, ocr, threads, throughput };
 const dir = resolve(ROOT, 'bench/results');
 mkdirSync(dir, { recursive: true });
 const body = `${JSON.stringify(report, null, 2)}\n`;
 writeFileSync(resolve(dir, `${report.date.replace(/[:.]/g, '-')}.json`), body);
 writeFileSync(resolve(dir, 'latest.json'), body);
-console.log(`\nwrote bench/results/latest.json`);
+writeFileSync(resolve(ROOT, 'bench/REPORT.md'), reportMarkdown());
+console.log(`\nwrote bench/results/latest.json and bench/REPORT.md`);
+
+/** bench/REPORT.md: the tables of this run and each goal, met or not, with why where not. */
+function reportMarkdown(): string {
+  const wasm = results.find((r) => r.backend === 'wasm')!;
+  const gpu = results.find((r) => r.backend === 'webgpu')!;
+  const remote = generation.find((g) => g.generator.startsWith('remote'))!;
+  const mt = single!.warm.medianMs / multi!.warm.medianMs;
+  const worst = Math.max(wasm.workerOverhead.imageEmbedding, gpu.workerOverhead.imageEmbedding, wasm.workerOverhead.rewardScore, gpu.workerOverhead.rewardScore);
+  const goals: { goal: string; measured: string; met: boolean; why: string }[] = [
+    {
+      goal: 'worker overhead ≤ 1.05× bare transformers.js',
+      measured: `worst ${x(worst)}`,
+      met: worst <= 1.05,
+      why: 'the generated test models answer in about a millisecond, so a comlink round trip (structured clone, two message hops, ≈ 0.3–1 ms) is a large share, and the direct calls run on the page thread, where they contend differently; with real CLIP (tens of ms per image) the same fixed cost is a few percent.',
+    },
+    {
+      goal: 'cache hit ≥ 50× faster than a miss',
+      measured: `webgpu ${x(gpu.cache.speedup)}, wasm ${x(wasm.cache.speedup)}`,
+      met: Math.min(gpu.cache.speedup, wasm.cache.speedup) >= 50,
+      why: 'a hit still hashes the file (SHA-256 of its bytes), while a miss on the tiny test CLIP costs only a decode and ~10 ms of embedding; the ratio grows with the model (real CLIP: ~40+ ms per image on WASM).',
+    },
+    {
+      goal: 'respond shallow on a safe prompt ≤ 1.10× vanilla (remote)',
+      measured: x(remote.ratios.shallowSafe),
+      met: remote.ratios.shallowSafe <= 1.1,
+      why: 'the reward check runs after the answer; against a test server that answers in milliseconds it is a visible share.',
+    },
+    {
+      goal: 'respond deep on an unsafe prompt ≤ 3× vanilla (remote)',
+      measured: x(remote.ratios.deepUnsafe),
+      met: remote.ratios.deepUnsafe <= 3,
+      why: 'N = 5 candidates per sentence each need a reward and a CLIP score; against a test server that answers in milliseconds these fixed calls dominate.',
+    },
+    {
+      goal: 'WASM threads (cross-origin isolated) ≥ 1.6× one thread',
+      measured: x(mt),
+      met: mt >= 1.6,
+      why: 'this machine has 2 cores shared with the browser, SwiftShader and the page; the OCR models are small enough that thread start-up and synchronisation eat much of the gain.',
+    },
+  ];
+  const goalsTable = ['| goal | measured | |', '|---|---|---|', ...goals.map((g) => `| ${g.goal} | ${g.measured} | ${g.met ? 'met' : '**missed**'} |`)].join('\n');
+  const missed = goals.filter((g) => !g.met);
+  return `# Benchmark report
+
+Measured by \`npm run bench\` on ${report.date.slice(0, 10)}, ${report.userAgent} headless, on this project's machine
+(2 cores; WebGPU is SwiftShader, a software rasteriser — compare ratios, not GPU speed).
+Every figure comes from one run; \`bench/results/latest.json\` has the raw numbers.
+
+## Goals
+
+${goalsTable}
+
+${missed.length === 0 ? 'All goals met in this run.' : `Why the missed ones are missed:\n\n${missed.map((g) => `- **${g.goal}**: ${g.why}`).join('\n')}`}
+
+## Stages (median of 20 warm runs)
+
+${table}
+
+## respond() against vanilla generation
+
+${genTable}
+
+## PP-OCRv4 (real weights)
+
+${ocrTable}
+
+## WASM threads (cross-origin isolated)
+
+${threadsTable}
+
+## Throughput of concurrent evaluations
+
+${throughputTable}
+`;
+}
 
 async function browserVersion(): Promise<string> {
   const b = await chromium.launch(chromiumLaunchOptions);

@@ -14,6 +14,7 @@ import type {
   OcrWorkerApi,
   RewardLoadReport,
   RewardWorkerApi,
+  DeviceLossApi,
   WorkerRuntimeConfig,
 } from './evaluators/worker-api.ts';
 import { WorkerHost } from './evaluators/worker-host.ts';
@@ -121,6 +122,8 @@ export interface EvaluationResult {
   models: { clip: string; reward: string };
   /** Present when a risk report was asked for (riskReport option). Explains; the decision is ETA's. */
   risk?: RiskReport;
+  /** Why a worker runs on another backend than asked (no WebGPU, or its device was lost). */
+  fallbackReasons?: { clip?: string; reward?: string; ocr?: string };
   /** Milliseconds per stage. `image` includes decoding; 0 when skipped. */
   timings: { image: number; response: number; imageText?: number; risk?: number; total: number };
 }
@@ -206,6 +209,24 @@ export class Guard extends EventTarget {
   }
 
   /** The backend each worker runs on now (a restarted worker may have fallen back). */
+  /** Why a worker is not on the backend asked for: no WebGPU at load, or its device lost since. */
+  get fallbackReasons(): { clip?: string; reward?: string; ocr?: string } {
+    const lost = (host: { deviceLost: string | null } | undefined) => (host?.deviceLost ? `WebGPU device lost (${host.deviceLost}); now on WASM` : undefined);
+    const reasons = { clip: lost(this.#hosts.clip) ?? this.info.fallbackReasons.clip, reward: lost(this.#hosts.reward) ?? this.info.fallbackReasons.reward, ocr: lost(this.#ocr?.host) };
+    return Object.fromEntries(Object.entries(reasons).filter(([, r]) => r !== undefined));
+  }
+
+  /**
+   * Fault drill: destroys the WebGPU device under every worker running on it, as a driver
+   * reset or GPU removal would. The next call on each finds the loss, restarts the worker
+   * on WASM and is retried there (`backends`, `fallbackReasons` say so).
+   */
+  async simulateDeviceLoss(): Promise<{ clip: boolean; reward: boolean; ocr?: boolean }> {
+    const lose = <A extends DeviceLossApi, R>(host: WorkerHost<A, R>) => host.call('device loss', (api) => (api as Comlink.Remote<DeviceLossApi>).loseDevice());
+    const [clip, reward, ocr] = await Promise.all([lose(this.#hosts.clip), lose(this.#hosts.reward), this.#ocr ? lose(this.#ocr.host) : undefined]);
+    return { clip, reward, ...(ocr !== undefined ? { ocr } : {}) };
+  }
+
   get backends(): { clip: Backend; reward: Backend; ocr?: Backend } {
     const ocr = this.#ocr?.host.lastReport?.backend;
     return {
@@ -305,6 +326,7 @@ export class Guard extends EventTarget {
       policy,
       backends: this.backends,
       models: this.info.models,
+      ...(Object.keys(this.fallbackReasons).length ? { fallbackReasons: this.fallbackReasons } : {}),
       ...(riskReport ? { risk: riskReport } : {}),
       timings: {
         image: imageMs,
@@ -594,6 +616,9 @@ export class Guard extends EventTarget {
   }
 }
 
+/** A worker whose WebGPU device was lost starts again on WASM. */
+const onDevice = (runtime: WorkerRuntimeConfig, deviceLost: string | null): WorkerRuntimeConfig => (deviceLost === null ? runtime : { ...runtime, device: 'wasm' });
+
 /** The OCR worker when image text is on (or `auto` and the manifest has an OCR model). */
 function imageTextHost(
   resolved: ResolvedOptions,
@@ -612,7 +637,7 @@ function imageTextHost(
   const host = new WorkerHost<OcrWorkerApi, LoadReport>({
     label: 'OCR worker',
     spawn: () => new Worker(new URL('../workers/ocr.worker.ts', import.meta.url), { type: 'module', name: 'vlm-guard-ocr' }),
-    init: (api) => api.load({ ...runtime, modelId, files: entry.roles, ocr: resolved.ocr }, onProgress),
+    init: (api, { deviceLost }) => api.load({ ...onDevice(runtime, deviceLost), modelId, files: entry.roles, ocr: resolved.ocr }, onProgress),
     ...timeouts,
   });
   return { host, modelId };
@@ -643,16 +668,16 @@ export async function createGuard(options: GuardOptions = {}): Promise<Guard> {
   const clipHost = new WorkerHost<ClipWorkerApi, LoadReport>({
     label: 'CLIP worker',
     spawn: () => new Worker(new URL('../workers/clip.worker.ts', import.meta.url), { type: 'module', name: 'vlm-guard-clip' }),
-    init: (api) => api.load({ ...runtime, modelId: clipId, maxTextTokens: clipEntry.maxTextTokens, dtype: clipEntry.dtype, needsShaderF16: needsShaderF16(clipEntry) }, onProgress),
+    init: (api, { deviceLost }) => api.load({ ...onDevice(runtime, deviceLost), modelId: clipId, maxTextTokens: clipEntry.maxTextTokens, dtype: clipEntry.dtype, needsShaderF16: needsShaderF16(clipEntry) }, onProgress),
     ...timeouts,
   });
   const rewardHost = new WorkerHost<RewardWorkerApi, RewardLoadReport>({
     label: 'reward worker',
     spawn: () => new Worker(new URL('../workers/reward.worker.ts', import.meta.url), { type: 'module', name: 'vlm-guard-reward' }),
-    init: (api) =>
+    init: (api, { deviceLost }) =>
       api.load(
         {
-          ...runtime,
+          ...onDevice(runtime, deviceLost),
           modelId: rewardId,
           kind: rewardEntry.kind,
           maxTokens: rewardEntry.maxTokens,

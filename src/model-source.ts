@@ -25,8 +25,9 @@ export async function loadManifest(modelBase: string): Promise<Manifest> {
   return parseManifest(json, url);
 }
 
-export function runtimeConfig(options: { modelBase: string; ortBase: string; allowRemoteModels: boolean; device: Device }): WorkerRuntimeConfig {
+export function runtimeConfig(options: { modelBase: string; ortBase: string; allowRemoteModels: boolean; device: Device; wasmThreads?: number }): WorkerRuntimeConfig {
   return {
+    ...(options.wasmThreads !== undefined ? { wasmThreads: options.wasmThreads } : {}),
     modelBase: options.modelBase,
     ortWasm: { mjs: `${options.ortBase}${ORT_WASM_FILES.mjs}`, wasm: `${options.ortBase}${ORT_WASM_FILES.wasm}` },
     allowRemoteModels: options.allowRemoteModels,

@@ -71,6 +71,7 @@ const OptionsSchema = v.strictObject({
   modelBase: v.optional(v.pipe(v.string(), v.nonEmpty())),
   ortBase: v.optional(v.pipe(v.string(), v.nonEmpty())),
   device: v.optional(v.picklist(['auto', 'webgpu', 'wasm'])),
+  wasmThreads: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(64))),
   tier: v.optional(v.pipe(v.string(), v.nonEmpty())),
   clipModel: v.optional(v.pipe(v.string(), v.nonEmpty())),
   rewardModel: v.optional(v.pipe(v.string(), v.nonEmpty())),
@@ -131,6 +132,11 @@ export interface GuardOptions {
   ortBase?: string;
   /** `auto` = WebGPU, falling back to WASM when there is no adapter or loading fails. */
   device?: Device;
+  /**
+   * WASM threads per model worker. Threads need a cross-origin-isolated page (COOP
+   * same-origin + COEP require-corp); elsewhere onnxruntime-web runs single-threaded.
+   */
+  wasmThreads?: number;
   /** A manifest tier (test, light, standard, paper): its models and dtypes; clipModel/rewardModel still override. */
   tier?: string;
   /** Manifest ids; default: the tier's, else the manifest's `defaults`. */
@@ -193,6 +199,7 @@ export interface ResolvedOptions {
   modelBase: string;
   ortBase: string;
   device: Device;
+  wasmThreads?: number;
   tier?: string;
   clipModel?: string;
   rewardModel?: string;
@@ -234,6 +241,7 @@ export function resolveOptions(options: unknown, pageUrl: string): ResolvedOptio
     modelBase: folderUrl('modelBase', o.modelBase ?? DEFAULTS.modelBase, pageUrl),
     ortBase: folderUrl('ortBase', o.ortBase ?? DEFAULTS.ortBase, pageUrl),
     device: o.device ?? DEFAULTS.device,
+    ...(o.wasmThreads !== undefined ? { wasmThreads: o.wasmThreads } : {}),
     tier: o.tier,
     clipModel: o.clipModel,
     rewardModel: o.rewardModel,

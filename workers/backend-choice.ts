@@ -49,7 +49,14 @@ export function toLoadError(error: unknown, { modelId, modelBase }: { modelId: s
 export async function loadOnDevice(
   config: WorkerRuntimeConfig & { modelId: string; needsShaderF16?: boolean },
   load: (backend: Backend) => Promise<void>,
+  webgpu?: WebGpuEnv,
 ): Promise<LoadReport> {
+  const report = await loadWithFallback(config, load);
+  if (report.backend === 'webgpu') await watchWebGpuDevice(webgpu);
+  return report;
+}
+
+async function loadWithFallback(config: WorkerRuntimeConfig & { modelId: string; needsShaderF16?: boolean }, load: (backend: Backend) => Promise<void>): Promise<LoadReport> {
   const started = performance.now();
   const attempt = async (backend: Backend) => {
     try {
@@ -90,11 +97,41 @@ export async function loadOnDevice(
   }
 }
 
-/** Runs an inference call, mapping failures to INFERENCE_FAILED. */
+/** onnxruntime-web's WebGPU settings: the device it created (a promise until the first session). */
+interface WebGpuEnv {
+  device?: Promise<{ lost: Promise<{ message: string; reason?: string }>; destroy(): void } | undefined> | unknown;
+}
+
+let deviceLost: string | null = null;
+
+/** Watches the WebGPU device this worker's sessions run on: once lost, every call fails with `deviceLost`. */
+export async function watchWebGpuDevice(webgpu: WebGpuEnv | undefined): Promise<void> {
+  const device = (await webgpu?.device) as { lost?: Promise<{ message: string; reason?: string }> } | undefined;
+  void device?.lost?.then((info) => {
+    deviceLost = info.message || info.reason || 'the device was lost';
+  });
+}
+
+/** Fault injection for drills and tests: destroys the worker's WebGPU device as a driver reset would. */
+export async function loseWebGpuDevice(webgpu: WebGpuEnv | undefined): Promise<boolean> {
+  const device = (await webgpu?.device) as { destroy?: () => void } | undefined;
+  if (!device?.destroy) return false;
+  device.destroy();
+  return true;
+}
+
+/** The host restarts the worker on WASM when it sees this error. */
+function deviceLostError(what: string): GuardError {
+  return new GuardError('BACKEND_UNAVAILABLE', `${what}: the WebGPU device was lost (${deviceLost}).`, { deviceLost: deviceLost ?? 'lost' });
+}
+
+/** Runs an inference call, mapping failures to INFERENCE_FAILED (or to a device loss). */
 export async function infer<T>(what: string, run: () => Promise<T>): Promise<T> {
+  if (deviceLost !== null) throw deviceLostError(what);
   try {
     return await run();
   } catch (error) {
+    if (deviceLost !== null) throw deviceLostError(what);
     if (error instanceof GuardError) throw error;
     throw new GuardError('INFERENCE_FAILED', `${what} failed: ${error instanceof Error ? error.message : String(error)}`, {}, { cause: error });
   }

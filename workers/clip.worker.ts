@@ -12,7 +12,7 @@ import {
 import type { ClipLoadConfig, ClipWorkerApi, ProgressSink } from '../src/evaluators/worker-api.ts';
 import type { PixelImage } from '../src/images/image-input.ts';
 import { clipPixelValues } from './clip-preprocess.ts';
-import { Comlink, configureEnvironment, infer, loadOnDevice, notLoaded, progressForwarder } from './transformers-env.ts';
+import { Comlink, configureEnvironment, infer, loadOnDevice, loseWebGpuDevice, notLoaded, ortWebGpu, progressForwarder } from './transformers-env.ts';
 
 interface Loaded {
   tokenizer: PreTrainedTokenizer;
@@ -49,7 +49,11 @@ class ClipWorker implements ClipWorkerApi {
       // One real run per tower: compiles WebGPU shaders now and proves the backend works.
       await this.embedTexts(['warm-up']);
       await this.embedImage({ width: 1, height: 1, data: new Uint8ClampedArray(4) });
-    });
+    }, ortWebGpu());
+  }
+
+  loseDevice(): Promise<boolean> {
+    return loseWebGpuDevice(ortWebGpu());
   }
 
   async embedImage(image: PixelImage): Promise<Float32Array> {

@@ -5,7 +5,7 @@ import * as ort from 'onnxruntime-web/webgpu';
 import type { LoadReport, OcrLoadConfig, OcrWorkerApi, ProgressSink } from '../src/evaluators/worker-api.ts';
 import type { PixelImage } from '../src/images/image-input.ts';
 import { type OcrResult, type OcrRunners, parseDictionary, readImageText } from '../src/ocr/pipeline.ts';
-import { infer, loadOnDevice, notLoaded } from './backend-choice.ts';
+import { infer, loadOnDevice, loseWebGpuDevice, notLoaded } from './backend-choice.ts';
 import { fetchModelFile } from './model-file.ts';
 
 interface Loaded {
@@ -31,6 +31,7 @@ class OcrWorker implements OcrWorkerApi {
 
   async load(config: OcrLoadConfig, onProgress?: ProgressSink): Promise<LoadReport> {
     ort.env.wasm.wasmPaths = config.ortWasm; // from our origin, never a CDN
+    if (config.wasmThreads !== undefined) ort.env.wasm.numThreads = config.wasmThreads;
     const base = `${config.modelBase}${config.modelId}/`;
     const [detBytes, recBytes, dictBytes] = await Promise.all([
       fetchModelFile(base + config.files.detection, config.modelId, onProgress),
@@ -58,7 +59,11 @@ class OcrWorker implements OcrWorkerApi {
       };
       // A real run: compiles WebGPU shaders now and proves the backend works.
       await this.readText({ width: 64, height: 64, data: new Uint8ClampedArray(64 * 64 * 4).fill(255) });
-    });
+    }, ort.env.webgpu);
+  }
+
+  loseDevice(): Promise<boolean> {
+    return loseWebGpuDevice(ort.env.webgpu);
   }
 
   async readText(image: PixelImage): Promise<OcrResult> {

@@ -3,7 +3,7 @@
 import type { ProgressSink, RewardLoadConfig, RewardLoadReport, RewardWorkerApi, ScoredText } from '../src/evaluators/worker-api.ts';
 import { F16_DTYPES } from '../src/manifest.ts';
 import { type Scorer, decoderReward, guardGenerative, sequenceClassifier } from './reward/scorers.ts';
-import { Comlink, configureEnvironment, infer, loadOnDevice, notLoaded } from './transformers-env.ts';
+import { Comlink, configureEnvironment, infer, loadOnDevice, loseWebGpuDevice, notLoaded, ortWebGpu } from './transformers-env.ts';
 
 class RewardWorker implements RewardWorkerApi {
   #scorer: Scorer | null = null;
@@ -18,12 +18,16 @@ class RewardWorker implements RewardWorkerApi {
             ? await guardGenerative({ ...config, guard: config.guard }, backend, onProgress)
             : await sequenceClassifier(config, backend, onProgress);
       await this.score(['warm-up']); // compiles WebGPU shaders now and proves the backend works
-    });
+    }, ortWebGpu());
     return { ...report, framing: this.#scorer!.framing };
   }
 
   async score(texts: string[], as: 'response' | 'request' = 'response'): Promise<number[]> {
     return (await this.#run(texts, as, false)).map((s) => s.score);
+  }
+
+  loseDevice(): Promise<boolean> {
+    return loseWebGpuDevice(ortWebGpu());
   }
 
   assess(texts: string[], as: 'response' | 'request' = 'response'): Promise<ScoredText[]> {

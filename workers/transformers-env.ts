@@ -5,7 +5,10 @@ import type { ModelProgress, ProgressSink, WorkerRuntimeConfig } from '../src/ev
 import { MODEL_PATH_PREFIX, toModelUrl } from './backend-choice.ts';
 
 export { Comlink };
-export { infer, loadOnDevice, notLoaded } from './backend-choice.ts';
+export { infer, loadOnDevice, loseWebGpuDevice, notLoaded } from './backend-choice.ts';
+
+/** onnxruntime-web's WebGPU settings as transformers.js exposes them (the same object). */
+export const ortWebGpu = () => (env.backends.onnx as { webgpu?: { device?: unknown } }).webgpu;
 
 /**
  * transformers.js 4.3.1 skips its "does the file exist" probe when localModelPath is
@@ -24,9 +27,10 @@ export function configureEnvironment(config: WorkerRuntimeConfig): void {
   // transformers.js would cache ORT's runtime and import it from a blob: URL, which a
   // strict CSP (script-src 'self') forbids; load it from our own URL instead.
   env.useWasmCache = false;
-  const onnx = env.backends.onnx as { wasm?: { wasmPaths?: unknown } };
+  const onnx = env.backends.onnx as { wasm?: { wasmPaths?: unknown; numThreads?: number } };
   onnx.wasm ??= {};
   onnx.wasm.wasmPaths = config.ortWasm; // must be set before the first session, else a CDN is used
+  if (config.wasmThreads !== undefined) onnx.wasm.numThreads = config.wasmThreads;
 }
 
 /** Forwards transformers.js progress events, tagged with the model id. */

@@ -1,8 +1,7 @@
 // Image risk: CLIP cosine between the image and the unsafe description (ETA's
 // pre-generation check), with an LRU of image embeddings keyed by pixel content.
-import * as Comlink from 'comlink';
 import { LruCache } from '../cache/lru-cache.ts';
-import { type ImageInput, decodeImage, encodedContentKey, pixelContentKey, resolveImageSource } from '../images/image-input.ts';
+import { type ImageInput, decodeImage, encodedContentKey, pixelContentKey, resolveImageSource, transferablePixels } from '../images/image-input.ts';
 import { cosineSimilarity } from './cosine.ts';
 import type { ClipWorkerApi, LoadReport } from './worker-api.ts';
 import type { WorkerHost } from './worker-host.ts';
@@ -45,7 +44,7 @@ export class ClipEvaluator {
     const byPixels = bytesKey === null && key !== null ? this.#imageCache.get(key) : undefined;
     if (byPixels) return { embedding: byPixels, cached: true, decodeMs: t1 - t0, embedMs: 0 };
     const embedding = await this.#host.call('image embedding', (api) =>
-      api.embedImage(Comlink.transfer(pixels, [pixels.data.buffer])),
+      api.embedImage(transferablePixels(pixels)),
     );
     if (key !== null) this.#imageCache.set(key, embedding);
     return { embedding, cached: false, decodeMs: t1 - t0, embedMs: performance.now() - t1 };

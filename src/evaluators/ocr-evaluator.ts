@@ -1,7 +1,6 @@
 // Text in the image (PP-OCRv4 in the OCR worker), read so typographic attacks are
 // caught as text.
-import * as Comlink from 'comlink';
-import { type ImageInput, decodeImage } from '../images/image-input.ts';
+import { type ImageInput, decodeImage, transferablePixels } from '../images/image-input.ts';
 import type { TextLine } from '../ocr/config.ts';
 import type { LoadReport, OcrWorkerApi } from './worker-api.ts';
 import type { WorkerHost } from './worker-host.ts';
@@ -29,7 +28,7 @@ export class OcrEvaluator {
     const t0 = performance.now();
     const pixels = await decodeImage(image);
     const decodeMs = performance.now() - t0;
-    const { lines, timings } = await this.#host.call('OCR', (api) => api.readText(Comlink.transfer(pixels, [pixels.data.buffer])));
+    const { lines, timings } = await this.#host.call('OCR', (api) => api.readText(transferablePixels(pixels)));
     return { lines, text: lines.map((l) => l.text).join('\n'), timings: { decodeMs, ...timings, totalMs: performance.now() - t0 } };
   }
 }

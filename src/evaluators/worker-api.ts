@@ -17,6 +17,8 @@ export interface WorkerRuntimeConfig {
   /** Opt-in: let transformers.js fall back to the Hugging Face hub. */
   allowRemoteModels: boolean;
   device: Device;
+  /** WASM threads per worker (needs a cross-origin-isolated page); default: onnxruntime-web's choice. */
+  wasmThreads?: number;
 }
 
 export interface LoadReport {
@@ -46,7 +48,12 @@ export interface ClipLoadConfig extends WorkerRuntimeConfig {
   dtype: ModelDtypes;
 }
 
-export interface ClipWorkerApi {
+/** Fault injection for drills and tests: destroys the worker's WebGPU device; false when it has none. */
+export interface DeviceLossApi {
+  loseDevice(): Promise<boolean>;
+}
+
+export interface ClipWorkerApi extends DeviceLossApi {
   load(config: ClipLoadConfig, onProgress?: ProgressSink): Promise<LoadReport>;
   /** Unnormalised `image_embeds` of one image. */
   embedImage(image: PixelImage): Promise<Float32Array>;
@@ -86,7 +93,7 @@ export interface RewardLoadReport extends LoadReport {
   framing: Exclude<RewardFraming, 'auto'>;
 }
 
-export interface RewardWorkerApi {
+export interface RewardWorkerApi extends DeviceLossApi {
   load(config: RewardLoadConfig, onProgress?: ProgressSink): Promise<RewardLoadReport>;
   /**
    * The raw reward logit of each text (no softmax: a one-logit head would flatten to 1).
@@ -136,7 +143,7 @@ export interface OcrLoadConfig extends WorkerRuntimeConfig {
   ocr: import('../ocr/config.ts').OcrConfig;
 }
 
-export interface OcrWorkerApi {
+export interface OcrWorkerApi extends DeviceLossApi {
   load(config: OcrLoadConfig, onProgress?: ProgressSink): Promise<LoadReport>;
   readText(image: PixelImage): Promise<import('../ocr/pipeline.ts').OcrResult>;
 }

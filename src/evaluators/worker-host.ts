@@ -9,8 +9,8 @@ export interface WorkerHostOptions<Api, Report> {
   /** Human name for messages ("CLIP worker"). */
   label: string;
   spawn: () => Worker;
-  /** Loads the model into a fresh worker. */
-  init: (api: Comlink.Remote<Api>) => Promise<Report>;
+  /** Loads the model into a fresh worker; after a WebGPU device loss, `deviceLost` says why (load on WASM then). */
+  init: (api: Comlink.Remote<Api>, context: { deviceLost: string | null }) => Promise<Report>;
   loadTimeoutMs: number;
   callTimeoutMs: number;
 }
@@ -28,6 +28,7 @@ export class WorkerHost<Api, Report> {
   #disposed = false;
   #restarts = 0;
   #lastReport: Report | null = null;
+  #deviceLost: string | null = null;
 
   constructor(options: WorkerHostOptions<Api, Report>) {
     this.#options = options;
@@ -43,6 +44,11 @@ export class WorkerHost<Api, Report> {
     return this.#lastReport;
   }
 
+  /** Why the worker left WebGPU (its device was lost), if it did. */
+  get deviceLost(): string | null {
+    return this.#deviceLost;
+  }
+
   /** Starts the worker if needed and resolves with its load report. */
   ready(): Promise<Report> {
     return this.#ensure().ready;
@@ -53,7 +59,12 @@ export class WorkerHost<Api, Report> {
     try {
       return await this.#callOnce(what, fn);
     } catch (error) {
-      if (!(error instanceof GuardError) || error.code !== 'WORKER_CRASHED' || this.#disposed) throw error;
+      const lost = error instanceof GuardError && error.code === 'BACKEND_UNAVAILABLE' ? error.details.deviceLost : undefined;
+      if (lost !== undefined && !this.#disposed) {
+        // The GPU is gone for this worker: a fresh one loads on WASM, and the call is retried there.
+        this.#deviceLost = lost;
+        this.#kill();
+      } else if (!(error instanceof GuardError) || error.code !== 'WORKER_CRASHED' || this.#disposed) throw error;
       this.#restarts++;
       return this.#callOnce(what, fn);
     }
@@ -85,7 +96,7 @@ export class WorkerHost<Api, Report> {
     });
     crashed.catch(() => undefined); // observed through the races below
     const live: Live<Api, Report> = { worker, api, crashed, ready: Promise.resolve() as Promise<Report> };
-    live.ready = this.#bounded(live, this.#options.init(api), this.#options.loadTimeoutMs, 'model load');
+    live.ready = this.#bounded(live, this.#options.init(api, { deviceLost: this.#deviceLost }), this.#options.loadTimeoutMs, 'model load');
     live.ready.then((report) => {
       this.#lastReport = report;
     }, () => undefined);

@@ -1,6 +1,7 @@
 // Turns every image form a page has into RGBA pixels the CLIP worker can take
 // (the buffer is transferred, not copied), plus a content hash for the cache.
 import { imageSize } from 'image-size';
+import * as Comlink from 'comlink';
 import { GuardError } from '../errors.ts';
 
 export type ImageInput =
@@ -130,6 +131,15 @@ export async function decodeImage(input: ImageInput): Promise<PixelImage> {
   } finally {
     bitmap.close();
   }
+}
+
+/**
+ * A copy of the pixels whose buffer moves to the worker without a clone. A copy, so a
+ * call retried on a restarted worker still has its pixels (the first buffer went to the dead one).
+ */
+export function transferablePixels(image: PixelImage): PixelImage {
+  const copy = { width: image.width, height: image.height, data: image.data.slice() };
+  return Comlink.transfer(copy, [copy.data.buffer]);
 }
 
 /** SHA-256 of some bytes, as lowercase hex. */

@@ -5,7 +5,7 @@ import { DEFAULTS } from '../../config.ts';
 import { GuardError } from '../../errors.ts';
 import type { Backend, Device, LoadReport, ModelProgress, VlmRequest, VlmWorkerApi } from '../../evaluators/worker-api.ts';
 import { WorkerHost } from '../../evaluators/worker-host.ts';
-import { decodeImage } from '../../images/image-input.ts';
+import { decodeImage, transferablePixels } from '../../images/image-input.ts';
 import { findModel } from '../../manifest.ts';
 import { loadManifest, needsShaderF16, runtimeConfig } from '../../model-source.ts';
 import { abortedError } from '../remote/http.ts';
@@ -21,6 +21,9 @@ export interface LocalGeneratorOptions {
   timeouts?: { loadMs?: number; generateMs?: number };
   onProgress?: (progress: ModelProgress) => void;
 }
+
+/** The request with a fresh copy of its pixels per attempt (a retried call must not send a buffer moved to the dead worker). */
+const withTransfer = (request: VlmRequest): VlmRequest => (request.image ? { ...request, image: transferablePixels(request.image) } : request);
 
 /** How long generate() waits for token callbacks still in flight after the result. */
 const DELTA_GRACE_MS = 2_000;
@@ -109,7 +112,7 @@ export class LocalGenerator implements Generator {
     const vlmRequest = await this.#toWorker(request);
     const stream = deltaCounter(options.onToken);
     const { deltas, ...completion } = await this.#interruptible(options.signal, 'Generation', () =>
-      this.#host.call('generation', (api) => api.generate(vlmRequest, stream.callback)),
+      this.#host.call('generation', (api) => api.generate(withTransfer(vlmRequest), stream.callback)),
     );
     await stream.received(deltas);
     return completion;
@@ -118,7 +121,7 @@ export class LocalGenerator implements Generator {
   async sample(request: GenerateRequest, n: number, options: { signal?: AbortSignal } = {}): Promise<Completion[]> {
     if (!Number.isInteger(n) || n < 1) throw new GuardError('INPUT_INVALID', `sample: n must be a whole number ≥ 1, got ${n}.`);
     const vlmRequest = await this.#toWorker(request);
-    return this.#interruptible(options.signal, 'Sampling', () => this.#host.call('sampling', (api) => api.sample(vlmRequest, n)));
+    return this.#interruptible(options.signal, 'Sampling', () => this.#host.call('sampling', (api) => api.sample(withTransfer(vlmRequest), n)));
   }
 
   dispose(): void {
@@ -156,6 +159,6 @@ export class LocalGenerator implements Generator {
       ...(request.assistantPrefix ? { assistantPrefix: request.assistantPrefix } : {}),
       ...(image ? { image } : {}),
     };
-    return image ? Comlink.transfer(vlmRequest, [image.data.buffer]) : vlmRequest;
+    return vlmRequest;
   }
 }
