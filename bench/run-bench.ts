@@ -190,7 +190,7 @@ function reportMarkdown(): string {
       goal: 'WASM threads (cross-origin isolated) ≥ 1.6× one thread',
       measured: x(mt),
       met: mt >= 1.6,
-      why: 'two threads on a 2-core machine share it with the page, Chromium and the worker’s own thread, and PP-OCRv4’s many small operators pay thread synchronisation on each; the isolated page did run onnxruntime-web's thread pool (crossOriginIsolated true, 2 threads). Not profiled further yet: try on a machine with more cores before relying on threads.',
+      why: 'two threads on a 2-core machine share it with the page, Chromium and the worker’s own thread, and PP-OCRv4’s many small operators pay thread synchronisation on each; the isolated page did run onnxruntime-web’s thread pool (crossOriginIsolated true, 2 threads). Not profiled further yet: try on a machine with more cores before relying on threads.',
     },
   ];
   const goalsTable = ['| goal | measured | |', '|---|---|---|', ...goals.map((g) => `| ${g.goal} | ${g.measured} | ${g.met ? 'met' : '**missed**'} |`)].join('\n');
