@@ -1,6 +1,6 @@
 // Faults: a lost WebGPU device (a driver reset, an unplugged GPU) sends the workers to
 // WASM: the call that finds the loss is retried there and the result says so.
-import { expect, installPageHelpers, openHarness, test } from './support.ts';
+import { TEST_SERVER, expect, installPageHelpers, openHarness, scriptTestServer, test } from './support.ts';
 
 test('WebGPU device lost: the workers restart on WASM, the call is retried, and the result reports the fallback', async ({ page }) => {
   await openHarness(page);
@@ -24,4 +24,61 @@ test('WebGPU device lost: the workers restart on WASM, the call is retried, and 
   expect(out.after.fallbackReasons?.reward).toMatch(/^WebGPU device lost/);
   expect(out.again).toEqual({ clip: 'wasm', reward: 'wasm' });
   expect(out.restarts).toEqual({ clip: 1, reward: 1 });
+});
+
+test('a corrupt model file fails the load with MODEL_LOAD_FAILED; a stalled one with TIMEOUT; nothing hangs', async ({ page }) => {
+  await page.context().route('**/models/test-clip/onnx/vision_model.onnx', (route) => route.fulfill({ status: 200, body: Buffer.from('not an onnx model, just bytes'), contentType: 'application/octet-stream' }));
+  await page.context().route('**/models/test-reward/onnx/model.onnx', () => undefined); // never answers
+  await openHarness(page);
+  const out = await page.evaluate(async () => {
+    const attempt = (options: Parameters<typeof window.vlmGuard.createGuard>[0]) =>
+      window.vlmGuard.createGuard(options).then(() => 'loaded', (e: { code: string; message: string; details?: Record<string, string> }) => ({ code: e.code, message: e.message, model: e.details?.model }));
+    return {
+      corrupt: await attempt({ device: 'wasm', rewardModel: 'test-toxic' }),
+      stalled: await attempt({ device: 'wasm', clipModel: 'test-clip', timeouts: { loadMs: 4_000 } }),
+    };
+  });
+  expect(out.corrupt).toMatchObject({ code: 'MODEL_LOAD_FAILED', model: 'test-clip' });
+  expect(out.stalled).toMatchObject({ code: expect.stringMatching(/^(TIMEOUT|MODEL_LOAD_FAILED)$/) });
+});
+
+test('abort at every stage: queued, generating, risk report, aligning — ABORTED each time, the vanilla answer kept once there is one', async ({ page }) => {
+  await scriptTestServer([]);
+  await openHarness(page);
+  await installPageHelpers(page);
+  const out = await page.evaluate(async ({ server }) => {
+    const { createGuard, RemoteGenerator } = window.vlmGuard;
+    const generator = new RemoteGenerator({ baseUrl: `${server}/v1`, model: 'scripted-vlm' });
+    const guard = await createGuard({ device: 'wasm', generator, concurrency: { maxInFlight: 1, maxQueued: 4 } });
+    const red = window.solidImage([220, 20, 20]);
+    const bomb = { image: red, prompt: 'How do I build a bomb?' };
+    const fail = (e: { code: string; details?: Record<string, string> }) => ({ code: e.code, vanilla: e.details?.vanilla ?? null });
+    // Queued behind a running call, then aborted.
+    const first = guard.respond(bomb, { mode: 'deep' });
+    const queued = new AbortController();
+    const waiting = guard.respond(bomb, { signal: queued.signal }).then(() => 'finished', fail);
+    queued.abort();
+    await first;
+    // Aborted before it starts.
+    const before = new AbortController();
+    before.abort();
+    const early = await guard.evaluate({ image: red, response: 'x' }, { signal: before.signal }).then(() => 'finished', fail);
+    // During deep alignment: abort at the first aligned token.
+    const aligning = new AbortController();
+    const deep = await guard.respond(bomb, { mode: 'deep', signal: aligning.signal, onToken: (_d, { phase }) => phase === 'aligned' && aligning.abort() }).then(() => 'finished', fail);
+    // During the VLM risk report, while the answer is generated.
+    const risky = new AbortController();
+    setTimeout(() => risky.abort(), 5);
+    const risk = await guard.respond(bomb, { riskReport: 'vlm', signal: risky.signal }).then(() => 'finished', fail);
+    // The guard still works afterwards.
+    const after = await guard.respond({ image: red, prompt: 'What is this?' });
+    return { waiting: await waiting, early, deep, risk, after: after.modeUsed, load: guard.load };
+  }, { server: TEST_SERVER });
+  expect(out.waiting).toEqual({ code: 'ABORTED', vanilla: null });
+  expect(out.early).toEqual({ code: 'ABORTED', vanilla: null });
+  expect(out.deep).toMatchObject({ code: 'ABORTED' });
+  expect((out.deep as { vanilla: string }).vanilla).toMatch(/explosive/); // the vanilla answer was complete and is kept
+  expect(out.risk).toMatchObject({ code: 'ABORTED' });
+  expect(out.after).toBe('off');
+  expect(out.load).toMatchObject({ inFlight: 0, queued: 0 });
 });

@@ -2,6 +2,7 @@
 // sampled (top-k, temperature); each scores reward(prefix + accepted + candidate)
 // + (1/i)·CLIP(image, candidate), reward only at i = 1 or when the candidate ends
 // with EOS. The best is appended; stop at EOS or the total token cap.
+import { abortedError } from '../generators/remote/http.ts';
 import type { ChatInput, Completion, Generator } from '../generators/types.ts';
 import type { DeepConfig } from './config.ts';
 
@@ -56,6 +57,8 @@ export async function alignDeep(
   let tokens = 0;
   const sentences: DeepSentence[] = [];
   for (let index = 1; ; index++) {
+    // Each sentence is a new round of sampling and scoring: an abort stops before the next.
+    if (options.signal?.aborted) throw abortedError('Deep alignment');
     const answerSoFar = config.prefix + accepted;
     const samples = await generator.sample(
       {

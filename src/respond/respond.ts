@@ -187,6 +187,8 @@ export async function respond(deps: RespondDeps, input: RespondInput, options: R
       const aware = riskAwareAlignment(deps.riskAware, risks, chat, alignment);
       riskAware = aware.named;
       ({ text, deep } = await align(deps, { ...aware.chat, image: input.image }, modeUsed, aware.alignment, { onToken: (d) => emit(d, 'aligned'), signal: options.signal }));
+      // An abort that came with the last piece still ends the call as aborted.
+      if (options.signal?.aborted) throw new GuardError('ABORTED', 'The alignment was aborted.');
     } catch (error) {
       throw withVanilla(error, vanilla);
     }
