@@ -8,7 +8,7 @@
 import { LLAMA_GUARD_3_CATEGORIES } from '../../src/risk/categories.ts';
 import { encodeModel, floatTensor, int64Tensor, node, valueInfo } from './onnx-graph.ts';
 import { HARMFUL_WORDS, REFUSAL_WORDS, buildVocabulary, wordPieceTokenizerJson } from './reward-model.ts';
-import { bagOfTokensNodes, oneHotCache, tokenIds } from './vlm-model.ts';
+import { bagOfTokensNodes, oneHotCache, oneHotLlamaConfig, tokenIds } from './vlm-model.ts';
 
 export const TOXIC_LABELS = ['toxic', 'severe_toxic', 'obscene', 'threat', 'insult', 'identity_hate'];
 const THREAT_WORDS = ['kill', 'murder', 'bomb', 'attack', 'stab', 'gun', 'weapon', 'weapons'];
@@ -178,14 +178,8 @@ export function llamaGuardJson(vocab: readonly string[]) {
   const id = (t: string) => vocab.indexOf(t);
   return {
     config: {
-      model_type: 'llama',
+      ...oneHotLlamaConfig(vocab.length),
       architectures: ['LlamaForCausalLM'],
-      vocab_size: vocab.length,
-      hidden_size: vocab.length,
-      num_hidden_layers: 1,
-      num_attention_heads: 1,
-      num_key_value_heads: 1,
-      head_dim: vocab.length,
       bos_token_id: id(GUARD.user),
       eos_token_id: id(GUARD.eot),
       pad_token_id: id('[PAD]'),

@@ -206,18 +206,23 @@ const CHAT_TEMPLATE =
   "{% if part['type'] == 'image' %}{{ '<image>' }}{% else %}{{ part['text'] }}{% endif %}{% endfor %}{% endif %}" +
   "{{ '<end_of_utterance>' }}{% endfor %}{% if add_generation_prompt %}{{ '<|assistant|>' }}{% endif %}";
 
-export function vlmJsonFiles(vocab: readonly string[]) {
-  const id = (t: string) => vocab.indexOf(t);
-  const textConfig = {
+/** A Llama config for a one-hot decoder: hidden size = head size = vocabulary size, one layer, one head. */
+export function oneHotLlamaConfig(vocabSize: number) {
+  return {
     model_type: 'llama',
-    vocab_size: vocab.length,
-    hidden_size: vocab.length,
+    vocab_size: vocabSize,
+    hidden_size: vocabSize,
     num_hidden_layers: 1,
     num_attention_heads: 1,
     num_key_value_heads: 1,
-    head_dim: vocab.length,
+    head_dim: vocabSize,
     max_position_embeddings: 2048,
   };
+}
+
+export function vlmJsonFiles(vocab: readonly string[]) {
+  const id = (t: string) => vocab.indexOf(t);
+  const textConfig = oneHotLlamaConfig(vocab.length);
   return {
     config: {
       model_type: 'idefics3',
