@@ -73,9 +73,12 @@ test('33 bad inputs: a result or a typed error each, within bounds, page respons
         results[name] = { outcome: { ok: false, code: e.code ?? `untyped ${String(error)}`, message: e.message ?? '' }, ms: performance.now() - started, stall: longest };
       }
     }
-    clearInterval(ticker);
     const svgRan = (window as unknown as { svgRan?: boolean }).svgRan === true;
     const exif = await window.internals.decodeImage(blob(files.exifRotated!));
+    // A stall can follow a call's end (the decoder's memory freed): wait, and keep measuring.
+    await new Promise((r) => setTimeout(r, 500));
+    results.afterwards = { outcome: { ok: true, decision: 'pass', response: '' }, ms: 0, stall: longest };
+    clearInterval(ticker);
     return { results, svgRan, exif: [exif.width, exif.height], count: cases.length, restarts: guard.workerRestarts, huge: await window.internals.decodeImage(blob(files.huge!)).then((p) => [p.width, p.height]) };
   }, { files, server: TEST_SERVER });
 
@@ -123,8 +126,7 @@ test('33 bad inputs: a result or a typed error each, within bounds, page respons
   console.log(`bad inputs: ${out.count} cases; main-thread stall per case (ms): ${stalls.join(', ')}`);
   for (const [name, { ms, stall }] of Object.entries(out.results)) {
     expect.soft(ms, `${name} took ${ms.toFixed(0)} ms`).toBeLessThan(30_000);
-    // Known gap: the 12000² file stalls the page for ~0.4 s (README, "Known limits"); measured, not asserted.
-    if (name !== 'huge') expect.soft(stall, `${name} stalled the main thread ${stall.toFixed(0)} ms`).toBeLessThan(100);
+    expect.soft(stall, `${name} stalled the main thread ${stall.toFixed(0)} ms`).toBeLessThan(100);
   }
   expect(out.restarts).toEqual({ clip: 0, reward: 0 });
 });

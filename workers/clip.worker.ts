@@ -9,8 +9,8 @@ import {
   type Processor,
   type Tensor,
 } from '@huggingface/transformers';
-import type { ClipLoadConfig, ClipWorkerApi, ProgressSink } from '../src/evaluators/worker-api.ts';
-import type { PixelImage } from '../src/images/image-input.ts';
+import type { ClipLoadConfig, ClipWorkerApi, ProgressSink, WorkerImage } from '../src/evaluators/worker-api.ts';
+import { pixelsFrom } from '../src/images/image-input.ts';
 import { clipPixelValues } from './clip-preprocess.ts';
 import { Comlink, configureEnvironment, infer, loadOnDevice, loseWebGpuDevice, notLoaded, ortWebGpu, progressForwarder } from './transformers-env.ts';
 
@@ -56,10 +56,11 @@ class ClipWorker implements ClipWorkerApi {
     return loseWebGpuDevice(ortWebGpu());
   }
 
-  async embedImage(image: PixelImage): Promise<Float32Array> {
+  async embedImage(image: WorkerImage): Promise<Float32Array> {
     const loaded = this.#loaded ?? (() => { throw notLoaded('clip worker'); })();
+    const pixels = await pixelsFrom(image); // an undecodable file stays IMAGE_UNDECODABLE
     return infer('CLIP image embedding', async () => {
-      const { image_embeds } = (await loaded.vision(await clipPixelValues(loaded.processor, image))) as { image_embeds: Tensor };
+      const { image_embeds } = (await loaded.vision(await clipPixelValues(loaded.processor, pixels))) as { image_embeds: Tensor };
       return rowsOf(image_embeds)[0]!;
     });
   }

@@ -2,8 +2,8 @@
 // two sessions and the dictionary, and hands images to the pipeline in src/ocr/.
 import * as Comlink from 'comlink';
 import * as ort from 'onnxruntime-web/webgpu';
-import type { LoadReport, OcrLoadConfig, OcrWorkerApi, ProgressSink } from '../src/evaluators/worker-api.ts';
-import type { PixelImage } from '../src/images/image-input.ts';
+import type { LoadReport, OcrLoadConfig, OcrWorkerApi, ProgressSink, WorkerImage } from '../src/evaluators/worker-api.ts';
+import { pixelsFrom } from '../src/images/image-input.ts';
 import { type OcrResult, type OcrRunners, parseDictionary, readImageText } from '../src/ocr/pipeline.ts';
 import { infer, loadOnDevice, loseWebGpuDevice, notLoaded } from './backend-choice.ts';
 import { fetchModelFile } from './model-file.ts';
@@ -66,9 +66,10 @@ class OcrWorker implements OcrWorkerApi {
     return loseWebGpuDevice(ort.env.webgpu);
   }
 
-  async readText(image: PixelImage): Promise<OcrResult> {
+  async readText(image: WorkerImage): Promise<OcrResult> {
     const loaded = this.#loaded ?? (() => { throw notLoaded('OCR worker'); })();
-    return infer('OCR', () => readImageText(image, loaded.runners, loaded.dictionary, loaded.config.ocr));
+    const pixels = await pixelsFrom(image);
+    return infer('OCR', () => readImageText(pixels, loaded.runners, loaded.dictionary, loaded.config.ocr));
   }
 }
 

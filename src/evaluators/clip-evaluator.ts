@@ -38,13 +38,14 @@ export class ClipEvaluator {
     const byBytes = bytesKey === null ? undefined : this.#imageCache.get(bytesKey);
     if (byBytes) return { embedding: byBytes, cached: true, decodeMs: performance.now() - t0, embedMs: 0 };
 
-    const pixels = await decodeImage(source);
-    const key = bytesKey ?? (caching ? await pixelContentKey(pixels) : null);
+    // An encoded file goes to the worker as it is and is decoded there, off the page's thread.
+    const pixels = source instanceof Blob ? null : await decodeImage(source);
+    const key = bytesKey ?? (caching && pixels ? await pixelContentKey(pixels) : null);
     const t1 = performance.now();
     const byPixels = bytesKey === null && key !== null ? this.#imageCache.get(key) : undefined;
     if (byPixels) return { embedding: byPixels, cached: true, decodeMs: t1 - t0, embedMs: 0 };
     const embedding = await this.#host.call('image embedding', (api) =>
-      api.embedImage(transferablePixels(pixels)),
+      api.embedImage(pixels ? transferablePixels(pixels) : (source as Blob)),
     );
     if (key !== null) this.#imageCache.set(key, embedding);
     return { embedding, cached: false, decodeMs: t1 - t0, embedMs: performance.now() - t1 };

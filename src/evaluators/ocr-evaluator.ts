@@ -1,6 +1,6 @@
 // Text in the image (PP-OCRv4 in the OCR worker), read so typographic attacks are
 // caught as text.
-import { type ImageInput, decodeImage, transferablePixels } from '../images/image-input.ts';
+import { type ImageInput, decodeImage, resolveImageSource, transferablePixels } from '../images/image-input.ts';
 import type { TextLine } from '../ocr/config.ts';
 import type { LoadReport, OcrWorkerApi } from './worker-api.ts';
 import type { WorkerHost } from './worker-host.ts';
@@ -26,9 +26,11 @@ export class OcrEvaluator {
 
   async read(image: ImageInput): Promise<ImageTextReading> {
     const t0 = performance.now();
-    const pixels = await decodeImage(image);
+    // An encoded file is decoded in the worker (off the page's thread); other forms here.
+    const source = await resolveImageSource(image);
+    const pixels = source instanceof Blob ? null : await decodeImage(source);
     const decodeMs = performance.now() - t0;
-    const { lines, timings } = await this.#host.call('OCR', (api) => api.readText(transferablePixels(pixels)));
+    const { lines, timings } = await this.#host.call('OCR', (api) => api.readText(pixels ? transferablePixels(pixels) : (source as Blob)));
     return { lines, text: lines.map((l) => l.text).join('\n'), timings: { decodeMs, ...timings, totalMs: performance.now() - t0 } };
   }
 }

@@ -7,6 +7,12 @@ export type Device = 'auto' | 'webgpu' | 'wasm';
 export type Backend = 'webgpu' | 'wasm';
 export type ModelDtypes = Record<Backend, ModelDtype>;
 
+/**
+ * What a model worker takes as an image: decoded pixels, or an encoded file it decodes
+ * itself — decoding a large file on the page's thread stalls it (0.1–0.5 s for 12000² px).
+ */
+export type WorkerImage = PixelImage | Blob;
+
 export interface WorkerRuntimeConfig {
   /** fp16 weights on WebGPU need shader-f16; without it, `auto` loads on WASM. */
   needsShaderF16?: boolean;
@@ -55,8 +61,8 @@ export interface DeviceLossApi {
 
 export interface ClipWorkerApi extends DeviceLossApi {
   load(config: ClipLoadConfig, onProgress?: ProgressSink): Promise<LoadReport>;
-  /** Unnormalised `image_embeds` of one image. */
-  embedImage(image: PixelImage): Promise<Float32Array>;
+  /** Unnormalised `image_embeds` of one image (an encoded file is decoded in the worker). */
+  embedImage(image: WorkerImage): Promise<Float32Array>;
   /** Unnormalised `text_embeds`, one per text, each truncated to the model's token limit. */
   embedTexts(texts: string[]): Promise<Float32Array[]>;
 }
@@ -145,5 +151,5 @@ export interface OcrLoadConfig extends WorkerRuntimeConfig {
 
 export interface OcrWorkerApi extends DeviceLossApi {
   load(config: OcrLoadConfig, onProgress?: ProgressSink): Promise<LoadReport>;
-  readText(image: PixelImage): Promise<import('../ocr/pipeline.ts').OcrResult>;
+  readText(image: WorkerImage): Promise<import('../ocr/pipeline.ts').OcrResult>;
 }

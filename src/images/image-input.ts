@@ -101,6 +101,11 @@ const scaledTo = (width: number, height: number) => {
   return scale >= 1 ? null : { resizeWidth: Math.max(1, Math.round(width * scale)), resizeHeight: Math.max(1, Math.round(height * scale)), resizeQuality: 'high' as const };
 };
 
+/** Pixels as they are, or an encoded file decoded here (in a worker: off the page's thread). */
+export async function pixelsFrom(image: PixelImage | Blob): Promise<PixelImage> {
+  return image instanceof Blob ? decodeImage(image) : image;
+}
+
 /** Decodes any supported input to RGBA pixels (EXIF orientation applied), at most MAX_DECODED_SIDE a side. */
 export async function decodeImage(input: ImageInput): Promise<PixelImage> {
   const resolved = await resolveImageSource(input);
