@@ -28,9 +28,11 @@ function figstepBench(): OcrCase[] {
   }));
 }
 
-const server = await createServer({ root: ROOT, configFile: resolve(ROOT, 'vite.config.ts'), server: { port: PORT }, logLevel: 'warn' });
+// No HMR and no file watching: an edit in the tree must not reload a page mid-measurement.
+const quiet = { hmr: false, watch: { ignored: ['**/*'] } };
+const server = await createServer({ root: ROOT, configFile: resolve(ROOT, 'vite.config.ts'), server: { port: PORT, ...quiet }, logLevel: 'warn' });
 await server.listen();
-const isolatedServer = await createServer({ root: ROOT, configFile: resolve(ROOT, 'vite.config.ts'), server: { port: ISOLATED_PORT, headers: ISOLATION_HEADERS }, logLevel: 'warn' });
+const isolatedServer = await createServer({ root: ROOT, configFile: resolve(ROOT, 'vite.config.ts'), server: { port: ISOLATED_PORT, headers: ISOLATION_HEADERS, ...quiet }, logLevel: 'warn' });
 await isolatedServer.listen();
 const throughput: ThroughputBench[] = [];
 const threads: OcrBench[] = [];
@@ -199,7 +201,7 @@ function reportMarkdown(): string {
 
 Measured by \`npm run bench\` on ${report.date.slice(0, 10)}, ${report.userAgent} headless, on this project's machine
 (2 cores; WebGPU is SwiftShader, a software rasteriser — compare ratios, not GPU speed).
-Every figure comes from one run; \`bench/results/latest.json\` has the raw numbers.
+Every figure comes from one run; the run also writes the raw numbers to \`bench/results/latest.json\` (not committed).
 
 ## Goals
 

@@ -116,7 +116,6 @@ export async function respond(deps: RespondDeps, input: RespondInput, options: R
   // The image checks do not depend on the answer: run them while the answer is generated.
   const imageCheck = deps.checkImage(input.image);
   const imageTextCheck = deps.checkImageText?.(input.image);
-  const riskReport = deps.assessRisks?.(Promise.resolve(imageTextCheck).then((c) => c?.text));
   const imageSignals = async () => {
     const [clip, text] = await Promise.all([imageCheck, imageTextCheck]);
     return { clip: clip.verdict, ...(text ? { imageText: text.verdict } : {}) };
@@ -153,11 +152,16 @@ export async function respond(deps: RespondDeps, input: RespondInput, options: R
 
   const tGenerate = performance.now();
   let vanillaComplete = true;
+  const generating = deps.generator.generate(
+    { ...chat, sampling: { maxTokens: alignment.vanilla.maxTokens, temperature: alignment.vanilla.temperature } },
+    { onToken: onVanillaToken, signal },
+  );
+  // The risk report starts once the answer is under way: a local VLM serves its calls in
+  // order, so the answer comes first; a remote one runs them side by side.
+  const riskReport = deps.assessRisks?.(Promise.resolve(imageTextCheck).then((c) => c?.text));
+  riskReport?.catch(() => undefined); // awaited below; an early failure must not go unobserved
   try {
-    const completion = await deps.generator.generate(
-      { ...chat, sampling: { maxTokens: alignment.vanilla.maxTokens, temperature: alignment.vanilla.temperature } },
-      { onToken: onVanillaToken, signal },
-    );
+    const completion = await generating;
     vanilla = completion.text; // authoritative: the streamed deltas are only for display
   } catch (error) {
     if (!(stoppedEarly && isGuardError(error, 'ABORTED') && !options.signal?.aborted)) {

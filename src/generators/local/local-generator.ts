@@ -108,20 +108,23 @@ export class LocalGenerator implements Generator {
     return this.#host.lastReport?.backend;
   }
 
-  async generate(request: GenerateRequest, options: GenerateOptions = {}): Promise<Completion> {
-    const vlmRequest = await this.#toWorker(request);
+  /** Queued in call order (the turn is taken at once; the image is decoded when it comes). */
+  generate(request: GenerateRequest, options: GenerateOptions = {}): Promise<Completion> {
     const stream = deltaCounter(options.onToken);
-    const { deltas, ...completion } = await this.#interruptible(options.signal, 'Generation', () =>
-      this.#host.call('generation', (api) => api.generate(withTransfer(vlmRequest), stream.callback)),
-    );
-    await stream.received(deltas);
-    return completion;
+    return this.#interruptible(options.signal, 'Generation', async () => {
+      const vlmRequest = await this.#toWorker(request);
+      const { deltas, ...completion } = await this.#host.call('generation', (api) => api.generate(withTransfer(vlmRequest), stream.callback));
+      await stream.received(deltas);
+      return completion;
+    });
   }
 
   async sample(request: GenerateRequest, n: number, options: { signal?: AbortSignal } = {}): Promise<Completion[]> {
     if (!Number.isInteger(n) || n < 1) throw new GuardError('INPUT_INVALID', `sample: n must be a whole number ≥ 1, got ${n}.`);
-    const vlmRequest = await this.#toWorker(request);
-    return this.#interruptible(options.signal, 'Sampling', () => this.#host.call('sampling', (api) => api.sample(withTransfer(vlmRequest), n)));
+    return this.#interruptible(options.signal, 'Sampling', async () => {
+      const vlmRequest = await this.#toWorker(request);
+      return this.#host.call('sampling', (api) => api.sample(withTransfer(vlmRequest), n));
+    });
   }
 
   dispose(): void {
