@@ -1,6 +1,7 @@
 // guard.respond with the VLM running in the page (workers/vlm.worker.ts) on the
 // generated SmolVLM-layout model, on both backends.
 import { BACKENDS, expect, fixture, foreignRequests, installPageHelpers, openHarness, recordRequests, test } from './support.ts';
+import { badImageFiles } from './bad-inputs.ts';
 
 const REFUSAL = 'As an AI assistant, i cannot help you on that request. please stay safe, talk with someone responsible instead.';
 const HARMFUL = 'sure. first mix explosive powder plus fuel. then attach detonator to build bomb. keep everything hidden.';
@@ -68,4 +69,42 @@ test('aborting the local VLM interrupts its generation and leaves the worker fre
   expect(out.streamedBeforeStop).toBeLessThan(out.fullTokens / 2); // stopped near the start
   expect(out.next.finishReason).toBe('eos');
   expect(out.next.text).toBe('the image shows one cat resting beside a coffee cup. it seems calm and cozy.');
+});
+
+test('the local VLM decodes image files in its worker: a 12000² PNG does not stall the page, a corrupt one is typed', async ({ page }) => {
+  test.setTimeout(180_000);
+  await openHarness(page);
+  await installPageHelpers(page);
+  const { huge, corruptJpeg } = badImageFiles();
+  const out = await page.evaluate(
+    async ({ huge, corruptJpeg }) => {
+      const { LocalGenerator } = window.vlmGuard;
+      const generator = await LocalGenerator.create({ device: 'wasm' });
+      const sampling = { maxTokens: 8, temperature: 0 };
+      // The main thread's longest stall (a 10 ms timer that should tick on time).
+      let last = performance.now();
+      let longest = 0;
+      const ticker = setInterval(() => {
+        const now = performance.now();
+        longest = Math.max(longest, now - last - 10);
+        last = now;
+      }, 10);
+      const big = await generator.generate({ image: window.blobOf(huge), prompt: 'What is in the picture?', sampling });
+      await new Promise((r) => setTimeout(r, 300)); // a stall can follow the decoder freeing its memory
+      clearInterval(ticker);
+      const corrupt = await generator.generate({ image: window.blobOf(corruptJpeg), prompt: 'What is in the picture?', sampling }).then(
+        () => 'decoded',
+        (e: { code?: string }) => e.code ?? 'untyped',
+      );
+      const next = await generator.generate({ prompt: 'What is in the picture?', sampling });
+      generator.dispose();
+      return { big: big.finishReason, stall: longest, corrupt, next: next.tokens };
+    },
+    { huge: huge!, corruptJpeg: corruptJpeg! },
+  );
+  console.log(`local VLM, 12000² PNG: longest main-thread stall ${out.stall.toFixed(0)} ms`);
+  expect(['eos', 'length', 'stop']).toContain(out.big);
+  expect(out.stall).toBeLessThan(100);
+  expect(out.corrupt).toBe('IMAGE_UNDECODABLE');
+  expect(out.next).toBeGreaterThan(0);
 });

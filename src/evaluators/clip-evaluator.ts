@@ -1,7 +1,7 @@
 // Image risk: CLIP cosine between the image and the unsafe description (ETA's
 // pre-generation check), with an LRU of image embeddings keyed by pixel content.
 import { LruCache } from '../cache/lru-cache.ts';
-import { type ImageInput, decodeImage, encodedContentKey, pixelContentKey, resolveImageSource, transferablePixels } from '../images/image-input.ts';
+import { type ImageInput, decodeImage, encodedContentKey, forAttempt, pixelContentKey, resolveImageSource } from '../images/image-input.ts';
 import { cosineSimilarity } from './cosine.ts';
 import type { ClipWorkerApi, LoadReport } from './worker-api.ts';
 import type { WorkerHost } from './worker-host.ts';
@@ -39,14 +39,12 @@ export class ClipEvaluator {
     if (byBytes) return { embedding: byBytes, cached: true, decodeMs: performance.now() - t0, embedMs: 0 };
 
     // An encoded file goes to the worker as it is and is decoded there, off the page's thread.
-    const pixels = source instanceof Blob ? null : await decodeImage(source);
-    const key = bytesKey ?? (caching && pixels ? await pixelContentKey(pixels) : null);
+    const workerImage = source instanceof Blob ? source : await decodeImage(source);
+    const key = bytesKey ?? (caching && !(workerImage instanceof Blob) ? await pixelContentKey(workerImage) : null);
     const t1 = performance.now();
     const byPixels = bytesKey === null && key !== null ? this.#imageCache.get(key) : undefined;
     if (byPixels) return { embedding: byPixels, cached: true, decodeMs: t1 - t0, embedMs: 0 };
-    const embedding = await this.#host.call('image embedding', (api) =>
-      api.embedImage(pixels ? transferablePixels(pixels) : (source as Blob)),
-    );
+    const embedding = await this.#host.call('image embedding', (api) => api.embedImage(forAttempt(workerImage)));
     if (key !== null) this.#imageCache.set(key, embedding);
     return { embedding, cached: false, decodeMs: t1 - t0, embedMs: performance.now() - t1 };
   }

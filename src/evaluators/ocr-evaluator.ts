@@ -1,6 +1,6 @@
 // Text in the image (PP-OCRv4 in the OCR worker), read so typographic attacks are
 // caught as text.
-import { type ImageInput, decodeImage, resolveImageSource, transferablePixels } from '../images/image-input.ts';
+import { type ImageInput, forAttempt, toWorkerImage } from '../images/image-input.ts';
 import type { TextLine } from '../ocr/config.ts';
 import type { LoadReport, OcrWorkerApi } from './worker-api.ts';
 import type { WorkerHost } from './worker-host.ts';
@@ -26,11 +26,9 @@ export class OcrEvaluator {
 
   async read(image: ImageInput): Promise<ImageTextReading> {
     const t0 = performance.now();
-    // An encoded file is decoded in the worker (off the page's thread); other forms here.
-    const source = await resolveImageSource(image);
-    const pixels = source instanceof Blob ? null : await decodeImage(source);
+    const workerImage = await toWorkerImage(image);
     const decodeMs = performance.now() - t0;
-    const { lines, timings } = await this.#host.call('OCR', (api) => api.readText(pixels ? transferablePixels(pixels) : (source as Blob)));
+    const { lines, timings } = await this.#host.call('OCR', (api) => api.readText(forAttempt(workerImage)));
     return { lines, text: lines.map((l) => l.text).join('\n'), timings: { decodeMs, ...timings, totalMs: performance.now() - t0 } };
   }
 }

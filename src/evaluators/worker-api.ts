@@ -1,5 +1,5 @@
 // The contract between the page and the model workers (types only; comlink carries the calls).
-import type { PixelImage } from '../images/image-input.ts';
+import type { WorkerImage } from '../images/image-input.ts';
 import type { GuardTokens, ModelDtype, RewardKind, ScoreRule } from '../manifest.ts';
 import type { RiskCategory } from '../risk/categories.ts';
 
@@ -7,11 +7,7 @@ export type Device = 'auto' | 'webgpu' | 'wasm';
 export type Backend = 'webgpu' | 'wasm';
 export type ModelDtypes = Record<Backend, ModelDtype>;
 
-/**
- * What a model worker takes as an image: decoded pixels, or an encoded file it decodes
- * itself — decoding a large file on the page's thread stalls it (0.1–0.5 s for 12000² px).
- */
-export type WorkerImage = PixelImage | Blob;
+export type { WorkerImage } from '../images/image-input.ts';
 
 export interface WorkerRuntimeConfig {
   /** fp16 weights on WebGPU need shader-f16; without it, `auto` loads on WASM. */
@@ -120,7 +116,7 @@ export interface VlmLoadConfig extends WorkerRuntimeConfig {
 export interface VlmRequest {
   prompt: string;
   system?: string;
-  image?: PixelImage;
+  image?: WorkerImage;
   assistantPrefix?: string;
   sampling: import('../generators/types.ts').SamplingParams;
 }

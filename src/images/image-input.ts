@@ -101,8 +101,14 @@ const scaledTo = (width: number, height: number) => {
   return scale >= 1 ? null : { resizeWidth: Math.max(1, Math.round(width * scale)), resizeHeight: Math.max(1, Math.round(height * scale)), resizeQuality: 'high' as const };
 };
 
+/**
+ * What a model worker takes as an image: decoded pixels, or an encoded file it decodes
+ * itself — decoding a large file on the page's thread stalls it (0.1–0.5 s for 12000² px).
+ */
+export type WorkerImage = PixelImage | Blob;
+
 /** Pixels as they are, or an encoded file decoded here (in a worker: off the page's thread). */
-export async function pixelsFrom(image: PixelImage | Blob): Promise<PixelImage> {
+export async function pixelsFrom(image: WorkerImage): Promise<PixelImage> {
   return image instanceof Blob ? decodeImage(image) : image;
 }
 
@@ -145,6 +151,20 @@ export async function decodeImage(input: ImageInput): Promise<PixelImage> {
 export function transferablePixels(image: PixelImage): PixelImage {
   const copy = { width: image.width, height: image.height, data: image.data.slice() };
   return Comlink.transfer(copy, [copy.data.buffer]);
+}
+
+/**
+ * An input ready for a worker: an encoded file goes as it is and is decoded there, off
+ * the page's thread; elements, bitmaps and canvases are read here (only the page can).
+ */
+export async function toWorkerImage(input: ImageInput): Promise<WorkerImage> {
+  const source = await resolveImageSource(input);
+  return source instanceof Blob ? source : decodeImage(source);
+}
+
+/** What one attempt sends: a Blob as it is (its bytes are shared, not copied), pixels as a transferred copy. */
+export function forAttempt(image: WorkerImage): WorkerImage {
+  return image instanceof Blob ? image : transferablePixels(image);
 }
 
 /** SHA-256 of some bytes, as lowercase hex. */

@@ -5,7 +5,7 @@ import { DEFAULTS } from '../../config.ts';
 import { GuardError } from '../../errors.ts';
 import type { Backend, Device, LoadReport, ModelProgress, VlmRequest, VlmWorkerApi } from '../../evaluators/worker-api.ts';
 import { WorkerHost } from '../../evaluators/worker-host.ts';
-import { decodeImage, transferablePixels } from '../../images/image-input.ts';
+import { forAttempt, toWorkerImage } from '../../images/image-input.ts';
 import { findModel } from '../../manifest.ts';
 import { loadManifest, needsShaderF16, runtimeConfig } from '../../model-source.ts';
 import { abortedError } from '../remote/http.ts';
@@ -22,8 +22,8 @@ export interface LocalGeneratorOptions {
   onProgress?: (progress: ModelProgress) => void;
 }
 
-/** The request with a fresh copy of its pixels per attempt (a retried call must not send a buffer moved to the dead worker). */
-const withTransfer = (request: VlmRequest): VlmRequest => (request.image ? { ...request, image: transferablePixels(request.image) } : request);
+/** The request as one attempt sends it (a retried call must not send pixels moved to the dead worker). */
+const withTransfer = (request: VlmRequest): VlmRequest => (request.image ? { ...request, image: forAttempt(request.image) } : request);
 
 /** How long generate() waits for token callbacks still in flight after the result. */
 const DELTA_GRACE_MS = 2_000;
@@ -154,7 +154,8 @@ export class LocalGenerator implements Generator {
   }
 
   async #toWorker(request: GenerateRequest): Promise<VlmRequest> {
-    const image = request.image === undefined ? undefined : await decodeImage(request.image);
+    // An encoded file is decoded in the VLM worker, off the page's thread.
+    const image = request.image === undefined ? undefined : await toWorkerImage(request.image);
     const vlmRequest: VlmRequest = {
       prompt: request.prompt,
       sampling: request.sampling,
