@@ -173,13 +173,21 @@ export async function sha256Hex(data: BufferSource): Promise<string> {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+/** Keys of Blobs already hashed: a Blob's bytes never change, so the same object needs one hash. */
+const blobKeys = new WeakMap<Blob, string>();
+
 /**
  * A content key without decoding, when the input is encoded bytes (Blob/File/URL):
- * a cache hit then costs one hash of the file, not a decode.
+ * a cache hit then costs one hash of the file, not a decode — and nothing for a Blob
+ * seen before (the usual chat: several questions about one uploaded File).
  */
 export async function encodedContentKey(source: ImageSource): Promise<string | null> {
   if (!(source instanceof Blob)) return null;
-  return `bytes:${await sha256Hex(await source.arrayBuffer())}`;
+  const known = blobKeys.get(source);
+  if (known) return known;
+  const key = `bytes:${await sha256Hex(await source.arrayBuffer())}`;
+  blobKeys.set(source, key);
+  return key;
 }
 
 /** A content key of decoded pixels: equal pixels ⇒ equal key, whatever element or bitmap held them. */
