@@ -97,8 +97,9 @@ test('the local VLM decodes image files in its worker: a 12000² PNG does not st
         (e: { code?: string }) => e.code ?? 'untyped',
       );
       const next = await generator.generate({ prompt: 'What is in the picture?', sampling });
+      const memory = await generator.memoryUsage();
       generator.dispose();
-      return { big: big.finishReason, stall: longest, corrupt, next: next.tokens };
+      return { big: big.finishReason, stall: longest, corrupt, next: next.tokens, memory };
     },
     { huge: huge!, corruptJpeg: corruptJpeg! },
   );
@@ -107,4 +108,6 @@ test('the local VLM decodes image files in its worker: a 12000² PNG does not st
   expect(out.stall).toBeLessThan(100);
   expect(out.corrupt).toBe('IMAGE_UNDECODABLE');
   expect(out.next).toBeGreaterThan(0);
+  expect(out.memory).toMatchObject({ wasmMemories: 1, gpuBuffers: 0, gpuBuffersCreated: 0 }); // on wasm: no GPU buffer
+  expect(out.memory.wasmBytes).toBeGreaterThan(1e6);
 });

@@ -15,6 +15,8 @@ import type {
   RewardLoadReport,
   RewardWorkerApi,
   DeviceLossApi,
+  MemoryApi,
+  WorkerMemory,
   WorkerRuntimeConfig,
 } from './evaluators/worker-api.ts';
 import { WorkerHost } from './evaluators/worker-host.ts';
@@ -208,7 +210,6 @@ export class Guard extends EventTarget {
     return { clip: this.#hosts.clip.restarts, reward: this.#hosts.reward.restarts };
   }
 
-  /** The backend each worker runs on now (a restarted worker may have fallen back). */
   /** Why a worker is not on the backend asked for: no WebGPU at load, or its device lost since. */
   get fallbackReasons(): { clip?: string; reward?: string; ocr?: string } {
     const lost = (host: { deviceLost: string | null } | undefined) => (host?.deviceLost ? `WebGPU device lost (${host.deviceLost}); now on WASM` : undefined);
@@ -221,12 +222,26 @@ export class Guard extends EventTarget {
    * reset or GPU removal would. The next call on each finds the loss, restarts the worker
    * on WASM and is retried there (`backends`, `fallbackReasons` say so).
    */
-  async simulateDeviceLoss(): Promise<{ clip: boolean; reward: boolean; ocr?: boolean }> {
-    const lose = <A extends DeviceLossApi, R>(host: WorkerHost<A, R>) => host.call('device loss', (api) => (api as Comlink.Remote<DeviceLossApi>).loseDevice());
-    const [clip, reward, ocr] = await Promise.all([lose(this.#hosts.clip), lose(this.#hosts.reward), this.#ocr ? lose(this.#ocr.host) : undefined]);
+  simulateDeviceLoss(): Promise<{ clip: boolean; reward: boolean; ocr?: boolean }> {
+    return this.#eachWorker('device loss', (api) => api.loseDevice());
+  }
+
+  /**
+   * What each model worker holds outside its JS heap: onnxruntime-web's WebAssembly memory
+   * and its live WebGPU buffers (see WorkerMemory).
+   */
+  memoryUsage(): Promise<{ clip: WorkerMemory; reward: WorkerMemory; ocr?: WorkerMemory }> {
+    return this.#eachWorker('memory usage', (api) => api.memory());
+  }
+
+  /** One call on each model worker (OCR's when it is loaded), side by side. */
+  async #eachWorker<T>(what: string, call: (api: Comlink.Remote<DeviceLossApi & MemoryApi>) => Promise<T>): Promise<{ clip: T; reward: T; ocr?: T }> {
+    const run = <A, R>(host: WorkerHost<A, R>) => host.call(what, (api) => call(api as unknown as Comlink.Remote<DeviceLossApi & MemoryApi>));
+    const [clip, reward, ocr] = await Promise.all([run(this.#hosts.clip), run(this.#hosts.reward), this.#ocr ? run(this.#ocr.host) : undefined]);
     return { clip, reward, ...(ocr !== undefined ? { ocr } : {}) };
   }
 
+  /** The backend each worker runs on now (a restarted worker may have fallen back). */
   get backends(): { clip: Backend; reward: Backend; ocr?: Backend } {
     const ocr = this.#ocr?.host.lastReport?.backend;
     return {

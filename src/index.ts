@@ -20,7 +20,7 @@ export { ETA_PAPER_THRESHOLDS, resolvePolicy } from './policy.ts';
 export type { PolicyOptions, PolicyPreset, ResolvedPolicy, Thresholds, EvaluationOrder, UnknownVerdictTreatment } from './policy.ts';
 export { decide, type Decision, type Verdict } from './decision.ts';
 export type { ImageInput } from './images/image-input.ts';
-export type { Backend, Device, ModelProgress, RewardFraming } from './evaluators/worker-api.ts';
+export type { Backend, Device, ModelProgress, RewardFraming, WorkerMemory } from './evaluators/worker-api.ts';
 export { ETA_UNSAFE_DESCRIPTION, DEFAULT_REWARD_INSTRUCTION } from './config.ts';
 export type { Manifest, ManifestModel } from './manifest.ts';
 export { protectFetch, type ProtectOptions, type Protection } from './embed/fetch-protection.ts';

@@ -13,6 +13,7 @@ import type { ClipLoadConfig, ClipWorkerApi, ProgressSink, WorkerImage } from '.
 import { pixelsFrom } from '../src/images/image-input.ts';
 import { clipPixelValues } from './clip-preprocess.ts';
 import { Comlink, configureEnvironment, infer, loadOnDevice, loseWebGpuDevice, notLoaded, ortWebGpu, progressForwarder } from './transformers-env.ts';
+import { workerMemory } from './memory-probe.ts';
 
 interface Loaded {
   tokenizer: PreTrainedTokenizer;
@@ -32,6 +33,8 @@ function rowsOf(tensor: Tensor): Float32Array[] {
 }
 
 class ClipWorker implements ClipWorkerApi {
+  readonly memory = workerMemory;
+
   #loaded: Loaded | null = null;
 
   async load(config: ClipLoadConfig, onProgress?: ProgressSink) {

@@ -7,6 +7,7 @@ import { pixelsFrom } from '../src/images/image-input.ts';
 import { type OcrResult, type OcrRunners, parseDictionary, readImageText } from '../src/ocr/pipeline.ts';
 import { infer, loadOnDevice, loseWebGpuDevice, notLoaded } from './backend-choice.ts';
 import { fetchModelFile } from './model-file.ts';
+import { workerMemory } from './memory-probe.ts';
 
 interface Loaded {
   runners: OcrRunners;
@@ -27,6 +28,8 @@ function runner(session: ort.InferenceSession) {
 }
 
 class OcrWorker implements OcrWorkerApi {
+  readonly memory = workerMemory;
+
   #loaded: Loaded | null = null;
 
   async load(config: OcrLoadConfig, onProgress?: ProgressSink): Promise<LoadReport> {

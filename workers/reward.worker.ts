@@ -4,8 +4,11 @@ import type { ProgressSink, RewardLoadConfig, RewardLoadReport, RewardWorkerApi,
 import { F16_DTYPES } from '../src/manifest.ts';
 import { type Scorer, decoderReward, guardGenerative, sequenceClassifier } from './reward/scorers.ts';
 import { Comlink, configureEnvironment, infer, loadOnDevice, loseWebGpuDevice, notLoaded, ortWebGpu } from './transformers-env.ts';
+import { workerMemory } from './memory-probe.ts';
 
 class RewardWorker implements RewardWorkerApi {
+  readonly memory = workerMemory;
+
   #scorer: Scorer | null = null;
 
   async load(config: RewardLoadConfig, onProgress?: ProgressSink): Promise<RewardLoadReport> {

@@ -16,6 +16,7 @@ import type { Completion } from '../src/generators/types.ts';
 import { pixelsFrom } from '../src/images/image-input.ts';
 import type { LoadReport, ProgressSink, VlmLoadConfig, VlmRequest, VlmWorkerApi } from '../src/evaluators/worker-api.ts';
 import { Comlink, configureEnvironment, infer, loadOnDevice, notLoaded, progressForwarder } from './transformers-env.ts';
+import { workerMemory } from './memory-probe.ts';
 
 interface Loaded {
   processor: Processor;
@@ -77,6 +78,8 @@ class SequenceEndCriteria extends StoppingCriteria {
 }
 
 class VlmWorker implements VlmWorkerApi {
+  readonly memory = workerMemory;
+
   #loaded: Loaded | null = null;
   /** The running request's interrupt; replaced on entry (synchronously) so an early interrupt is not lost. */
   #interrupt = new InterruptableStoppingCriteria();

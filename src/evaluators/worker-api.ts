@@ -55,7 +55,24 @@ export interface DeviceLossApi {
   loseDevice(): Promise<boolean>;
 }
 
-export interface ClipWorkerApi extends DeviceLossApi {
+/** What a worker holds outside its JS heap (noted by workers/memory-probe.ts as it is made). */
+export interface WorkerMemory {
+  /** onnxruntime-web's WebAssembly memory, in bytes (it grows and never shrinks). */
+  wasmBytes: number;
+  /** WebAssembly memories seen (one per onnxruntime-web instance). */
+  wasmMemories: number;
+  /** Live WebGPU buffers and their bytes (ORT's reuse pool included). */
+  gpuBuffers: number;
+  gpuBytes: number;
+  /** WebGPU buffers created since the worker started. */
+  gpuBuffersCreated: number;
+}
+
+export interface MemoryApi {
+  memory(): WorkerMemory;
+}
+
+export interface ClipWorkerApi extends DeviceLossApi, MemoryApi {
   load(config: ClipLoadConfig, onProgress?: ProgressSink): Promise<LoadReport>;
   /** Unnormalised `image_embeds` of one image (an encoded file is decoded in the worker). */
   embedImage(image: WorkerImage): Promise<Float32Array>;
@@ -95,7 +112,7 @@ export interface RewardLoadReport extends LoadReport {
   framing: Exclude<RewardFraming, 'auto'>;
 }
 
-export interface RewardWorkerApi extends DeviceLossApi {
+export interface RewardWorkerApi extends DeviceLossApi, MemoryApi {
   load(config: RewardLoadConfig, onProgress?: ProgressSink): Promise<RewardLoadReport>;
   /**
    * The raw reward logit of each text (no softmax: a one-logit head would flatten to 1).
@@ -121,7 +138,7 @@ export interface VlmRequest {
   sampling: import('../generators/types.ts').SamplingParams;
 }
 
-export interface VlmWorkerApi {
+export interface VlmWorkerApi extends MemoryApi {
   load(config: VlmLoadConfig, onProgress?: ProgressSink): Promise<LoadReport>;
   /**
    * One completion; text deltas go to `onToken` as they are decoded. `deltas` counts
@@ -145,7 +162,7 @@ export interface OcrLoadConfig extends WorkerRuntimeConfig {
   ocr: import('../ocr/config.ts').OcrConfig;
 }
 
-export interface OcrWorkerApi extends DeviceLossApi {
+export interface OcrWorkerApi extends DeviceLossApi, MemoryApi {
   load(config: OcrLoadConfig, onProgress?: ProgressSink): Promise<LoadReport>;
   readText(image: WorkerImage): Promise<import('../ocr/pipeline.ts').OcrResult>;
 }

@@ -3,7 +3,7 @@
 import * as Comlink from 'comlink';
 import { DEFAULTS } from '../../config.ts';
 import { GuardError } from '../../errors.ts';
-import type { Backend, Device, LoadReport, ModelProgress, VlmRequest, VlmWorkerApi } from '../../evaluators/worker-api.ts';
+import type { Backend, Device, LoadReport, ModelProgress, VlmRequest, VlmWorkerApi, WorkerMemory } from '../../evaluators/worker-api.ts';
 import { WorkerHost } from '../../evaluators/worker-host.ts';
 import { forAttempt, toWorkerImage } from '../../images/image-input.ts';
 import { findModel } from '../../manifest.ts';
@@ -125,6 +125,11 @@ export class LocalGenerator implements Generator {
       const vlmRequest = await this.#toWorker(request);
       return this.#host.call('sampling', (api) => api.sample(withTransfer(vlmRequest), n));
     });
+  }
+
+  /** What the VLM worker holds outside its JS heap: WebAssembly memory and live WebGPU buffers. */
+  memoryUsage(): Promise<WorkerMemory> {
+    return this.#host.call('memory usage', (api) => api.memory());
   }
 
   dispose(): void {
