@@ -27,6 +27,8 @@ export interface BackendBench {
   coldLoadMs: { guardTotal: number; clipWorker: number; rewardWorker: number };
   warm: { imageEmbedding: StageStats; textEmbedding: StageStats; rewardScore: StageStats; evaluate: StageStats };
   direct: { imageEmbedding: StageStats; rewardScore: StageStats };
+  /** A call through the CLIP and reward workers that does no work. */
+  roundTrip: StageStats;
   /** guard (worker + comlink) median ÷ direct in-page median, same work. */
   workerOverhead: { imageEmbedding: number; rewardScore: number };
   /** A hit on the same Blob object, and on a copy of its bytes (hashed again). */
@@ -54,20 +56,38 @@ async function measure(run: (i: number) => Promise<unknown>, runs = RUNS, warmup
 }
 
 /**
- * Two ways of doing the same work, timed run by run in turn: V8 optimises onnxruntime-web's
- * WebAssembly on background threads while it runs, so timing one side after the other
- * would hand the second the faster code.
+ * Two ways of doing the same work, timed in alternating blocks after both are warm: V8
+ * optimises onnxruntime-web's WebAssembly on background threads as it runs, so timing one
+ * side wholly after the other would hand the second faster code; blocks (not single runs)
+ * keep one side's leftover work (GC, freed tensors) from landing in the other's timings.
  */
-async function measurePair(a: (i: number) => Promise<unknown>, b: (i: number) => Promise<unknown>, runs = RUNS, warmup = 10): Promise<[StageStats, StageStats]> {
+async function measurePair(a: (i: number) => Promise<unknown>, b: (i: number) => Promise<unknown>, runs = RUNS, warmup = 10, block = 5): Promise<[StageStats, StageStats]> {
+  const sides = [a, b] as const;
+  for (let i = 0; i < warmup; i++) for (const run of sides) await run(-1 - i);
   const samples: [number[], number[]] = [[], []];
-  for (let i = -warmup; i < runs; i++) {
-    for (const [side, run] of [a, b].entries()) {
-      const t0 = performance.now();
-      await run(i);
-      if (i >= 0) samples[side]!.push(performance.now() - t0);
+  for (let start = 0; start < runs; start += block) {
+    for (const [side, run] of sides.entries()) {
+      for (let i = start; i < Math.min(runs, start + block); i++) {
+        const t0 = performance.now();
+        await run(i);
+        samples[side]!.push(performance.now() - t0);
+      }
     }
   }
   return [stats(samples[0]), stats(samples[1])];
+}
+
+/** Stats of batches of `reps` calls, per call. */
+const perRun = (batch: StageStats, reps: number): StageStats => ({ medianMs: batch.medianMs / reps, p90Ms: batch.p90Ms / reps, runs: batch.runs * reps });
+
+/** Per-call time of something too quick for the page's timer (coarsened to 0.1 ms): batches of `reps`. */
+async function measureEach(run: () => Promise<unknown>, reps = 100): Promise<StageStats> {
+  return perRun(
+    await measure(async () => {
+      for (let i = 0; i < reps; i++) await run();
+    }, 10),
+    reps,
+  );
 }
 
 async function photo(): Promise<Blob> {
@@ -108,14 +128,19 @@ export async function runBackend(backend: 'webgpu' | 'wasm'): Promise<BackendBen
       image_embeds.dispose();
     },
   );
-  const [guardReward, directReward] = await measurePair(
-    (i) => guard.evaluateResponse(`The picture shows ${i} cups of coffee on a table.`),
-    async (i) => {
-      const inputs = tokenizer(DEFAULT_REWARD_INSTRUCTION, { text_pair: `The picture shows ${i} cups of coffee on a table.` });
+  // A reward score takes well under a millisecond: each run scores ten answers.
+  const tenTimes = (score: (j: number) => Promise<unknown>) => async (i: number) => {
+    for (let k = 0; k < 10; k++) await score(i * 10 + k);
+  };
+  const [guardRewardTen, directRewardTen] = await measurePair(
+    tenTimes((j) => guard.evaluateResponse(`The picture shows ${j} cups of coffee on a table.`)),
+    tenTimes(async (j) => {
+      const inputs = tokenizer(DEFAULT_REWARD_INSTRUCTION, { text_pair: `The picture shows ${j} cups of coffee on a table.` });
       const { logits } = (await reward(inputs)) as { logits: Tensor };
       logits.dispose();
-    },
+    }),
   );
+  const [guardReward, directReward] = [perRun(guardRewardTen, 10), perRun(directRewardTen, 10)];
   const warm = {
     imageEmbedding: guardImage,
     textEmbedding: await measure((i) => cachingGuard.imageTextSimilarity(image, `a photo of item number ${i}`)),
@@ -123,13 +148,15 @@ export async function runBackend(backend: 'webgpu' | 'wasm'): Promise<BackendBen
     evaluate: await measure((i) => guard.evaluate({ image: imageData, response: `Answer ${i}: a cat beside a cup.` })),
   };
   const direct = { imageEmbedding: directImage, rewardScore: directReward };
+  // The fixed cost of any call through a worker: a call that does no work (both workers, side by side).
+  const roundTrip = await measureEach(() => guard.memoryUsage());
 
   // Misses: the same PNG with distinct trailing bytes (ignored by decoders), so each
   // run hashes, decodes and embeds like a new image would. Hits: the same File again
   // (known by identity), and an equal copy of its bytes (known by their hash).
   const missMs = await measure((i) => cachingGuard.evaluateImage(new Blob([image, new Uint32Array([i + 1000])], { type: image.type })));
   await cachingGuard.evaluateImage(image);
-  const hitMs = await measure(() => cachingGuard.evaluateImage(image));
+  const hitMs = await measureEach(() => cachingGuard.evaluateImage(image));
   const copyHitMs = await measure(() => cachingGuard.evaluateImage(new Blob([image], { type: image.type })));
 
   guard.dispose();
@@ -139,6 +166,7 @@ export async function runBackend(backend: 'webgpu' | 'wasm'): Promise<BackendBen
     coldLoadMs: { guardTotal, clipWorker: guard.info.loadMs.clip, rewardWorker: guard.info.loadMs.reward },
     warm,
     direct,
+    roundTrip,
     workerOverhead: {
       imageEmbedding: warm.imageEmbedding.medianMs / direct.imageEmbedding.medianMs,
       rewardScore: warm.rewardScore.medianMs / direct.rewardScore.medianMs,

@@ -84,7 +84,7 @@ try {
   await testServer.close();
 }
 
-const ms = (s: StageStats) => `${s.medianMs.toFixed(2)} ms`;
+const ms = (s: StageStats) => `${s.medianMs < 0.1 ? s.medianMs.toFixed(3) : s.medianMs.toFixed(2)} ms`;
 const x = (r: number) => `${r.toFixed(2)}×`;
 const rows: [string, (b: BackendBench) => string][] = [
   ['cold load, createGuard (both workers)', (b) => `${b.coldLoadMs.guardTotal.toFixed(0)} ms`],
@@ -96,6 +96,7 @@ const rows: [string, (b: BackendBench) => string][] = [
   ['warm evaluate() (image ∥ reward)', (b) => ms(b.warm.evaluate)],
   ['image embedding, direct in page', (b) => ms(b.direct.imageEmbedding)],
   ['reward score, direct in page', (b) => ms(b.direct.rewardScore)],
+  ['worker round trip, a call that does no work', (b) => ms(b.roundTrip)],
   ['worker overhead, image (guard ÷ direct)', (b) => x(b.workerOverhead.imageEmbedding)],
   ['worker overhead, reward (guard ÷ direct)', (b) => x(b.workerOverhead.rewardScore)],
   ['cache miss (hash + decode + embed, 512² PNG)', (b) => ms(b.cache.missMs)],
