@@ -5,6 +5,7 @@ declare global {
     blobOf(file: { base64: string; type: string }): Blob;
     solidImage(rgb: [number, number, number], size?: number): ImageData;
     textImage(lines: string[], options?: { width?: number; height?: number; font?: string; lineHeight?: number; x?: number; y?: number }): ImageData;
+    stallMeter(): { longest(): number; reset(): void; stop(): void };
     guard: import('../src/index.ts').Guard;
     progress: import('../src/index.ts').ModelProgress[];
   }

@@ -80,3 +80,29 @@ test('image text feeds the decision: a FigStep image CLIP misses is caught as te
   expect(out.safe.decision).toBe('pass'); // a refusal stays untouched
   expect(out.readBlocked).toBe('OPTIONS_INVALID');
 });
+
+test('text in a 4096-px image (read scaled to 2048): boxes come back in the image’s own coordinates, from pixels and from a file', async ({ page }) => {
+  await openHarness(page);
+  await installPageHelpers(page);
+  const out = await page.evaluate(async () => {
+    const guard = await window.vlmGuard.createGuard({ device: 'wasm', imageText: 'on' });
+    // Starts at x = 400, baseline 500; 22 monospace glyphs ≈ 96 px each end near x = 2520.
+    const pixels = window.textImage(['Water the garden daily'], { width: 4096, height: 1024, font: 'bold 160px monospace', x: 400, y: 500 });
+    const canvas = new OffscreenCanvas(4096, 1024);
+    canvas.getContext('2d')!.putImageData(pixels, 0, 0);
+    const png = await canvas.convertToBlob({ type: 'image/png' }); // scaled while decoded in the worker
+    const read = async (image: ImageData | Blob) => (await guard.readImageText(image)).lines;
+    return { fromPixels: await read(pixels), fromFile: await read(png) };
+  });
+  for (const lines of [out.fromPixels, out.fromFile]) {
+    expect(lines.map((l) => l.text)).toEqual(['Water the garden daily']);
+    const { x, y, width, height } = lines[0]!.box;
+    expect(x).toBeGreaterThan(330); // ~200 if left in the scaled image's coordinates
+    expect(x).toBeLessThan(460);
+    expect(x + width).toBeGreaterThan(2300);
+    expect(x + width).toBeLessThan(2800);
+    expect(y).toBeGreaterThan(250);
+    expect(y + height).toBeGreaterThan(470);
+    expect(y + height).toBeLessThan(620);
+  }
+});

@@ -101,5 +101,20 @@ export async function installPageHelpers(page: Page): Promise<void> {
       lines.forEach((line, i) => ctx.fillText(line, x, y + i * lineHeight));
       return ctx.getImageData(0, 0, width, height);
     };
+    /** The main thread's longest stall since the last reset: a 10 ms timer that should tick on time. */
+    w.stallMeter = () => {
+      let last = performance.now();
+      let longest = 0;
+      const ticker = setInterval(() => {
+        const now = performance.now();
+        longest = Math.max(longest, now - last - 10);
+        last = now;
+      }, 10);
+      return {
+        longest: () => longest,
+        reset: () => void (longest = 0),
+        stop: () => clearInterval(ticker),
+      };
+    };
   });
 }

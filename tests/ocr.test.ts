@@ -8,7 +8,7 @@ import { boxesFromProbabilityMap } from '../src/ocr/boxes.ts';
 import { OCR_DEFAULTS } from '../src/ocr/config.ts';
 import { ctcGreedyDecode } from '../src/ocr/ctc.ts';
 import { detectionSize } from '../src/ocr/image-ops.ts';
-import { joinLines, readImageText } from '../src/ocr/pipeline.ts';
+import { inSourceCoordinates, joinLines, readImageText } from '../src/ocr/pipeline.ts';
 import { wordRecall } from '../src/ocr/word-recall.ts';
 import { figstepCases } from '../e2e/figstep.ts';
 import { nodeOcr } from './support/ocr-node.ts';
@@ -28,6 +28,12 @@ describe('OCR post-processing', () => {
     const probs = new Float32Array(best.length * 4);
     best.forEach((c, t) => (probs[t * 4 + c] = 0.9));
     expect(ctcGreedyDecode(probs, best.length, 4, dictionary)).toEqual({ text: 'aa b', confidence: expect.closeTo(0.9, 5) });
+  });
+
+  it('maps boxes of an image read scaled down back to the caller’s image', () => {
+    const line = { text: 'a', confidence: 1, detectionScore: 1, box: { x: 10, y: 20, width: 30, height: 5 } };
+    expect(inSourceCoordinates([line], { width: 100, height: 50 })).toEqual([line]);
+    expect(inSourceCoordinates([line], { width: 100, height: 50, scaledFrom: { width: 400, height: 150 } })).toEqual([{ ...line, box: { x: 40, y: 60, width: 120, height: 15 } }]);
   });
 
   it('finds one box per text region, grown by the unclip distance and scaled to the image', () => {

@@ -21,6 +21,8 @@ export interface PixelImage {
   width: number;
   height: number;
   data: Uint8ClampedArray<ArrayBuffer>;
+  /** The size before decoding scaled it down (MAX_DECODED_SIDE), so positions can be mapped back. */
+  scaledFrom?: { width: number; height: number };
 }
 
 function undecodable(message: string, cause?: unknown): GuardError {
@@ -96,6 +98,20 @@ async function headerSize(blob: Blob): Promise<{ width: number; height: number }
   }
 }
 
+const PNG_SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
+
+/**
+ * A PNG ends with its IEND chunk; a file without one was cut short (an interrupted upload)
+ * and browsers decode it partly blank, which the checks would then score as if whole.
+ * (JPEG has no such test: valid photos may carry megabytes after their end marker.)
+ */
+async function isTruncatedPng(blob: Blob): Promise<boolean> {
+  const head = new Uint8Array(await blob.slice(0, PNG_SIGNATURE.length).arrayBuffer());
+  if (!PNG_SIGNATURE.every((byte, i) => head[i] === byte)) return false;
+  const tail = new TextDecoder('latin1').decode(await blob.slice(-1024).arrayBuffer());
+  return !tail.includes('IEND');
+}
+
 const scaledTo = (width: number, height: number) => {
   const scale = MAX_DECODED_SIDE / Math.max(width, height);
   return scale >= 1 ? null : { resizeWidth: Math.max(1, Math.round(width * scale)), resizeHeight: Math.max(1, Math.round(height * scale)), resizeQuality: 'high' as const };
@@ -119,6 +135,9 @@ export async function decodeImage(input: ImageInput): Promise<PixelImage> {
   if (isImageData && Math.max(resolved.width, resolved.height) <= MAX_DECODED_SIDE) {
     return { width: resolved.width, height: resolved.height, data: new Uint8ClampedArray(resolved.data) };
   }
+  if (resolved instanceof Blob && (await isTruncatedPng(resolved))) {
+    throw undecodable(`The PNG file is cut short (${resolved.size} bytes, no IEND chunk at its end): it would decode partly blank.`);
+  }
   const source = await toBitmapSource(resolved);
   // A large file is decoded straight at the smaller size (off the main thread) when its
   // header tells the size; a full-size decode first would hold hundreds of MB.
@@ -134,11 +153,12 @@ export async function decodeImage(input: ImageInput): Promise<PixelImage> {
   try {
     if (bitmap.width === 0 || bitmap.height === 0) throw undecodable('The image has no pixels (0×0).');
     const late = scaledTo(bitmap.width, bitmap.height);
+    const scaledFrom = early && known ? known : late ? { width: bitmap.width, height: bitmap.height } : undefined;
     if (late) {
       const full = bitmap;
       bitmap = await createImageBitmap(full, late).finally(() => full.close());
     }
-    return pixelsOf(bitmap, bitmap.width, bitmap.height);
+    return { ...pixelsOf(bitmap, bitmap.width, bitmap.height), ...(scaledFrom ? { scaledFrom } : {}) };
   } finally {
     bitmap.close();
   }
@@ -149,7 +169,7 @@ export async function decodeImage(input: ImageInput): Promise<PixelImage> {
  * call retried on a restarted worker still has its pixels (the first buffer went to the dead one).
  */
 export function transferablePixels(image: PixelImage): PixelImage {
-  const copy = { width: image.width, height: image.height, data: image.data.slice() };
+  const copy = { ...image, data: image.data.slice() };
   return Comlink.transfer(copy, [copy.data.buffer]);
 }
 

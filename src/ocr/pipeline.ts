@@ -39,7 +39,18 @@ export async function readImageText(image: PixelImage, runners: OcrRunners, dict
       lines.push({ text: trimmed, confidence, box: rect, detectionScore: score });
     }
   }
-  return { lines: joinLines(lines), timings: { detectMs: t1 - t0, recogniseMs: performance.now() - t1 } };
+  return { lines: inSourceCoordinates(joinLines(lines), image), timings: { detectMs: t1 - t0, recogniseMs: performance.now() - t1 } };
+}
+
+/** Boxes in the caller's image: a large image was read scaled down (MAX_DECODED_SIDE). */
+export function inSourceCoordinates(lines: TextLine[], image: Pick<PixelImage, 'width' | 'height' | 'scaledFrom'>): TextLine[] {
+  if (!image.scaledFrom) return lines;
+  const sx = image.scaledFrom.width / image.width;
+  const sy = image.scaledFrom.height / image.height;
+  return lines.map((line) => ({
+    ...line,
+    box: { x: line.box.x * sx, y: line.box.y * sy, width: line.box.width * sx, height: line.box.height * sy },
+  }));
 }
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { encodedContentKey } from '../src/images/image-input.ts';
+import { solidPng } from '../e2e/bad-inputs.ts';
+import { decodeImage, encodedContentKey } from '../src/images/image-input.ts';
 
 describe('encodedContentKey', () => {
   it('hashes a Blob once, keys equal bytes alike and other bytes apart', async () => {
@@ -16,5 +17,13 @@ describe('encodedContentKey', () => {
 
   it('gives no key for decoded forms (their pixels can change)', async () => {
     expect(await encodedContentKey({ width: 1, height: 1, data: new Uint8ClampedArray(4) } as unknown as ImageData)).toBeNull();
+  });
+});
+
+describe('decodeImage', () => {
+  it('refuses a PNG cut short (no IEND chunk) before the browser decodes it partly blank', async () => {
+    const png = solidPng(64, 64, [220, 20, 20]);
+    const cut = new Blob([new Uint8Array(png.subarray(0, png.length - 20))], { type: 'image/png' });
+    await expect(decodeImage(cut)).rejects.toMatchObject({ code: 'IMAGE_UNDECODABLE', message: expect.stringMatching(/cut short/) });
   });
 });
