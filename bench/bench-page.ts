@@ -24,6 +24,7 @@ export interface StageStats {
 
 export interface BackendBench {
   backend: 'webgpu' | 'wasm';
+  modelBase: string;
   coldLoadMs: { guardTotal: number; clipWorker: number; rewardWorker: number };
   warm: { imageEmbedding: StageStats; textEmbedding: StageStats; rewardScore: StageStats; evaluate: StageStats };
   direct: { imageEmbedding: StageStats; rewardScore: StageStats };
@@ -96,12 +97,13 @@ async function photo(): Promise<Blob> {
   return response.blob();
 }
 
-export async function runBackend(backend: 'webgpu' | 'wasm'): Promise<BackendBench> {
+/** `modelBase`: another model folder (bench/models/: CLIP with a ViT-B/32-sized vision tower). */
+export async function runBackend(backend: 'webgpu' | 'wasm', modelBase = '/models/'): Promise<BackendBench> {
   const image = await photo();
   const t0 = performance.now();
-  const guard = await createGuard({ device: backend, imageCacheSize: 0 });
+  const guard = await createGuard({ device: backend, imageCacheSize: 0, modelBase });
   const guardTotal = performance.now() - t0;
-  const cachingGuard = await createGuard({ device: backend });
+  const cachingGuard = await createGuard({ device: backend, modelBase });
 
   const pixels = await decodeImage(image);
   const imageData = new ImageData(pixels.data, pixels.width, pixels.height);
@@ -109,7 +111,7 @@ export async function runBackend(backend: 'webgpu' | 'wasm'): Promise<BackendBen
   // The same work directly in the page with transformers.js (no worker, no comlink).
   env.allowLocalModels = true;
   env.allowRemoteModels = false;
-  env.localModelPath = '/models/';
+  env.localModelPath = modelBase;
   env.useBrowserCache = false;
   (env.backends.onnx as { wasm: { wasmPaths: unknown } }).wasm.wasmPaths = { mjs: `/ort/${ORT_WASM_FILES.mjs}`, wasm: `/ort/${ORT_WASM_FILES.wasm}` };
   const opts = { device: backend, dtype: 'fp32' } as const;
@@ -163,6 +165,7 @@ export async function runBackend(backend: 'webgpu' | 'wasm'): Promise<BackendBen
   cachingGuard.dispose();
   return {
     backend,
+    modelBase,
     coldLoadMs: { guardTotal, clipWorker: guard.info.loadMs.clip, rewardWorker: guard.info.loadMs.reward },
     warm,
     direct,

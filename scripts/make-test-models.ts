@@ -4,28 +4,18 @@
 //
 //   npx tsx scripts/make-test-models.ts                 write + verify against the manifest
 //   npx tsx scripts/make-test-models.ts --update-manifest  write + record new hashes
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Manifest, type ManifestFile, type ManifestModel, parseManifest } from '../src/manifest.ts';
 import { RISK_CATEGORIES, type RiskCategory } from '../src/risk/categories.ts';
 import { llamaGuardJson, llamaGuardVocabulary } from './test-models/kinds-models.ts';
-import { type FileMap, clipFiles, decoderRewardFiles, json, llamaGuardFiles, rewardFiles, toxicFiles, vlmFiles } from './test-models/model-files.ts';
+import { type FileMap, clipFiles, writeModelFiles, decoderRewardFiles, json, llamaGuardFiles, rewardFiles, toxicFiles, vlmFiles } from './test-models/model-files.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const MODELS_DIR = join(ROOT, 'models');
 const MANIFEST_PATH = join(MODELS_DIR, 'manifest.json');
-const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-
-function writeModel(id: string, files: FileMap): ManifestFile[] {
-  return [...files].map(([path, bytes]) => {
-    const target = join(MODELS_DIR, id, path);
-    mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, bytes);
-    return { path, sha256: sha256(bytes), bytes: bytes.byteLength };
-  });
-}
+const writeModel = (id: string, files: FileMap) => writeModelFiles(MODELS_DIR, id, files);
 
 const perCategory = (value: number) => Object.fromEntries(RISK_CATEGORIES.map((c) => [c, value])) as Record<RiskCategory, number>;
 

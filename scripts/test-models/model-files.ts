@@ -1,9 +1,11 @@
 // The files of each generated test model, in memory (written by make-test-models.ts).
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AutoTokenizer, env } from '@huggingface/transformers';
-import { buildClipTextModel, buildClipVisionModel } from './clip-model.ts';
+import type { ManifestFile } from '../../src/manifest.ts';
+import { type VisionWorkload, buildClipTextModel, buildClipVisionModel } from './clip-model.ts';
 import {
   REWARD_CONFIG,
   REWARD_TOKENIZER_CONFIG,
@@ -41,7 +43,18 @@ export type FileMap = Map<string, Uint8Array>;
 
 export const json = (value: unknown) => new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
 
-export async function clipFiles(): Promise<FileMap> {
+/** Writes a model's files under root/id and lists them as the manifest records them. */
+export function writeModelFiles(root: string, id: string, files: FileMap): ManifestFile[] {
+  return [...files].map(([path, bytes]) => {
+    const target = join(root, id, path);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, bytes);
+    return { path, sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.byteLength };
+  });
+}
+
+/** test-clip's files; with a workload, its vision tower costs about as much as a real one (bench). */
+export async function clipFiles(workload?: VisionWorkload): Promise<FileMap> {
   const files: FileMap = new Map();
   for (const name of CLIP_FIXTURE_FILES) files.set(name, readFileSync(join(CLIP_FIXTURES, name)));
   // The real CLIP tokenizer gives the concept words' token ids; env is restored after.
@@ -51,7 +64,7 @@ export async function clipFiles(): Promise<FileMap> {
   const tokenizer = await AutoTokenizer.from_pretrained('clip-vit-base-patch32').finally(() => Object.assign(env, saved));
   const tokenize = (word: string) => tokenizer.encode(word, { add_special_tokens: false });
   files.set('onnx/text_model.onnx', buildClipTextModel(tokenize));
-  files.set('onnx/vision_model.onnx', buildClipVisionModel());
+  files.set('onnx/vision_model.onnx', buildClipVisionModel(workload));
   return files;
 }
 
