@@ -22,18 +22,27 @@ export interface StageStats {
   runs: number;
 }
 
-export interface BackendBench {
+export interface DirectBench {
+  imageEmbedding: StageStats;
+  rewardScore: StageStats;
+}
+
+export interface GuardBench {
   backend: 'webgpu' | 'wasm';
   modelBase: string;
   coldLoadMs: { guardTotal: number; clipWorker: number; rewardWorker: number };
   warm: { imageEmbedding: StageStats; textEmbedding: StageStats; rewardScore: StageStats; evaluate: StageStats };
-  direct: { imageEmbedding: StageStats; rewardScore: StageStats };
   /** A call through the CLIP and reward workers that does no work. */
   roundTrip: StageStats;
-  /** guard (worker + comlink) median ÷ direct in-page median, same work. */
-  workerOverhead: { imageEmbedding: number; rewardScore: number };
   /** A hit on the same Blob object, and on a copy of its bytes (hashed again). */
   cache: { missMs: StageStats; hitMs: StageStats; speedup: number; copyHitMs: StageStats; copySpeedup: number };
+}
+
+export interface BackendBench extends GuardBench {
+  /** The same image embedding and reward score with transformers.js in a page of its own. */
+  direct: DirectBench;
+  /** guard (worker + comlink) median ÷ direct in-page median, same work. */
+  workerOverhead: { imageEmbedding: number; rewardScore: number };
 }
 
 const RUNS = 20;
@@ -56,28 +65,6 @@ async function measure(run: (i: number) => Promise<unknown>, runs = RUNS, warmup
   return stats(samples);
 }
 
-/**
- * Two ways of doing the same work, timed in alternating blocks after both are warm: V8
- * optimises onnxruntime-web's WebAssembly on background threads as it runs, so timing one
- * side wholly after the other would hand the second faster code; blocks (not single runs)
- * keep one side's leftover work (GC, freed tensors) from landing in the other's timings.
- */
-async function measurePair(a: (i: number) => Promise<unknown>, b: (i: number) => Promise<unknown>, runs = RUNS, warmup = 10, block = 5): Promise<[StageStats, StageStats]> {
-  const sides = [a, b] as const;
-  for (let i = 0; i < warmup; i++) for (const run of sides) await run(-1 - i);
-  const samples: [number[], number[]] = [[], []];
-  for (let start = 0; start < runs; start += block) {
-    for (const [side, run] of sides.entries()) {
-      for (let i = start; i < Math.min(runs, start + block); i++) {
-        const t0 = performance.now();
-        await run(i);
-        samples[side]!.push(performance.now() - t0);
-      }
-    }
-  }
-  return [stats(samples[0]), stats(samples[1])];
-}
-
 /** Stats of batches of `reps` calls, per call. */
 const perRun = (batch: StageStats, reps: number): StageStats => ({ medianMs: batch.medianMs / reps, p90Ms: batch.p90Ms / reps, runs: batch.runs * reps });
 
@@ -97,18 +84,30 @@ async function photo(): Promise<Blob> {
   return response.blob();
 }
 
-/** `modelBase`: another model folder (bench/models/: CLIP with a ViT-B/32-sized vision tower). */
-export async function runBackend(backend: 'webgpu' | 'wasm', modelBase = '/models/'): Promise<BackendBench> {
-  const image = await photo();
-  const t0 = performance.now();
-  const guard = await createGuard({ device: backend, imageCacheSize: 0, modelBase });
-  const guardTotal = performance.now() - t0;
-  const cachingGuard = await createGuard({ device: backend, modelBase });
+/** A reward score takes well under a millisecond: a run scores ten answers, reported per answer. */
+async function measureRewardScores(score: (answer: string) => Promise<unknown>): Promise<StageStats> {
+  const ten = await measure(async (i) => {
+    for (let k = 0; k < 10; k++) await score(`The picture shows ${i * 10 + k} cups of coffee on a table.`);
+  }, RUNS, OVERHEAD_WARMUP);
+  return perRun(ten, 10);
+}
 
-  const pixels = await decodeImage(image);
-  const imageData = new ImageData(pixels.data, pixels.width, pixels.height);
+/** Warm-up runs before the stages compared with bare transformers.js: V8 must have optimised ORT's WebAssembly first. */
+const OVERHEAD_WARMUP = 15;
 
-  // The same work directly in the page with transformers.js (no worker, no comlink).
+/** The bench photo as ImageData: both sides then decode (copy) and preprocess the same pixels. */
+async function photoPixels(): Promise<ImageData> {
+  const pixels = await decodeImage(await photo());
+  return new ImageData(pixels.data, pixels.width, pixels.height);
+}
+
+/**
+ * The image embedding and reward score done directly with transformers.js in the page
+ * (no worker, no comlink) — in a page of its own, so neither side's models, workers or
+ * optimising compiler share the two cores with the other's timings.
+ */
+export async function runDirect(backend: 'webgpu' | 'wasm', modelBase = '/models/'): Promise<DirectBench> {
+  const imageData = await photoPixels();
   env.allowLocalModels = true;
   env.allowRemoteModels = false;
   env.localModelPath = modelBase;
@@ -122,37 +121,36 @@ export async function runBackend(backend: 'webgpu' | 'wasm', modelBase = '/model
     AutoModelForSequenceClassification.from_pretrained('test-reward', opts),
   ]);
   await CLIPTextModelWithProjection.from_pretrained('test-clip', opts); // load parity with the worker
-  const [guardImage, directImage] = await measurePair(
-    () => guard.evaluateImage(imageData),
-    async () => {
+  return {
+    imageEmbedding: await measure(async () => {
       const px = await decodeImage(imageData);
       const { image_embeds } = (await vision(await clipPixelValues(processor, px))) as { image_embeds: Tensor };
       image_embeds.dispose();
-    },
-  );
-  // A reward score takes well under a millisecond: each run scores ten answers.
-  const tenTimes = (score: (j: number) => Promise<unknown>) => async (i: number) => {
-    for (let k = 0; k < 10; k++) await score(i * 10 + k);
-  };
-  const [guardRewardTen, directRewardTen] = await measurePair(
-    tenTimes((j) => guard.evaluateResponse(`The picture shows ${j} cups of coffee on a table.`)),
-    tenTimes(async (j) => {
-      const inputs = tokenizer(DEFAULT_REWARD_INSTRUCTION, { text_pair: `The picture shows ${j} cups of coffee on a table.` });
+    }, RUNS, OVERHEAD_WARMUP),
+    rewardScore: await measureRewardScores(async (answer) => {
+      const inputs = tokenizer(DEFAULT_REWARD_INSTRUCTION, { text_pair: answer });
       const { logits } = (await reward(inputs)) as { logits: Tensor };
       logits.dispose();
     }),
-  );
-  const [guardReward, directReward] = [perRun(guardRewardTen, 10), perRun(directRewardTen, 10)];
-  const warm = {
-    imageEmbedding: guardImage,
-    textEmbedding: await measure((i) => cachingGuard.imageTextSimilarity(image, `a photo of item number ${i}`)),
-    rewardScore: guardReward,
-    evaluate: await measure((i) => guard.evaluate({ image: imageData, response: `Answer ${i}: a cat beside a cup.` })),
   };
-  const direct = { imageEmbedding: directImage, rewardScore: directReward };
+}
+
+/** The guard's stages (workers + comlink); `modelBase`: another model folder (bench/models/: CLIP with a ViT-B/32-sized vision tower). */
+export async function runBackend(backend: 'webgpu' | 'wasm', modelBase = '/models/'): Promise<GuardBench> {
+  const image = await photo();
+  const imageData = await photoPixels();
+  const t0 = performance.now();
+  const guard = await createGuard({ device: backend, imageCacheSize: 0, modelBase });
+  const guardTotal = performance.now() - t0;
+  const imageEmbedding = await measure(() => guard.evaluateImage(imageData), RUNS, OVERHEAD_WARMUP);
+  const rewardScore = await measureRewardScores((answer) => guard.evaluateResponse(answer));
   // The fixed cost of any call through a worker: a call that does no work (both workers, side by side).
   const roundTrip = await measureEach(() => guard.memoryUsage());
+  const evaluate = await measure((i) => guard.evaluate({ image: imageData, response: `Answer ${i}: a cat beside a cup.` }));
 
+  // Made after the stages above, so its idle workers are not there while they are timed.
+  const cachingGuard = await createGuard({ device: backend, modelBase });
+  const textEmbedding = await measure((i) => cachingGuard.imageTextSimilarity(image, `a photo of item number ${i}`));
   // Misses: the same PNG with distinct trailing bytes (ignored by decoders), so each
   // run hashes, decodes and embeds like a new image would. Hits: the same File again
   // (known by identity), and an equal copy of its bytes (known by their hash).
@@ -167,13 +165,8 @@ export async function runBackend(backend: 'webgpu' | 'wasm', modelBase = '/model
     backend,
     modelBase,
     coldLoadMs: { guardTotal, clipWorker: guard.info.loadMs.clip, rewardWorker: guard.info.loadMs.reward },
-    warm,
-    direct,
+    warm: { imageEmbedding, textEmbedding, rewardScore, evaluate },
     roundTrip,
-    workerOverhead: {
-      imageEmbedding: warm.imageEmbedding.medianMs / direct.imageEmbedding.medianMs,
-      rewardScore: warm.rewardScore.medianMs / direct.rewardScore.medianMs,
-    },
     cache: { missMs, hitMs, speedup: missMs.medianMs / hitMs.medianMs, copyHitMs, copySpeedup: missMs.medianMs / copyHitMs.medianMs },
   };
 }
@@ -346,10 +339,12 @@ declare global {
     runOcr: typeof runOcr;
     runGeneration: typeof runGeneration;
     runBackend: typeof runBackend;
+    runDirect: typeof runDirect;
     benchReady: boolean;
   }
 }
 window.runBackend = runBackend;
+window.runDirect = runDirect;
 window.runGeneration = runGeneration;
 window.runOcr = runOcr;
 window.runThroughput = runThroughput;

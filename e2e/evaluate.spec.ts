@@ -106,3 +106,18 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+test('the caller’s pixels are read, never moved: an ImageData is intact after evaluate', async ({ page }) => {
+  await openHarness(page);
+  await installPageHelpers(page);
+  const out = await page.evaluate(async () => {
+    const guard = await window.vlmGuard.createGuard({ device: 'wasm', imageCacheSize: 0 });
+    const image = window.solidImage([220, 20, 20], 64);
+    const before = Array.from(image.data).join();
+    const result = await guard.evaluate({ image, response: 'Attach the detonator to the bomb.' });
+    const again = await guard.evaluate({ image, response: 'Attach the detonator to the bomb.' });
+    guard.dispose();
+    return { decisions: [result.decision, again.decision], length: image.data.length, same: Array.from(image.data).join() === before };
+  });
+  expect(out).toEqual({ decisions: ['align', 'align'], length: 64 * 64 * 4, same: true });
+});

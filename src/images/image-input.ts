@@ -133,7 +133,8 @@ export async function decodeImage(input: ImageInput): Promise<PixelImage> {
   const resolved = await resolveImageSource(input);
   const isImageData = typeof ImageData !== 'undefined' && resolved instanceof ImageData;
   if (isImageData && Math.max(resolved.width, resolved.height) <= MAX_DECODED_SIDE) {
-    return { width: resolved.width, height: resolved.height, data: new Uint8ClampedArray(resolved.data) };
+    // The caller's pixels, not a copy: they are only read, and forAttempt copies before a transfer.
+    return { width: resolved.width, height: resolved.height, data: resolved.data };
   }
   if (resolved instanceof Blob && (await isTruncatedPng(resolved))) {
     throw undecodable(`The PNG file is cut short (${resolved.size} bytes, no IEND chunk at its end): it would decode partly blank.`);
