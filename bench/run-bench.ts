@@ -24,7 +24,9 @@ const ISOLATED_PORT = 5175;
  * Reads before the threads are timed: V8 first runs WebAssembly unoptimised and compiles
  * the optimised code on background threads, which two busy ORT threads on two cores starve.
  */
-const THREADS_WARMUP = 50;
+const THREADS_WARMUP = 100;
+/** Reads timed per configuration once warm. */
+const THREADS_RUNS = 20;
 /** FigStep images (base64) with the instruction each shows. */
 function figstepBench(): OcrCase[] {
   return figstepCases().map(({ file, instruction }) => ({
@@ -84,10 +86,10 @@ try {
   ocr.push(await inPage((page) => page.evaluate(([c]) => window.runOcr('webgpu', c, 2), [cases.slice(0, 2)] as const)));
   ocr.push(await inPage((page) => page.evaluate(([c]) => window.runOcr('wasm', c, 10), [cases] as const)));
   // WASM threads: the same ten images read one thread (not isolated), one thread isolated
-  // (shared memory alone) and one thread per core (isolated); steady state after 50 reads.
+  // (shared memory alone) and one thread per core (isolated); steady state after 100 reads.
   const ten = cases.slice(0, 10);
   for (const [port, count] of [[PORT, 1], [ISOLATED_PORT, 1], [ISOLATED_PORT, 0]] as const) {
-    threads.push(await inPage((page) => page.evaluate(([c, n, w]) => window.runOcr('wasm', c, 10, n || navigator.hardwareConcurrency, w), [ten, count, THREADS_WARMUP] as const), port));
+    threads.push(await inPage((page) => page.evaluate(([c, n, w, r]) => window.runOcr('wasm', c, r, n || navigator.hardwareConcurrency, w), [ten, count, THREADS_WARMUP, THREADS_RUNS] as const), port));
   }
   for (const backend of ['webgpu', 'wasm'] as const) throughput.push(await inPage((page) => page.evaluate((b) => window.runThroughput(b), backend)));
 } finally {
