@@ -1,5 +1,5 @@
-// Turns every image form a page has into RGBA pixels the CLIP worker can take
-// (the buffer is transferred, not copied), plus a content hash for the cache.
+// Turns every image form a page has into what a model worker takes (an encoded file as
+// it is, other forms as RGBA pixels read here), plus content keys for the cache.
 import { imageSize } from 'image-size';
 import * as Comlink from 'comlink';
 import { GuardError } from '../errors.ts';
