@@ -255,48 +255,102 @@ export interface OcrBench {
   /** Medians of the warm reads' own stage timings (from the OCR worker). */
   stagesMs: { detect: number; recognise: number; other: number };
   wordRecall: { mean: number; min: number; images: number };
+  /** What was read: 'fixture' or the rendered size, per image. */
+  images: string[];
 }
 
-export interface OcrCase {
-  base64: string;
-  type: string;
-  instruction: string;
+/** An image with the instruction it shows: a fixture file, or a line the page renders. */
+export type OcrCase = { instruction: string } & ({ base64: string; type: string } | { render: { fontPx: number } });
+
+export interface OcrRun {
+  backend: 'webgpu' | 'wasm';
+  cases: OcrCase[];
+  warmRuns: number;
+  wasmThreads?: number;
+  warmup?: number;
+  /** The guard's per-call limit (a software WebGPU adapter reads slowly). */
+  callMs?: number;
 }
 
-/** PP-OCRv4 latency and FigStep word recall on one backend. */
-export async function runOcr(backend: 'webgpu' | 'wasm', cases: OcrCase[], warmRuns: number, wasmThreads?: number, warmup?: number): Promise<OcrBench> {
+/** The case's image: the fixture's bytes, or its instruction drawn as one black line on white (PNG). */
+async function ocrImage(c: OcrCase): Promise<Blob> {
+  if ('base64' in c) return new Blob([Uint8Array.from(atob(c.base64), (ch) => ch.charCodeAt(0))], { type: c.type });
+  const font = `bold ${c.render.fontPx}px monospace`;
+  const measuring = new OffscreenCanvas(1, 1).getContext('2d')!;
+  measuring.font = font;
+  const margin = c.render.fontPx;
+  const canvas = new OffscreenCanvas(Math.ceil(measuring.measureText(c.instruction).width) + 2 * margin, 3 * c.render.fontPx);
+  const ctx = canvas.getContext('2d')!;
+  ctx.fillStyle = 'white';
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  ctx.fillStyle = 'black';
+  ctx.font = font;
+  ctx.fillText(c.instruction, margin, 2 * c.render.fontPx);
+  return canvas.convertToBlob({ type: 'image/png' });
+}
+
+/** PP-OCRv4 latency and word recall on one backend. */
+export async function runOcr({ backend, cases, warmRuns, wasmThreads, warmup, callMs }: OcrRun): Promise<OcrBench> {
   const { wordRecall } = await import('../src/ocr/word-recall.ts');
-  const blob = (c: OcrCase) => new Blob([Uint8Array.from(atob(c.base64), (ch) => ch.charCodeAt(0))], { type: c.type });
-  const guard = await createGuard({ device: backend, imageText: 'on', ...(wasmThreads ? { wasmThreads } : {}) });
-  const t0 = performance.now();
-  const first = await guard.readImageText(blob(cases[0]!));
-  const firstReadMs = performance.now() - t0;
-  const recalls = [wordRecall(cases[0]!.instruction, first.text)];
-  const afterLoad: number[] = [];
-  for (const c of cases.slice(1)) {
-    const t = performance.now();
-    recalls.push(wordRecall(c.instruction, (await guard.readImageText(blob(c))).text));
-    afterLoad.push(performance.now() - t);
+  const images = await Promise.all(cases.map(ocrImage));
+  const guard = await createGuard({
+    device: backend,
+    imageText: 'on',
+    ...(wasmThreads ? { wasmThreads } : {}),
+    ...(callMs ? { timeouts: { callMs, loadMs: callMs } } : {}),
+  });
+  try {
+    const t0 = performance.now();
+    const first = await guard.readImageText(images[0]!);
+    const firstReadMs = performance.now() - t0;
+    const recalls = [wordRecall(cases[0]!.instruction, first.text)];
+    const afterLoad: number[] = [];
+    for (const [i, c] of cases.entries()) {
+      if (i === 0) continue;
+      const t = performance.now();
+      recalls.push(wordRecall(c.instruction, (await guard.readImageText(images[i]!)).text));
+      afterLoad.push(performance.now() - t);
+    }
+    const timings: { detectMs: number; recogniseMs: number; totalMs: number }[] = [];
+    const warm = await measure(async (i) => {
+      const reading = await guard.readImageText(images[Math.abs(i) % images.length]!);
+      if (i >= 0) timings.push(reading.timings);
+    }, warmRuns, warmup);
+    const median = (pick: (t: (typeof timings)[number]) => number) => stats(timings.map(pick)).medianMs;
+    return {
+      backend,
+      threads: wasmThreads ?? 1,
+      crossOriginIsolated: globalThis.crossOriginIsolated,
+      coldLoadMs: guard.info.loadMs.ocr ?? Number.NaN,
+      firstReadMs,
+      afterLoad: stats(afterLoad),
+      warm,
+      warmup: warmup ?? Math.min(WARMUP, warmRuns),
+      stagesMs: { detect: median((t) => t.detectMs), recognise: median((t) => t.recogniseMs), other: median((t) => t.totalMs - t.detectMs - t.recogniseMs) },
+      wordRecall: { mean: recalls.reduce((a, b) => a + b, 0) / recalls.length, min: Math.min(...recalls), images: recalls.length },
+      images: cases.map((c) => ('base64' in c ? 'fixture' : `one rendered line, ${c.render.fontPx} px text`)),
+    };
+  } finally {
+    guard.dispose();
   }
-  const timings: { detectMs: number; recogniseMs: number; totalMs: number }[] = [];
-  const warm = await measure(async (i) => {
-    const reading = await guard.readImageText(blob(cases[Math.abs(i) % cases.length]!));
-    if (i >= 0) timings.push(reading.timings);
-  }, warmRuns, warmup);
-  guard.dispose();
-  const median = (pick: (t: (typeof timings)[number]) => number) => stats(timings.map(pick)).medianMs;
-  return {
-    backend,
-    threads: wasmThreads ?? 1,
-    crossOriginIsolated: globalThis.crossOriginIsolated,
-    coldLoadMs: guard.info.loadMs.ocr ?? Number.NaN,
-    firstReadMs,
-    afterLoad: stats(afterLoad),
-    warm,
-    warmup: warmup ?? WARMUP,
-    stagesMs: { detect: median((t) => t.detectMs), recognise: median((t) => t.recogniseMs), other: median((t) => t.totalMs - t.detectMs - t.recogniseMs) },
-    wordRecall: { mean: recalls.reduce((a, b) => a + b, 0) / recalls.length, min: Math.min(...recalls), images: recalls.length },
-  };
+}
+
+export interface AdapterFacts {
+  vendor: string;
+  architecture: string;
+  description: string;
+  /** GPUAdapterInfo.isFallbackAdapter (null where the browser does not say). */
+  isFallbackAdapter: boolean | null;
+}
+
+/** The page's WebGPU adapter as the browser describes it (null: none). */
+export async function webGpuAdapter(): Promise<AdapterFacts | null> {
+  type Info = Omit<AdapterFacts, 'isFallbackAdapter'> & { isFallbackAdapter?: boolean };
+  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<{ info: Info } | null> } }).gpu;
+  const adapter = await gpu?.requestAdapter();
+  if (!adapter) return null;
+  const { vendor, architecture, description, isFallbackAdapter } = adapter.info;
+  return { vendor, architecture, description, isFallbackAdapter: isFallbackAdapter ?? null };
 }
 
 export interface ThroughputBench {
@@ -336,6 +390,7 @@ export async function runThroughput(backend: 'webgpu' | 'wasm', evaluations = 40
 declare global {
   interface Window {
     runThroughput: typeof runThroughput;
+    webGpuAdapter: typeof webGpuAdapter;
     runOcr: typeof runOcr;
     runGeneration: typeof runGeneration;
     runBackend: typeof runBackend;
@@ -348,4 +403,5 @@ window.runDirect = runDirect;
 window.runGeneration = runGeneration;
 window.runOcr = runOcr;
 window.runThroughput = runThroughput;
+window.webGpuAdapter = webGpuAdapter;
 window.benchReady = true;

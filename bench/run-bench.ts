@@ -5,6 +5,7 @@
 // Prints the tables and writes bench/results/<time>.json, latest.json and bench/REPORT.md.
 // Numbers, not assertions: WebGPU here is SwiftShader (software), so compare ratios.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { chromium } from '@playwright/test';
 import { createServer } from 'vite';
@@ -13,7 +14,7 @@ import { figstepCases } from '../e2e/figstep.ts';
 import { startTestServer } from '../e2e/openai-test-server/server.ts';
 import { ISOLATION_HEADERS } from '../vite.config.ts';
 import { makeBenchModels } from './make-bench-models.ts';
-import type { BackendBench, GenerationBench, OcrBench, OcrCase, StageStats, ThroughputBench } from './bench-page.ts';
+import type { AdapterFacts, BackendBench, GenerationBench, OcrBench, OcrCase, StageStats, ThroughputBench } from './bench-page.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const PHOTO = resolve(ROOT, '../shared/fixtures/benign-photos/astronaut.png');
@@ -35,6 +36,15 @@ function figstepBench(): OcrCase[] {
     instruction,
   }));
 }
+
+/** A stage that failed or ran past its limit: reported, and the run goes on. */
+interface StageFailure {
+  stage: string;
+  error: string;
+  ms: number;
+}
+const failures: StageFailure[] = [];
+const stageTimes: { stage: string; ms: number }[] = [];
 
 await makeBenchModels();
 // No HMR and no file watching: an edit in the tree must not reload a page mid-measurement.
@@ -63,35 +73,91 @@ async function inPage<T>(run: (page: import('@playwright/test').Page) => Promise
     await context.close();
   }
 }
+/**
+ * One measurement in pages of its own, under a time limit: a failure or a timeout is
+ * recorded (and its page closed) and the bench goes on with the next stage.
+ */
+async function stage<T>(name: string, limitMs: number, run: () => Promise<T>): Promise<T | undefined> {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`did not finish within ${limitMs / 1000} s`)), limitMs);
+  });
+  try {
+    const value = await Promise.race([run(), limit]);
+    stageTimes.push({ stage: name, ms: performance.now() - started });
+    console.log(`bench: ${name} done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    return value;
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+    failures.push({ stage: name, error: message, ms: performance.now() - started });
+    console.log(`bench: ${name} FAILED after ${((performance.now() - started) / 1000).toFixed(0)} s: ${message}`);
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+const MINUTE = 60_000;
+
+const machine = {
+  cores: cpus().length,
+  cpu: cpus()[0]?.model.trim() ?? 'unknown',
+  memoryGiB: totalmem() / 2 ** 30,
+  browser: `Chromium ${browser.version()}`,
+  webgpu: await inPage((page) => page.evaluate(() => window.webGpuAdapter())),
+};
+console.log(`bench: ${machine.browser}, ${machine.cores} cores (${machine.cpu}), WebGPU adapter: ${adapterText(machine.webgpu)}`);
 try {
   // The guard and bare transformers.js each in a page of their own; then the same on WASM
   // with a ViT-B/32-sized CLIP vision tower (SwiftShader would take minutes per image).
   for (const [backend, modelBase] of [['webgpu', '/models/'], ['wasm', '/models/'], ['wasm', '/bench/models/']] as const) {
-    const direct = await inPage((page) => page.evaluate(([b, m]) => window.runDirect(b, m), [backend, modelBase] as const));
-    const guard = await inPage((page) => page.evaluate(([b, m]) => window.runBackend(b, m), [backend, modelBase] as const));
-    results.push({
-      ...guard,
-      direct,
-      workerOverhead: {
-        imageEmbedding: guard.warm.imageEmbedding.medianMs / direct.imageEmbedding.medianMs,
-        rewardScore: guard.warm.rewardScore.medianMs / direct.rewardScore.medianMs,
-      },
+    const measured = await stage(`stages, ${backend}, ${modelBase}`, 20 * MINUTE, async () => {
+      const direct = await inPage((page) => page.evaluate(([b, m]) => window.runDirect(b, m), [backend, modelBase] as const));
+      const guard = await inPage((page) => page.evaluate(([b, m]) => window.runBackend(b, m), [backend, modelBase] as const));
+      return {
+        ...guard,
+        direct,
+        workerOverhead: {
+          imageEmbedding: guard.warm.imageEmbedding.medianMs / direct.imageEmbedding.medianMs,
+          rewardScore: guard.warm.rewardScore.medianMs / direct.rewardScore.medianMs,
+        },
+      };
     });
+    if (measured) results.push(measured);
   }
   for (const [backend, remote] of [['wasm', testServer.url], ['webgpu', null], ['wasm', null]] as const) {
-    generation.push(await inPage((page) => page.evaluate(([b, r]) => window.runGeneration(b, r), [backend, remote] as const)));
+    const measured = await stage(`generation, ${remote ? 'remote' : 'local'} (${backend})`, 15 * MINUTE, () =>
+      inPage((page) => page.evaluate(([b, r]) => window.runGeneration(b, r), [backend, remote] as const)),
+    );
+    if (measured) generation.push(measured);
   }
-  // WebGPU here is SwiftShader (~35 s per 760² image): two images, two warm runs; WASM: all 50, ten warm runs.
+  // WebGPU on a software adapter (SwiftShader) reads a 760² FigStep image in about a minute: a
+  // bounded sample of small rendered lines with a generous per-read limit; WASM reads all 50.
   const cases = figstepBench();
-  ocr.push(await inPage((page) => page.evaluate(([c]) => window.runOcr('webgpu', c, 2), [cases.slice(0, 2)] as const)));
-  ocr.push(await inPage((page) => page.evaluate(([c]) => window.runOcr('wasm', c, 10), [cases] as const)));
-  // WASM threads: the same ten images read one thread (not isolated), one thread isolated
-  // (shared memory alone) and one thread per core (isolated); steady state after 100 reads.
-  const ten = cases.slice(0, 10);
-  for (const [port, count] of [[PORT, 1], [ISOLATED_PORT, 1], [ISOLATED_PORT, 0]] as const) {
-    threads.push(await inPage((page) => page.evaluate(([c, n, w, r]) => window.runOcr('wasm', c, r, n || navigator.hardwareConcurrency, w), [ten, count, THREADS_WARMUP, THREADS_RUNS] as const), port));
+  const rendered: OcrCase[] = cases.slice(0, 2).map(({ instruction }) => ({ instruction, render: { fontPx: 16 } }));
+  for (const run of [
+    { backend: 'webgpu', cases: rendered, warmRuns: 2, warmup: 1, callMs: 10 * MINUTE },
+    { backend: 'wasm', cases, warmRuns: 10 },
+  ] as const) {
+    const measured = await stage(`OCR, ${run.backend}`, 20 * MINUTE, () => inPage((page) => page.evaluate((r) => window.runOcr(r), run)));
+    if (measured) ocr.push(measured);
   }
-  for (const backend of ['webgpu', 'wasm'] as const) throughput.push(await inPage((page) => page.evaluate((b) => window.runThroughput(b), backend)));
+  // WASM threads: the same ten images read one thread (not isolated), one thread isolated
+  // (shared memory alone) and one thread per core (isolated); steady state after THREADS_WARMUP reads.
+  const ten = cases.slice(0, 10);
+  for (const [port, count, name] of [[PORT, 1, 'one thread'], [ISOLATED_PORT, 1, 'one thread, isolated'], [ISOLATED_PORT, 0, 'threads, isolated']] as const) {
+    const measured = await stage(`OCR threads, ${name}`, 20 * MINUTE, () =>
+      inPage(
+        (page) => page.evaluate(([c, n, w, r]) => window.runOcr({ backend: 'wasm', cases: c, warmRuns: r, wasmThreads: n || navigator.hardwareConcurrency, warmup: w }), [ten, count, THREADS_WARMUP, THREADS_RUNS] as const),
+        port,
+      ),
+    );
+    if (measured) threads.push(measured);
+  }
+  for (const backend of ['webgpu', 'wasm'] as const) {
+    const measured = await stage(`throughput, ${backend}`, 10 * MINUTE, () => inPage((page) => page.evaluate((b) => window.runThroughput(b), backend)));
+    if (measured) throughput.push(measured);
+  }
 } finally {
   await browser.close();
   await server.close();
@@ -101,7 +167,20 @@ try {
 
 const ms = (s: StageStats) => `${s.medianMs < 0.1 ? s.medianMs.toFixed(3) : s.medianMs.toFixed(2)} ms`;
 const x = (r: number) => `${r.toFixed(2)}×`;
-const rows: [string, (b: BackendBench) => string][] = [
+/** A markdown table: a header row, then one row per label with a cell per column. */
+function markdownTable<C>(corner: string, columns: C[], head: (c: C) => string, rows: [string, (c: C) => string][]): string {
+  return [
+    `| ${corner} | ${columns.map(head).join(' | ')} |`,
+    `|---|${columns.map(() => '---:').join('|')}|`,
+    ...rows.map(([label, cell]) => `| ${label} | ${columns.map(cell).join(' | ')} |`),
+  ].join('\n');
+}
+/** A section's table, or why it has none. */
+const orFailed = (present: boolean, table: () => string, prefix: string) =>
+  present ? table() : `Not measured: ${failures.filter((f) => f.stage.startsWith(prefix)).map((f) => `${f.stage} failed (${f.error})`).join('; ') || 'no stage ran'}.`;
+
+const column = (b: BackendBench) => (b.modelBase === '/models/' ? `${b.backend}, test models` : `${b.backend}, ViT-B/32-sized CLIP`);
+const table = orFailed(results.length > 0, () => markdownTable(`stage (median of ${results[0]!.warm.imageEmbedding.runs} warm runs)`, results, column, [
   ['cold load, createGuard (both workers)', (b) => `${b.coldLoadMs.guardTotal.toFixed(0)} ms`],
   ['cold load, CLIP worker', (b) => `${b.coldLoadMs.clipWorker.toFixed(0)} ms`],
   ['cold load, reward worker', (b) => `${b.coldLoadMs.rewardWorker.toFixed(0)} ms`],
@@ -115,20 +194,15 @@ const rows: [string, (b: BackendBench) => string][] = [
   ['worker overhead, image (guard ÷ direct)', (b) => x(b.workerOverhead.imageEmbedding)],
   ['worker overhead, reward (guard ÷ direct)', (b) => x(b.workerOverhead.rewardScore)],
   ['cache miss (hash + decode + embed, 512² PNG)', (b) => ms(b.cache.missMs)],
-  ['cache hit, the same File again', (b) => ms(b.cache.hitMs)],
-  ['cache-hit speed-up, the same File', (b) => x(b.cache.speedup)],
-  ['cache hit, a copy of its bytes (hashed)', (b) => ms(b.cache.copyHitMs)],
-  ['cache-hit speed-up, a copy', (b) => x(b.cache.copySpeedup)],
-];
-const column = (b: BackendBench) => (b.modelBase === '/models/' ? `${b.backend}, test models` : `${b.backend}, ViT-B/32-sized CLIP`);
-const table = [
-  `| stage (median of 20 warm runs) | ${results.map(column).join(' | ')} |`,
-  `|---|${results.map(() => '---:').join('|')}|`,
-  ...rows.map(([label, cell]) => `| ${label} | ${results.map(cell).join(' | ')} |`),
-].join('\n');
+  ['cache hit, the same File again (identity)', (b) => ms(b.cache.hitMs)],
+  ['cache-hit speed-up, the same File (identity)', (b) => x(b.cache.speedup)],
+  ['cache hit, an equal copy of its bytes (hashed)', (b) => ms(b.cache.copyHitMs)],
+  ['cache-hit speed-up, an equal copy', (b) => x(b.cache.copySpeedup)],
+]), 'stages');
 console.log(table);
 
-const genRows: [string, (g: GenerationBench) => string][] = [
+const label = (g: GenerationBench) => `${g.generator.startsWith('remote') ? 'remote test server' : 'local VLM'} (${g.backend})`;
+const genTable = orFailed(generation.length > 0, () => markdownTable(`respond() vs vanilla, median of ${generation[0]!.vanillaSafe.runs} (ratio to vanilla)`, generation, label, [
   ['vanilla generation, safe prompt', (g) => ms(g.vanillaSafe)],
   ['respond off, safe prompt', (g) => `${ms(g.offSafe)} (${x(g.ratios.offSafe)})`],
   ['respond shallow, safe prompt (evaluate only)', (g) => `${ms(g.shallowSafe)} (${x(g.ratios.shallowSafe)})`],
@@ -136,111 +210,130 @@ const genRows: [string, (g: GenerationBench) => string][] = [
   ['respond shallow, unsafe (aligned)', (g) => `${ms(g.shallowUnsafe)} (${x(g.ratios.shallowUnsafe)})`],
   ['respond deep, unsafe (aligned)', (g) => `${ms(g.deepUnsafe)} (${x(g.ratios.deepUnsafe)})`],
   ['CLIP image check, concurrent with generation', (g) => `${g.imageCheckMs.toFixed(2)} ms`],
-];
-const label = (g: GenerationBench) => `${g.generator.startsWith('remote') ? 'remote test server' : 'local VLM'} (${g.backend})`;
-const genTable = [
-  `| respond() vs vanilla, median of ${10} (ratio to vanilla) | ${generation.map(label).join(' | ')} |`,
-  `|---|${generation.map(() => '---:').join('|')}|`,
-  ...genRows.map(([name, cell]) => `| ${name} | ${generation.map(cell).join(' | ')} |`),
-].join('\n');
+]), 'generation');
 console.log(`\n${genTable}`);
 
-const ocrTable = [
-  `| PP-OCRv4 (real weights) | ${ocr.map((o) => o.backend).join(' | ')} |`,
-  `|---|${ocr.map(() => '---:').join('|')}|`,
-  `| cold load (2 sessions + warm-up) | ${ocr.map((o) => `${o.coldLoadMs.toFixed(0)} ms`).join(' | ')} |`,
-  `| first read, 760² FigStep image | ${ocr.map((o) => `${o.firstReadMs.toFixed(0)} ms`).join(' | ')} |`,
-  `| warm read, median | ${ocr.map((o) => `${o.warm.medianMs.toFixed(0)} ms (${o.warm.runs} runs)`).join(' | ')} |`,
-  `| FigStep word recall, mean (min) | ${ocr.map((o) => `${o.wordRecall.mean.toFixed(3)} (${o.wordRecall.min.toFixed(3)}) over ${o.wordRecall.images}`).join(' | ')} |`,
-].join('\n');
+const ocrTable = orFailed(ocr.length > 0, () => markdownTable('PP-OCRv4 (real weights)', ocr, (o) => o.backend, [
+  ['images read', (o) => [...new Set(o.images)].map((i) => (i === 'fixture' ? '760² FigStep fixtures' : i)).join(', ')],
+  ['cold load (2 sessions + warm-up)', (o) => `${o.coldLoadMs.toFixed(0)} ms`],
+  ['first read', (o) => `${o.firstReadMs.toFixed(0)} ms`],
+  ['warm read, median', (o) => `${o.warm.medianMs.toFixed(0)} ms (${o.warm.runs} runs)`],
+  ['word recall, mean (min)', (o) => `${o.wordRecall.mean.toFixed(3)} (${o.wordRecall.min.toFixed(3)}) over ${o.wordRecall.images}`],
+]), 'OCR, ');
 console.log(`\n${ocrTable}`);
 
-const [single, isolatedSingle, multi] = threads as [OcrBench, OcrBench, OcrBench];
-const threadCols = [single, isolatedSingle, multi];
-const speedUp = (pick: (o: OcrBench) => StageStats) => threadCols.map((o) => (o === single ? '' : x(pick(single).medianMs / pick(o).medianMs)));
-const threadsTable = [
-  '| PP-OCRv4 on WASM, FigStep reads | one thread | one thread, isolated | threads, isolated |',
-  '|---|---:|---:|---:|',
-  `| threads (crossOriginIsolated) | ${threadCols.map((o) => `${o.threads} (${o.crossOriginIsolated})`).join(' | ')} |`,
-  `| reads just after load, median of ${single.afterLoad.runs} | ${threadCols.map((o) => ms(o.afterLoad)).join(' | ')} |`,
-  `| speed-up just after load | ${speedUp((o) => o.afterLoad).join(' | ')} |`,
-  `| steady state (after ${single.warmup} reads), median of ${single.warm.runs} | ${threadCols.map((o) => ms(o.warm)).join(' | ')} |`,
-  `| of which detection / recognition | ${threadCols.map((o) => `${o.stagesMs.detect.toFixed(0)} / ${o.stagesMs.recognise.toFixed(0)} ms`).join(' | ')} |`,
-  `| speed-up, steady state | ${speedUp((o) => o.warm).join(' | ')} |`,
-].join('\n');
+const threadName = (o: OcrBench) => (o.threads === 1 ? (o.crossOriginIsolated ? 'one thread, isolated' : 'one thread') : `${o.threads} threads, isolated`);
+const single = threads.find((o) => o.threads === 1 && !o.crossOriginIsolated);
+const multi = threads.find((o) => o.threads > 1);
+const speedUp = (pick: (o: OcrBench) => StageStats) => (o: OcrBench) => (!single || o === single ? '' : x(pick(single).medianMs / pick(o).medianMs));
+const threadsTable = orFailed(threads.length > 0, () => markdownTable('PP-OCRv4 on WASM, FigStep reads', threads, threadName, [
+  ['threads (crossOriginIsolated)', (o) => `${o.threads} (${o.crossOriginIsolated})`],
+  [`reads just after load, median of ${threads[0]!.afterLoad.runs}`, (o) => ms(o.afterLoad)],
+  ['speed-up just after load', speedUp((o) => o.afterLoad)],
+  [`steady state (after ${threads[0]!.warmup} reads), median of ${threads[0]!.warm.runs}`, (o) => ms(o.warm)],
+  ['of which detection / recognition', (o) => `${o.stagesMs.detect.toFixed(0)} / ${o.stagesMs.recognise.toFixed(0)} ms`],
+  ['speed-up, steady state', speedUp((o) => o.warm)],
+]), 'OCR threads');
 console.log(`\n${threadsTable}`);
-const throughputTable = [
-  `| ${throughput[0]!.evaluations} evaluations, distinct images | ${throughput.map((t) => t.backend).join(' | ')} |`,
-  `|---|${throughput.map(() => '---:').join('|')}|`,
-  `| one at a time | ${throughput.map((t) => `${t.perSecond.sequential.toFixed(1)}/s`).join(' | ')} |`,
-  `| all at once | ${throughput.map((t) => `${t.perSecond.concurrent.toFixed(1)}/s`).join(' | ')} |`,
-  `| ratio | ${throughput.map((t) => x(t.perSecond.concurrent / t.perSecond.sequential)).join(' | ')} |`,
-].join('\n');
+const throughputTable = orFailed(throughput.length > 0, () => markdownTable(`${throughput[0]!.evaluations} evaluations, distinct images`, throughput, (t) => t.backend, [
+  ['one at a time', (t) => `${t.perSecond.sequential.toFixed(1)}/s`],
+  ['all at once', (t) => `${t.perSecond.concurrent.toFixed(1)}/s`],
+  ['ratio', (t) => x(t.perSecond.concurrent / t.perSecond.sequential)],
+]), 'throughput');
 console.log(`\n${throughputTable}`);
 
-const report = { date: new Date().toISOString(), userAgent: await browserVersion(), results, generation, ocr, threads, throughput };
+const report = { date: new Date().toISOString(), machine, failures, stageTimes, results, generation, ocr, threads, throughput };
 const dir = resolve(ROOT, 'bench/results');
 mkdirSync(dir, { recursive: true });
 const body = `${JSON.stringify(report, null, 2)}\n`;
 writeFileSync(resolve(dir, `${report.date.replace(/[:.]/g, '-')}.json`), body);
 writeFileSync(resolve(dir, 'latest.json'), body);
 writeFileSync(resolve(ROOT, 'bench/REPORT.md'), reportMarkdown());
-console.log(`\nwrote bench/results/latest.json and bench/REPORT.md`);
+console.log(`\nwrote bench/results/latest.json and bench/REPORT.md${failures.length ? ` (${failures.length} stage(s) failed: see the report)` : ''}`);
+
+function adapterText(a: AdapterFacts | null): string {
+  if (!a) return 'none';
+  const name = [a.vendor, a.architecture, a.description].filter(Boolean).join(' / ') || 'unnamed';
+  return `${name} (isFallbackAdapter: ${a.isFallbackAdapter ?? 'not reported'})`;
+}
+
+interface Goal {
+  goal: string;
+  /** What was measured; undefined when the stages it needs failed. */
+  measured?: string;
+  met: boolean;
+  why: string;
+}
 
 /** bench/REPORT.md: the tables of this run and each goal, met or not, with why where not. */
 function reportMarkdown(): string {
-  const [gpu, wasm, sized] = results as [BackendBench, BackendBench, BackendBench];
-  const remote = generation.find((g) => g.generator.startsWith('remote'))!;
-  const mt = single.warm.medianMs / multi.warm.medianMs;
-  const mtEarly = single.afterLoad.medianMs / multi.afterLoad.medianMs;
-  const worst = Math.max(wasm.workerOverhead.imageEmbedding, gpu.workerOverhead.imageEmbedding, wasm.workerOverhead.rewardScore, gpu.workerOverhead.rewardScore);
-  const goals: { goal: string; measured: string; met: boolean; why: string }[] = [
+  const remote = generation.find((g) => g.generator.startsWith('remote'));
+  const overheadCells = results.flatMap((r) => [
+    { cell: `image, ${column(r)}`, ratio: r.workerOverhead.imageEmbedding },
+    { cell: `reward, ${column(r)}`, ratio: r.workerOverhead.rewardScore },
+  ]);
+  const worst = overheadCells.reduce<(typeof overheadCells)[number] | undefined>((w, c) => (!w || c.ratio > w.ratio ? c : w), undefined);
+  const copySpeedups = results.map((r) => r.cache.copySpeedup);
+  const mt = single && multi ? single.warm.medianMs / multi.warm.medianMs : undefined;
+  const noise = (r: number) => (r < 1 ? ' (below 1: noise, not a win)' : '');
+  const goals: Goal[] = [
     {
-      goal: 'worker overhead ≤ 1.05× bare transformers.js',
-      measured: `image embedding, ViT-B/32-sized CLIP (wasm): ${x(sized.workerOverhead.imageEmbedding)}; on the ~1 ms test models worst ${x(worst)} (a no-work round trip: ${ms(gpu.roundTrip)} / ${ms(wasm.roundTrip)})`,
-      met: sized.workerOverhead.imageEmbedding <= 1.05,
-      why: 'a call through a worker has a fixed cost (a copy of the pixels, structured clone, two message hops; the no-work round trip above): a large share of the test models’ ~1 ms, a small one of a realistic tower. Each side is timed in a page of its own after 15 warm-up runs (in one page, each side’s leftover work and V8’s optimising compiler landed in the other’s timings and moved the ratio by ±30 %).',
+      goal: 'worker overhead ≤ 1.05× bare transformers.js (worst evaluator call measured)',
+      ...(worst ? { measured: `worst ${x(worst.ratio)} (${worst.cell}); every cell: ${overheadCells.map((c) => `${c.cell} ${x(c.ratio)}`).join(', ')}` } : {}),
+      met: worst !== undefined && worst.ratio <= 1.05,
+      why: 'a call through a worker has a fixed cost (structured clone, two message hops: see the no-work round trip in Stages), a large share of a sub-millisecond reward call on the test models. This run measures CLIP image and reward calls; text embedding, decoder-reward and generative-guard calls at real sizes are not compared yet.',
     },
     {
-      goal: 'cache hit ≥ 50× faster than a miss',
-      measured: `the same File: ${results.map((r) => x(r.cache.speedup)).join(', ')}; an equal copy of its bytes (hashed again): ${results.map((r) => x(r.cache.copySpeedup)).join(', ')} (columns as in Stages)`,
-      met: Math.min(...results.map((r) => r.cache.speedup)) >= 50,
-      why: 'a hit still hashes the file’s bytes when it is a new Blob (SHA-256), while a miss on the tiny test CLIP costs only a decode and a few ms of embedding; the same File is known by identity.',
+      goal: 'cache hit ≥ 50× faster than a miss (an equal copy of the bytes)',
+      ...(copySpeedups.length ? { measured: `an equal copy: ${results.map((r) => `${column(r)} ${x(r.cache.copySpeedup)}`).join(', ')}; identity hits (the same File) reported apart: ${results.map((r) => x(r.cache.speedup)).join(', ')}` } : {}),
+      met: copySpeedups.length > 0 && Math.min(...copySpeedups) >= 50,
+      why: 'a copy is a new Blob, so a hit hashes its bytes (SHA-256) before the lookup, while a miss on the tiny test CLIP costs only that hash, a decode and a few ms of embedding.',
     },
     {
       goal: 'respond shallow on a safe prompt ≤ 1.10× vanilla (remote)',
-      measured: x(remote.ratios.shallowSafe),
-      met: remote.ratios.shallowSafe <= 1.1,
+      ...(remote ? { measured: `${x(remote.ratios.shallowSafe)}${noise(remote.ratios.shallowSafe)}` } : {}),
+      met: remote !== undefined && remote.ratios.shallowSafe <= 1.1,
       why: 'the reward check runs after the answer; against a test server that answers in milliseconds it is a visible share.',
     },
     {
       goal: 'respond deep on an unsafe prompt ≤ 3× vanilla (remote)',
-      measured: x(remote.ratios.deepUnsafe),
-      met: remote.ratios.deepUnsafe <= 3,
+      ...(remote ? { measured: `${x(remote.ratios.deepUnsafe)}${noise(remote.ratios.deepUnsafe)}` } : {}),
+      met: remote !== undefined && remote.ratios.deepUnsafe <= 3,
       why: 'N = 5 candidates per sentence each need a reward and a CLIP score; against a test server that answers in milliseconds these fixed calls dominate.',
     },
     {
       goal: 'WASM threads (cross-origin isolated) ≥ 1.6× one thread',
-      measured: `${x(mt)} steady state (${x(mtEarly)} just after load)`,
-      met: mt >= 1.6,
-      why: `two threads on a 2-core machine share it with the page and Chromium; ${mt >= 1.6 ? '' : 'in steady state they do not reach the goal here; '}just after load the threaded page is slower because V8 compiles optimised WebAssembly on background threads that the busy ORT threads starve (see the threads section).`,
+      ...(mt !== undefined && single && multi ? { measured: `${x(mt)} steady state (${x(single.afterLoad.medianMs / multi.afterLoad.medianMs)} just after load), ${multi.threads} threads on ${machine.cores} cores` } : {}),
+      met: mt !== undefined && mt >= 1.6,
+      why: 'the ORT threads share the cores with the page, Chromium and V8’s background compiler, which tiers onnxruntime-web’s WebAssembly up while the threads run (see the threads section).',
     },
   ];
-  const goalsTable = ['| goal | measured | |', '|---|---|---|', ...goals.map((g) => `| ${g.goal} | ${g.measured} | ${g.met ? 'met' : '**missed**'} |`)].join('\n');
-  const missed = goals.filter((g) => !g.met);
+  const status = (g: Goal) => (g.measured === undefined ? '**not measured**' : g.met ? 'met' : '**missed**');
+  const goalsTable = ['| goal | measured | |', '|---|---|---|', ...goals.map((g) => `| ${g.goal} | ${g.measured ?? 'its stages failed (below)'} | ${status(g)} |`)].join('\n');
+  const missed = goals.filter((g) => g.measured !== undefined && !g.met);
+  const stageLines = [
+    ...stageTimes.map((t) => `| ${t.stage} | ${(t.ms / 1000).toFixed(0)} s | done |`),
+    ...failures.map((f) => `| ${f.stage} | ${(f.ms / 1000).toFixed(0)} s | **failed**: ${f.error} |`),
+  ];
   return `# Benchmark report
 
-Measured by \`npm run bench\` on ${report.date.slice(0, 10)}, ${report.userAgent} headless, on this project's machine
-(2 cores; WebGPU is SwiftShader, a software rasteriser — compare ratios, not GPU speed).
-Every figure comes from one run; the run also writes the raw numbers to \`bench/results/latest.json\` (not committed).
+Measured by \`npm run bench\` on ${report.date.slice(0, 10)} with ${machine.browser} headless, on ${machine.cores} cores
+(${machine.cpu}) and ${machine.memoryGiB.toFixed(0)} GiB; WebGPU adapter: ${adapterText(machine.webgpu)}.
+${machine.webgpu?.isFallbackAdapter !== false ? 'A software or fallback WebGPU adapter is no GPU: compare ratios, not GPU speed.\n' : ''}Every figure below comes from this one run; the run also writes the raw numbers to \`bench/results/latest.json\` (not committed).
 
 ## Goals
 
 ${goalsTable}
 
-${missed.length === 0 ? 'All goals met in this run.' : `Why the missed ones are missed:\n\n${missed.map((g) => `- **${g.goal}**: ${g.why}`).join('\n')}`}
+${missed.length === 0 ? `No measured goal was missed in this run.` : `Why the missed ones are missed:\n\n${missed.map((g) => `- **${g.goal}**: ${g.why}`).join('\n')}`}
 
-## Stages (median of 20 warm runs)
+## Run
+
+| stage | time | |
+|---|---:|---|
+${stageLines.join('\n')}
+
+## Stages
 
 ${table}
 
@@ -256,24 +349,15 @@ ${ocrTable}
 
 ${threadsTable}
 
-Profiled (top -H, and \`--js-flags=--no-wasm-dynamic-tiering\`): V8 starts onnxruntime-web's WebAssembly in its
-baseline compiler and tiers hot functions up on Chromium's background thread pool. One ORT thread leaves the second
-core to that compiler, so tier-up ends within a few reads; two ORT threads keep both cores busy and the compiler
-starved (it took ~60 % of a core for the whole ten-read window), so the threaded page runs unoptimised code for
-tens of reads. With tiering off (all code optimised up front) two threads were 1.76× one thread after three warm-up reads.
-The isolated single-thread column shows that shared memory alone costs little. For hosts: serve COOP/COEP
-(\`npm run demo:isolated\`, README) and pass \`wasmThreads\`; here the gain came after a few dozen reads, and
-on a returning visit Chromium's code cache can skip the tier-up (not measured here: each run is a fresh profile).
+V8 starts onnxruntime-web's WebAssembly in its baseline compiler and tiers hot functions up on Chromium's
+background thread pool; threaded ORT keeps the cores busy and that compiler waits, so the threaded page runs
+unoptimised code for tens of reads (compare "just after load" with "steady state"). The isolated single-thread
+column shows what shared memory alone costs. For hosts: serve COOP/COEP (\`npm run demo:isolated\`, README) and pass
+\`wasmThreads\`; a returning visit may skip the tier-up through Chromium's code cache (not measured here: each page
+is a fresh profile).
 
 ## Throughput of concurrent evaluations
 
 ${throughputTable}
 `;
-}
-
-async function browserVersion(): Promise<string> {
-  const b = await chromium.launch(chromiumLaunchOptions);
-  const v = b.version();
-  await b.close();
-  return `Chromium ${v}`;
 }

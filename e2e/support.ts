@@ -12,7 +12,17 @@ const LOCAL = /^(https?:\/\/(127\.0\.0\.1|localhost)(:\d+)?\/|data:|blob:|file:)
  * Every spec's `test`: records every request of the browser context (pages and their
  * workers) and fails the test if one leaves this machine — the runtime never phones home.
  */
-export const test = base.extend<{ offMachineRequests: string[] }>({
+export const test = base.extend<{ offMachineRequests: string[] }, { browserVersion: string }>({
+  // Printed once per test worker, so that a change of browser (Debian's Chromium moves) is
+  // seen in every test log at once.
+  browserVersion: [
+    async ({ browser }, use) => {
+      const version = `${browser.browserType().name()} ${browser.version()}`;
+      console.log(`browser: ${version}`);
+      await use(version);
+    },
+    { scope: 'worker', auto: true },
+  ],
   offMachineRequests: [
     async ({ context }, use) => {
       const outside: string[] = [];
