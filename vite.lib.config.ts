@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defaultClientConditions, defineConfig, type Plugin } from 'vite';
-import { ORT_WASM_FILES } from './src/config.ts';
+import { ORT_WASM_FILES } from './src/runtime/defaults.ts';
 
 const ROOT = import.meta.dirname;
 

@@ -10,8 +10,8 @@ import {
   type Tensor,
   env,
 } from '@huggingface/transformers';
-import { ORT_WASM_FILES } from '../src/config.ts';
-import { DEFAULT_REWARD_INSTRUCTION } from '../src/config.ts';
+import { ETA_DEFAULTS } from '../src/eta/defaults.ts';
+import { ORT_WASM_FILES } from '../src/runtime/defaults.ts';
 import { decodeImage } from '../src/images/image-input.ts';
 import { type Generator, LocalGenerator, RemoteGenerator, createGuard } from '../src/index.ts';
 import { clipPixelValues } from '../workers/clip-preprocess.ts';
@@ -128,7 +128,7 @@ export async function runDirect(backend: 'webgpu' | 'wasm', modelBase = '/models
       image_embeds.dispose();
     }, RUNS, OVERHEAD_WARMUP),
     rewardScore: await measureRewardScores(async (answer) => {
-      const inputs = tokenizer(DEFAULT_REWARD_INSTRUCTION, { text_pair: answer });
+      const inputs = tokenizer(ETA_DEFAULTS.rewardInstruction, { text_pair: answer });
       const { logits } = (await reward(inputs)) as { logits: Tensor };
       logits.dispose();
     }),
@@ -142,22 +142,22 @@ export async function runBackend(backend: 'webgpu' | 'wasm', modelBase = '/model
   const t0 = performance.now();
   const guard = await createGuard({ device: backend, imageCacheSize: 0, modelBase });
   const guardTotal = performance.now() - t0;
-  const imageEmbedding = await measure(() => guard.evaluateImage(imageData), RUNS, OVERHEAD_WARMUP);
-  const rewardScore = await measureRewardScores((answer) => guard.evaluateResponse(answer));
+  const imageEmbedding = await measure(() => guard.checks.image(imageData), RUNS, OVERHEAD_WARMUP);
+  const rewardScore = await measureRewardScores((answer) => guard.checks.response(answer));
   // The fixed cost of any call through a worker: a call that does no work (both workers, side by side).
-  const roundTrip = await measureEach(() => guard.memoryUsage());
+  const roundTrip = await measureEach(() => guard.runtime.memoryUsage());
   const evaluate = await measure((i) => guard.evaluate({ image: imageData, response: `Answer ${i}: a cat beside a cup.` }));
 
   // Made after the stages above, so its idle workers are not there while they are timed.
   const cachingGuard = await createGuard({ device: backend, modelBase });
-  const textEmbedding = await measure((i) => cachingGuard.imageTextSimilarity(image, `a photo of item number ${i}`));
+  const textEmbedding = await measure((i) => cachingGuard.checks.similarity(image, `a photo of item number ${i}`));
   // Misses: the same PNG with distinct trailing bytes (ignored by decoders), so each
   // run hashes, decodes and embeds like a new image would. Hits: the same File again
   // (known by identity), and an equal copy of its bytes (known by their hash).
-  const missMs = await measure((i) => cachingGuard.evaluateImage(new Blob([image, new Uint32Array([i + 1000])], { type: image.type })));
-  await cachingGuard.evaluateImage(image);
-  const hitMs = await measureEach(() => cachingGuard.evaluateImage(image));
-  const copyHitMs = await measure(() => cachingGuard.evaluateImage(new Blob([image], { type: image.type })));
+  const missMs = await measure((i) => cachingGuard.checks.image(new Blob([image, new Uint32Array([i + 1000])], { type: image.type })));
+  await cachingGuard.checks.image(image);
+  const hitMs = await measureEach(() => cachingGuard.checks.image(image));
+  const copyHitMs = await measure(() => cachingGuard.checks.image(new Blob([image], { type: image.type })));
 
   guard.dispose();
   cachingGuard.dispose();
@@ -209,7 +209,7 @@ export async function runGeneration(backend: 'webgpu' | 'wasm', remoteUrl: strin
   const imageChecks: number[] = [];
   const respondIn = (mode: 'off' | 'shallow' | 'deep', input: typeof safe | typeof unsafe) => async () => {
     const result = await guard.respond(input, { mode });
-    imageChecks.push(result.timings.imageCheck);
+    imageChecks.push(result.image.ms);
   };
   const vanillaSafe = await measure(() => generator.generate({ ...safe, sampling: greedy }), GENERATION_RUNS);
   const offSafe = await measure(respondIn('off', safe), GENERATION_RUNS);
@@ -301,19 +301,19 @@ export async function runOcr({ backend, cases, warmRuns, wasmThreads, warmup, ca
   });
   try {
     const t0 = performance.now();
-    const first = await guard.readImageText(images[0]!);
+    const first = await guard.checks.imageText(images[0]!);
     const firstReadMs = performance.now() - t0;
     const recalls = [wordRecall(cases[0]!.instruction, first.text)];
     const afterLoad: number[] = [];
     for (const [i, c] of cases.entries()) {
       if (i === 0) continue;
       const t = performance.now();
-      recalls.push(wordRecall(c.instruction, (await guard.readImageText(images[i]!)).text));
+      recalls.push(wordRecall(c.instruction, (await guard.checks.imageText(images[i]!)).text));
       afterLoad.push(performance.now() - t);
     }
     const timings: { detectMs: number; recogniseMs: number; totalMs: number }[] = [];
     const warm = await measure(async (i) => {
-      const reading = await guard.readImageText(images[Math.abs(i) % images.length]!);
+      const reading = await guard.checks.imageText(images[Math.abs(i) % images.length]!);
       if (i >= 0) timings.push(reading.timings);
     }, warmRuns, warmup);
     const median = (pick: (t: (typeof timings)[number]) => number) => stats(timings.map(pick)).medianMs;

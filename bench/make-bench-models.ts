@@ -3,7 +3,7 @@
 // round trip, the cache — against inference of a realistic size. Not committed (~30 MB).
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseManifest } from '../src/manifest.ts';
+import { parseManifest } from '../src/runtime/manifest.ts';
 import { VIT_B32_WORKLOAD } from '../scripts/test-models/clip-model.ts';
 import { clipFiles, json, writeModelFiles } from '../scripts/test-models/model-files.ts';
 

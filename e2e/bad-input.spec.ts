@@ -72,7 +72,7 @@ test('33 bad inputs: a result or a typed error each, within bounds, page respons
     await new Promise((r) => setTimeout(r, 500));
     results.afterwards = { outcome: { ok: true, decision: 'pass', response: '' }, ms: 0, stall: stalls.longest() };
     stalls.stop();
-    return { results, svgRan, exif: [exif.width, exif.height], count: cases.length, restarts: guard.workerRestarts, huge: await window.internals.decodeImage(blob(files.huge!)).then((p) => [p.width, p.height]) };
+    return { results, svgRan, exif: [exif.width, exif.height], count: cases.length, restarts: guard.runtime.workerRestarts, huge: await window.internals.decodeImage(blob(files.huge!)).then((p) => [p.width, p.height]) };
   }, { files, server: TEST_SERVER });
 
   const outcome = (name: string) => out.results[name]!.outcome as Outcome;

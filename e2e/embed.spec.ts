@@ -136,8 +136,8 @@ test('fetch protection: the app\'s unsafe answer arrives aligned, its safe one u
     const safeStream = await w.ask(endpoint, 'What is in the picture?', grey, true);
     const manifest = await (await fetch('/models/manifest.json')).json(); // not a chat call: untouched
     const guard = await window.VLMGuard!.ready;
-    const pairs = (await guard.exportPreferences()).trim().split('\n').map((l) => JSON.parse(l) as { rejected: string });
-    await guard.clearPreferences();
+    const pairs = (await guard.preferences!.export()).trim().split('\n').map((l) => JSON.parse(l) as { rejected: string });
+    await guard.preferences!.clear();
     return {
       pairs: pairs.map((p) => p.rejected),
       unsafeJson,

@@ -1,4 +1,4 @@
-import { expect, fixture, foreignRequests, installPageHelpers, openHarness, recordRequests, test } from './support.ts';
+import { expect, fixture, foreignRequests, installPageHelpers, openHarness, recordRequests, scriptTestServer, test, TEST_SERVER } from './support.ts';
 
 const HARMFUL = 'Attach the detonator to the explosive and build the bomb.';
 
@@ -45,7 +45,7 @@ test.describe('typed errors and unknown verdicts', () => {
     expect(errors.model!.message).toContain('test-clip');
   });
 
-  test('an undecodable image: evaluateImage throws IMAGE_UNDECODABLE; evaluate reports unknown and the policy decides', async ({ page, baseURL }) => {
+  test('an undecodable image: checks.image throws IMAGE_UNDECODABLE; evaluate reports unknown and the policy decides', async ({ page, baseURL }) => {
     const requests = recordRequests(page);
     await openHarness(page);
     const out = await page.evaluate(async (harmful) => {
@@ -55,13 +55,13 @@ test.describe('typed errors and unknown verdicts', () => {
       const failOpen = await createGuard({ device: 'wasm', policy: { unknownAs: 'safe' } });
       let thrown: { code: string; isGuardError: boolean } | null = null;
       try {
-        await failClosed.evaluateImage(garbage);
+        await failClosed.checks.image(garbage);
       } catch (e) {
         thrown = { code: (e as InstanceType<typeof GuardError>).code, isGuardError: e instanceof GuardError };
       }
       let empty: string | null = null;
       try {
-        await failClosed.evaluateImage(new Blob([]));
+        await failClosed.checks.image(new Blob([]));
       } catch (e) {
         empty = (e as InstanceType<typeof GuardError>).code;
       }
@@ -103,9 +103,58 @@ test.describe('typed errors and unknown verdicts', () => {
     const code = await page.evaluate(async () => {
       const guard = await window.vlmGuard.createGuard({ device: 'wasm' });
       guard.dispose();
-      return guard.evaluateResponse('hello').then(() => null, (e: { code: string }) => e.code);
+      return guard.checks.response('hello').then(() => null, (e: { code: string }) => e.code);
     });
     expect(code).toBe('DISPOSED');
+  });
+
+  test('dispose settles running and waiting calls with DISPOSED at once, and every call after it, on every path', async ({ page }) => {
+    await scriptTestServer(['stall']); // the VLM answers two chunks, then nothing: respond() is running
+    await openHarness(page);
+    await installPageHelpers(page);
+    const out = await page.evaluate(async (server) => {
+      const { createGuard, RemoteGenerator } = window.vlmGuard;
+      const generator = new RemoteGenerator({ baseUrl: `${server}/v1`, model: 'scripted-vlm', retry: { maxRetries: 0 } });
+      // unknownAs 'safe' would pass an unreadable answer: a disposed guard must still never decide.
+      const guard = await createGuard({ device: 'wasm', generator, policy: { unknownAs: 'safe' }, concurrency: { maxInFlight: 1, maxQueued: 4 } });
+      const red = window.solidImage([220, 20, 20]);
+      const codeOf = (p: Promise<unknown>) => p.then(() => 'decided', (e: { code: string }) => e.code);
+      let firstToken!: () => void;
+      const streaming = new Promise<void>((resolve) => (firstToken = resolve));
+      const running = codeOf(guard.respond({ image: red, prompt: 'What is in the picture?' }, { onToken: () => firstToken() }));
+      const waiting = codeOf(guard.evaluate({ image: red, response: 'A red square.' }));
+      await streaming;
+      const load = { ...guard.runtime.load };
+      guard.dispose();
+      const settled = await Promise.all([running, waiting]);
+      const after = await Promise.all([
+        codeOf(guard.evaluate({ image: red, response: 'A red square.' })),
+        codeOf(guard.respond({ image: red, prompt: 'x' })),
+        codeOf(guard.checks.image(red)),
+        codeOf(guard.checks.response('x')),
+        codeOf(guard.risk.assess({ prompt: 'x' })),
+        codeOf(guard.risk.moderate({ text: 'x' })),
+        codeOf(guard.runtime.memoryUsage()),
+      ]);
+      return { load, settled, after };
+    }, TEST_SERVER);
+    expect(out.load).toMatchObject({ inFlight: 1, queued: 1 });
+    // The stalled stream would hold respond() until its 30 s idle timeout; dispose settles it now.
+    expect(out.settled).toEqual(['DISPOSED', 'DISPOSED']);
+    expect(out.after).toEqual(Array(7).fill('DISPOSED'));
+  });
+
+  test('back-pressure covers every path: single checks and the risk service wait in the same queue, and get BUSY beyond it', async ({ page }) => {
+    await openHarness(page);
+    await installPageHelpers(page);
+    const codes = await page.evaluate(async () => {
+      const guard = await window.vlmGuard.createGuard({ device: 'wasm', concurrency: { maxInFlight: 1, maxQueued: 1 } });
+      const red = window.solidImage([220, 20, 20]);
+      const codeOf = (p: Promise<unknown>) => p.then(() => 'ok', (e: { code: string }) => e.code);
+      const calls = [guard.checks.image(red), guard.checks.response('x'), guard.risk.assess({ prompt: 'x' }), guard.checks.similarity(red, 'x'), guard.evaluate({ image: red, response: 'x' })];
+      return Promise.all(calls.map(codeOf));
+    });
+    expect(codes).toEqual(['ok', 'ok', 'BUSY', 'BUSY', 'BUSY']);
   });
 });
 
@@ -125,14 +174,14 @@ test('every image form a page has is accepted, and equal pixels hit the embeddin
     canvas.height = bitmap.height;
     canvas.getContext('2d')!.drawImage(bitmap, 0, 0);
     const imageData = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
-    const forms: Record<string, Parameters<typeof guard.evaluateImage>[0]> = {
+    const forms: Record<string, Parameters<typeof guard.checks.image>[0]> = {
       blob, file: new File([blob], 'coffee.png', { type: 'image/png' }), objectUrl: url, bitmap, imageData, img, canvas,
       url: '/e2e/harness.html/../../models/manifest.json', // not an image: must fail clearly
     };
     const results: Record<string, { score: number | null; cached: boolean } | { error: string }> = {};
     for (const [name, image] of Object.entries(forms)) {
       try {
-        const r = await guard.evaluateImage(image);
+        const r = await guard.checks.image(image);
         results[name] = { score: r.score, cached: r.cached };
       } catch (e) {
         results[name] = { error: (e as { code: string }).code };
@@ -140,10 +189,10 @@ test('every image form a page has is accepted, and equal pixels hit the embeddin
     }
     const red = window.solidImage([220, 20, 20]);
     const green = window.solidImage([20, 220, 20]);
-    await guard.evaluateImage(red);
-    await guard.evaluateImage(green); // capacity 2: the coffee photo is evicted now
-    const afterEviction = await guard.evaluateImage(blob);
-    return { results, afterEviction: afterEviction.cached, stats: guard.imageCacheStats };
+    await guard.checks.image(red);
+    await guard.checks.image(green); // capacity 2: the coffee photo is evicted now
+    const afterEviction = await guard.checks.image(blob);
+    return { results, afterEviction: afterEviction.cached, stats: guard.runtime.imageCacheStats };
   }, photo);
   // Encoded inputs are keyed by their bytes (a hit needs no decode), decoded ones by pixels.
   const first = out.results.blob as { score: number; cached: boolean };

@@ -32,7 +32,7 @@ test("reference order follows ETA: the image is evaluated only when the answer i
     return { safe: await guard.evaluate({ image: red, response: ordinary }), unsafe: await guard.evaluate({ image: red, response: harmful }) };
   }, { harmful: HARMFUL, ordinary: ORDINARY });
   expect(out.safe.image).toMatchObject({ verdict: 'skipped', score: null });
-  expect(out.safe.timings.image).toBe(0);
+  expect(out.safe.image.ms).toBe(0);
   expect(out.safe.decision).toBe('pass');
   expect(out.unsafe.image.verdict).toBe('unsafe');
   expect(out.unsafe.decision).toBe('align');

@@ -21,7 +21,7 @@ for (const backend of BACKENDS) {
         for (const rewardModel of ['test-toxic', 'test-decoder-reward', 'test-llama-guard']) {
           const guard = await window.vlmGuard.createGuard({ device, rewardModel });
           const checks: Record<string, unknown> = {};
-          for (const [name, text] of Object.entries(texts)) checks[name] = await guard.evaluateResponse(text);
+          for (const [name, text] of Object.entries(texts)) checks[name] = await guard.checks.response(text);
           const decision = await guard.evaluate({ image: window.solidImage([220, 20, 20]), response: texts.harmful });
           results[rewardModel] = { info: { kind: guard.info.rewardKind, backends: guard.info.backends, framing: guard.info.rewardFraming }, checks, decision: decision.decision, responseCheck: decision.responseCheck };
           guard.dispose();

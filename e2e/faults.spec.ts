@@ -9,10 +9,10 @@ test('WebGPU device lost: the workers restart on WASM, the call is retried, and 
     const guard = await window.vlmGuard.createGuard({ device: 'webgpu' });
     const input = { image: window.solidImage([220, 20, 20]), response: 'Attach the detonator to the bomb.' };
     const before = await guard.evaluate(input);
-    const lost = await guard.simulateDeviceLoss();
+    const lost = await guard.runtime.simulateDeviceLoss();
     const after = await guard.evaluate({ ...input, image: window.solidImage([221, 20, 20]) });
     const again = await guard.evaluate({ ...input, image: window.solidImage([222, 20, 20]) });
-    return { before: { decision: before.decision, backends: before.backends, reasons: before.fallbackReasons }, lost, after, again: again.backends, restarts: guard.workerRestarts };
+    return { before: { decision: before.decision, backends: before.backends, reasons: before.fallbackReasons }, lost, after, again: again.backends, restarts: guard.runtime.workerRestarts };
   });
   expect(out.before).toEqual({ decision: 'align', backends: { clip: 'webgpu', reward: 'webgpu' }, reasons: undefined });
   expect(out.lost).toEqual({ clip: true, reward: true });
@@ -72,7 +72,7 @@ test('abort at every stage: queued, generating, risk report, aligning — ABORTE
     const risk = await guard.respond(bomb, { riskReport: 'vlm', signal: risky.signal }).then(() => 'finished', fail);
     // The guard still works afterwards.
     const after = await guard.respond({ image: red, prompt: 'What is this?' });
-    return { waiting: await waiting, early, deep, risk, after: after.modeUsed, load: guard.load };
+    return { waiting: await waiting, early, deep, risk, after: after.modeUsed, load: guard.runtime.load };
   }, { server: TEST_SERVER });
   expect(out.waiting).toEqual({ code: 'ABORTED', vanilla: null });
   expect(out.early).toEqual({ code: 'ABORTED', vanilla: null });

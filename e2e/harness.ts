@@ -1,7 +1,7 @@
 // Test harness: puts the library (and, for parity checks, transformers.js and the
 // CLIP preprocessing step the worker uses) on window.
 import * as transformers from '@huggingface/transformers';
-import { WorkerHost } from '../src/evaluators/worker-host.ts';
+import { WorkerHost } from '../src/runtime/worker-host.ts';
 import { decodeImage } from '../src/images/image-input.ts';
 import * as vlmGuard from '../src/index.ts';
 import { clipPixelValues } from '../workers/clip-preprocess.ts';

@@ -14,7 +14,7 @@ test('20 concurrent respond calls: 4 in flight at a time, all correct; a burst b
     const guard = await createGuard({ device: 'wasm', generator, concurrency: { maxInFlight: 4, maxQueued: 32 } });
     const red = window.solidImage([220, 20, 20]);
     let peak = 0;
-    const watch = setInterval(() => (peak = Math.max(peak, guard.load.inFlight)), 1);
+    const watch = setInterval(() => (peak = Math.max(peak, guard.runtime.load.inFlight)), 1);
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
         guard.respond({ image: red, prompt: i % 2 ? 'How do I build a bomb?' : 'What is in the picture?' }, { mode: 'shallow' }),
@@ -25,7 +25,7 @@ test('20 concurrent respond calls: 4 in flight at a time, all correct; a burst b
     const burst = await Promise.allSettled(Array.from({ length: 8 }, () => small.respond({ image: red, prompt: 'What is in the picture?' }, { mode: 'off' })));
     return {
       peak,
-      after: guard.load,
+      after: guard.runtime.load,
       results: results.map((r) => ({ modeUsed: r.modeUsed, text: r.text, vanilla: r.vanilla })),
       burst: burst.map((b) => (b.status === 'fulfilled' ? 'ok' : (b.reason as { code: string }).code)),
     };

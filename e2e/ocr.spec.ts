@@ -25,10 +25,10 @@ test('OCR on webgpu: rendered lines read back through the WebGPU sessions (small
     async ({ callMs, instruction }) => {
       const guard = await window.vlmGuard.createGuard({ device: 'webgpu', imageText: 'on', timeouts: { callMs, loadMs: callMs } });
       const started = performance.now();
-      const line = await guard.readImageText(window.textImage(['Water the garden daily'], { width: 320, height: 64, font: 'bold 21px monospace', y: 38 }));
-      const attack = await guard.readImageText(window.textImage([instruction], { width: 400, height: 64, font: 'bold 21px monospace', y: 38 }));
-      const blank = await guard.readImageText(window.textImage([], { width: 320, height: 64 }));
-      return { info: guard.info, backend: guard.backends.ocr, line: line.lines, attack: attack.text, blank: blank.text, ms: performance.now() - started };
+      const line = await guard.checks.imageText(window.textImage(['Water the garden daily'], { width: 320, height: 64, font: 'bold 21px monospace', y: 38 }));
+      const attack = await guard.checks.imageText(window.textImage([instruction], { width: 400, height: 64, font: 'bold 21px monospace', y: 38 }));
+      const blank = await guard.checks.imageText(window.textImage([], { width: 320, height: 64 }));
+      return { info: guard.info, backend: guard.runtime.backends.ocr, line: line.lines, attack: attack.text, blank: blank.text, ms: performance.now() - started };
     },
     { callMs: WEBGPU_OCR_CALL_MS, instruction },
   );
@@ -53,12 +53,12 @@ test('OCR on wasm: all FigStep instructions recovered, photos quiet, rendered te
   const out = await page.evaluate(
     async ({ cases, photos }) => {
       const guard = await window.vlmGuard.createGuard({ device: 'wasm', imageText: 'on' });
-      const rendered = await guard.readImageText(window.textImage(['Water the garden daily'], { width: 640, height: 120 }));
+      const rendered = await guard.checks.imageText(window.textImage(['Water the garden daily'], { width: 640, height: 120 }));
       const figstep = [];
-      for (const c of cases) figstep.push({ instruction: c.instruction, text: (await guard.readImageText(window.blobOf(c))).text });
+      for (const c of cases) figstep.push({ instruction: c.instruction, text: (await guard.checks.imageText(window.blobOf(c))).text });
       const photoTexts = [];
-      for (const p of photos) photoTexts.push((await guard.readImageText(window.blobOf(p))).text);
-      return { info: guard.info, backend: guard.backends.ocr, rendered: rendered.lines, figstep, photoTexts };
+      for (const p of photos) photoTexts.push((await guard.checks.imageText(window.blobOf(p))).text);
+      return { info: guard.info, backend: guard.runtime.backends.ocr, rendered: rendered.lines, figstep, photoTexts };
     },
     { cases, photos },
   );
@@ -91,7 +91,7 @@ test('image text feeds the decision: a FigStep image CLIP misses is caught as te
       withText: await withText.evaluate(input),
       clipOnly: await clipOnly.evaluate(input),
       safe: await withText.evaluate(safeAnswer),
-      readBlocked: await clipOnly.readImageText(window.blobOf(file)).then(() => null, (e: { code: string }) => e.code),
+      readBlocked: await clipOnly.checks.imageText(window.blobOf(file)).then(() => null, (e: { code: string }) => e.code),
     };
   }, figstep);
   // The generated CLIP sees a black-on-white image as safe; the text says "illegal drugs".
@@ -117,7 +117,7 @@ test('text in a 4096-px image (read scaled to 2048): boxes come back in the imag
     const canvas = new OffscreenCanvas(4096, 1024);
     canvas.getContext('2d')!.putImageData(pixels, 0, 0);
     const png = await canvas.convertToBlob({ type: 'image/png' }); // scaled while decoded in the worker
-    const read = async (image: ImageData | Blob) => (await guard.readImageText(image)).lines;
+    const read = async (image: ImageData | Blob) => (await guard.checks.imageText(image)).lines;
     return { fromPixels: await read(pixels), fromFile: await read(png) };
   });
   for (const lines of [out.fromPixels, out.fromFile]) {

@@ -85,7 +85,7 @@ test('abort stops generation with ABORTED, keeps the partial answer, and leaves 
       .respond({ image: window.solidImage([220, 20, 20]), prompt: 'bomb' }, { signal: controller.signal, onToken: () => ++seen === 2 && controller.abort() })
       .then(() => null, (e: { code: string; details: Record<string, string> }) => ({ code: e.code, vanilla: e.details.vanilla }));
     const t0 = performance.now();
-    const after = await guard.evaluateResponse('The cat is calm.');
+    const after = await guard.checks.response('The cat is calm.');
     const afterMs = performance.now() - t0;
     const next = await guard.respond({ image: window.solidImage([20, 20, 220]), prompt: 'cat' });
     return { aborted, afterVerdict: after.verdict, afterMs, next: next.decision };

@@ -17,7 +17,7 @@ test('the API key never appears in results, errors, exported preferences, events
     const { createGuard, RemoteGenerator } = window.vlmGuard;
     const generator = new RemoteGenerator({ baseUrl: `${server}/v1`, model: 'scripted-vlm', apiKey: key, retry: { maxRetries: 0 } });
     const events: unknown[] = [];
-    const guard = await createGuard({ device: 'wasm', generator, riskReport: 'both', risk: { judge: true } });
+    const guard = await createGuard({ device: 'wasm', generator, riskReport: 'both', risk: { judge: true }, preferences: { enabled: true } });
     guard.addEventListener('progress', (e) => events.push((e as CustomEvent).detail));
     const red = window.solidImage([220, 20, 20]);
     const aligned = await guard.respond({ image: red, prompt: 'How do I build a bomb?' }, { mode: 'deep' });
@@ -29,7 +29,7 @@ test('the API key never appears in results, errors, exported preferences, events
       failure,
       info: guard.info,
       generatorId: generator.id,
-      preferences: await guard.exportPreferences({ images: 'hash' }),
+      preferences: await guard.preferences!.export({ images: 'hash' }),
       events,
       keys: [...new Set(requests.map((r) => r.keySha256))],
     };

@@ -57,7 +57,7 @@ for (const backend of BACKENDS) {
       };
     }, backend);
     const soak = (from: number, to: number) => page.evaluate(([a, b]) => (window as unknown as { soak: (a: number, b: number) => Promise<number> }).soak(a!, b!), [from, to]);
-    const memory = () => page.evaluate(() => (window as unknown as { soakGuard: import('../src/index.ts').Guard }).soakGuard.memoryUsage());
+    const memory = () => page.evaluate(() => (window as unknown as { soakGuard: import('../src/index.ts').Guard }).soakGuard.runtime.memoryUsage());
     await soak(0, 100); // warm: caches fill, JIT settles
     const before = await heap();
     const workersBefore = await workerHeaps(cdp);
@@ -68,7 +68,7 @@ for (const backend of BACKENDS) {
     const memoryAfter = await memory();
     const state = await page.evaluate(() => {
       const guard = (window as unknown as { soakGuard: import('../src/index.ts').Guard }).soakGuard;
-      return { cache: guard.imageCacheStats, restarts: guard.workerRestarts, load: guard.load, backends: guard.info.backends };
+      return { cache: guard.runtime.imageCacheStats, restarts: guard.runtime.workerRestarts, load: guard.runtime.load, backends: guard.info.backends };
     });
     const growth = (after - before) / before;
     const workerGrowth = workersAfter.map((a, i) => (a - workersBefore[i]!) / workersBefore[i]!);

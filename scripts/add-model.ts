@@ -6,7 +6,7 @@
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { ManifestFile } from '../src/manifest.ts';
+import type { ManifestFile } from '../src/runtime/manifest.ts';
 import { CATALOG, type CatalogModel } from './fetch/catalog.ts';
 import { recordModel } from './fetch/fetch-models.ts';
 import { sha256File } from './fetch/hub-download.ts';

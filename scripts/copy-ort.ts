@@ -5,7 +5,7 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ORT_WASM_FILES } from '../src/config.ts';
+import { ORT_WASM_FILES } from '../src/runtime/defaults.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ortDist = dirname(createRequire(import.meta.url).resolve('onnxruntime-web')); // …/onnxruntime-web/dist

@@ -17,7 +17,7 @@ import { renderHtmlReport } from '../src/evaluation/html-report.ts';
 import { parseLabels } from '../src/evaluation/labels.ts';
 import { applyCalibration, calibrationUpdates } from '../src/evaluation/calibration.ts';
 import { buildReport } from '../src/evaluation/report.ts';
-import { parseManifest } from '../src/manifest.ts';
+import { parseManifest } from '../src/runtime/manifest.ts';
 import type { EvalPageConfig } from './eval/page.ts';
 import { serveFolders } from './serve-folder.ts';
 

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseManifest } from '../src/manifest.ts';
+import { parseManifest } from '../src/runtime/manifest.ts';
 import { CATALOG, type CatalogModel, isHubModel } from './fetch/catalog.ts';
 import { fetchModels } from './fetch/fetch-models.ts';
 

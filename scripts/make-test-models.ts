@@ -7,8 +7,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Manifest, type ManifestFile, type ManifestModel, parseManifest } from '../src/manifest.ts';
-import { RISK_CATEGORIES, type RiskCategory } from '../src/risk/categories.ts';
+import { type Manifest, type ManifestFile, type ManifestModel, parseManifest } from '../src/runtime/manifest.ts';
+import { RISK_CATEGORIES, type RiskCategory } from '../src/risk-categories.ts';
 import { llamaGuardJson, llamaGuardVocabulary } from './test-models/kinds-models.ts';
 import { type FileMap, clipFiles, writeModelFiles, decoderRewardFiles, json, llamaGuardFiles, rewardFiles, toxicFiles, vlmFiles } from './test-models/model-files.ts';
 

@@ -87,3 +87,14 @@ export function installErrorTransfer(): void {
   };
   Comlink.transferHandlers.set('throw', handler as Comlink.TransferHandler<unknown, unknown>);
 }
+
+/** A failure as results report it (a check's, a risk report part's, the judge's). */
+export interface CheckError {
+  code: GuardErrorCode;
+  message: string;
+}
+
+/** The error every aborted operation ends with: `${what} was aborted.` */
+export function abortedError(what: string): GuardError {
+  return new GuardError('ABORTED', `${what} was aborted.`);
+}

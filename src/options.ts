@@ -1,224 +1,176 @@
-// createGuard's options: schema, validation with messages that name the option, defaults.
+// createGuard's options: one valibot schema. Its input type is GuardOptions, its output
+// (every default filled in from the subsystems' DEFAULTS objects) is ResolvedOptions;
+// invalid options fail with a message that names the option.
 import * as v from 'valibot';
-import { ALIGNMENT_DEFAULTS, type AlignmentConfig, type AlignmentOverrides, mergeAlignment } from './alignment/config.ts';
-import type { Generator } from './generators/types.ts';
-import { OCR_DEFAULTS, type OcrConfig } from './ocr/config.ts';
-import { DEFAULTS, DEFAULT_REWARD_INSTRUCTION, ETA_UNSAFE_DESCRIPTION } from './config.ts';
+import { ALIGNMENT_DEFAULTS } from './alignment/config.ts';
+import { ETA_DEFAULTS } from './eta/defaults.ts';
 import { GuardError } from './errors.ts';
-import type { Device, ModelProgress, RewardFraming } from './evaluators/worker-api.ts';
-import { describeIssues } from './manifest.ts';
-import type { PolicyOptions, PolicyPreset } from './policy.ts';
-import { RISK_CATEGORIES, type RiskCategory } from './risk/categories.ts';
-import { RISK_DEFAULTS, type RiskAwareAlignment, type RiskConfig, type RiskReportMode } from './risk/config.ts';
-import { MRD_VARIANTS, type MrdVariant, type RiskPrompts } from './risk/prompts.ts';
+import type { Generator } from './generators/types.ts';
+import { OCR_DEFAULTS } from './ocr/config.ts';
+import { PREFERENCES_DEFAULTS } from './preferences/store.ts';
+import { RISK_CATEGORIES, type RiskCategory } from './risk-categories.ts';
+import { RISK_DEFAULTS, RISK_REPORT_MODES } from './risk/config.ts';
+import { MRD_VARIANTS, type RiskPrompts } from './risk/prompts.ts';
+import type { ModelProgress } from './runtime/contracts.ts';
+import { RUNTIME_DEFAULTS } from './runtime/defaults.ts';
+import { parseOption } from './validation.ts';
 
 const PositiveMs = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3_600_000));
-const Threshold = v.pipe(v.number(), v.finite());
+const PositiveInt = v.pipe(v.number(), v.integer(), v.minValue(1));
+const Finite = v.pipe(v.number(), v.finite());
+const Fraction = v.pipe(v.number(), v.minValue(0), v.maxValue(1));
+const Temperature = v.pipe(v.number(), v.minValue(0), v.maxValue(10));
+const NonEmpty = v.pipe(v.string(), v.nonEmpty());
+const Device = v.picklist(['auto', 'webgpu', 'wasm']);
+const Presets = ['manifest', 'eta-paper'] as const;
+
+/** An object option: each key optional with its default, the object itself optional (so its output is always there). */
+const section = <T extends v.ObjectEntries>(entries: T) => {
+  type Input = v.InferInput<v.StrictObjectSchema<T, undefined>>;
+  return v.optional(v.strictObject(entries), {} as Input) as v.OptionalSchema<v.StrictObjectSchema<T, undefined>, Input>;
+};
+/** Optional per-category values, unknown categories rejected. */
+const perCategory = <T extends v.GenericSchema>(value: T) =>
+  section(Object.fromEntries(RISK_CATEGORIES.map((c) => [c, v.optional(value)])) as Record<RiskCategory, v.OptionalSchema<T, undefined>>);
+/** Every category's value, each overridable. */
+const everyCategory = <T extends v.GenericSchema>(value: T, defaults: Record<RiskCategory, v.InferOutput<T>>) =>
+  section(Object.fromEntries(RISK_CATEGORIES.map((c) => [c, v.optional(value, defaults[c])])) as Record<RiskCategory, v.OptionalSchema<T, v.InferOutput<T>>>);
+
+export const ThresholdsSchema = v.strictObject({ image: v.optional(Finite), reward: v.optional(Finite) });
 
 const PolicySchema = v.union([
-  v.picklist(['manifest', 'eta-paper']),
+  v.picklist(Presets),
   v.strictObject({
-    preset: v.optional(v.picklist(['manifest', 'eta-paper'])),
-    thresholds: v.optional(v.strictObject({ image: v.optional(Threshold), reward: v.optional(Threshold) })),
+    preset: v.optional(v.picklist(Presets)),
+    /** Override the preset's numbers. */
+    thresholds: v.optional(ThresholdsSchema),
+    /** How a failed check's `unknown` counts (default: unsafe, fail closed). */
     unknownAs: v.optional(v.picklist(['unsafe', 'safe'])),
+    /** `parallel`: image checked while the answer is scored/generated; `reference`: ETA's order, image only for an unsafe answer. */
     order: v.optional(v.picklist(['parallel', 'reference'])),
   }),
 ]);
 
-const PositiveInt = v.pipe(v.number(), v.integer(), v.minValue(1));
-const Temperature = v.pipe(v.number(), v.minValue(0), v.maxValue(10));
-const AlignmentSchema = v.strictObject({
-  vanilla: v.optional(v.strictObject({ maxTokens: v.optional(PositiveInt), temperature: v.optional(Temperature) })),
-  shallow: v.optional(
-    v.strictObject({ prefix: v.optional(v.string()), maxTokens: v.optional(PositiveInt), temperature: v.optional(Temperature) }),
-  ),
-  deep: v.optional(
-    v.strictObject({
-      prefix: v.optional(v.string()),
-      candidates: v.optional(v.pipe(PositiveInt, v.maxValue(64))),
-      topK: v.optional(PositiveInt),
-      temperature: v.optional(Temperature),
-      sentenceMaxTokens: v.optional(PositiveInt),
-      sentenceEnd: v.optional(v.pipe(v.array(v.pipe(v.string(), v.nonEmpty())), v.minLength(1))),
-      maxTotalTokens: v.optional(PositiveInt),
-    }),
-  ),
-  autoDeep: v.optional(v.strictObject({ imageMargin: v.optional(Threshold), rewardMargin: v.optional(Threshold) })),
+const { vanilla, shallow, deep, autoDeep } = ALIGNMENT_DEFAULTS;
+/** Alignment numbers (docs/method.md); any may be overridden, per guard and per call. */
+export const AlignmentSchema = v.strictObject({
+  vanilla: section({ maxTokens: v.optional(PositiveInt, vanilla.maxTokens), temperature: v.optional(Temperature, vanilla.temperature) }),
+  shallow: section({
+    prefix: v.optional(v.string(), shallow.prefix),
+    maxTokens: v.optional(PositiveInt, shallow.maxTokens),
+    temperature: v.optional(Temperature, shallow.temperature),
+  }),
+  deep: section({
+    prefix: v.optional(v.string(), deep.prefix),
+    candidates: v.optional(v.pipe(PositiveInt, v.maxValue(64)), deep.candidates),
+    topK: v.optional(PositiveInt, deep.topK),
+    temperature: v.optional(Temperature, deep.temperature),
+    sentenceMaxTokens: v.optional(PositiveInt, deep.sentenceMaxTokens),
+    sentenceEnd: v.optional(v.pipe(v.array(NonEmpty), v.minLength(1)), () => [...deep.sentenceEnd]),
+    maxTotalTokens: v.optional(PositiveInt, deep.maxTotalTokens),
+  }),
+  autoDeep: section({ imageMargin: v.optional(Finite, autoDeep.imageMargin), rewardMargin: v.optional(Finite, autoDeep.rewardMargin) }),
 });
 
-/** Optional per-category values, unknown categories rejected. */
-const perCategory = <T extends v.GenericSchema>(value: T) =>
-  v.strictObject(Object.fromEntries(RISK_CATEGORIES.map((c) => [c, v.optional(value)])) as Record<RiskCategory, v.OptionalSchema<T, undefined>>);
-
-const NonEmpty = v.pipe(v.string(), v.nonEmpty());
-export const RiskReportModeSchema = v.picklist(['clip', 'vlm', 'both', 'off']);
 const RiskSchema = v.strictObject({
-  descriptions: v.optional(perCategory(NonEmpty)),
-  thresholds: v.optional(v.strictObject({ image: v.optional(perCategory(Threshold)), text: v.optional(perCategory(Threshold)) })),
-  variants: v.optional(v.pipe(v.array(v.picklist(MRD_VARIANTS)), v.minLength(1))),
-  verify: v.optional(v.boolean()),
-  maxTokens: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(4096))),
-  alignment: v.optional(v.picklist(['off', 'system', 'prefix'])),
-  judge: v.optional(v.boolean()),
-  prompts: v.optional(
-    v.strictObject(
-      Object.fromEntries(Object.keys(RISK_DEFAULTS.prompts).map((k) => [k, v.optional(NonEmpty)])) as Record<keyof RiskPrompts, v.OptionalSchema<typeof NonEmpty, undefined>>,
-    ),
+  descriptions: everyCategory(NonEmpty, RISK_DEFAULTS.descriptions),
+  /** Override the manifest's per-category thresholds. */
+  thresholds: section({ image: perCategory(Finite), text: perCategory(Finite) }),
+  variants: v.optional(v.pipe(v.array(v.picklist(MRD_VARIANTS)), v.minLength(1)), () => [...RISK_DEFAULTS.variants]),
+  /** Ask the VLM yes/no whether each listed risk is really there. */
+  verify: v.optional(v.boolean(), RISK_DEFAULTS.verify),
+  /** Token cap of each risk-list, verification and judge answer. */
+  maxTokens: v.optional(v.pipe(PositiveInt, v.maxValue(4096)), RISK_DEFAULTS.maxTokens),
+  /** Risk-aware alignment: `system` names the risks in a system note, `prefix` in the safety prefix. */
+  alignment: v.optional(v.picklist(['off', 'system', 'prefix']), RISK_DEFAULTS.alignment),
+  /** Score vanilla and aligned answers 0–10 for risk awareness (respond). */
+  judge: v.optional(v.boolean(), RISK_DEFAULTS.judge),
+  prompts: section(
+    Object.fromEntries(Object.entries(RISK_DEFAULTS.prompts).map(([k, text]) => [k, v.optional(NonEmpty, text)])) as Record<keyof RiskPrompts, v.OptionalSchema<typeof NonEmpty, string>>,
   ),
 });
 
-const OptionsSchema = v.strictObject({
-  modelBase: v.optional(v.pipe(v.string(), v.nonEmpty())),
-  ortBase: v.optional(v.pipe(v.string(), v.nonEmpty())),
-  device: v.optional(v.picklist(['auto', 'webgpu', 'wasm'])),
-  wasmThreads: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(64))),
-  tier: v.optional(v.pipe(v.string(), v.nonEmpty())),
-  clipModel: v.optional(v.pipe(v.string(), v.nonEmpty())),
-  rewardModel: v.optional(v.pipe(v.string(), v.nonEmpty())),
+const rt = RUNTIME_DEFAULTS;
+export const OptionsSchema = v.strictObject({
+  /** Folder with `manifest.json` and the model folders (resolved against the page). */
+  modelBase: v.optional(NonEmpty, rt.modelBase),
+  /** Folder with ORT's `.mjs`/`.wasm`. */
+  ortBase: v.optional(NonEmpty, rt.ortBase),
+  /** `auto` = WebGPU, falling back to WASM when there is no adapter or loading fails. */
+  device: v.optional(Device, rt.device),
+  /** WASM threads per model worker; needs a cross-origin-isolated page (COOP/COEP). */
+  wasmThreads: v.optional(v.pipe(PositiveInt, v.maxValue(64))),
+  /** A manifest tier (test, light, standard, paper): its models and dtypes; clipModel/rewardModel still override. */
+  tier: v.optional(NonEmpty),
+  /** Manifest ids; default: the tier's, else the manifest's `defaults`. */
+  clipModel: v.optional(NonEmpty),
+  rewardModel: v.optional(NonEmpty),
+  /** Thresholds and the decision's rules: a preset name, or a preset with overrides. */
   policy: v.optional(PolicySchema),
-  unsafeDescription: v.optional(v.pipe(v.string(), v.nonEmpty())),
-  reward: v.optional(
-    v.strictObject({
-      framing: v.optional(v.picklist(['auto', 'chat-template', 'pair', 'response-only'])),
-      instruction: v.optional(v.pipe(v.string(), v.nonEmpty())),
-    }),
-  ),
-  imageCacheSize: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(100_000))),
-  timeouts: v.optional(v.strictObject({ loadMs: v.optional(PositiveMs), callMs: v.optional(PositiveMs) })),
-  allowRemoteModels: v.optional(v.boolean()),
-  onProgress: v.optional(v.function()),
+  /** The text the image is compared with (default: ETA's). */
+  unsafeDescription: v.optional(NonEmpty, ETA_DEFAULTS.unsafeDescription),
+  /** How the answer reaches the reward model; the instruction that replaces the user turn. */
+  reward: section({
+    framing: v.optional(v.picklist(['auto', 'chat-template', 'pair', 'response-only']), 'auto'),
+    instruction: v.optional(NonEmpty, ETA_DEFAULTS.rewardInstruction),
+  }),
+  /** Image embeddings kept (LRU); 0 disables the cache. */
+  imageCacheSize: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(100_000)), rt.imageCacheSize),
+  timeouts: section({ loadMs: v.optional(PositiveMs, rt.timeouts.loadMs), callMs: v.optional(PositiveMs, rt.timeouts.callMs) }),
+  /** Opt in to loading missing files from the Hugging Face hub. */
+  allowRemoteModels: v.optional(v.boolean(), rt.allowRemoteModels),
+  onProgress: v.optional(v.custom<(progress: ModelProgress) => void>((f) => typeof f === 'function', 'must be a function')),
+  /** The VLM that respond() drives (RemoteGenerator, LocalGenerator, or your own). */
   generator: v.optional(
     v.custom<Generator>(
       (g) => typeof g === 'object' && g !== null && typeof (g as Generator).generate === 'function' && typeof (g as Generator).sample === 'function',
       'must implement the Generator interface (generate, sample)',
     ),
   ),
-  alignment: v.optional(AlignmentSchema),
-  imageText: v.optional(v.picklist(['auto', 'on', 'off'])),
-  preferences: v.optional(
-    v.strictObject({
-      enabled: v.optional(v.boolean()),
-      maxPairs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100_000))),
-      persist: v.optional(v.boolean()),
-    }),
-  ),
-  riskReport: v.optional(RiskReportModeSchema),
-  concurrency: v.optional(
-    v.strictObject({
-      maxInFlight: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1024))),
-      maxQueued: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(100_000))),
-    }),
-  ),
-  risk: v.optional(RiskSchema),
-  ocrModel: v.optional(v.pipe(v.string(), v.nonEmpty())),
-  ocr: v.optional(
-    v.strictObject({
-      maxSide: v.optional(v.pipe(v.number(), v.integer(), v.minValue(32), v.maxValue(4096))),
-      pixelThreshold: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1))),
-      boxThreshold: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1))),
-      unclipRatio: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(10))),
-      minBoxSide: v.optional(v.pipe(v.number(), v.minValue(1))),
-      recHeight: v.optional(v.pipe(v.number(), v.integer(), v.minValue(8))),
-      maxRecWidth: v.optional(v.pipe(v.number(), v.integer(), v.minValue(8))),
-      minLineConfidence: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1))),
-    }),
-  ),
+  alignment: v.optional(AlignmentSchema, {}),
+  /**
+   * Read the text in the image (PP-OCRv4) and score it as a request; unsafe text makes the
+   * image unsafe alongside CLIP. `on`: required; `auto`: when the manifest has an OCR model
+   * that loads; `off` (default): ETA's CLIP check only.
+   */
+  imageText: v.optional(v.picklist(['auto', 'on', 'off']), rt.imageText),
+  /** Manifest id of the OCR model (default: the manifest's `defaults.ocr`). */
+  ocrModel: v.optional(NonEmpty),
+  ocr: section({
+    maxSide: v.optional(v.pipe(v.number(), v.integer(), v.minValue(32), v.maxValue(4096)), OCR_DEFAULTS.maxSide),
+    pixelThreshold: v.optional(Fraction, OCR_DEFAULTS.pixelThreshold),
+    boxThreshold: v.optional(Fraction, OCR_DEFAULTS.boxThreshold),
+    unclipRatio: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(10)), OCR_DEFAULTS.unclipRatio),
+    minBoxSide: v.optional(v.pipe(v.number(), v.minValue(1)), OCR_DEFAULTS.minBoxSide),
+    recHeight: v.optional(v.pipe(v.number(), v.integer(), v.minValue(8)), OCR_DEFAULTS.recHeight),
+    maxRecWidth: v.optional(v.pipe(v.number(), v.integer(), v.minValue(8)), OCR_DEFAULTS.maxRecWidth),
+    minLineConfidence: v.optional(Fraction, OCR_DEFAULTS.minLineConfidence),
+  }),
+  /**
+   * Keep (aligned, vanilla) answers as preference pairs for a later DPO run (guard.preferences).
+   * Off by default: the pairs hold users' images and questions.
+   */
+  preferences: section({
+    enabled: v.optional(v.boolean(), PREFERENCES_DEFAULTS.enabled),
+    maxPairs: v.optional(v.pipe(PositiveInt, v.maxValue(100_000)), PREFERENCES_DEFAULTS.maxPairs),
+    persist: v.optional(v.boolean(), PREFERENCES_DEFAULTS.persist),
+  }),
+  /** A risk report in every evaluate/respond result (DREAM): clip, vlm, both, or off (default). Per call too. */
+  riskReport: v.optional(v.picklist(RISK_REPORT_MODES), RISK_DEFAULTS.report),
+  /** Category descriptions and thresholds, disentanglement variants, verification, risk-aware alignment, the judge. */
+  risk: v.optional(RiskSchema, {}),
+  /** Back-pressure for every call: at most `maxInFlight` run at once, `maxQueued` wait; beyond that BUSY. */
+  concurrency: section({
+    maxInFlight: v.optional(v.pipe(PositiveInt, v.maxValue(1024)), rt.concurrency.maxInFlight),
+    maxQueued: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(100_000)), rt.concurrency.maxQueued),
+  }),
 });
 
-export interface GuardOptions {
-  /** Folder with `manifest.json` and the model folders (default `/models/`, resolved against the page). */
-  modelBase?: string;
-  /** Folder with ORT's `.mjs`/`.wasm` (default `/ort/`). */
-  ortBase?: string;
-  /** `auto` = WebGPU, falling back to WASM when there is no adapter or loading fails. */
-  device?: Device;
-  /**
-   * WASM threads per model worker. Threads need a cross-origin-isolated page (COOP
-   * same-origin + COEP require-corp); elsewhere onnxruntime-web runs single-threaded.
-   */
-  wasmThreads?: number;
-  /** A manifest tier (test, light, standard, paper): its models and dtypes; clipModel/rewardModel still override. */
-  tier?: string;
-  /** Manifest ids; default: the tier's, else the manifest's `defaults`. */
-  clipModel?: string;
-  rewardModel?: string;
-  policy?: PolicyPreset | PolicyOptions;
-  /** The text the image is compared with (default: ETA's). */
-  unsafeDescription?: string;
-  reward?: { framing?: RewardFraming; instruction?: string };
-  /** Image embeddings kept (LRU); 0 disables the cache. */
-  imageCacheSize?: number;
-  timeouts?: { loadMs?: number; callMs?: number };
-  /** Opt in to loading missing files from the Hugging Face hub. */
-  allowRemoteModels?: boolean;
-  onProgress?: (progress: ModelProgress) => void;
-  /** The VLM that guard.respond drives (RemoteGenerator, LocalGenerator, or your own). */
-  generator?: Generator;
-  /** Alignment numbers (METHOD.md defaults); any may be overridden. */
-  alignment?: AlignmentOverrides;
-  /**
-   * Read the text in the image (PP-OCRv4) and score it as a request; unsafe text makes
-   * the image unsafe alongside CLIP. `on`: required; `auto`: when the manifest has an
-   * OCR model that loads; `off` (default): ETA's CLIP check only.
-   */
-  imageText?: 'auto' | 'on' | 'off';
-  /** Manifest id of the OCR model (default: the manifest's `defaults.ocr`). */
-  ocrModel?: string;
-  ocr?: Partial<OcrConfig>;
-  /**
-   * Preference pairs from aligned answers, for a later DPO run (exportPreferences()).
-   * Default: on, the last 200 pairs, persisted in IndexedDB.
-   */
-  preferences?: { enabled?: boolean; maxPairs?: number; persist?: boolean };
-  /**
-   * A risk report in every evaluate/respond result (DREAM): `clip` per-category zero-shot
-   * scores, `vlm` the VLM's own risk list, `both`, or `off` (default). Per call too.
-   */
-  riskReport?: RiskReportMode;
-  /** Category descriptions and thresholds, disentanglement variants, verification, risk-aware alignment, the judge. */
-  risk?: RiskOptions;
-  /**
-   * Back-pressure for evaluate/respond/assessRisks: at most `maxInFlight` run at once
-   * (default 4), `maxQueued` wait (default 64); beyond that calls fail at once with BUSY.
-   */
-  concurrency?: { maxInFlight?: number; maxQueued?: number };
-}
-
-export interface RiskOptions {
-  descriptions?: Partial<Record<RiskCategory, string>>;
-  thresholds?: { image?: Partial<Record<RiskCategory, number>>; text?: Partial<Record<RiskCategory, number>> };
-  variants?: MrdVariant[];
-  verify?: boolean;
-  maxTokens?: number;
-  alignment?: RiskAwareAlignment;
-  judge?: boolean;
-  prompts?: Partial<RiskPrompts>;
-}
-
-export interface ResolvedOptions {
-  modelBase: string;
-  ortBase: string;
-  device: Device;
-  wasmThreads?: number;
-  tier?: string;
-  clipModel?: string;
-  rewardModel?: string;
-  policy?: PolicyPreset | PolicyOptions;
-  unsafeDescription: string;
-  reward: { framing: RewardFraming; instruction: string };
-  imageCacheSize: number;
-  timeouts: { loadMs: number; callMs: number };
-  allowRemoteModels: boolean;
-  onProgress?: (progress: ModelProgress) => void;
-  generator?: Generator;
-  alignment: AlignmentConfig;
-  imageText: 'auto' | 'on' | 'off';
-  ocrModel?: string;
-  ocr: OcrConfig;
-  preferences: { enabled: boolean; maxPairs: number; persist: boolean };
-  risk: RiskConfig;
-  concurrency: { maxInFlight: number; maxQueued: number };
-}
+/** createGuard's options (every key optional). */
+export type GuardOptions = v.InferInput<typeof OptionsSchema>;
+export type AlignmentOptions = v.InferInput<typeof AlignmentSchema>;
+export type RiskOptions = v.InferInput<typeof RiskSchema>;
+export type ResolvedOptions = ReturnType<typeof resolveOptions>;
 
 /** Resolves a folder URL against the page and makes sure it ends with a slash. */
 function folderUrl(option: string, value: string, base: string): string {
@@ -231,49 +183,14 @@ function folderUrl(option: string, value: string, base: string): string {
   return url.href.endsWith('/') ? url.href : `${url.href}/`;
 }
 
-export function resolveOptions(options: unknown, pageUrl: string): ResolvedOptions {
-  const parsed = v.safeParse(OptionsSchema, options ?? {});
-  if (!parsed.success) {
-    throw new GuardError('OPTIONS_INVALID', `Invalid createGuard options: ${describeIssues(parsed.issues)}`);
-  }
-  const o = parsed.output as GuardOptions;
+export function resolveOptions(options: unknown, pageUrl: string) {
+  const o = parseOption(OptionsSchema, options ?? {}, 'createGuard options');
+  const { riskReport, ...rest } = o;
   return {
-    modelBase: folderUrl('modelBase', o.modelBase ?? DEFAULTS.modelBase, pageUrl),
-    ortBase: folderUrl('ortBase', o.ortBase ?? DEFAULTS.ortBase, pageUrl),
-    device: o.device ?? DEFAULTS.device,
-    ...(o.wasmThreads !== undefined ? { wasmThreads: o.wasmThreads } : {}),
-    tier: o.tier,
-    clipModel: o.clipModel,
-    rewardModel: o.rewardModel,
-    policy: o.policy,
-    unsafeDescription: o.unsafeDescription ?? ETA_UNSAFE_DESCRIPTION,
-    reward: { framing: o.reward?.framing ?? 'auto', instruction: o.reward?.instruction ?? DEFAULT_REWARD_INSTRUCTION },
-    imageCacheSize: o.imageCacheSize ?? DEFAULTS.imageCacheSize,
-    timeouts: { loadMs: o.timeouts?.loadMs ?? DEFAULTS.timeouts.loadMs, callMs: o.timeouts?.callMs ?? DEFAULTS.timeouts.callMs },
-    allowRemoteModels: o.allowRemoteModels ?? false,
-    onProgress: o.onProgress,
-    generator: o.generator,
-    alignment: mergeAlignment(ALIGNMENT_DEFAULTS, o.alignment),
-    imageText: o.imageText ?? 'off',
-    ocrModel: o.ocrModel,
-    ocr: { ...OCR_DEFAULTS, ...o.ocr },
-    preferences: { enabled: o.preferences?.enabled ?? true, maxPairs: o.preferences?.maxPairs ?? 200, persist: o.preferences?.persist ?? true },
-    risk: resolveRisk(o.riskReport, o.risk),
-    concurrency: { maxInFlight: o.concurrency?.maxInFlight ?? DEFAULTS.concurrency.maxInFlight, maxQueued: o.concurrency?.maxQueued ?? DEFAULTS.concurrency.maxQueued },
-  };
-}
-
-function resolveRisk(report: RiskReportMode | undefined, o: RiskOptions | undefined): RiskConfig {
-  return {
-    report: report ?? RISK_DEFAULTS.report,
-    descriptions: { ...RISK_DEFAULTS.descriptions, ...o?.descriptions },
-    thresholds: { image: { ...o?.thresholds?.image }, text: { ...o?.thresholds?.text } },
-    variants: o?.variants ?? RISK_DEFAULTS.variants,
-    verify: o?.verify ?? RISK_DEFAULTS.verify,
-    maxTokens: o?.maxTokens ?? RISK_DEFAULTS.maxTokens,
-    alignment: o?.alignment ?? RISK_DEFAULTS.alignment,
-    judge: o?.judge ?? RISK_DEFAULTS.judge,
-    prompts: { ...RISK_DEFAULTS.prompts, ...o?.prompts },
+    ...rest,
+    modelBase: folderUrl('modelBase', o.modelBase, pageUrl),
+    ortBase: folderUrl('ortBase', o.ortBase, pageUrl),
+    risk: { report: riskReport, ...o.risk },
   };
 }
 
@@ -281,7 +198,7 @@ function resolveRisk(report: RiskReportMode | undefined, o: RiskOptions | undefi
  * evaluate() has no per-call generator: a default VLM risk report needs the guard's.
  * (respond() and the judge take a per-call generator, so they are checked per call.)
  */
-export function checkRiskNeedsGenerator(risk: RiskConfig, hasGenerator: boolean): void {
+export function checkRiskNeedsGenerator(risk: { report: string }, hasGenerator: boolean): void {
   if (!hasGenerator && (risk.report === 'vlm' || risk.report === 'both')) {
     throw new GuardError('OPTIONS_INVALID', `riskReport: "${risk.report}" needs a VLM: pass createGuard({ generator }), or ask for it per call (respond(input, { generator, riskReport })).`);
   }

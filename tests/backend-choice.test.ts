@@ -1,7 +1,7 @@
 // workers/runtime.ts: which backend a worker ends up on, and why.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { GuardError, isGuardError } from '../src/errors.ts';
-import type { Backend, Device } from '../src/evaluators/worker-api.ts';
+import type { Backend, Device } from '../src/runtime/contracts.ts';
 import { loadOnDevice, toLoadError } from '../workers/backend-choice.ts';
 
 const config = (device: Device) => ({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cosineSimilarity } from '../src/evaluators/cosine.ts';
+import { cosineSimilarity } from '../src/runtime/evaluators/cosine.ts';
 
 describe('cosineSimilarity', () => {
   it('normalises unnormalised embeddings', () => {

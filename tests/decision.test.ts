@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Verdict, countsAsUnsafe, decide, imageVerdict, responseVerdict } from '../src/decision.ts';
+import { type Verdict, countsAsUnsafe, decide, imageVerdict, responseVerdict } from '../src/eta/decision.ts';
 
 describe('ETA decision rule', () => {
   it('aligns when image and answer are both unsafe', () => {
@@ -33,7 +33,7 @@ describe('ETA decision rule', () => {
 
 describe('image signals (CLIP and the text read from the image)', () => {
   it('count the image unsafe when either says unsafe, and say which fired', async () => {
-    const { combineImageSignals, firedSignals } = await import('../src/decision.ts');
+    const { combineImageSignals, firedSignals } = await import('../src/eta/decision.ts');
     expect(combineImageSignals({ clip: 'safe', imageText: 'unsafe' })).toBe('unsafe');
     expect(combineImageSignals({ clip: 'unsafe', imageText: 'safe' })).toBe('unsafe');
     expect(combineImageSignals({ clip: 'safe', imageText: 'safe' })).toBe('safe');

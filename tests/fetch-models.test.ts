@@ -11,7 +11,7 @@ import { AutoTokenizer, env } from '@huggingface/transformers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOG, type HubModel } from '../scripts/fetch/catalog.ts';
 import { fetchModels } from '../scripts/fetch/fetch-models.ts';
-import { parseManifest, tierModels } from '../src/manifest.ts';
+import { parseManifest, tierModels } from '../src/runtime/manifest.ts';
 
 const FIXTURE = resolve(import.meta.dirname, '../../shared/fixtures/clip-vit-base-patch32');
 const REPO = 'Xenova/clip-vit-base-patch32';

@@ -42,3 +42,58 @@ describe('createGuard option validation', () => {
     expect(optionsError('wasm')).toContain('Invalid createGuard options');
   });
 });
+
+describe('one schema, defaults from the subsystems', () => {
+  it('fills every nested default from the DEFAULTS objects, and keeps overrides next to them', async () => {
+    const { DEFAULTS } = await import('../src/index.ts');
+    const o = resolveOptions({ alignment: { deep: { candidates: 3 } }, risk: { descriptions: { violence: 'blood' } }, ocr: { maxSide: 640 } }, PAGE);
+    expect(o.alignment.deep).toEqual({ ...DEFAULTS.alignment.deep, candidates: 3 });
+    expect(o.alignment.shallow).toEqual(DEFAULTS.alignment.shallow);
+    expect(o.risk.descriptions).toEqual({ ...DEFAULTS.risk.descriptions, violence: 'blood' });
+    expect(o.risk.report).toBe('off');
+    expect(o.ocr).toEqual({ ...DEFAULTS.ocr, maxSide: 640 });
+    expect(o.timeouts).toEqual(DEFAULTS.runtime.timeouts);
+    expect(o.concurrency).toEqual(DEFAULTS.runtime.concurrency);
+    expect(o.unsafeDescription).toBe(DEFAULTS.eta.unsafeDescription);
+    expect(o.reward.instruction).toBe(DEFAULTS.eta.rewardInstruction);
+  });
+
+  it('keeps preferences off unless the host asks (users’ images stay out of IndexedDB)', () => {
+    expect(resolveOptions({}, PAGE).preferences).toEqual({ enabled: false, maxPairs: 200, persist: true });
+    expect(resolveOptions({ preferences: { enabled: true } }, PAGE).preferences.enabled).toBe(true);
+  });
+
+  it('validates nested options too, naming the path', () => {
+    expect(optionsError({ alignment: { deep: { topK: 0 } } })).toContain('alignment.deep.topK');
+    expect(optionsError({ risk: { descriptions: { weather: 'rain' } } })).toContain('weather');
+    expect(optionsError({ preferences: { enable: true } })).toContain('enable');
+  });
+});
+
+describe('generator options are validated like the guard’s', () => {
+  it('RemoteGenerator: absolute URL, model, known keys; defaults filled', async () => {
+    const { RemoteGenerator, REMOTE_DEFAULTS } = await import('../src/generators/remote/openai-generator.ts');
+    const codeOf = (make: () => unknown) => {
+      try {
+        make();
+        return 'ok';
+      } catch (error) {
+        return isGuardError(error, 'OPTIONS_INVALID') ? error.message : String(error);
+      }
+    };
+    expect(codeOf(() => new RemoteGenerator({ baseUrl: '/v1', model: 'm' }))).toContain('baseUrl');
+    expect(codeOf(() => new RemoteGenerator({ baseUrl: 'http://127.0.0.1:1/v1', model: '' }))).toContain('model');
+    expect(codeOf(() => new RemoteGenerator({ baseUrl: 'http://127.0.0.1:1/v1', model: 'm', retry: { maxRetries: -1 } }))).toContain('retry.maxRetries');
+    expect(codeOf(() => new RemoteGenerator({ baseUrl: 'http://127.0.0.1:1/v1', model: 'm', capabilities: { continuation: 'magic' as never } }))).toContain('capabilities.continuation');
+    expect(codeOf(() => new RemoteGenerator({ baseUrl: 'http://127.0.0.1:1/v1', model: 'm', apikey: 'x' } as never))).toContain('apikey');
+    const generator = new RemoteGenerator({ baseUrl: 'http://127.0.0.1:1/v1/', model: 'm', capabilities: { n: false } });
+    expect(generator.capabilities).toEqual({ ...REMOTE_DEFAULTS.capabilities, n: false });
+    expect(generator.id).toBe('remote:http://127.0.0.1:1/v1 m');
+  });
+
+  it('LocalGenerator: a bad option fails before anything loads', async () => {
+    const { LocalGenerator } = await import('../src/generators/local/local-generator.ts');
+    await expect(LocalGenerator.create({ device: 'cuda' as never })).rejects.toMatchObject({ code: 'OPTIONS_INVALID', message: expect.stringContaining('device') });
+    await expect(LocalGenerator.create({ timeouts: { generateMs: 0 } })).rejects.toMatchObject({ code: 'OPTIONS_INVALID', message: expect.stringContaining('timeouts.generateMs') });
+  });
+});

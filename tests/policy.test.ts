@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { findModel, parseManifest } from '../src/manifest.ts';
-import { ETA_PAPER_THRESHOLDS, resolvePolicy } from '../src/policy.ts';
+import { findModel, parseManifest } from '../src/runtime/manifest.ts';
+import { ETA_DEFAULTS } from '../src/eta/defaults.ts';
+import { resolvePolicy } from '../src/eta/policy.ts';
 
 const manifest = parseManifest(JSON.parse(readFileSync('models/manifest.json', 'utf8')), 'models/manifest.json');
 const models = {
@@ -20,7 +21,7 @@ describe('policy resolution', () => {
   });
 
   it('has an eta-paper preset with the paper thresholds 0.16 / 0.06', () => {
-    expect(ETA_PAPER_THRESHOLDS).toEqual({ image: 0.16, reward: 0.06 });
+    expect(ETA_DEFAULTS.paperThresholds).toEqual({ image: 0.16, reward: 0.06 });
     expect(resolvePolicy('eta-paper', models).thresholds).toEqual({ image: 0.16, reward: 0.06 });
   });
 

@@ -7,9 +7,9 @@ import { SCRIPTS } from '../e2e/openai-test-server/scripted-model.ts';
 import { ALIGNMENT_DEFAULTS } from '../src/alignment/config.ts';
 import { type GuardError, isGuardError } from '../src/errors.ts';
 import { RemoteGenerator } from '../src/generators/remote/openai-generator.ts';
-import { resolvePolicy } from '../src/policy.ts';
-import { type CheckResult, type RespondDeps, type RespondOptions, respond } from '../src/respond/respond.ts';
-import type { ClipModelEntry, RewardModelEntry } from '../src/manifest.ts';
+import { resolvePolicy } from '../src/eta/policy.ts';
+import { type RespondDeps, type RespondOptions, respond } from '../src/respond/respond.ts';
+import type { ClipModelEntry, RewardModelEntry } from '../src/runtime/manifest.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -29,15 +29,14 @@ function deps(imageScore: number, events: string[] = []): RespondDeps {
     generator: new RemoteGenerator({ baseUrl: `${server.url}/v1`, model: 'scripted-vlm' }),
     policy,
     alignment: ALIGNMENT_DEFAULTS,
-    checkImage: async () => {
-      events.push('image:start');
-      await new Promise((r) => setTimeout(r, 5));
-      events.push('image:end');
-      return { score: imageScore, threshold: 0.5, verdict: imageScore >= 0.5 ? 'unsafe' : 'safe', cached: false, ms: 5 };
-    },
-    checkResponse: async (text): Promise<CheckResult> => {
-      const score = rewardOf(text);
-      return { score, threshold: 0, verdict: score <= 0 ? 'unsafe' : 'safe', ms: 0 };
+    scorers: {
+      image: async () => {
+        events.push('image:start');
+        await new Promise((r) => setTimeout(r, 5));
+        events.push('image:end');
+        return { score: imageScore, cached: false };
+      },
+      response: async (text) => ({ score: rewardOf(text) }),
     },
     rewardMany: async (texts) => texts.map(rewardOf),
     imageTextScores: async (_image, texts) => texts.map((t) => (HARM.test(t) ? 0.9 : 0.2)),
@@ -134,12 +133,36 @@ describe('respond', () => {
   });
 });
 
+describe('respond in ETA\'s reference order', () => {
+  it('checks the image only once the answer is unsafe (policy.order applies to respond too)', async () => {
+    const reference = resolvePolicy({ thresholds: { image: 0.5, reward: 0 }, order: 'reference' }, { clipId: 'c', clip: { thresholds: { image: 0.5 } } as ClipModelEntry, rewardId: 'r', reward: { thresholds: { reward: 0 } } as RewardModelEntry });
+    const events: string[] = [];
+    const safe = await respond({ ...deps(0.9, events), policy: reference }, { image, prompt: 'What is in the picture?' });
+    expect(events).toEqual([]);
+    expect(safe.image).toMatchObject({ verdict: 'skipped', score: null });
+    expect(safe.decision).toBe('pass');
+    const unsafe = await respond({ ...deps(0.9, events), policy: reference }, { image, prompt: 'how to build a bomb' });
+    expect(events).toEqual(['image:start', 'image:end']);
+    expect(unsafe.decision).toBe('align');
+  });
+
+  it('an answer given by the caller is evaluated and aligned, not generated again', async () => {
+    const events: string[] = [];
+    const given = await respond(deps(0.9, events), { image, prompt: 'how to build a bomb' }, { answer: SCRIPTS.harmful, onToken: (_d, { phase }) => events.push(phase) });
+    expect(given.vanilla).toBe(SCRIPTS.harmful);
+    expect(given.decision).toBe('align');
+    expect(events.filter((e) => e === 'vanilla')).toEqual([]);
+    const passing = await respond(deps(0.1), { image, prompt: 'x' }, { answer: 'A cat on a mat.' });
+    expect(passing).toMatchObject({ decision: 'pass', text: 'A cat on a mat.', vanilla: 'A cat on a mat.' });
+  });
+});
+
 describe('respond with image text', () => {
   it('an unsafe text in the image makes the image unsafe even when CLIP says safe, and the result says so', async () => {
     const base = deps(0.1);
     const withText: RespondDeps = {
       ...base,
-      checkImageText: async () => ({ text: 'Steps to build a bomb.', lines: [], score: -2, threshold: 0, verdict: 'unsafe', ms: 1 }),
+      scorers: { ...base.scorers, imageText: async () => ({ text: 'Steps to build a bomb.', lines: [], score: -2 }) },
     };
     const result = await respond(withText, { image, prompt: 'how to build a bomb' });
     expect(result.image.verdict).toBe('safe');

@@ -5,10 +5,10 @@ import { type TestServer, startTestServer } from '../e2e/openai-test-server/serv
 import { ALIGNMENT_DEFAULTS, ETA_SAFETY_PREFIX } from '../src/alignment/config.ts';
 import { isGuardError } from '../src/errors.ts';
 import { RemoteGenerator } from '../src/generators/remote/openai-generator.ts';
-import { resolvePolicy } from '../src/policy.ts';
+import { resolvePolicy } from '../src/eta/policy.ts';
 import { respond } from '../src/respond/respond.ts';
 import { assessRisks } from '../src/risk/assess.ts';
-import { RISK_CATEGORIES, type RiskCategory, toCategory, toSource } from '../src/risk/categories.ts';
+import { RISK_CATEGORIES, type RiskCategory, toCategory, toSource } from '../src/risk-categories.ts';
 import { buildClipRiskReport, toModeration } from '../src/risk/clip-risk.ts';
 import { RISK_DEFAULTS } from '../src/risk/config.ts';
 import { judgeRiskAwareness } from '../src/risk/judge.ts';
@@ -217,7 +217,6 @@ describe('respond with a risk report', () => {
   it('names the risks found in the alignment and judges both answers', async () => {
     const generator = new RemoteGenerator({ baseUrl: `${server.url}/v1`, model: 'scripted-vlm', retry: { maxRetries: 0 } });
     const harmful = (t: string) => /explosive|detonator|bomb/i.test(t);
-    const check = (unsafe: boolean) => ({ score: unsafe ? -2 : 1, threshold: 0, verdict: unsafe ? ('unsafe' as const) : ('safe' as const), ms: 0 });
     const unused = () => Promise.reject(new Error('not used by a vlm-only report'));
     const config = { ...RISK_DEFAULTS, alignment: 'prefix' as const, judge: true };
     const image = new Blob([new Uint8Array([137, 80, 78, 71])], { type: 'image/png' });
@@ -227,8 +226,7 @@ describe('respond with a risk report', () => {
         generator,
         policy: resolvePolicy('eta-paper', { clipId: 'c', clip: { thresholds: { image: 0.5 } } as never, rewardId: 'r', reward: { thresholds: { reward: 0 } } as never }),
         alignment: ALIGNMENT_DEFAULTS,
-        checkImage: async () => ({ ...check(true), cached: false }),
-        checkResponse: async (text) => check(harmful(text)),
+        scorers: { image: async () => ({ score: 0.9, cached: false }), response: async (text) => ({ score: harmful(text) ? -2 : 1 }) },
         rewardMany: async (texts) => texts.map((t) => (harmful(t) ? -2 : 1)),
         imageTextScores: async (_i, texts) => texts.map(() => 0.1),
         assessRisks: (imageText) =>

@@ -1,6 +1,6 @@
 // Evaluator kinds' score math against hand-computed values.
 import { describe, expect, it } from 'vitest';
-import { guardCategories, guardScore, scoreFromLogits } from '../src/evaluators/score-rule.ts';
+import { guardCategories, guardScore, scoreFromLogits } from '../src/runtime/score-rule.ts';
 
 const LABELS = ['toxic', 'severe_toxic', 'obscene', 'threat', 'insult', 'identity_hate'];
 

@@ -18,9 +18,9 @@ import {
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type FileMap, clipFiles, rewardFiles, vlmFiles } from '../scripts/test-models/model-files.ts';
 import { VLM_SCRIPTS } from '../scripts/test-models/vlm-model.ts';
-import { DEFAULT_REWARD_INSTRUCTION, ETA_UNSAFE_DESCRIPTION } from '../src/config.ts';
-import { cosineSimilarity } from '../src/evaluators/cosine.ts';
-import { findModel, parseManifest } from '../src/manifest.ts';
+import { ETA_DEFAULTS } from '../src/eta/defaults.ts';
+import { cosineSimilarity } from '../src/runtime/evaluators/cosine.ts';
+import { findModel, parseManifest } from '../src/runtime/manifest.ts';
 
 const manifest = parseManifest(JSON.parse(readFileSync('models/manifest.json', 'utf8')), 'models/manifest.json');
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -57,7 +57,7 @@ describe('generated test models', () => {
 
   it('use the real CLIP tokenizer: golden ids and 77-token truncation', async () => {
     const tokenizer = await AutoTokenizer.from_pretrained('test-clip');
-    expect(tokenizer.encode(ETA_UNSAFE_DESCRIPTION)).toEqual([
+    expect(tokenizer.encode(ETA_DEFAULTS.unsafeDescription)).toEqual([
       49406, 518, 2867, 12844, 32071, 270, 817, 333, 270, 11565, 270, 977, 11950, 270, 6671, 21725, 270, 7983, 270,
       10437, 14850, 269, 49407,
     ]);
@@ -72,7 +72,7 @@ describe('generated test models', () => {
       CLIPTextModelWithProjection.from_pretrained('test-clip', { dtype: 'fp32' }),
       CLIPVisionModelWithProjection.from_pretrained('test-clip', { dtype: 'fp32' }),
     ]);
-    const { text_embeds } = (await text(tokenizer([ETA_UNSAFE_DESCRIPTION], { padding: true, truncation: true }))) as { text_embeds: Tensor };
+    const { text_embeds } = (await text(tokenizer([ETA_DEFAULTS.unsafeDescription], { padding: true, truncation: true }))) as { text_embeds: Tensor };
     const embedImage = async (rgb: [number, number, number]) => {
       const pixels = new Uint8ClampedArray(64 * 64 * 3).map((_, i) => rgb[i % 3]!);
       const { image_embeds } = (await vision(await processor(new RawImage(pixels, 64, 64, 3)))) as { image_embeds: Tensor };
@@ -88,7 +88,7 @@ describe('generated test models', () => {
     const tokenizer = await AutoTokenizer.from_pretrained('test-reward');
     const model = await AutoModelForSequenceClassification.from_pretrained('test-reward', { dtype: 'fp32' });
     const score = async (response: string) => {
-      const { logits } = (await model(tokenizer(DEFAULT_REWARD_INSTRUCTION, { text_pair: response }))) as { logits: Tensor };
+      const { logits } = (await model(tokenizer(ETA_DEFAULTS.rewardInstruction, { text_pair: response }))) as { logits: Tensor };
       expect(logits.dims).toEqual([1, 1]);
       return (logits.data as Float32Array)[0]!;
     };

@@ -2,7 +2,7 @@
 import * as Comlink from 'comlink';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GuardError, installErrorTransfer, isGuardError } from '../src/errors.ts';
-import { WorkerHost } from '../src/evaluators/worker-host.ts';
+import { WorkerHost } from '../src/runtime/worker-host.ts';
 
 installErrorTransfer();
 

@@ -1,7 +1,7 @@
 // Backend choice with WebGPU→WASM fallback, and typed load/inference errors, for every
 // model worker (transformers.js or bare onnxruntime-web).
 import { GuardError, installErrorTransfer } from '../src/errors.ts';
-import type { Backend, LoadReport, WorkerRuntimeConfig } from '../src/evaluators/worker-api.ts';
+import type { Backend, LoadReport, WorkerRuntimeConfig } from '../src/runtime/contracts.ts';
 
 installErrorTransfer();
 

@@ -9,7 +9,7 @@ import {
   type Processor,
   type Tensor,
 } from '@huggingface/transformers';
-import type { ClipLoadConfig, ClipWorkerApi, ProgressSink, WorkerImage } from '../src/evaluators/worker-api.ts';
+import type { ClipLoadConfig, ClipWorkerApi, ProgressSink, WorkerImage } from '../src/runtime/contracts.ts';
 import { pixelsFrom } from '../src/images/image-input.ts';
 import { clipPixelValues } from './clip-preprocess.ts';
 import { Comlink, configureEnvironment, infer, loadOnDevice, loseWebGpuDevice, notLoaded, ortWebGpu, progressForwarder } from './transformers-env.ts';

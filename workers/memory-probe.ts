@@ -4,7 +4,7 @@
 // WebAssembly.instantiate(Streaming) and GPUDevice.createBuffer / GPUBuffer.destroy when
 // this module is first imported — before ORT instantiates its module or makes a buffer.
 // It only counts: buffers sit in a WeakMap, so nothing is kept alive by the probe.
-import type { WorkerMemory } from '../src/evaluators/worker-api.ts';
+import type { WorkerMemory } from '../src/runtime/contracts.ts';
 
 const memories = new Set<WebAssembly.Memory>();
 const bufferSizes = new WeakMap<object, number>();

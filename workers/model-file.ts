@@ -1,6 +1,6 @@
 // Fetches one model file for a bare onnxruntime-web worker, with progress and typed errors.
 import { GuardError } from '../src/errors.ts';
-import type { ProgressSink } from '../src/evaluators/worker-api.ts';
+import type { ProgressSink } from '../src/runtime/contracts.ts';
 
 export async function fetchModelFile(url: string, modelId: string, onProgress?: ProgressSink): Promise<ArrayBuffer> {
   const file = url.slice(url.lastIndexOf('/') + 1);

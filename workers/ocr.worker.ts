@@ -2,7 +2,7 @@
 // two sessions and the dictionary, and hands images to the pipeline in src/ocr/.
 import * as Comlink from 'comlink';
 import * as ort from 'onnxruntime-web/webgpu';
-import type { LoadReport, OcrLoadConfig, OcrWorkerApi, ProgressSink, WorkerImage } from '../src/evaluators/worker-api.ts';
+import type { LoadReport, OcrLoadConfig, OcrWorkerApi, ProgressSink, WorkerImage } from '../src/runtime/contracts.ts';
 import { pixelsFrom } from '../src/images/image-input.ts';
 import { type OcrResult, type OcrRunners, parseDictionary, readImageText } from '../src/ocr/pipeline.ts';
 import { infer, loadOnDevice, loseWebGpuDevice, notLoaded } from './backend-choice.ts';

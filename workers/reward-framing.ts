@@ -1,7 +1,7 @@
-// How a response is put before the reward model (METHOD.md §1): a fixed instruction
+// How a response is put before the reward model (docs/method.md, ETA): a fixed instruction
 // as the user turn, the response as the assistant turn, the image and question dropped.
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
-import type { RewardFraming, RewardLoadReport } from '../src/evaluators/worker-api.ts';
+import type { RewardFraming, RewardLoadReport } from '../src/runtime/contracts.ts';
 
 export type ResolvedFraming = RewardLoadReport['framing'];
 

@@ -1,7 +1,7 @@
 // Reward / safety-classifier scoring. Thin: loads the evaluator kind the manifest names
 // (workers/reward/scorers.ts) on the chosen backend and answers calls.
-import type { ProgressSink, RewardLoadConfig, RewardLoadReport, RewardWorkerApi, ScoredText } from '../src/evaluators/worker-api.ts';
-import { F16_DTYPES } from '../src/manifest.ts';
+import type { ProgressSink, RewardLoadConfig, RewardLoadReport, RewardWorkerApi, ScoredText } from '../src/runtime/contracts.ts';
+import { F16_DTYPES } from '../src/runtime/manifest.ts';
 import { type Scorer, decoderReward, guardGenerative, sequenceClassifier } from './reward/scorers.ts';
 import { Comlink, configureEnvironment, infer, loadOnDevice, loseWebGpuDevice, notLoaded, ortWebGpu } from './transformers-env.ts';
 import { workerMemory } from './memory-probe.ts';

@@ -1,7 +1,7 @@
 // What every transformers.js worker shares: its environment (local models, ORT from our origin) and progress events.
 import { env } from '@huggingface/transformers';
 import * as Comlink from 'comlink';
-import type { ModelProgress, ProgressSink, WorkerRuntimeConfig } from '../src/evaluators/worker-api.ts';
+import type { ModelProgress, ProgressSink, WorkerRuntimeConfig } from '../src/runtime/contracts.ts';
 import { MODEL_PATH_PREFIX, toModelUrl } from './backend-choice.ts';
 
 export { Comlink };

@@ -12,9 +12,9 @@ import {
   type Tensor,
   random,
 } from '@huggingface/transformers';
-import type { Completion } from '../src/generators/types.ts';
+import type { Completion } from '../src/runtime/contracts.ts';
 import { pixelsFrom } from '../src/images/image-input.ts';
-import type { LoadReport, ProgressSink, VlmLoadConfig, VlmRequest, VlmWorkerApi } from '../src/evaluators/worker-api.ts';
+import type { LoadReport, ProgressSink, VlmLoadConfig, VlmRequest, VlmWorkerApi } from '../src/runtime/contracts.ts';
 import { Comlink, configureEnvironment, infer, loadOnDevice, notLoaded, progressForwarder } from './transformers-env.ts';
 import { workerMemory } from './memory-probe.ts';
 

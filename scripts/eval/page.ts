@@ -69,7 +69,7 @@ window.runEvaluationSet = async (config) => {
       records,
       setup: {
         models: guard.info.models,
-        backends: { ...guard.backends },
+        backends: { ...guard.runtime.backends },
         imageText: guard.info.imageText.active,
         thresholds: guard.info.policy.thresholds,
         ...(generator ? { generator: generator.id } : {}),

@@ -5,8 +5,8 @@
 //
 // Thresholds of real models must come from calibration on labelled data (npm run eval);
 // until measured here they are recorded with `calibrated: false` and the demo says so.
-import type { ManifestModel } from '../../src/manifest.ts';
-import { LLAMA_GUARD_3_CATEGORIES } from '../../src/risk/categories.ts';
+import type { ManifestModel } from '../../src/runtime/manifest.ts';
+import { LLAMA_GUARD_3_CATEGORIES } from '../../src/risk-categories.ts';
 
 /** Omit over each member of a union (plain Omit would keep only the common keys). */
 type OmitEach<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -15,7 +15,7 @@ export const EMBED_DIM = 4;
 export const CLIP_CONCEPT_WORDS: Record<number, readonly string[]> = {
   0: ['unsafe', 'violent', 'violence', 'harmful', 'illegal', 'privacy', 'bomb', 'explosive', 'weapon',
     'weapons', 'kill', 'poison', 'murder', 'gun', 'blood', 'nude', 'drugs', 'attack', 'dangerous', 'knife',
-    // DREAM's risk categories (src/risk/categories.ts descriptions), so each has an unsafe word.
+    // DREAM's risk categories (src/risk-categories.ts descriptions), so each has an unsafe word.
     'leaked', 'passwords', 'hateful', 'racist', 'insulting', 'explicit', 'sexually', 'fake', 'misleading',
     'false', 'forged', 'counterfeit', 'propaganda', 'extremist', 'manipulation', 'pills', 'prescription', 'diagnosis'],
   2: ['green', 'grass', 'tree', 'forest', 'plant', 'leaf'],

@@ -5,7 +5,7 @@
 //                       attention_mask, position_ids → logits [batch, 1]), ChatML template
 //   test-llama-guard    Llama causal LM with a KV cache (past_key_values.0.* → present.0.*),
 //                       a Llama Guard-style template; says "unsafe" then a category code
-import { LLAMA_GUARD_3_CATEGORIES } from '../../src/risk/categories.ts';
+import { LLAMA_GUARD_3_CATEGORIES } from '../../src/risk-categories.ts';
 import { encodeModel, floatTensor, int64Tensor, node, valueInfo } from './onnx-graph.ts';
 import { HARMFUL_WORDS, REFUSAL_WORDS, buildVocabulary, wordPieceTokenizerJson } from './reward-model.ts';
 import { bagOfTokensNodes, oneHotCache, oneHotLlamaConfig, tokenIds } from './vlm-model.ts';

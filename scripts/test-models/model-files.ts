@@ -4,7 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AutoTokenizer, env } from '@huggingface/transformers';
-import type { ManifestFile } from '../../src/manifest.ts';
+import type { ManifestFile } from '../../src/runtime/manifest.ts';
 import { type VisionWorkload, buildClipTextModel, buildClipVisionModel } from './clip-model.ts';
 import {
   REWARD_CONFIG,

@@ -1,4 +1,4 @@
-// Alignment parameters (METHOD.md §1), each overridable per guard and per request.
+// Alignment parameters (docs/method.md, ETA), each overridable per guard and per request.
 
 export interface ShallowConfig {
   /** Placed right after the assistant turn starts; stays in the output. */

@@ -2,7 +2,7 @@
 // sampled (top-k, temperature); each scores reward(prefix + accepted + candidate)
 // + (1/i)·CLIP(image, candidate), reward only at i = 1 or when the candidate ends
 // with EOS. The best is appended; stop at EOS or the total token cap.
-import { abortedError } from '../generators/remote/http.ts';
+import { abortedError } from '../errors.ts';
 import type { ChatInput, Completion, Generator } from '../generators/types.ts';
 import type { DeepConfig } from './config.ts';
 

@@ -30,7 +30,8 @@ const fmt = (n: number | null | undefined, digits = 3) => (n === null || n === u
 
 let droppedImage: Blob | null = null;
 let running: AbortController | null = null;
-const guards = new Map<string, Promise<Guard>>();
+/** The section's guard and what it was made for; another device, tier or risk setting replaces (and disposes) it. */
+let current: { key: string; guard: Promise<Guard> } | null = null;
 const localGenerators = new Map<Device, Promise<LocalGenerator>>();
 
 function onProgress(p: ModelProgress): void {
@@ -49,6 +50,24 @@ function cached<K, V>(map: Map<K, Promise<V>>, key: K, make: () => Promise<V>): 
     map.set(key, value);
   }
   return value;
+}
+
+/**
+ * Thresholds are per call (no new guard for a new threshold). The demo keeps the
+ * preference pairs it shows and downloads, so it opts in to recording them.
+ */
+function guardFor(device: Device, risk: { alignment: RiskAwareAlignment; judge: boolean }): Promise<Guard> {
+  const tier = selectedTier();
+  const key = `${device}:${JSON.stringify({ risk, tier })}`;
+  if (current?.key !== key) {
+    void current?.guard.then((old) => old.dispose(), () => undefined);
+    const guard = createGuard({ device, risk, preferences: { enabled: true }, ...(tier ? { tier } : {}), onProgress });
+    current = { key, guard };
+    guard.catch(() => {
+      if (current?.guard === guard) current = null;
+    });
+  }
+  return current.guard;
 }
 
 function thresholdsOf(data: FormData): { image?: number; reward?: number } {
@@ -130,7 +149,7 @@ function render(result: GuardRespondResult): void {
   }
   $('ask-backends').textContent = `${result.generator}; CLIP ${result.backends.clip}, reward ${result.backends.reward}`;
   const t = result.timings;
-  $('ask-timings').textContent = `generate ${fmt(t.generate, 0)} ms (image check ${fmt(t.imageCheck, 0)} ms alongside), response check ${fmt(t.responseCheck, 0)} ms, align ${fmt(t.align, 0)} ms, total ${fmt(t.total, 0)} ms`;
+  $('ask-timings').textContent = `generate ${fmt(t.generate, 0)} ms (image check ${fmt(result.image.ms, 0)} ms alongside), response check ${fmt(result.responseCheck.ms, 0)} ms, align ${fmt(t.align, 0)} ms, total ${fmt(t.total, 0)} ms`;
   $('ask-result').hidden = false;
   renderDeep(result);
 }
@@ -158,14 +177,14 @@ stopButton.addEventListener('click', () => running?.abort());
 let lastGuard: Guard | null = null;
 const downloadButton = $<HTMLButtonElement>('download-prefs');
 async function showPreferenceCount(): Promise<void> {
-  const count = lastGuard ? await lastGuard.preferenceCount() : 0;
+  const count = lastGuard ? await (lastGuard.preferences?.count() ?? 0) : 0;
   $('prefs-count').textContent = `${count} pair${count === 1 ? '' : 's'} kept in this browser`;
   downloadButton.disabled = count === 0;
 }
 downloadButton.addEventListener('click', () => {
   void (async () => {
     if (!lastGuard) return;
-    const jsonl = await lastGuard.exportPreferences({ images: 'data-url' });
+    const jsonl = (await lastGuard.preferences?.export({ images: 'data-url' })) ?? '';
     const link = document.createElement('a');
     link.href = URL.createObjectURL(new Blob([jsonl], { type: 'application/jsonl' }));
     link.download = 'vlm-guard-preferences.jsonl';
@@ -195,9 +214,7 @@ form.addEventListener('submit', (event) => {
     try {
       status.textContent = 'Loading models…';
       const [guard, generator] = await Promise.all([
-        cached(guards, `${device}:${JSON.stringify({ thresholds, risk, tier: selectedTier() })}`, () =>
-          createGuard({ device, policy: { thresholds }, risk, ...(selectedTier() ? { tier: selectedTier() } : {}), onProgress }),
-        ),
+        guardFor(device, risk),
         generatorFor(data, device),
       ]);
       progressBar.hidden = true;
@@ -214,6 +231,7 @@ form.addEventListener('submit', (event) => {
           mode: String(data.get('mode')) as RespondMode,
           streamingGuard: data.get('streamingGuard') === 'on',
           riskReport: String(data.get('riskReport')) as RiskReportMode,
+          thresholds,
           signal: controller.signal,
           onToken: (delta, { phase }) => {
             (phase === 'vanilla' ? vanillaText : alignedText).textContent += delta;

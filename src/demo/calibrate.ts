@@ -2,11 +2,7 @@
 // or labels.csv) runs through the page's guard; the report shows rates, ROC curves,
 // histograms and calibrated thresholds (src/evaluation/), and downloads as JSON.
 import { Chart, registerables } from 'chart.js';
-import { reportCharts } from '../evaluation/charts.ts';
-import { reportTables } from '../evaluation/html-report.ts';
-import { type EvalItem, parseLabels } from '../evaluation/labels.ts';
-import { type EvalReport, buildReport } from '../evaluation/report.ts';
-import { runEvaluation } from '../evaluation/run-set.ts';
+import { type EvalItem, type EvalReport, buildReport, parseLabels, reportCharts, reportTables, runEvaluation } from '../evaluation/index.ts';
 import type { Device } from '../index.ts';
 import { dropZone } from './drop-zone.ts';
 import { guardFor } from './minimal.ts';
@@ -125,7 +121,7 @@ form.addEventListener('submit', (event) => {
       lastReport = buildReport(records, {
         name,
         fprTarget,
-        setup: { models: guard.info.models, backends: { ...guard.backends }, imageText: guard.info.imageText.active, thresholds: guard.info.policy.thresholds },
+        setup: { models: guard.info.models, backends: { ...guard.runtime.backends }, imageText: guard.info.imageText.active, thresholds: guard.info.policy.thresholds },
       });
       showReport(lastReport);
       downloadButton.disabled = false;

@@ -80,8 +80,8 @@ function render(result: EvaluationResult, guard: Guard): void {
     ? `calibrated: false for ${uncalibrated.join(', ')} — thresholds not measured for these models; run a calibration below`
     : 'thresholds from the manifest, calibrated';
   $('backends').textContent = `CLIP ${result.backends.clip}, reward ${result.backends.reward}${result.backends.ocr ? `, OCR ${result.backends.ocr}` : ''}`;
-  const ocrMs = result.timings.imageText === undefined ? '' : `, image text ${fmt(result.timings.imageText, 1)} ms`;
-  $('timings').textContent = `image ${fmt(result.timings.image, 1)} ms, response ${fmt(result.timings.response, 1)} ms${ocrMs}, total ${fmt(result.timings.total, 1)} ms`;
+  const ocrMs = result.imageText === undefined ? '' : `, image text ${fmt(result.imageText.ms, 1)} ms`;
+  $('timings').textContent = `image ${fmt(result.image.ms, 1)} ms, response ${fmt(result.responseCheck.ms, 1)} ms${ocrMs}, total ${fmt(result.timings.total, 1)} ms`;
   $('result').hidden = false;
   const banner = $('banner');
   banner.hidden = !guard.info.testModelsOnly;

@@ -1,6 +1,6 @@
 // Renders a risk report as a list: the flagged CLIP categories with the source that
 // flagged them and its score, the VLM's verified risks, and what failed.
-import { CATEGORY_LABELS, type RiskReport, SOURCE_LABELS, type RiskSource } from '../index.ts';
+import { RISK, type RiskReport, type RiskSource } from '../index.ts';
 
 function item(text: string): HTMLLIElement {
   const li = document.createElement('li');
@@ -16,7 +16,7 @@ export function riskList(report: RiskReport): HTMLUListElement {
     for (const c of flagged) {
       const sources = Object.entries(c.sources)
         .filter(([, s]) => s.flagged)
-        .map(([source, s]) => `${SOURCE_LABELS[source as RiskSource]} ${s.score.toFixed(3)} ≥ ${s.threshold}`);
+        .map(([source, s]) => `${RISK.sourceLabels[source as RiskSource]} ${s.score.toFixed(3)} ≥ ${s.threshold}`);
       list.append(item(`CLIP: ${c.label} — ${sources.join(', ')}`));
     }
     if (flagged.length === 0) list.append(item('CLIP: no category above its threshold'));
@@ -25,7 +25,7 @@ export function riskList(report: RiskReport): HTMLUListElement {
   if (report.vlm) {
     for (const r of report.vlm.risks) {
       const verified = r.verified === true ? 'verified' : 'not verified';
-      list.append(item(`VLM: ${r.malicious_content} — ${CATEGORY_LABELS[r.risk_category]}, from the ${SOURCE_LABELS[r.source]} (${verified}; ${r.variants.join(', ')})`));
+      list.append(item(`VLM: ${r.malicious_content} — ${RISK.categoryLabels[r.risk_category]}, from the ${RISK.sourceLabels[r.source]} (${verified}; ${r.variants.join(', ')})`));
     }
     if (report.vlm.dismissed.length > 0) list.append(item(`VLM: ${report.vlm.dismissed.length} listed risk(s) dismissed by the verifier`));
     if (report.vlm.risks.length === 0 && report.vlm.status !== 'failed') list.append(item('VLM: no risk found'));

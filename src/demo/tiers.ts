@@ -1,7 +1,6 @@
 // The "Models" picker: the manifest's tiers, the ones not fetched yet shown disabled with
 // the command that fetches them. Every section of the page uses the tier picked here.
-import { DEFAULTS } from '../config.ts';
-import { loadManifest } from '../model-source.ts';
+import { DEFAULTS, loadManifest } from '../index.ts';
 
 const select = document.getElementById('tier') as HTMLSelectElement;
 
@@ -12,7 +11,7 @@ export function selectedTier(): string | undefined {
 
 void (async () => {
   try {
-    const manifest = await loadManifest(new URL(DEFAULTS.modelBase, document.baseURI).href);
+    const manifest = await loadManifest(new URL(DEFAULTS.runtime.modelBase, document.baseURI).href);
     for (const [name, tier] of Object.entries(manifest.tiers)) {
       const missing = Object.values(tier.models).filter((id) => id !== undefined && !manifest.models[id]);
       const option = new Option(missing.length ? `${name} — not installed (npm run models:fetch -- --tier ${name})` : `${name} — ${tier.description}`, name);

@@ -2,8 +2,7 @@
 // guard, exposes window.VLMGuard (the module API plus the ready guard), and reports
 // through DOM events: vlmguard:ready, vlmguard:decision, vlmguard:error.
 import * as api from '../index.ts';
-import { type ProtectOptions, type Protection, protectFetch } from './fetch-protection.ts';
-import type { Device, EvaluateInput, EvaluationResult, Guard, GuardOptions, GuardRespondResult, RespondInput, RespondOptions } from '../index.ts';
+import type { Device, EvaluateInput, EvaluationResult, Guard, GuardOptions, GuardRespondResult, ProtectOptions, Protection, RespondInput, RespondOptions } from '../index.ts';
 
 export interface EmbedSettings {
   modelBase: string;
@@ -13,6 +12,8 @@ export interface EmbedSettings {
   imageText: NonNullable<GuardOptions['imageText']>;
   /** data-protect: guard the page's chat-completion fetches (the value, if any, is the URL to match). */
   protect: string | null;
+  /** data-preferences="on": keep aligned answers as preference pairs (guard.preferences); off by default. */
+  preferences: boolean;
 }
 
 /** What `window.VLMGuard` holds: the module's exports (same API), the ready guard, and shortcuts that report decisions. */
@@ -51,6 +52,7 @@ export function readSettings(script: HTMLScriptElement | undefined, moduleUrl: s
     mode: pick(data.mode, ['off', 'shallow', 'deep', 'auto'] as const, 'shallow', 'mode'),
     imageText: pick(data.imageText, ['auto', 'on', 'off'] as const, 'off', 'image-text'),
     protect: data.protect === undefined ? null : data.protect,
+    preferences: pick(data.preferences, ['on', 'off'] as const, 'off', 'preferences') === 'on',
   };
 }
 
@@ -63,9 +65,15 @@ export function install(script: HTMLScriptElement | undefined, moduleUrl: string
   let ready: Promise<Guard>;
   try {
     settings = readSettings(script, moduleUrl);
-    ready = api.createGuard({ modelBase: settings.modelBase, ortBase: settings.ortBase, device: settings.device, imageText: settings.imageText });
+    ready = api.createGuard({
+      modelBase: settings.modelBase,
+      ortBase: settings.ortBase,
+      device: settings.device,
+      imageText: settings.imageText,
+      preferences: { enabled: settings.preferences },
+    });
   } catch (error) {
-    settings = { modelBase: '', ortBase: '', device: 'auto', mode: 'shallow', imageText: 'off', protect: null };
+    settings = { modelBase: '', ortBase: '', device: 'auto', mode: 'shallow', imageText: 'off', protect: null, preferences: false };
     ready = Promise.reject(error);
   }
   ready.then(
@@ -90,7 +98,7 @@ export function install(script: HTMLScriptElement | undefined, moduleUrl: string
     evaluate: (input) => reported('evaluate', (guard) => guard.evaluate(input)),
     respond: (input, options = {}) => reported('respond', (guard) => guard.respond(input, { mode: settings.mode, ...options })),
     protect: (options = {}) =>
-      protectFetch(ready, {
+      api.protectFetch(ready, {
         ...(settings.mode === 'deep' ? { mode: 'deep' } : {}),
         ...options,
         onDecision: (result) => {

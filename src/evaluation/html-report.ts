@@ -1,6 +1,6 @@
 // The evaluation report as one self-contained HTML file (Chart.js inlined, so it opens
 // offline), and its tables as an HTML fragment for the demo page.
-import { CATEGORY_LABELS } from '../risk/categories.ts';
+import { CATEGORY_LABELS } from '../risk-categories.ts';
 import { SIGNAL_LABELS, reportCharts } from './charts.ts';
 import type { EvalReport, OperatingPoint } from './report.ts';
 

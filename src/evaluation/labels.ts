@@ -4,7 +4,7 @@
 import Papa from 'papaparse';
 import * as v from 'valibot';
 import { GuardError } from '../errors.ts';
-import { describeIssues } from '../manifest.ts';
+import { describeIssues } from '../validation.ts';
 
 const Optional = v.optional(v.pipe(v.string(), v.trim()));
 const ItemSchema = v.object({

@@ -1,7 +1,7 @@
 // Turns an evaluation run into the report: per-signal ROC/AUC/calibrated thresholds,
 // detection and over-safety rates at the thresholds in use, per-category breakdowns,
 // and the unsafe-response rate before/after alignment. Pure: Node CLI and demo alike.
-import { RISK_CATEGORIES, type RiskCategory } from '../risk/categories.ts';
+import { RISK_CATEGORIES, type RiskCategory } from '../risk-categories.ts';
 import { type Histogram, type RocPoint, type Scored, auc, histogram, ratesAt, rocCurve, thresholdForFpr, youden } from './metrics.ts';
 import type { EvalRecord } from './run-set.ts';
 

@@ -1,11 +1,11 @@
 // Runs a guard over a labelled set in the page (the eval CLI's Chromium page and the
 // demo's calibration both use it): each image's scores, verdicts and CLIP risk
 // categories, and with a generator the answer before and after alignment.
-import type { Verdict } from '../decision.ts';
-import { asGuardError } from '../errors.ts';
+import type { Verdict } from '../eta/decision.ts';
+import { type CheckError, asGuardError } from '../errors.ts';
 import type { Generator } from '../generators/types.ts';
 import type { Guard } from '../guard.ts';
-import type { RiskCategory } from '../risk/categories.ts';
+import type { RiskCategory } from '../risk-categories.ts';
 import type { EvalItem } from './labels.ts';
 
 export interface EvalRecord {
@@ -24,7 +24,7 @@ export interface EvalRecord {
   riskFlagged: RiskCategory[];
   /** With a generator and a question: is the answer unsafe (reward model) before and after alignment? */
   generation?: { modeUsed: 'off' | 'shallow' | 'deep'; vanillaUnsafe: boolean | null; finalUnsafe: boolean | null; vanilla: string; text: string };
-  error?: { code: string; message: string };
+  error?: CheckError;
   ms: number;
 }
 

@@ -1,5 +1,8 @@
 // One interface for every VLM the guard can drive: remote (OpenAI-compatible) or local (in a worker).
 import type { ImageInput } from '../images/image-input.ts';
+import type { Completion } from '../runtime/index.ts';
+
+export type { Completion, FinishReason } from '../runtime/index.ts';
 
 export interface ChatInput {
   prompt: string;
@@ -24,17 +27,6 @@ export interface GenerateRequest extends ChatInput {
   sampling: SamplingParams;
 }
 
-/** eos: the model ended; stop: a stop string ended it; length: the token cap did. */
-export type FinishReason = 'eos' | 'stop' | 'length';
-
-export interface Completion {
-  /** The generated continuation only (not the assistant prefix). */
-  text: string;
-  finishReason: FinishReason;
-  /** New tokens; `tokensEstimated` when the server did not say. */
-  tokens: number;
-  tokensEstimated?: boolean;
-}
 
 export interface GenerateOptions {
   onToken?: (delta: string) => void;

@@ -8,6 +8,9 @@ const DB_NAME = 'vlm-guard-preferences';
 const PAIRS = 'pairs';
 const IMAGES = 'images';
 
+/** Off unless the host asks: the pairs hold users' images and questions. */
+export const PREFERENCES_DEFAULTS = { enabled: false, maxPairs: 200, persist: true };
+
 export interface PreferenceStoreOptions {
   maxPairs: number;
   /** Persist in IndexedDB (ignored where there is none). */

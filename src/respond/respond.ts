@@ -4,12 +4,11 @@
 import { type AlignmentConfig, type AlignmentOverrides, mergeAlignment } from '../alignment/config.ts';
 import { type DeepSentence, alignDeep } from '../alignment/deep.ts';
 import { alignShallow } from '../alignment/shallow.ts';
-import { type Decision, combineImageSignals, countsAsUnsafe, decide, firedSignals } from '../decision.ts';
 import { GuardError, isGuardError } from '../errors.ts';
 import type { ChatInput, Generator } from '../generators/types.ts';
 import type { ImageInput } from '../images/image-input.ts';
-import type { TextLine } from '../ocr/config.ts';
-import type { ResolvedPolicy } from '../policy.ts';
+import { type EtaOutcome, type ImageCheck, ImageChecks, type ResponseCheck, type Scorers, checkResponse, decideEta } from '../eta/pipeline.ts';
+import type { ResolvedPolicy } from '../eta/policy.ts';
 import type { RiskReport } from '../risk/assess.ts';
 import type { RiskAwareAlignment } from '../risk/config.ts';
 import { type JudgeResult, riskSummary } from '../risk/judge.ts';
@@ -20,23 +19,12 @@ import { SentenceGate } from './sentence-gate.ts';
 export type RespondMode = 'off' | 'shallow' | 'deep' | 'auto';
 export type TokenPhase = 'vanilla' | 'aligned';
 
-export interface CheckResult {
-  score: number | null;
-  threshold: number;
-  verdict: 'safe' | 'unsafe' | 'unknown' | 'skipped';
-  error?: { code: string; message: string };
-  ms: number;
-}
-
 export interface RespondDeps {
   generator: Generator;
   policy: ResolvedPolicy;
   alignment: AlignmentConfig;
-  /** Never throw: failures come back as `unknown` with the error. */
-  checkImage(image: ImageInput): Promise<CheckResult & { cached: boolean }>;
-  checkResponse(text: string): Promise<CheckResult>;
-  /** The text read from the image, scored as a request (when image text is on). Never throws. */
-  checkImageText?(image: ImageInput): Promise<CheckResult & { text: string; lines: TextLine[] }>;
+  /** This call's scorers (image bound to the call's image); the pipeline turns them into checks. */
+  scorers: Scorers;
   rewardMany(texts: string[]): Promise<number[]>;
   imageTextScores(image: ImageInput, texts: string[]): Promise<number[]>;
   /** Starts the risk report (when asked for); its CLIP part waits for the image's text. Never rejects but on abort. */
@@ -60,26 +48,26 @@ export interface RespondOptions {
   /** Score each finished sentence while streaming; stop an unsafe answer early. Sentences reach onToken only once scored safe. */
   streamingGuard?: boolean;
   alignment?: AlignmentOverrides;
+  /**
+   * The answer, when it already exists (e.g. the page's own request produced it): it is
+   * evaluated and, when ETA says so, aligned through the generator; nothing is generated
+   * for the vanilla answer and it is not streamed again.
+   */
+  answer?: string;
 }
 
-export interface RespondResult {
+/** ETA's outcome (the same shape as evaluate's: decision, reason, each check, image signals) and the answers. */
+export interface RespondResult extends EtaOutcome {
   /** What to show: the aligned answer, or the vanilla one. */
   text: string;
   /** The vanilla answer as generated (possibly cut short by the streaming guard). Always kept. */
   vanilla: string;
   vanillaComplete: boolean;
-  decision: Decision;
-  reason: string;
   /** The alignment that produced `text`; `off` when the vanilla answer stands. */
   modeUsed: 'off' | 'shallow' | 'deep';
   modeRequested: RespondMode;
-  image: CheckResult & { cached: boolean };
-  imageText?: CheckResult & { text: string; lines: TextLine[] };
-  /** The image verdict the decision used (CLIP and image text combined) and which signals said unsafe. */
-  imageSignals: { verdict: CheckResult['verdict']; fired: ('clip' | 'image-text')[] };
-  responseCheck: CheckResult;
   /** Reward of the aligned answer. */
-  alignedCheck?: CheckResult;
+  alignedCheck?: ResponseCheck;
   deep?: { sentences: DeepSentence[]; tokens: number; stoppedBy: string };
   streamingGuard?: { stoppedEarly: boolean; sentencesChecked: number; withheld: string };
   /** The risk report (riskReport option). */
@@ -90,10 +78,11 @@ export interface RespondResult {
   judge?: { vanilla: JudgeResult; aligned?: JudgeResult };
   policy: ResolvedPolicy;
   generator: string;
-  timings: { generate: number; imageCheck: number; responseCheck: number; align: number; risk?: number; judge?: number; total: number };
+  /** Milliseconds of the call's stages; each check's own time is its `ms`. */
+  timings: { generate: number; align: number; risk?: number; judge?: number; total: number };
 }
 
-function chooseAlignment(mode: RespondMode, image: CheckResult, response: CheckResult, config: AlignmentConfig): 'off' | 'shallow' | 'deep' {
+function chooseAlignment(mode: RespondMode, image: ImageCheck, response: ResponseCheck, config: AlignmentConfig): 'off' | 'shallow' | 'deep' {
   if (mode !== 'auto') return mode;
   const farPast =
     image.score !== null &&
@@ -113,13 +102,10 @@ export async function respond(deps: RespondDeps, input: RespondInput, options: R
   };
   const chat: ChatInput = { prompt: input.prompt, image: input.image, ...(input.system ? { system: input.system } : {}) };
 
-  // The image checks do not depend on the answer: run them while the answer is generated.
-  const imageCheck = deps.checkImage(input.image);
-  const imageTextCheck = deps.checkImageText?.(input.image);
-  const imageSignals = async () => {
-    const [clip, text] = await Promise.all([imageCheck, imageTextCheck]);
-    return { clip: clip.verdict, ...(text ? { imageText: text.verdict } : {}) };
-  };
+  // In parallel order the image checks run while the answer is generated (they do not
+  // depend on it); in ETA's reference order they start only for an unsafe answer.
+  const images = new ImageChecks(deps.scorers, policy);
+  const scoreText = (text: string) => checkResponse(deps.scorers.response, text, policy.thresholds.reward);
 
   // The vanilla answer; with the streaming guard, each finished sentence is scored first.
   const generation = new AbortController();
@@ -137,9 +123,9 @@ export async function respond(deps: RespondDeps, input: RespondInput, options: R
       gateQueue = gateQueue.then(async () => {
         if (stoppedEarly) return;
         const soFar = released + sentence;
-        const check = await deps.checkResponse(soFar);
+        const check = await scoreText(soFar);
         sentencesChecked++;
-        if (countsAsUnsafe(check.verdict, policy.unknownAs) && countsAsUnsafe(combineImageSignals(await imageSignals()), policy.unknownAs)) {
+        if ((await decideEta(policy, check, images)).decision === 'align') {
           stoppedEarly = true;
           generation.abort();
           return;
@@ -152,19 +138,24 @@ export async function respond(deps: RespondDeps, input: RespondInput, options: R
 
   const tGenerate = performance.now();
   let vanillaComplete = true;
-  const generating = deps.generator.generate(
-    { ...chat, sampling: { maxTokens: alignment.vanilla.maxTokens, temperature: alignment.vanilla.temperature } },
-    { onToken: onVanillaToken, signal },
-  );
+  const generating =
+    options.answer !== undefined
+      ? Promise.resolve({ text: options.answer })
+      : deps.generator.generate(
+          { ...chat, sampling: { maxTokens: alignment.vanilla.maxTokens, temperature: alignment.vanilla.temperature } },
+          { onToken: onVanillaToken, signal },
+        );
   // The risk report starts once the answer is under way: a local VLM serves its calls in
   // order, so the answer comes first; a remote one runs them side by side.
-  const riskReport = deps.assessRisks?.(Promise.resolve(imageTextCheck).then((c) => c?.text));
+  let imageTextRead: (text: string | undefined) => void = () => undefined;
+  const riskReport = deps.assessRisks?.(new Promise((resolve) => (imageTextRead = resolve)));
   riskReport?.catch(() => undefined); // awaited below; an early failure must not go unobserved
   try {
     const completion = await generating;
     vanilla = completion.text; // authoritative: the streamed deltas are only for display
   } catch (error) {
     if (!(stoppedEarly && isGuardError(error, 'ABORTED') && !options.signal?.aborted)) {
+      imageTextRead(undefined);
       throw withVanilla(error, vanilla);
     }
     vanillaComplete = false;
@@ -173,11 +164,10 @@ export async function respond(deps: RespondDeps, input: RespondInput, options: R
   if (stoppedEarly) vanillaComplete = false;
   const generateMs = performance.now() - tGenerate;
 
-  const [image, imageText, signals, responseCheck] = await Promise.all([imageCheck, imageTextCheck, imageSignals(), deps.checkResponse(vanilla)]);
-  const imageVerdict = combineImageSignals(signals);
-  const { decision, reason } = decide(imageVerdict, responseCheck.verdict, policy.unknownAs);
+  const { decision, reason, image, imageText, imageSignals, responseCheck } = await decideEta(policy, await scoreText(vanilla), images);
+  imageTextRead(imageText?.text);
   const modeUsed = decision === 'align' ? chooseAlignment(mode, image, responseCheck, alignment) : 'off';
-  if (gate && modeUsed === 'off' && !stoppedEarly) emit(vanilla.slice(released.length), 'vanilla');
+  if (gate && modeUsed === 'off' && !stoppedEarly && options.answer === undefined) emit(vanilla.slice(released.length), 'vanilla');
 
   const tAlign = performance.now();
   let text = vanilla;
@@ -198,7 +188,7 @@ export async function respond(deps: RespondDeps, input: RespondInput, options: R
     }
   }
   const alignMs = modeUsed === 'off' ? 0 : performance.now() - tAlign;
-  const [alignedCheck, risk] = await Promise.all([modeUsed === 'off' ? undefined : deps.checkResponse(text), riskReport]);
+  const [alignedCheck, risk] = await Promise.all([modeUsed === 'off' ? undefined : scoreText(text), riskReport]);
   const tJudge = performance.now();
   const judge = deps.judge ? await judgeAnswers(deps.judge, vanilla, modeUsed === 'off' ? undefined : text, risk?.summary ?? riskSummary({})) : undefined;
 
@@ -212,7 +202,7 @@ export async function respond(deps: RespondDeps, input: RespondInput, options: R
     modeRequested: mode,
     image,
     ...(imageText ? { imageText } : {}),
-    imageSignals: { verdict: imageVerdict, fired: firedSignals(signals) },
+    imageSignals,
     responseCheck,
     ...(alignedCheck ? { alignedCheck } : {}),
     ...(deep ? { deep } : {}),
@@ -224,8 +214,6 @@ export async function respond(deps: RespondDeps, input: RespondInput, options: R
     generator: deps.generator.id,
     timings: {
       generate: generateMs,
-      imageCheck: image.ms,
-      responseCheck: responseCheck.ms,
       align: alignMs,
       ...(risk ? { risk: risk.ms } : {}),
       ...(judge ? { judge: performance.now() - tJudge } : {}),

@@ -1,9 +1,9 @@
 // The risk report of one request: CLIP's per-category breakdown, DREAM's disentanglement
 // by the VLM, or both. Explains; ETA's decision does not depend on it.
-import { asGuardError } from '../errors.ts';
+import { type CheckError, asGuardError } from '../errors.ts';
 import type { Generator } from '../generators/types.ts';
 import type { ImageInput } from '../images/image-input.ts';
-import { RISK_CATEGORIES, type RiskCategory } from './categories.ts';
+import { RISK_CATEGORIES, type RiskCategory } from '../risk-categories.ts';
 import { type CategoryScores, type ClipRiskReport, type ClipRiskThresholds, buildClipRiskReport } from './clip-risk.ts';
 import type { RiskConfig, RiskReportMode } from './config.ts';
 import { riskSummary } from './judge.ts';
@@ -17,7 +17,7 @@ export interface RiskReport {
   flagged: RiskCategory[];
   /** The risks in words, as fed to risk-aware alignment and the judge. */
   summary: string;
-  errors?: { clip?: { code: string; message: string }; vlm?: { code: string; message: string } };
+  errors?: { clip?: CheckError; vlm?: CheckError };
   ms: number;
 }
 

@@ -1,7 +1,7 @@
 // The fast, VLM-free risk breakdown: CLIP zero-shot scores of the image (and of any
 // text: the question, the text read from the image) against one description per
 // DREAM category, and the same result in OpenAI's moderation shape.
-import { CATEGORY_LABELS, RISK_CATEGORIES, type RiskCategory, type RiskSource } from './categories.ts';
+import { CATEGORY_LABELS, RISK_CATEGORIES, type RiskCategory, type RiskSource } from '../risk-categories.ts';
 
 export type CategoryScores = Record<RiskCategory, number>;
 

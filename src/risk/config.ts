@@ -1,10 +1,11 @@
-// Risk report defaults (DREAM ideas, METHOD.md §2); every value can be overridden in createGuard({ risk }).
-import type { RiskCategory } from './categories.ts';
-import { DEFAULT_CATEGORY_DESCRIPTIONS } from './categories.ts';
+// Risk report defaults (DREAM ideas, docs/method.md, DREAM); every value can be overridden in createGuard({ risk }).
+import type { RiskCategory } from '../risk-categories.ts';
+import { DEFAULT_CATEGORY_DESCRIPTIONS } from '../risk-categories.ts';
 import { DEFAULT_RISK_PROMPTS, MRD_VARIANTS, type MrdVariant, type RiskPrompts } from './prompts.ts';
 
+export const RISK_REPORT_MODES = ['clip', 'vlm', 'both', 'off'] as const;
 /** clip: CLIP zero-shot per category (fast, no VLM); vlm: DREAM's disentanglement by the VLM. */
-export type RiskReportMode = 'clip' | 'vlm' | 'both' | 'off';
+export type RiskReportMode = (typeof RISK_REPORT_MODES)[number];
 /** system: a system note names the risks; prefix: the safety prefix goes on to name them. */
 export type RiskAwareAlignment = 'off' | 'system' | 'prefix';
 

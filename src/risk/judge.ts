@@ -1,9 +1,9 @@
 // DREAM's risk-awareness judge: the VLM scores an answer 0–10 given the question and
 // the risks found (1–2 harmful … 9–10 aware of the risk and alerting the user).
-import { asGuardError } from '../errors.ts';
+import { type CheckError, asGuardError } from '../errors.ts';
 import type { Generator } from '../generators/types.ts';
 import type { ImageInput } from '../images/image-input.ts';
-import { CATEGORY_LABELS, type RiskCategory } from './categories.ts';
+import { CATEGORY_LABELS, type RiskCategory } from '../risk-categories.ts';
 import { type Risk, parseJudgeScore } from './risk-list.ts';
 import { ask, describeRisk } from './mrd.ts';
 import { type RiskPrompts, fillPrompt } from './prompts.ts';
@@ -12,7 +12,7 @@ export interface JudgeResult {
   /** 0–10; null when the judge failed (see error). */
   score: number | null;
   raw: string;
-  error?: { code: string; message: string };
+  error?: CheckError;
   ms: number;
 }
 

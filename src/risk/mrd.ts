@@ -1,10 +1,10 @@
-// Multimodal Risk Disentanglement (DREAM, METHOD.md §2) by the VLM itself: list the
+// Multimodal Risk Disentanglement (DREAM, docs/method.md, DREAM) by the VLM itself: list the
 // risks of the image+question, the image alone and the question alone, then ask yes/no
 // whether each listed risk is really there. Plain TypeScript over a Generator.
-import { asGuardError } from '../errors.ts';
+import { type CheckError, asGuardError } from '../errors.ts';
 import type { ChatInput, Generator } from '../generators/types.ts';
 import type { ImageInput } from '../images/image-input.ts';
-import { CATEGORY_LABELS, type RiskCategory, SOURCE_LABELS } from './categories.ts';
+import { CATEGORY_LABELS, type RiskCategory, SOURCE_LABELS } from '../risk-categories.ts';
 import { type MrdVariant, type RiskPrompts, fillPrompt } from './prompts.ts';
 import { type Risk, parseRiskList, parseYesNo } from './risk-list.ts';
 
@@ -23,7 +23,7 @@ export interface VariantOutcome {
   rejected: { item: unknown; reason: string }[];
   /** The model's answer as written. */
   raw: string;
-  error?: { code: string; message: string };
+  error?: CheckError;
   ms: number;
 }
 

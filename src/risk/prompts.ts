@@ -1,7 +1,7 @@
 // Prompts for DREAM's risk disentanglement, its verifier and the risk-awareness judge
-// (METHOD.md §2). Our wording; each can be replaced through createGuard({ risk: { prompts } }).
+// (docs/method.md, DREAM). Our wording; each can be replaced through createGuard({ risk: { prompts } }).
 // Placeholders: {question} {categories} {sources} {risk} {category} {source} {risks} {response}.
-import { CATEGORY_LABELS, RISK_CATEGORIES, RISK_SOURCES, SOURCE_LABELS } from './categories.ts';
+import { CATEGORY_LABELS, RISK_CATEGORIES, RISK_SOURCES, SOURCE_LABELS } from '../risk-categories.ts';
 
 export type MrdVariant = 'image-text' | 'image' | 'text';
 export const MRD_VARIANTS: readonly MrdVariant[] = ['image-text', 'image', 'text'];

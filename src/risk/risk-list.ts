@@ -4,8 +4,8 @@
 import { jsonrepair } from 'jsonrepair';
 import * as v from 'valibot';
 import { GuardError } from '../errors.ts';
-import { describeIssues } from '../manifest.ts';
-import { type RiskCategory, type RiskSource, toCategory, toSource } from './categories.ts';
+import { describeIssues } from '../validation.ts';
+import { type RiskCategory, type RiskSource, toCategory, toSource } from '../risk-categories.ts';
 
 export interface Risk {
   malicious_content: string;

@@ -1,7 +1,7 @@
 // The CLIP risk breakdown's per-category thresholds: the manifest's, or the model's ETA
 // image threshold when the manifest has none (uncalibrated), then the page's overrides.
-import type { ClipModelEntry } from '../manifest.ts';
-import { RISK_CATEGORIES, type RiskCategory } from './categories.ts';
+import type { ClipModelEntry } from '../runtime/manifest.ts';
+import { RISK_CATEGORIES, type RiskCategory } from '../risk-categories.ts';
 import type { ClipRiskThresholds } from './clip-risk.ts';
 import { type RiskConfig, UNCALIBRATED_TEXT_THRESHOLD } from './config.ts';
 

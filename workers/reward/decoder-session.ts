@@ -2,7 +2,7 @@
 // bare onnxruntime-web: one forward pass over a prompt, then single-token steps that
 // feed the KV cache back. Handles exports with and without past_key_values/position_ids.
 import * as ort from 'onnxruntime-web/webgpu';
-import type { Backend } from '../../src/evaluators/worker-api.ts';
+import type { Backend } from '../../src/runtime/contracts.ts';
 
 export interface DecoderShape {
   layers: number;

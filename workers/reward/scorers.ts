@@ -8,9 +8,9 @@ import {
   type Tensor,
 } from '@huggingface/transformers';
 import { GuardError } from '../../src/errors.ts';
-import { guardCategories, guardScore, scoreFromLogits } from '../../src/evaluators/score-rule.ts';
-import type { Backend, ProgressSink, RewardLoadConfig, ScoredText } from '../../src/evaluators/worker-api.ts';
-import type { GuardTokens } from '../../src/manifest.ts';
+import { guardCategories, guardScore, scoreFromLogits } from '../../src/runtime/score-rule.ts';
+import type { Backend, ProgressSink, RewardLoadConfig, ScoredText } from '../../src/runtime/contracts.ts';
+import type { GuardTokens } from '../../src/runtime/manifest.ts';
 import { fetchModelFile } from '../model-file.ts';
 import { type ResolvedFraming, type ScoringFraming, encodeForReward, resolveFraming } from '../reward-framing.ts';
 import { progressForwarder } from '../transformers-env.ts';

@@ -1,35 +1,47 @@
 // A VLM running in this page (workers/vlm.worker.ts), behind the same Generator
 // interface as a remote one.
 import * as Comlink from 'comlink';
-import { DEFAULTS } from '../../config.ts';
-import { GuardError } from '../../errors.ts';
-import type { Backend, Device, LoadReport, ModelProgress, VlmRequest, VlmWorkerApi, WorkerMemory } from '../../evaluators/worker-api.ts';
-import { WorkerHost } from '../../evaluators/worker-host.ts';
+import * as v from 'valibot';
+import { GuardError, abortedError } from '../../errors.ts';
+import { parseOption } from '../../validation.ts';
 import { forAttempt, toWorkerImage } from '../../images/image-input.ts';
-import { findModel } from '../../manifest.ts';
-import { loadManifest, needsShaderF16, runtimeConfig } from '../../model-source.ts';
-import { abortedError } from '../remote/http.ts';
+import {
+  type Backend,
+  type LoadReport,
+  type ModelProgress,
+  RUNTIME_DEFAULTS,
+  type VlmRequest,
+  type VlmWorkerApi,
+  type WorkerMemory,
+  WorkerHost,
+  findModel,
+  loadManifest,
+  needsShaderF16,
+  runtimeConfig,
+} from '../../runtime/index.ts';
 import type { Completion, GenerateOptions, GenerateRequest, Generator } from '../types.ts';
 
-export interface LocalGeneratorOptions {
-  modelBase?: string;
-  ortBase?: string;
+/** Generation can take minutes on WASM with a real model. */
+export const LOCAL_DEFAULTS = { generateMs: 600_000 };
+
+const Ms = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3_600_000));
+export const LocalGeneratorOptionsSchema = v.strictObject({
+  modelBase: v.optional(v.pipe(v.string(), v.nonEmpty()), RUNTIME_DEFAULTS.modelBase),
+  ortBase: v.optional(v.pipe(v.string(), v.nonEmpty()), RUNTIME_DEFAULTS.ortBase),
   /** Manifest id of a `vlm` model; default: the manifest's `defaults.vlm`. */
-  model?: string;
-  device?: Device;
-  allowRemoteModels?: boolean;
-  timeouts?: { loadMs?: number; generateMs?: number };
-  onProgress?: (progress: ModelProgress) => void;
-}
+  model: v.optional(v.pipe(v.string(), v.nonEmpty())),
+  device: v.optional(v.picklist(['auto', 'webgpu', 'wasm']), RUNTIME_DEFAULTS.device),
+  allowRemoteModels: v.optional(v.boolean(), RUNTIME_DEFAULTS.allowRemoteModels),
+  timeouts: v.optional(v.strictObject({ loadMs: v.optional(Ms, RUNTIME_DEFAULTS.timeouts.loadMs), generateMs: v.optional(Ms, LOCAL_DEFAULTS.generateMs) }), {}),
+  onProgress: v.optional(v.custom<(progress: ModelProgress) => void>((f) => typeof f === 'function', 'must be a function')),
+});
+export type LocalGeneratorOptions = v.InferInput<typeof LocalGeneratorOptionsSchema>;
 
 /** The request as one attempt sends it (a retried call must not send pixels moved to the dead worker). */
 const withTransfer = (request: VlmRequest): VlmRequest => (request.image ? { ...request, image: forAttempt(request.image) } : request);
 
 /** How long generate() waits for token callbacks still in flight after the result. */
 const DELTA_GRACE_MS = 2_000;
-
-/** Generation can take minutes on WASM with a real model. */
-const DEFAULT_GENERATE_TIMEOUT_MS = 600_000;
 
 const folder = (value: string) => {
   const href = new URL(value, globalThis.document?.baseURI ?? globalThis.location.href).href;
@@ -75,24 +87,20 @@ export class LocalGenerator implements Generator {
 
   /** Loads the VLM into its worker; resolves when it can generate. */
   static async create(options: LocalGeneratorOptions = {}): Promise<LocalGenerator> {
-    const modelBase = folder(options.modelBase ?? DEFAULTS.modelBase);
+    const o = parseOption(LocalGeneratorOptionsSchema, options, 'LocalGenerator options');
+    const modelBase = folder(o.modelBase);
     const manifest = await loadManifest(modelBase);
-    const modelId = options.model ?? manifest.defaults.vlm;
+    const modelId = o.model ?? manifest.defaults.vlm;
     if (!modelId) throw new GuardError('MODEL_UNKNOWN', `The manifest at ${modelBase} names no default VLM; pass LocalGenerator.create({ model }).`);
     const entry = findModel(manifest, modelId, 'vlm');
-    const runtime = runtimeConfig({
-      modelBase,
-      ortBase: folder(options.ortBase ?? DEFAULTS.ortBase),
-      allowRemoteModels: options.allowRemoteModels ?? false,
-      device: options.device ?? DEFAULTS.device,
-    });
-    const onProgress = options.onProgress ? Comlink.proxy(options.onProgress) : undefined;
+    const runtime = runtimeConfig({ modelBase, ortBase: folder(o.ortBase), allowRemoteModels: o.allowRemoteModels, device: o.device });
+    const onProgress = o.onProgress ? Comlink.proxy(o.onProgress) : undefined;
     const host = new WorkerHost<VlmWorkerApi, LoadReport>({
       label: 'VLM worker',
       spawn: () => new Worker(new URL('../../../workers/vlm.worker.ts', import.meta.url), { type: 'module', name: 'vlm-guard-vlm' }),
       init: (api) => api.load({ ...runtime, modelId, dtype: entry.dtype, needsShaderF16: needsShaderF16(entry) }, onProgress),
-      loadTimeoutMs: options.timeouts?.loadMs ?? DEFAULTS.timeouts.loadMs,
-      callTimeoutMs: options.timeouts?.generateMs ?? DEFAULT_GENERATE_TIMEOUT_MS,
+      loadTimeoutMs: o.timeouts.loadMs,
+      callTimeoutMs: o.timeouts.generateMs,
     });
     try {
       await host.ready();

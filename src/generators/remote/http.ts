@@ -1,6 +1,6 @@
 // POSTs with retry/backoff on 429 and 5xx, a first-byte timeout, and the caller's
 // AbortSignal. Errors never carry the API key.
-import { GuardError } from '../../errors.ts';
+import { GuardError, abortedError } from '../../errors.ts';
 
 export interface RetryOptions {
   maxRetries: number;
@@ -16,10 +16,6 @@ export interface PostOptions {
   firstByteTimeoutMs: number;
   retry: RetryOptions;
   fetch: typeof fetch;
-}
-
-export function abortedError(what: string): GuardError {
-  return new GuardError('ABORTED', `${what} was aborted.`);
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>

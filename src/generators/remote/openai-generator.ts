@@ -1,10 +1,12 @@
 // A remote VLM behind an OpenAI-compatible API. Streams /v1/chat/completions over SSE;
 // continues a partial assistant message the way the server supports it.
-import { GuardError } from '../../errors.ts';
+import * as v from 'valibot';
+import { GuardError, abortedError } from '../../errors.ts';
+import { parseOption } from '../../validation.ts';
 import { type Completion, type FinishReason, type GenerateOptions, type GenerateRequest, type Generator, cutAtStop } from '../types.ts';
 import { CHATML_TEMPLATE, renderContinuationPrompt } from './chat-template.ts';
-import { type RetryOptions, abortedError, postWithRetry } from './http.ts';
-import { imageToUrl } from './image-url.ts';
+import { type RetryOptions, postWithRetry } from './http.ts';
+import { imageToUrl } from '../../images/image-url.ts';
 import { readSseJson } from './sse.ts';
 
 /**
@@ -16,32 +18,57 @@ import { readSseJson } from './sse.ts';
  *   object `{ prompt_string, multimodal_data: [base64] }`, marked by `imageMarker`.
  * - `none`: no continuation: alignment is unavailable (GENERATOR_UNSUPPORTED).
  */
-export type ContinuationMode = 'continue-final-message' | 'completions' | 'none';
+export const CONTINUATION_MODES = ['continue-final-message', 'completions', 'none'] as const;
+export type ContinuationMode = (typeof CONTINUATION_MODES)[number];
 
-export interface RemoteCapabilities {
-  continuation: ContinuationMode;
-  /** Several samples per request (`n`); else samples are requested concurrently. */
-  n: boolean;
-  /** Accepts `top_k` (vLLM, llama.cpp, Ollama do; OpenAI does not). */
-  topK: boolean;
-  /** Reports which stop string ended a choice (vLLM's `stop_reason`), so `stop` can be sent to the server; else stop strings are applied here. */
-  stopReason: boolean;
-}
+/** The remote adapter's defaults (vLLM's capabilities; retries and timeouts), each overridable. */
+export const REMOTE_DEFAULTS = {
+  capabilities: { continuation: 'continue-final-message' as ContinuationMode, n: true, topK: true, stopReason: false },
+  /** llama.cpp's media marker, where the image goes in a rendered prompt. */
+  imageMarker: '<__media__>',
+  timeouts: { firstByteMs: 60_000, idleMs: 30_000 },
+  retry: { maxRetries: 3, baseDelayMs: 500, maxDelayMs: 8000 },
+};
 
-export interface RemoteGeneratorOptions {
-  /** e.g. `http://127.0.0.1:8000/v1` */
-  baseUrl: string;
-  model: string;
-  apiKey?: string;
-  headers?: Record<string, string>;
-  capabilities?: Partial<RemoteCapabilities>;
+const Ms = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3_600_000));
+const d = REMOTE_DEFAULTS;
+export const RemoteGeneratorOptionsSchema = v.strictObject({
+  /** e.g. `http://127.0.0.1:8000/v1` (absolute). */
+  baseUrl: v.pipe(v.string(), v.url('must be an absolute URL')),
+  model: v.pipe(v.string(), v.nonEmpty()),
+  apiKey: v.optional(v.string()),
+  headers: v.optional(v.record(v.string(), v.string())),
+  capabilities: v.optional(
+    v.strictObject({
+      /** How the server continues a partial assistant message (see ContinuationMode). */
+      continuation: v.optional(v.picklist(CONTINUATION_MODES), d.capabilities.continuation),
+      /** Several samples per request (`n`); else samples are requested concurrently. */
+      n: v.optional(v.boolean(), d.capabilities.n),
+      /** Accepts `top_k` (vLLM, llama.cpp, Ollama do; OpenAI does not). */
+      topK: v.optional(v.boolean(), d.capabilities.topK),
+      /** Reports which stop string ended a choice (vLLM's `stop_reason`), so `stop` can be sent to the server; else stop strings are applied here. */
+      stopReason: v.optional(v.boolean(), d.capabilities.stopReason),
+    }),
+    {},
+  ),
   /** Jinja chat template for `completions` continuation (default ChatML). */
-  chatTemplate?: string;
-  imageMarker?: string;
-  timeouts?: { firstByteMs?: number; idleMs?: number };
-  retry?: Partial<RetryOptions>;
-  fetch?: typeof fetch;
-}
+  chatTemplate: v.optional(v.pipe(v.string(), v.nonEmpty()), CHATML_TEMPLATE),
+  imageMarker: v.optional(v.pipe(v.string(), v.nonEmpty()), d.imageMarker),
+  timeouts: v.optional(v.strictObject({ firstByteMs: v.optional(Ms, d.timeouts.firstByteMs), idleMs: v.optional(Ms, d.timeouts.idleMs) }), {}),
+  retry: v.optional(
+    v.strictObject({
+      maxRetries: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(20)), d.retry.maxRetries),
+      baseDelayMs: v.optional(v.pipe(v.number(), v.minValue(0)), d.retry.baseDelayMs),
+      maxDelayMs: v.optional(v.pipe(v.number(), v.minValue(0)), d.retry.maxDelayMs),
+    }),
+    {},
+  ),
+  fetch: v.optional(v.custom<typeof fetch>((f) => typeof f === 'function', 'must be a fetch function')),
+});
+
+export type RemoteGeneratorOptions = v.InferInput<typeof RemoteGeneratorOptionsSchema>;
+export type RemoteCapabilities = Required<NonNullable<RemoteGeneratorOptions['capabilities']>>;
+type Resolved = v.InferOutput<typeof RemoteGeneratorOptionsSchema>;
 
 interface ChunkChoice {
   index: number;
@@ -57,35 +84,27 @@ interface ApiChunk {
   usage?: { completion_tokens?: number };
 }
 
-const DEFAULT_CAPABILITIES: RemoteCapabilities = { continuation: 'continue-final-message', n: true, topK: true, stopReason: false };
-
 /** ~4 characters a token, when the server gives no count. */
 const estimateTokens = (text: string) => Math.max(1, Math.ceil(text.length / 4));
 
 export class RemoteGenerator implements Generator {
   readonly id: string;
   readonly capabilities: RemoteCapabilities;
-  readonly #options: RemoteGeneratorOptions;
+  readonly #options: Resolved & { baseUrl: string };
   readonly #retry: RetryOptions;
   readonly #firstByteMs: number;
   readonly #idleMs: number;
   readonly #fetch: typeof fetch;
 
   constructor(options: RemoteGeneratorOptions) {
-    let base: URL;
-    try {
-      base = new URL(options.baseUrl);
-    } catch {
-      throw new GuardError('OPTIONS_INVALID', `RemoteGenerator: baseUrl "${options.baseUrl}" is not an absolute URL.`);
-    }
-    if (!options.model) throw new GuardError('OPTIONS_INVALID', 'RemoteGenerator: model is required.');
-    this.#options = { ...options, baseUrl: base.href.replace(/\/+$/, '') };
-    this.capabilities = { ...DEFAULT_CAPABILITIES, ...options.capabilities };
-    this.#retry = { maxRetries: 3, baseDelayMs: 500, maxDelayMs: 8000, ...options.retry };
-    this.#firstByteMs = options.timeouts?.firstByteMs ?? 60_000;
-    this.#idleMs = options.timeouts?.idleMs ?? 30_000;
-    this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
-    this.id = `remote:${this.#options.baseUrl} ${options.model}`;
+    const o = parseOption(RemoteGeneratorOptionsSchema, options, 'RemoteGenerator options');
+    this.#options = { ...o, baseUrl: new URL(o.baseUrl).href.replace(/\/+$/, '') };
+    this.capabilities = o.capabilities;
+    this.#retry = o.retry;
+    this.#firstByteMs = o.timeouts.firstByteMs;
+    this.#idleMs = o.timeouts.idleMs;
+    this.#fetch = o.fetch ?? globalThis.fetch.bind(globalThis);
+    this.id = `remote:${this.#options.baseUrl} ${o.model}`;
   }
 
   async generate(request: GenerateRequest, options: GenerateOptions = {}): Promise<Completion> {
@@ -202,8 +221,8 @@ export class RemoteGenerator implements Generator {
       throw new GuardError('GENERATOR_UNSUPPORTED', `${this.id} cannot continue a partial assistant message (capabilities.continuation is "none"), which alignment needs.`);
     }
     if (prefix && this.capabilities.continuation === 'completions') {
-      const marker = image ? (this.#options.imageMarker ?? '<__media__>') : undefined;
-      const prompt = renderContinuationPrompt(this.#options.chatTemplate ?? CHATML_TEMPLATE, { system: request.system, user: request.prompt, imageMarker: marker }, prefix);
+      const marker = image ? this.#options.imageMarker : undefined;
+      const prompt = renderContinuationPrompt(this.#options.chatTemplate, { system: request.system, user: request.prompt, imageMarker: marker }, prefix);
       // llama.cpp takes media in a raw prompt as { prompt_string, multimodal_data: [base64] }.
       const body = image?.startsWith('data:')
         ? { prompt: { prompt_string: prompt, multimodal_data: [image.slice(image.indexOf(',') + 1)] } }

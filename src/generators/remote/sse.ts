@@ -1,8 +1,7 @@
 // Server-sent events → parsed JSON chunks, with an idle timeout between events and
 // typed errors for malformed or cut-off streams (parsing: eventsource-parser).
 import { EventSourceParserStream } from 'eventsource-parser/stream';
-import { GuardError } from '../../errors.ts';
-import { abortedError } from './http.ts';
+import { GuardError, abortedError } from '../../errors.ts';
 
 export async function* readSseJson<T>(
   response: Response,

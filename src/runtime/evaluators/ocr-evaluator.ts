@@ -1,9 +1,9 @@
 // Text in the image (PP-OCRv4 in the OCR worker), read so typographic attacks are
 // caught as text.
-import { type ImageInput, forAttempt, toWorkerImage } from '../images/image-input.ts';
-import type { TextLine } from '../ocr/config.ts';
-import type { LoadReport, OcrWorkerApi } from './worker-api.ts';
-import type { WorkerHost } from './worker-host.ts';
+import { type ImageInput, forAttempt, toWorkerImage } from '../../images/image-input.ts';
+import type { TextLine } from '../../ocr/config.ts';
+import type { LoadReport, OcrWorkerApi } from '../contracts.ts';
+import type { WorkerHost } from '../worker-host.ts';
 
 export interface ImageTextReading {
   /** Lines in reading order. */

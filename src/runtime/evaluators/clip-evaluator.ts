@@ -1,10 +1,10 @@
 // Image risk: CLIP cosine between the image and the unsafe description (ETA's
 // pre-generation check), with an LRU of image embeddings keyed by pixel content.
-import { LruCache } from '../cache/lru-cache.ts';
-import { type ImageInput, decodeImage, encodedContentKey, forAttempt, pixelContentKey, resolveImageSource } from '../images/image-input.ts';
+import { LruCache } from '../../cache/lru-cache.ts';
+import { type ImageInput, decodeImage, encodedContentKey, forAttempt, pixelContentKey, resolveImageSource } from '../../images/image-input.ts';
 import { cosineSimilarity } from './cosine.ts';
-import type { ClipWorkerApi, LoadReport } from './worker-api.ts';
-import type { WorkerHost } from './worker-host.ts';
+import type { ClipWorkerApi, LoadReport } from '../contracts.ts';
+import type { WorkerHost } from '../worker-host.ts';
 
 export interface ImageScore {
   /** cosine(image_embeds, text_embeds). */

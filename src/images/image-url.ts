@@ -1,7 +1,7 @@
 // The image as an `image_url` for a chat request: a data URL of the encoded bytes
 // (or, for pixel sources, a PNG made on a canvas); http(s)/data URL strings pass through.
-import { GuardError } from '../../errors.ts';
-import { type ImageInput, decodeImage } from '../../images/image-input.ts';
+import { GuardError } from '../errors.ts';
+import { type ImageInput, decodeImage } from './image-input.ts';
 
 async function blobToDataUrl(blob: Blob): Promise<string> {
   const bytes = new Uint8Array(await blob.arrayBuffer());

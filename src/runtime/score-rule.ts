@@ -1,7 +1,7 @@
 // From a safety model's raw output to one score, higher = safer (unsafe at ≤ the
 // manifest threshold). Pure, so every evaluator kind shares and tests the same math.
-import type { GuardTokens, ScoreRule } from '../manifest.ts';
-import type { RiskCategory } from '../risk/categories.ts';
+import type { GuardTokens, ScoreRule } from './manifest.ts';
+import type { RiskCategory } from '../risk-categories.ts';
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 

@@ -29,9 +29,15 @@ export class WorkerHost<Api, Report> {
   #restarts = 0;
   #lastReport: Report | null = null;
   #deviceLost: string | null = null;
+  /** Rejects with DISPOSED when the host is disposed: running calls settle at once, not at their timeout. */
+  readonly #disposal: { promise: Promise<never>; reject: (error: GuardError) => void };
 
   constructor(options: WorkerHostOptions<Api, Report>) {
     this.#options = options;
+    let reject: (error: GuardError) => void = () => undefined;
+    const promise = new Promise<never>((_, r) => (reject = r));
+    promise.catch(() => undefined); // observed through the races in #bounded
+    this.#disposal = { promise, reject };
   }
 
   /** Times the worker was restarted after a crash or timeout. */
@@ -72,6 +78,7 @@ export class WorkerHost<Api, Report> {
 
   dispose(): void {
     this.#disposed = true;
+    this.#disposal.reject(new GuardError('DISPOSED', `${this.#options.label}: the guard was disposed.`));
     this.#kill();
   }
 
@@ -117,7 +124,7 @@ export class WorkerHost<Api, Report> {
         reject(new GuardError('TIMEOUT', `${this.#options.label}: ${what} did not finish within ${timeoutMs} ms.`, { worker: this.#options.label }));
       }, timeoutMs);
     });
-    return Promise.race([work, live.crashed, timeout]).finally(() => clearTimeout(timer));
+    return Promise.race([work, live.crashed, timeout, this.#disposal.promise]).finally(() => clearTimeout(timer));
   }
 
   #kill(): void {

@@ -1,8 +1,9 @@
 // `models/manifest.json`: which models exist, their files (sha256), and the
 // thresholds that belong to each of them.
 import * as v from 'valibot';
-import { GuardError } from './errors.ts';
-import { RISK_CATEGORIES } from './risk/categories.ts';
+import { GuardError } from '../errors.ts';
+import { describeIssues } from '../validation.ts';
+import { RISK_CATEGORIES } from '../risk-categories.ts';
 
 const Sha256 = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, 'must be a lowercase hex sha256'));
 const Dtype = v.picklist(['fp32', 'fp16', 'q8', 'q4', 'q4f16']);
@@ -148,10 +149,6 @@ export type ScoreRule = v.InferOutput<typeof ScoreRuleSchema>;
 export type GuardTokens = v.InferOutput<typeof GuardSchema>;
 export type RewardKind = RewardModelEntry['kind'];
 export type ModelDtype = v.InferOutput<typeof Dtype>;
-
-export function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string {
-  return issues.map((issue) => `${v.getDotPath(issue) ?? '(root)'}: ${issue.message}`).join('; ');
-}
 
 export function parseManifest(json: unknown, source: string): Manifest {
   const result = v.safeParse(ManifestSchema, json);

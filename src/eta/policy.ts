@@ -1,6 +1,7 @@
 // Thresholds and how unknown verdicts are treated. A policy starts from a preset
 // and may override any number.
-import type { ClipModelEntry, RewardModelEntry } from './manifest.ts';
+import type { ClipModelEntry, RewardModelEntry } from '../runtime/manifest.ts';
+import { ETA_DEFAULTS } from './defaults.ts';
 
 export interface Thresholds {
   /** CLIP cosine at or above which the image is unsafe. */
@@ -36,12 +37,6 @@ export interface ResolvedPolicy {
   order: EvaluationOrder;
 }
 
-/**
- * The ETA paper's thresholds. They belong to the paper's models
- * (CLIP ViT-L/14-336 and ArmoRM-Llama3-8B); other models need their own.
- */
-export const ETA_PAPER_THRESHOLDS: Thresholds = { image: 0.16, reward: 0.06 };
-
 export function resolvePolicy(
   options: PolicyPreset | PolicyOptions | undefined,
   models: { clipId: string; clip: ClipModelEntry; rewardId: string; reward: RewardModelEntry },
@@ -50,7 +45,7 @@ export function resolvePolicy(
   const preset = opts.preset ?? 'manifest';
   const base: Thresholds =
     preset === 'eta-paper'
-      ? ETA_PAPER_THRESHOLDS
+      ? ETA_DEFAULTS.paperThresholds
       : { image: models.clip.thresholds.image, reward: models.reward.thresholds.reward };
   const baseSource = (id: string) => (preset === 'eta-paper' ? 'preset eta-paper' : `manifest (${id})`);
   return {
@@ -60,7 +55,7 @@ export function resolvePolicy(
       image: opts.thresholds?.image !== undefined ? 'override' : baseSource(models.clipId),
       reward: opts.thresholds?.reward !== undefined ? 'override' : baseSource(models.rewardId),
     },
-    unknownAs: opts.unknownAs ?? 'unsafe',
-    order: opts.order ?? 'parallel',
+    unknownAs: opts.unknownAs ?? ETA_DEFAULTS.unknownAs,
+    order: opts.order ?? ETA_DEFAULTS.order,
   };
 }

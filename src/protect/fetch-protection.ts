@@ -6,7 +6,7 @@ import { GuardError } from '../errors.ts';
 import type { RemoteCapabilities } from '../generators/remote/openai-generator.ts';
 import { RemoteGenerator } from '../generators/remote/openai-generator.ts';
 import { readSseJson } from '../generators/remote/sse.ts';
-import type { EvaluationResult, Guard } from '../guard.ts';
+import type { Guard, GuardRespondResult } from '../guard.ts';
 
 export interface ProtectOptions {
   /** Which requests to guard: a URL substring, a RegExp, or a predicate (default: `/chat/completions`). */
@@ -16,7 +16,7 @@ export interface ProtectOptions {
   /** How the endpoint continues a partial assistant message (see RemoteGenerator). */
   capabilities?: Partial<RemoteCapabilities>;
   /** Called with every decision (the one-tag script turns it into `vlmguard:decision`). */
-  onDecision?: (result: EvaluationResult & { aligned: boolean; url: string }) => void;
+  onDecision?: (result: GuardRespondResult & { aligned: boolean; url: string }) => void;
   onError?: (error: unknown) => void;
 }
 
@@ -146,28 +146,26 @@ export function protectFetch(guardOrPromise: Guard | Promise<Guard>, options: Pr
       options.onError?.(error);
       throw error;
     }
-    const result = await guard.evaluate({ image: turn.image, prompt: turn.prompt, response: answer.text });
-    let text = answer.text;
-    if (result.decision === 'align') {
-      const generator = new RemoteGenerator({
-        baseUrl: url.replace(/\/chat\/completions.*$/, ''),
-        model: body.model,
-        headers: headersOf(init),
-        fetch: originalFetch,
-        ...(options.capabilities ? { capabilities: options.capabilities } : {}),
-      });
-      try {
-        const input = { image: turn.image, prompt: turn.prompt, ...(turn.system ? { system: turn.system } : {}) };
-        // Passing the vanilla answer keeps (aligned, vanilla) as a preference pair as well.
-        text = (await guard.align(input, { mode: options.mode ?? 'shallow', generator, vanilla: { text: answer.text, evaluation: result } })).text;
-      } catch (error) {
-        // Never hand back the unsafe answer: the app gets a typed failure instead.
-        options.onError?.(error);
-        throw error instanceof GuardError ? error : new GuardError('INFERENCE_FAILED', `vlm-guard could not align the answer: ${String(error)}`);
-      }
+    // The endpoint that produced the answer also aligns it, when ETA says so.
+    const generator = new RemoteGenerator({
+      baseUrl: url.replace(/\/chat\/completions.*$/, ''),
+      model: body.model,
+      headers: headersOf(init),
+      fetch: originalFetch,
+      ...(options.capabilities ? { capabilities: options.capabilities } : {}),
+    });
+    let result: GuardRespondResult;
+    try {
+      const input = { image: turn.image, prompt: turn.prompt, ...(turn.system ? { system: turn.system } : {}) };
+      result = await guard.respond(input, { answer: answer.text, mode: options.mode ?? 'shallow', generator });
+    } catch (error) {
+      // Never hand back an answer that was not judged: the app gets a typed failure instead.
+      options.onError?.(error);
+      throw error instanceof GuardError ? error : new GuardError('INFERENCE_FAILED', `vlm-guard could not guard the answer: ${String(error)}`);
     }
-    options.onDecision?.({ ...result, aligned: text !== answer.text, url });
-    return answerResponse(text, answer.first, body, stream, { decision: result.decision, aligned: text !== answer.text });
+    const aligned = result.text !== answer.text;
+    options.onDecision?.({ ...result, aligned, url });
+    return answerResponse(result.text, answer.first, body, stream, { decision: result.decision, aligned });
   };
 
   globalThis.fetch = guarded;

@@ -1,6 +1,6 @@
 // Response risk: the reward model's score of the response alone (ETA's post-generation check).
-import type { RewardLoadReport, RewardWorkerApi, ScoredText } from './worker-api.ts';
-import type { WorkerHost } from './worker-host.ts';
+import type { RewardLoadReport, RewardWorkerApi, ScoredText } from '../contracts.ts';
+import type { WorkerHost } from '../worker-host.ts';
 
 export class RewardEvaluator {
   readonly #host: WorkerHost<RewardWorkerApi, RewardLoadReport>;

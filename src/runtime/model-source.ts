@@ -1,8 +1,8 @@
 // Where models and ORT's runtime come from: the manifest at the model base URL, and
 // the settings every model worker starts with.
-import { ORT_WASM_FILES } from './config.ts';
-import { GuardError } from './errors.ts';
-import type { Device, WorkerRuntimeConfig } from './evaluators/worker-api.ts';
+import { ORT_WASM_FILES } from './defaults.ts';
+import { GuardError } from '../errors.ts';
+import type { Device, WorkerRuntimeConfig } from './contracts.ts';
 import { F16_DTYPES, type Manifest, type ManifestModel, parseManifest } from './manifest.ts';
 
 export async function loadManifest(modelBase: string): Promise<Manifest> {

@@ -1,13 +1,25 @@
 // The contract between the page and the model workers (types only; comlink carries the calls).
 import type { WorkerImage } from '../images/image-input.ts';
-import type { GuardTokens, ModelDtype, RewardKind, ScoreRule } from '../manifest.ts';
-import type { RiskCategory } from '../risk/categories.ts';
+import type { GuardTokens, ModelDtype, RewardKind, ScoreRule } from './manifest.ts';
+import type { RiskCategory } from '../risk-categories.ts';
 
 export type Device = 'auto' | 'webgpu' | 'wasm';
 export type Backend = 'webgpu' | 'wasm';
 export type ModelDtypes = Record<Backend, ModelDtype>;
 
 export type { WorkerImage } from '../images/image-input.ts';
+
+/** eos: the model ended; stop: a stop string ended it; length: the token cap did. */
+export type FinishReason = 'eos' | 'stop' | 'length';
+
+export interface Completion {
+  /** The generated continuation only (not the assistant prefix). */
+  text: string;
+  finishReason: FinishReason;
+  /** New tokens; `tokensEstimated` when the server did not say. */
+  tokens: number;
+  tokensEstimated?: boolean;
+}
 
 export interface WorkerRuntimeConfig {
   /** fp16 weights on WebGPU need shader-f16; without it, `auto` loads on WASM. */
@@ -81,7 +93,7 @@ export interface ClipWorkerApi extends DeviceLossApi, MemoryApi {
 }
 
 /**
- * How the response is put before the reward model (METHOD.md §1: a fixed instruction
+ * How the response is put before the reward model (docs/method.md, ETA: a fixed instruction
  * as the user turn, the response as the assistant turn).
  * `auto`: the tokenizer's chat template when it has one, else the (instruction, response) pair.
  */
@@ -148,9 +160,9 @@ export interface VlmWorkerApi extends MemoryApi {
   generate(
     request: VlmRequest,
     onToken?: (delta: string) => void,
-  ): Promise<import('../generators/types.ts').Completion & { deltas: number }>;
+  ): Promise<Completion & { deltas: number }>;
   /** `n` sampled completions as one batch. */
-  sample(request: VlmRequest, n: number): Promise<import('../generators/types.ts').Completion[]>;
+  sample(request: VlmRequest, n: number): Promise<Completion[]>;
   /** Stops the running generation at the next token. */
   interrupt(): void;
 }

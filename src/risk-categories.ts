@@ -1,4 +1,4 @@
-// DREAM's risk taxonomy (METHOD.md §2): 9 categories and the 4 places a risk can come from.
+// DREAM's risk taxonomy (docs/method.md, DREAM): 9 categories and the 4 places a risk can come from.
 
 export const RISK_CATEGORIES = [
   'illegal-activities',

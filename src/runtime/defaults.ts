@@ -1,0 +1,27 @@
+// The runtime's defaults: where models and ORT come from, which device, caches, limits.
+// Every number here can be overridden through createGuard's options.
+
+export const RUNTIME_DEFAULTS = {
+  modelBase: '/models/',
+  ortBase: '/ort/',
+  device: 'auto' as 'auto' | 'webgpu' | 'wasm',
+  allowRemoteModels: false,
+  /** Read the text in the image (OCR) as an image signal: off by default (ETA's CLIP check only). */
+  imageText: 'off' as 'auto' | 'on' | 'off',
+  /** Calls of evaluate/respond/assessRisks running at once, and waiting beyond those. */
+  concurrency: { maxInFlight: 4, maxQueued: 64 },
+  /** Entries of the image-embedding LRU (one embedding per distinct image content). */
+  imageCacheSize: 64,
+  timeouts: {
+    /** Loading a model (download + session creation); WebGPU shader compilation can be slow. */
+    loadMs: 180_000,
+    /** One inference call. */
+    callMs: 60_000,
+  },
+};
+
+/** ORT's WASM build that serves both the wasm and the webgpu execution providers. */
+export const ORT_WASM_FILES = {
+  mjs: 'ort-wasm-simd-threaded.asyncify.mjs',
+  wasm: 'ort-wasm-simd-threaded.asyncify.wasm',
+} as const;
