@@ -114,7 +114,7 @@ test('ask a remote endpoint with the streaming guard, on a phone-width screen', 
   await page.getByRole('button', { name: 'Ask' }).click();
   await expect(page.locator('#ask-status')).toHaveText('Done.', { timeout: 120_000 });
   await expect(page.locator('#ask-risk')).toContainText('VLM: steps to build a bomb — illegal activities, from the text instruction (verified; image-text, text)');
-  await expect(page.locator('#ask-risk')).toContainText('Alignment named: steps to build a bomb (illegal activities, text instruction) (system)');
+  await expect(page.locator('#ask-risk')).toContainText('Alignment named: illegal activities (image content, text instruction); violence');
   await expect(page.locator('#ask-risk')).toContainText('CLIP: violence — image content');
   await expect(page.locator('#ask-judge')).toHaveText(/^vanilla \d+\/10, aligned 9\/10$/);
   await expect(page.locator('#vanilla-text')).toContainText('[stopped by the streaming guard]');

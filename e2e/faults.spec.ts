@@ -26,20 +26,20 @@ test('WebGPU device lost: the workers restart on WASM, the call is retried, and 
   expect(out.restarts).toEqual({ clip: 1, reward: 1 });
 });
 
-test('a corrupt model file fails the load with MODEL_LOAD_FAILED; a stalled one with TIMEOUT; nothing hangs', async ({ page }) => {
+test('a corrupt model file fails the load with MODEL_INTEGRITY (its sha256 is checked before ORT parses it); a stalled one with TIMEOUT; nothing hangs', async ({ page }) => {
   await page.context().route('**/models/test-clip/onnx/vision_model.onnx', (route) => route.fulfill({ status: 200, body: Buffer.from('not an onnx model, just bytes'), contentType: 'application/octet-stream' }));
   await page.context().route('**/models/test-reward/onnx/model.onnx', () => undefined); // never answers
   await openHarness(page);
-  const out = await page.evaluate(async () => {
-    const attempt = (options: Parameters<typeof window.vlmGuard.createGuard>[0]) =>
-      window.vlmGuard.createGuard(options).then(() => 'loaded', (e: { code: string; message: string; details?: Record<string, string> }) => ({ code: e.code, message: e.message, model: e.details?.model }));
-    return {
-      corrupt: await attempt({ device: 'wasm', rewardModel: 'test-toxic' }),
-      stalled: await attempt({ device: 'wasm', clipModel: 'test-clip', timeouts: { loadMs: 4_000 } }),
-    };
-  });
-  expect(out.corrupt).toMatchObject({ code: 'MODEL_LOAD_FAILED', model: 'test-clip' });
-  expect(out.stalled).toMatchObject({ code: expect.stringMatching(/^(TIMEOUT|MODEL_LOAD_FAILED)$/) });
+  const attempt = (options: Record<string, unknown>) =>
+    page.evaluate(
+      (o) => window.vlmGuard.createGuard(o).then(() => 'loaded', (e: { code: string; message: string; details?: Record<string, string> }) => ({ code: e.code, message: e.message, model: e.details?.model })),
+      options,
+    );
+  const corrupt = await attempt({ device: 'wasm', rewardModel: 'test-toxic' });
+  await page.context().unroute('**/models/test-clip/onnx/vision_model.onnx');
+  const stalled = await attempt({ device: 'wasm', clipModel: 'test-clip', timeouts: { loadMs: 4_000 } });
+  expect(corrupt).toMatchObject({ code: 'MODEL_INTEGRITY', model: 'test-clip' });
+  expect(stalled).toMatchObject({ code: expect.stringMatching(/^(TIMEOUT|MODEL_LOAD_FAILED)$/) });
 });
 
 test('abort at every stage: queued, generating, risk report, aligning — ABORTED each time, the vanilla answer kept once there is one', async ({ page }) => {

@@ -97,8 +97,11 @@ test('respond with riskReport "both": the VLM lists and verifies risks, the alig
   expect(aligned.risk?.vlm?.risks.map((r) => [r.risk_category, r.source, r.verified])).toEqual([['illegal-activities', 'text-instruction', true]]);
   expect(aligned.risk?.vlm?.dismissed.map((r) => r.risk_category)).toEqual(['violence']);
   expect(aligned.risk?.clip?.flagged.length).toBe(9);
-  expect(aligned.riskAware).toEqual({ mode: 'system', risks: 'steps to build a bomb (illegal activities, text instruction)' });
-  expect(out.systemNotes).toEqual([expect.stringMatching(/^Safety note: this request was found to involve steps to build a bomb/)]);
+  // Named in our words (categories and sources), never the VLM's free text.
+  expect(aligned.riskAware?.mode).toBe('system');
+  expect(aligned.riskAware?.risks).toMatch(/^illegal activities \((text instruction|image content)[^)]*\); violence/);
+  expect(aligned.riskAware?.risks).not.toContain('steps to build a bomb');
+  expect(out.systemNotes).toEqual([expect.stringMatching(/^Safety note: this request was found to involve illegal activities \(/)]);
   expect(aligned.judge?.vanilla.score).toBe(1);
   expect(aligned.judge?.aligned?.score).toBe(9);
 

@@ -1,7 +1,9 @@
 // vlm-guard's service worker: keeps the app shell, ORT's runtime and the models in
 // Cache Storage so the page still works after a reload with the network off.
 // Network first (a deploy is picked up at once), the cache when the network fails;
-// model files are immutable (pinned by sha256 in the manifest), so they are cache-first.
+// model files are pinned by sha256 in the manifest, so they are cache-first (this cache
+// is keyed by URL and checks nothing; the model workers verify every file's sha256 as
+// they load it, so a stale or tampered cached file is refused there).
 const CACHE = 'vlm-guard-v1';
 const MODEL_FILE = /\/models\/[^?]+\.(onnx|json|txt)$/;
 

@@ -23,7 +23,11 @@ export type GuardErrorCode =
   /** A model's answer (risk list, judge score) could not be read. */
   | 'MODEL_OUTPUT_INVALID'
   /** Too many calls at once: concurrency.maxInFlight running and maxQueued waiting. */
-  | 'BUSY';
+  | 'BUSY'
+  /** A model file's bytes do not match the manifest's sha256, or the file is not in the manifest. */
+  | 'MODEL_INTEGRITY'
+  /** A text longer than the windows the reward model may read (reward.window.maxWindows): not scored. */
+  | 'TOO_LONG';
 
 export class GuardError extends Error {
   readonly code: GuardErrorCode;

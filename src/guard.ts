@@ -1,7 +1,7 @@
 // The guard: a thin facade over the evaluator runtime (workers, models, closed state),
 // ETA's pipeline (evaluate, respond) and DREAM's risk service. Every public call goes
 // through the runtime's gate: the same back-pressure, and DISPOSED once disposed.
-import { GuardError } from './errors.ts';
+import { GuardError, isGuardError } from './errors.ts';
 import { type EvaluateInput as EtaEvaluateInput, type EvaluationResult as EtaEvaluationResult, evaluateAnswer } from './eta/evaluate.ts';
 import { withThresholds } from './eta/pipeline.ts';
 import { type ResolvedPolicy, type Thresholds, resolvePolicy } from './eta/policy.ts';
@@ -117,6 +117,7 @@ export class Guard extends EventTarget {
       clip: { imageTextScores: (image, texts) => runtime.clip.imageTextScores(image, texts), textTextScores: (text, others) => runtime.clip.textTextScores(text, others), clip: riskClip },
       ...(runtime.ocr ? { imageText: async (image) => runtime.ocr?.read(image).then((r) => r.text, () => undefined) } : {}),
       ...(options.generator ? { generator: options.generator } : {}),
+      fetchImage: (image, signal) => runtime.fetchImage(image, signal),
     });
     this.preferences = options.preferences.enabled ? new PreferenceRecorder(this, options.preferences) : null;
   }
@@ -130,13 +131,19 @@ export class Guard extends EventTarget {
     return this.runtime.calls.run('evaluate()', async (signal) => {
       if (typeof input !== 'object' || input === null) throw new GuardError('INPUT_INVALID', 'evaluate() takes { image, prompt?, response }.');
       if (typeof input.response !== 'string') throw new GuardError('INPUT_INVALID', `evaluate(): response must be a string, got ${typeof input.response}.`);
+      if (input.prompt !== undefined && typeof input.prompt !== 'string') throw new GuardError('INPUT_INVALID', `evaluate(): prompt must be a string, got ${typeof input.prompt}.`);
       checkImageArgument('evaluate()', input.image);
       const riskMode = this.risk.mode(options.riskReport, 'evaluate()');
-      const request = { image: input.image, ...(input.prompt !== undefined ? { prompt: input.prompt } : {}) };
+      // An image that could not be fetched is judged `unknown`; a forbidden origin or an abort ends the call.
+      const image = await this.runtime.fetchImage(input.image, signal).catch((error: unknown) => {
+        if (isGuardError(error, 'IMAGE_UNDECODABLE') || isGuardError(error, 'TIMEOUT')) return error;
+        throw error;
+      });
+      const request = { ...(image instanceof GuardError ? {} : { image }), ...(input.prompt !== undefined ? { prompt: input.prompt } : {}) };
       const result = await evaluateAnswer(
         {
           policy: this.#callPolicy(options.thresholds),
-          scorers: runtimeScorers(this.runtime, input.image),
+          scorers: runtimeScorers(this.runtime, image),
           risk: (imageText) => this.risk.report(riskMode, { ...request, imageText }, { signal }),
         },
         input,
@@ -158,26 +165,29 @@ export class Guard extends EventTarget {
       const generator = options.generator ?? this.#options.generator;
       if (!generator) throw new GuardError('OPTIONS_INVALID', 'respond() needs a VLM: pass createGuard({ generator }) or respond(input, { generator }).');
       const riskMode = this.risk.mode(options.riskReport, 'respond()');
-      const request = { image: input.image, prompt: input.prompt };
+      // The VLM is sent the bytes that are judged; no image, no answer.
+      const image = await this.runtime.fetchImage(input.image, signal);
+      const request = { image, prompt: input.prompt };
       const { risk } = this.#options;
       const result = await respond(
         {
           generator,
           policy: this.#callPolicy(options.thresholds),
           alignment: this.#options.alignment,
-          scorers: runtimeScorers(this.runtime, input.image),
+          scorers: runtimeScorers(this.runtime, image),
           rewardMany: (texts) => this.runtime.reward.scoreMany(texts),
           imageTextScores: (image, texts) => this.runtime.clip.imageTextScores(image, texts),
           assessRisks: (imageText) => this.risk.report(riskMode, { ...request, imageText }, { generator, signal }),
           riskAware: { mode: risk.alignment, prompts: risk.prompts },
           ...(risk.judge ? { judge: (response: string, risks: string) => this.risk.judgeWithin(generator, { ...request, response, risks }, signal) } : {}),
         },
-        input,
+        { ...input, image },
         { ...options, signal },
       );
-      if (result.modeUsed !== 'off') this.#announceAligned(input, result);
+      if (result.modeUsed !== 'off') this.#announceAligned({ ...input, image }, result);
       return { ...result, ...this.#provenance() };
-    }, options.signal);
+      // An abort ends generation; respond settles it, keeping the vanilla answer so far in the error.
+    }, options.signal, { keepsPartial: true });
   }
 
   /** Stops the workers; every call waiting or running, and every later call, rejects with DISPOSED. */

@@ -13,6 +13,7 @@ import { RISK_DEFAULTS, RISK_REPORT_MODES } from './risk/config.ts';
 import { MRD_VARIANTS, type RiskPrompts } from './risk/prompts.ts';
 import type { ModelProgress } from './runtime/contracts.ts';
 import { RUNTIME_DEFAULTS } from './runtime/defaults.ts';
+import { WINDOW_DEFAULTS } from './runtime/text-windows.ts';
 import { parseOption } from './validation.ts';
 
 const PositiveMs = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3_600_000));
@@ -113,10 +114,25 @@ export const OptionsSchema = v.strictObject({
   reward: section({
     framing: v.optional(v.picklist(['auto', 'chat-template', 'pair', 'response-only']), 'auto'),
     instruction: v.optional(NonEmpty, ETA_DEFAULTS.rewardInstruction),
+    /** A text longer than the model reads is scored in overlapping windows (each framed); its score is its most unsafe window's. */
+    window: section({
+      /** Content tokens per window (default: all the model takes after the framing). */
+      tokens: v.optional(PositiveInt),
+      /** Tokens between window starts (default: half a window). */
+      stride: v.optional(PositiveInt),
+      /** Beyond this many windows the text is not scored: its check is `unknown` (TOO_LONG). */
+      maxWindows: v.optional(v.pipe(PositiveInt, v.maxValue(1024)), WINDOW_DEFAULTS.maxWindows),
+    }),
   }),
   /** Image embeddings kept (LRU); 0 disables the cache. */
   imageCacheSize: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(100_000)), rt.imageCacheSize),
-  timeouts: section({ loadMs: v.optional(PositiveMs, rt.timeouts.loadMs), callMs: v.optional(PositiveMs, rt.timeouts.callMs) }),
+  timeouts: section({
+    loadMs: v.optional(PositiveMs, rt.timeouts.loadMs),
+    callMs: v.optional(PositiveMs, rt.timeouts.callMs),
+    imageFetchMs: v.optional(PositiveMs, rt.timeouts.imageFetchMs),
+  }),
+  /** Origins the guard may fetch image URLs from, besides the page's own (data: and blob: always); e.g. `https://cdn.example`. */
+  allowImageOrigins: v.optional(v.array(v.pipe(v.string(), v.url('must be an origin such as https://cdn.example'))), () => [...rt.allowImageOrigins]),
   /** Opt in to loading missing files from the Hugging Face hub. */
   allowRemoteModels: v.optional(v.boolean(), rt.allowRemoteModels),
   onProgress: v.optional(v.custom<(progress: ModelProgress) => void>((f) => typeof f === 'function', 'must be a function')),
@@ -188,6 +204,7 @@ export function resolveOptions(options: unknown, pageUrl: string) {
   const { riskReport, ...rest } = o;
   return {
     ...rest,
+    pageUrl,
     modelBase: folderUrl('modelBase', o.modelBase, pageUrl),
     ortBase: folderUrl('ortBase', o.ortBase, pageUrl),
     risk: { report: riskReport, ...o.risk },

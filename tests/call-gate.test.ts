@@ -42,10 +42,20 @@ describe('CallGate', () => {
     expect(ran).toBe(false);
   });
 
-  it('passes the caller’s abort to the work, which settles the call itself', async () => {
+  it('settles a call with ABORTED the moment its caller aborts, and frees its slot, even if the work ignores the signal', async () => {
+    const gate = new CallGate({ maxInFlight: 1, maxQueued: 0 });
+    const controller = new AbortController();
+    const call = gate.run('evaluate()', never, controller.signal);
+    expect(await codeOf(gate.run('other', async () => 1))).toBe('BUSY');
+    controller.abort();
+    expect(await codeOf(call)).toBe('ABORTED');
+    expect(await gate.run('next', async () => 'ran')).toBe('ran');
+  });
+
+  it('lets a call that keeps a partial answer settle its own abort', async () => {
     const gate = new CallGate({ maxInFlight: 4, maxQueued: 4 });
     const controller = new AbortController();
-    const call = gate.run('respond()', (signal) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('stopped: partial answer kept')))), controller.signal);
+    const call = gate.run('respond()', (signal) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('stopped: partial answer kept')))), controller.signal, { keepsPartial: true });
     controller.abort();
     await expect(call).rejects.toThrow('partial answer kept');
     expect(gate.stats.inFlight).toBe(0);

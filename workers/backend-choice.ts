@@ -2,6 +2,7 @@
 // model worker (transformers.js or bare onnxruntime-web).
 import { GuardError, installErrorTransfer } from '../src/errors.ts';
 import type { Backend, LoadReport, WorkerRuntimeConfig } from '../src/runtime/contracts.ts';
+import { lastIntegrityFailure } from './model-file.ts';
 
 installErrorTransfer();
 
@@ -28,6 +29,8 @@ async function webGpuAdapterProblem(needsShaderF16: boolean): Promise<string | n
 /** transformers.js raises ModelFileNotFoundError with the URL in quotes; surface it as our typed error. */
 export function toLoadError(error: unknown, { modelId, modelBase }: { modelId: string; modelBase: string }): GuardError {
   if (error instanceof GuardError) return error;
+  const tampered = lastIntegrityFailure();
+  if (tampered) return tampered;
   const message = error instanceof Error ? error.message : String(error);
   if (error instanceof Error && error.name === 'ModelFileNotFoundError') {
     const url = toModelUrl(/"([^"]+)"/.exec(message)?.[1] ?? 'unknown URL', modelBase);

@@ -35,11 +35,10 @@ class OcrWorker implements OcrWorkerApi {
   async load(config: OcrLoadConfig, onProgress?: ProgressSink): Promise<LoadReport> {
     ort.env.wasm.wasmPaths = config.ortWasm; // from our origin, never a CDN
     if (config.wasmThreads !== undefined) ort.env.wasm.numThreads = config.wasmThreads;
-    const base = `${config.modelBase}${config.modelId}/`;
     const [detBytes, recBytes, dictBytes] = await Promise.all([
-      fetchModelFile(base + config.files.detection, config.modelId, onProgress),
-      fetchModelFile(base + config.files.recognition, config.modelId, onProgress),
-      fetchModelFile(base + config.files.dictionary, config.modelId, onProgress),
+      fetchModelFile(config.files.detection, config, onProgress),
+      fetchModelFile(config.files.recognition, config, onProgress),
+      fetchModelFile(config.files.dictionary, config, onProgress),
     ]);
     const dictionary = parseDictionary(new TextDecoder().decode(dictBytes));
     return loadOnDevice(config, async (device) => {

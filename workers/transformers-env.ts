@@ -1,7 +1,8 @@
 // What every transformers.js worker shares: its environment (local models, ORT from our origin) and progress events.
 import { env } from '@huggingface/transformers';
 import * as Comlink from 'comlink';
-import type { ModelProgress, ProgressSink, WorkerRuntimeConfig } from '../src/runtime/contracts.ts';
+import type { ModelFiles, ModelProgress, ProgressSink, WorkerRuntimeConfig } from '../src/runtime/contracts.ts';
+import { verifiedFetch } from './model-file.ts';
 import { MODEL_PATH_PREFIX, toModelUrl } from './backend-choice.ts';
 
 export { Comlink };
@@ -16,13 +17,14 @@ export const ortWebGpu = () => (env.backends.onnx as { webgpu?: { device?: unkno
  * to load from a URL base. We give it a path-only prefix and map that prefix to the
  * real base in env.fetch, which also lets the base live on another origin (a CDN).
  */
-export function configureEnvironment(config: WorkerRuntimeConfig): void {
+export function configureEnvironment(config: WorkerRuntimeConfig & ModelFiles): void {
   env.allowLocalModels = true;
   env.allowRemoteModels = config.allowRemoteModels;
   env.localModelPath = MODEL_PATH_PREFIX;
-  env.fetch = (input, init) => fetch(typeof input === 'string' ? toModelUrl(input, config.modelBase) : input, init);
-  // Offline caching keyed by the manifest's sha256 is the embed/offline layer's job;
-  // transformers.js' URL-keyed cache could serve stale or HTML-404 bodies.
+  // Every file is checked against the manifest's sha256 before transformers.js sees it.
+  env.fetch = (input, init) => verifiedFetch(toModelUrl(String(input), config.modelBase), config, init);
+  // Offline caching is the service worker's job (public/sw.js); whatever serves a file,
+  // verifiedFetch checks its bytes against the manifest on every load.
   env.useBrowserCache = false;
   // transformers.js would cache ORT's runtime and import it from a blob: URL, which a
   // strict CSP (script-src 'self') forbids; load it from our own URL instead.

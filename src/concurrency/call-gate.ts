@@ -2,7 +2,7 @@
 // (Limiter) and the same closed state. Once closed, waiting calls reject, running
 // calls reject at once (their work is aborted through the signal they were given),
 // and new calls reject — all with DISPOSED, never a decision.
-import { GuardError } from '../errors.ts';
+import { GuardError, abortedError, asGuardError } from '../errors.ts';
 import { Limiter, type LimiterOptions } from './limiter.ts';
 
 const disposedError = (what: string) => new GuardError('DISPOSED', `${what}: the guard was disposed.`);
@@ -26,25 +26,28 @@ export class CallGate {
 
   /**
    * Runs `task` when a slot is free. The task gets one signal that fires when the caller
-   * aborts or the gate closes; the call settles with DISPOSED the moment the gate closes.
+   * aborts or the gate closes. The call settles with DISPOSED the moment the gate closes
+   * and — unless `keepsPartial` (the task settles an abort itself, e.g. with the answer so
+   * far) — with ABORTED the moment the caller aborts, whatever its work is awaiting. The
+   * slot is freed when the call settles: work that ignores its signal cannot hold it.
    */
-  async run<T>(what: string, task: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
+  async run<T>(what: string, task: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal, options: { keepsPartial?: boolean } = {}): Promise<T> {
     if (this.closed) throw disposedError(what);
     const combined = signal ? AbortSignal.any([signal, this.#closed.signal]) : this.#closed.signal;
-    // A running call settles the moment the gate closes, whatever its work is awaiting;
-    // a caller's abort reaches the work through `combined` (it may keep a partial answer).
-    let onClose: () => void = () => undefined;
-    const closing = new Promise<never>((_, reject) => {
-      onClose = () => reject(disposedError(what));
-      this.#closed.signal.addEventListener('abort', onClose, { once: true });
+    const settleOn = options.keepsPartial ? this.#closed.signal : combined;
+    let onAbort: () => void = () => undefined;
+    const ended = new Promise<never>((_, reject) => {
+      onAbort = () => reject(this.closed ? disposedError(what) : abortedError(what));
+      settleOn.addEventListener('abort', onAbort, { once: true });
     });
-    closing.catch(() => undefined);
+    ended.catch(() => undefined);
     try {
-      return await Promise.race([this.#limiter.run(what, () => task(combined), signal), closing]);
+      return await this.#limiter.run(what, () => Promise.race([task(combined), ended]), signal);
     } catch (error) {
-      throw this.closed ? disposedError(what) : error;
+      // Nothing but a GuardError leaves the guard: a raw browser error becomes one.
+      throw this.closed ? disposedError(what) : asGuardError(error, 'INFERENCE_FAILED', what);
     } finally {
-      this.#closed.signal.removeEventListener('abort', onClose);
+      settleOn.removeEventListener('abort', onAbort);
     }
   }
 

@@ -1,7 +1,7 @@
 // ETA's scores from the runtime's evaluators, for the pipeline (one call's image
 // bound in), and `guard.checks`: each check alone, through the guard's gate.
 import { GuardError } from '../errors.ts';
-import type { ImageInput } from '../images/image-input.ts';
+import type { ImageInput, ImageSource } from '../images/image-input.ts';
 import type { Backend } from '../runtime/contracts.ts';
 import type { EvaluatorRuntime } from '../runtime/evaluator-runtime.ts';
 import type { ImageTextReading } from '../runtime/evaluators/ocr-evaluator.ts';
@@ -14,8 +14,14 @@ function scoreResponse(runtime: EvaluatorRuntime, text: string): ReturnType<Scor
   return runtime.models.reward.entry.kind === 'guard-generative' ? runtime.reward.assess(text) : runtime.reward.score(text);
 }
 
-/** The scorers of one call about `image`. */
-export function runtimeScorers(runtime: EvaluatorRuntime, image: ImageInput): Scorers {
+/**
+ * The scorers of one call about `image` — or about an image that could not be fetched
+ * (`GuardError`): its checks then fail, and are `unknown` for the policy to decide.
+ */
+export function runtimeScorers(runtime: EvaluatorRuntime, image: ImageSource | GuardError): Scorers {
+  if (image instanceof GuardError) {
+    return { image: () => Promise.reject(image), response: (text) => scoreResponse(runtime, text), ...(runtime.ocr ? { imageText: () => Promise.reject(image) } : {}) };
+  }
   const { ocr } = runtime;
   return {
     image: () => runtime.clip.imageScore(image),
@@ -51,10 +57,10 @@ export class SingleChecks {
 
   /** ETA's pre-generation check: cosine(image, unsafe description) against the threshold. */
   image(image: ImageInput, options: { signal?: AbortSignal } = {}): Promise<ImageCheck & { timings: { decodeMs: number; embedMs: number } }> {
-    return this.#runtime.calls.run('checks.image()', async () => {
+    return this.#runtime.calls.run('checks.image()', async (signal) => {
       const started = performance.now();
       const threshold = this.#policy.thresholds.image;
-      const { score, cached, timings } = await this.#runtime.clip.imageScore(image);
+      const { score, cached, timings } = await this.#runtime.clip.imageScore(await this.#runtime.fetchImage(image, signal));
       return { score, threshold, verdict: imageVerdict(score, threshold), cached, ms: performance.now() - started, timings };
     }, options.signal);
   }
@@ -78,13 +84,13 @@ export class SingleChecks {
       const why = models.imageText.reason ?? `imageText: "${models.imageText.mode}"`;
       return Promise.reject(new GuardError('OPTIONS_INVALID', `Image text is not active (${why}); create the guard with imageText: 'on' or 'auto'.`));
     }
-    return this.#runtime.calls.run('checks.imageText()', async () => ({ ...(await ocr.read(image)), backend: ocr.backend ?? 'wasm' }), options.signal);
+    return this.#runtime.calls.run('checks.imageText()', async (signal) => ({ ...(await ocr.read(await this.#runtime.fetchImage(image, signal))), backend: ocr.backend ?? 'wasm' }), options.signal);
   }
 
   /** cosine(image, text) with the guard's CLIP (deep alignment's per-sentence image term). */
   similarity(image: ImageInput, text: string, options: { signal?: AbortSignal } = {}): Promise<number> {
     const invalid = notString('checks.similarity()', 'text', text);
     if (invalid) return Promise.reject(invalid);
-    return this.#runtime.calls.run('checks.similarity()', async () => (await this.#runtime.clip.textImageScore(image, text)).score, options.signal);
+    return this.#runtime.calls.run('checks.similarity()', async (signal) => (await this.#runtime.clip.textImageScore(await this.#runtime.fetchImage(image, signal), text)).score, options.signal);
   }
 }

@@ -86,6 +86,30 @@ function pixelsOf(source: CanvasImageSource, width: number, height: number): Pix
  */
 export const MAX_DECODED_SIDE = 2048;
 
+/**
+ * Beyond this ratio of long to short side an image cannot be read faithfully: CLIP's
+ * 224-px square and OCR's resize would see a sliver or a smear (a 2048×4 image scored
+ * as an all-black one). Such an image is IMAGE_UNDECODABLE — `unknown` for the policy.
+ */
+export const MAX_ASPECT_RATIO = 20;
+
+function checkShape(width: number, height: number): void {
+  if (width === 0 || height === 0) throw undecodable('The image has no pixels (0×0).');
+  const ratio = Math.max(width, height) / Math.min(width, height);
+  if (ratio > MAX_ASPECT_RATIO) {
+    throw undecodable(`The image is ${width}×${height} (aspect ratio ${ratio.toFixed(0)}:1, over ${MAX_ASPECT_RATIO}:1): it cannot be read faithfully, so it is not judged as if it were.`);
+  }
+}
+
+/** The pixel size of a source before decoding, where it is known without decoding (a file's header, an element's natural size). */
+async function sourceSize(source: ImageBitmapSource): Promise<{ width: number; height: number } | null> {
+  if (source instanceof Blob) return headerSize(source);
+  if (typeof HTMLImageElement !== 'undefined' && source instanceof HTMLImageElement) return { width: source.naturalWidth, height: source.naturalHeight };
+  if (typeof HTMLVideoElement !== 'undefined' && source instanceof HTMLVideoElement) return { width: source.videoWidth, height: source.videoHeight };
+  const sized = source as { width?: unknown; height?: unknown };
+  return typeof sized.width === 'number' && typeof sized.height === 'number' ? { width: sized.width, height: sized.height } : null;
+}
+
 /** A file's pixel size from its header (PNG, JPEG, GIF, WebP, …), upright; null when unknown. */
 async function headerSize(blob: Blob): Promise<{ width: number; height: number } | null> {
   try {
@@ -128,10 +152,24 @@ export async function pixelsFrom(image: WorkerImage): Promise<PixelImage> {
   return image instanceof Blob ? decodeImage(image) : image;
 }
 
-/** Decodes any supported input to RGBA pixels (EXIF orientation applied), at most MAX_DECODED_SIDE a side. */
+/**
+ * Decodes any supported input to RGBA pixels (EXIF orientation applied), at most
+ * MAX_DECODED_SIDE a side. Whatever goes wrong — a tainted canvas, a fake Blob, a closed
+ * bitmap — is IMAGE_UNDECODABLE, never a raw browser error.
+ */
 export async function decodeImage(input: ImageInput): Promise<PixelImage> {
+  try {
+    return await decode(input);
+  } catch (error) {
+    if (error instanceof GuardError) throw error;
+    throw undecodable(`The image could not be read: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`, error);
+  }
+}
+
+async function decode(input: ImageInput): Promise<PixelImage> {
   const resolved = await resolveImageSource(input);
   const isImageData = typeof ImageData !== 'undefined' && resolved instanceof ImageData;
+  if (isImageData) checkShape(resolved.width, resolved.height);
   if (isImageData && Math.max(resolved.width, resolved.height) <= MAX_DECODED_SIDE) {
     // The caller's pixels, not a copy: they are only read, and forAttempt copies before a transfer.
     return { width: resolved.width, height: resolved.height, data: resolved.data };
@@ -140,9 +178,10 @@ export async function decodeImage(input: ImageInput): Promise<PixelImage> {
     throw undecodable(`The PNG file is cut short (${resolved.size} bytes, no IEND chunk at its end): it would decode partly blank.`);
   }
   const source = await toBitmapSource(resolved);
-  // A large file is decoded straight at the smaller size (off the main thread) when its
-  // header tells the size; a full-size decode first would hold hundreds of MB.
-  const known = source instanceof Blob ? await headerSize(source) : null;
+  // A large file or element is decoded straight at the smaller size (off the main thread)
+  // when its size is known; a full-size decode first would hold hundreds of MB.
+  const known = await sourceSize(source);
+  if (known) checkShape(known.width, known.height);
   const early = known ? scaledTo(known.width, known.height) : null;
   let bitmap: ImageBitmap;
   try {
@@ -152,7 +191,7 @@ export async function decodeImage(input: ImageInput): Promise<PixelImage> {
     throw undecodable(`The image could not be decoded (${what}): ${cause instanceof Error ? cause.message : String(cause)}`, cause);
   }
   try {
-    if (bitmap.width === 0 || bitmap.height === 0) throw undecodable('The image has no pixels (0×0).');
+    checkShape(bitmap.width, bitmap.height);
     const late = scaledTo(bitmap.width, bitmap.height);
     const scaledFrom = early && known ? known : late ? { width: bitmap.width, height: bitmap.height } : undefined;
     if (late) {

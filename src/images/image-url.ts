@@ -3,15 +3,34 @@
 import { GuardError } from '../errors.ts';
 import { type ImageInput, decodeImage } from './image-input.ts';
 
-async function blobToDataUrl(blob: Blob): Promise<string> {
-  const bytes = new Uint8Array(await blob.arrayBuffer());
-  let binary = '';
-  const CHUNK = 0x8000; // String.fromCharCode's argument limit
-  for (let i = 0; i < bytes.length; i += CHUNK) binary += String.fromCharCode(...bytes.subarray(i, i + CHUNK));
-  return `data:${blob.type || 'application/octet-stream'};base64,${btoa(binary)}`;
+/** A data URL of the Blob's bytes, encoded by the browser (FileReader), not in page JavaScript. */
+function blobToDataUrl(blob: Blob): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result));
+    reader.onerror = () => reject(new GuardError('IMAGE_UNDECODABLE', `The image could not be read: ${reader.error?.message ?? 'unknown error'}`));
+    reader.readAsDataURL(blob);
+  });
 }
 
-export async function imageToUrl(image: ImageInput): Promise<string> {
+/**
+ * One encoding per Blob: a call sends the same image in several requests (vanilla,
+ * alignment, risk list). Only Blobs are remembered: they never change, a canvas may.
+ */
+const encoded = new WeakMap<Blob, Promise<string>>();
+
+export function imageToUrl(image: ImageInput): Promise<string> {
+  if (!(image instanceof Blob)) return encode(image);
+  let url = encoded.get(image);
+  if (!url) {
+    url = encode(image);
+    encoded.set(image, url);
+    url.catch(() => encoded.delete(image));
+  }
+  return url;
+}
+
+async function encode(image: ImageInput): Promise<string> {
   if (typeof image === 'string' || image instanceof URL) {
     const url = String(image);
     if (/^(https?:|data:image\/)/.test(url)) return url;

@@ -13,7 +13,7 @@ import type { RiskReport } from '../risk/assess.ts';
 import type { RiskAwareAlignment } from '../risk/config.ts';
 import { type JudgeResult, riskSummary } from '../risk/judge.ts';
 import type { RiskPrompts } from '../risk/prompts.ts';
-import { riskAwareAlignment } from '../risk/risk-aware.ts';
+import { namedRisks, riskAwareAlignment } from '../risk/risk-aware.ts';
 import { SentenceGate } from './sentence-gate.ts';
 
 export type RespondMode = 'off' | 'shallow' | 'deep' | 'auto';
@@ -177,7 +177,7 @@ export async function respond(deps: RespondDeps, input: RespondInput, options: R
     try {
       // Risk-aware alignment names the risks found; it waits for the report.
       const report = deps.riskAware && deps.riskAware.mode !== 'off' ? await riskReport : undefined;
-      const risks = report && report.flagged.length > 0 ? report.summary : null;
+      const risks = report ? namedRisks(report) : null;
       const aware = riskAwareAlignment(deps.riskAware, risks, chat, alignment);
       riskAware = aware.named;
       ({ text, deep } = await align(deps, { ...aware.chat, image: input.image }, modeUsed, aware.alignment, { onToken: (d) => emit(d, 'aligned'), signal: options.signal }));

@@ -5,7 +5,7 @@ import * as v from 'valibot';
 import type { CallGate } from '../concurrency/call-gate.ts';
 import { GuardError } from '../errors.ts';
 import type { Generator } from '../generators/types.ts';
-import type { ImageInput } from '../images/image-input.ts';
+import type { ImageInput, ImageSource } from '../images/image-input.ts';
 import { type RiskDeps, type RiskReport, type RiskRequest, assessRisks } from './assess.ts';
 import { type ModerationResponse, toModeration } from './clip-risk.ts';
 import { type RiskConfig, type RiskReportMode, RISK_REPORT_MODES } from './config.ts';
@@ -19,6 +19,8 @@ export interface RiskServiceDeps {
   imageText?(image: ImageInput, signal: AbortSignal): Promise<string | undefined>;
   /** The guard's VLM, used when a call names none. */
   generator?: Generator;
+  /** An image URL fetched under the host's rules (the runtime's fetchImage). */
+  fetchImage(image: ImageInput, signal: AbortSignal): Promise<ImageSource>;
 }
 
 export interface RiskCallOptions {
@@ -48,8 +50,9 @@ export class RiskService {
     return this.#deps.gate.run('risk.assess()', async (signal) => {
       const mode = this.mode(options.riskReport, 'risk.assess()');
       checkRequest(request, 'risk.assess()');
-      const imageText = request.image === undefined ? undefined : this.#deps.imageText?.(request.image, signal);
-      const report = await this.report(mode === 'off' ? 'clip' : mode, { ...request, ...(imageText ? { imageText } : {}) }, { ...options, signal });
+      const image = request.image === undefined ? undefined : await this.#deps.fetchImage(request.image, signal);
+      const imageText = image === undefined ? undefined : this.#deps.imageText?.(image, signal);
+      const report = await this.report(mode === 'off' ? 'clip' : mode, { ...request, ...(image ? { image } : {}), ...(imageText ? { imageText } : {}) }, { ...options, signal });
       return report!;
     }, options.signal);
   }
@@ -74,11 +77,12 @@ export class RiskService {
     if (typeof input?.prompt !== 'string' || typeof input.response !== 'string' || input.image == null) {
       return Promise.reject(new GuardError('INPUT_INVALID', 'risk.judge() takes { image, prompt, response, risks? } with string prompt and response.'));
     }
-    return this.#deps.gate.run('risk.judge()', (signal) => {
+    return this.#deps.gate.run('risk.judge()', async (signal) => {
       const generator = options.generator ?? this.#deps.generator;
       if (!generator) throw new GuardError('OPTIONS_INVALID', 'risk.judge() needs a VLM: pass createGuard({ generator }) or { generator }.');
       const risks = input.risks?.summary ?? riskSummary({});
-      return judgeRiskAwareness(generator, { image: input.image, prompt: input.prompt, response: input.response, risks }, this.#deps.config, signal);
+      const image = await this.#deps.fetchImage(input.image, signal);
+      return judgeRiskAwareness(generator, { image, prompt: input.prompt, response: input.response, risks }, this.#deps.config, signal);
     }, options.signal);
   }
 

@@ -1,6 +1,7 @@
 // The contract between the page and the model workers (types only; comlink carries the calls).
 import type { WorkerImage } from '../images/image-input.ts';
 import type { GuardTokens, ModelDtype, RewardKind, ScoreRule } from './manifest.ts';
+import type { WindowOptions } from './text-windows.ts';
 import type { RiskCategory } from '../risk-categories.ts';
 
 export type Device = 'auto' | 'webgpu' | 'wasm';
@@ -55,8 +56,14 @@ export interface ModelProgress {
 
 export type ProgressSink = (progress: ModelProgress) => void;
 
-export interface ClipLoadConfig extends WorkerRuntimeConfig {
+/** The model a worker loads and the sha256 of each of its files (from the manifest): nothing else is loaded. */
+export interface ModelFiles {
   modelId: string;
+  /** Path inside the model folder → lowercase hex sha256. */
+  sha256: Record<string, string>;
+}
+
+export interface ClipLoadConfig extends WorkerRuntimeConfig, ModelFiles {
   maxTextTokens: number;
   /** Per backend: the worker picks the one it ends up on. */
   dtype: ModelDtypes;
@@ -99,18 +106,17 @@ export interface ClipWorkerApi extends DeviceLossApi, MemoryApi {
  */
 export type RewardFraming = 'auto' | 'chat-template' | 'pair' | 'response-only';
 
-export interface RewardLoadConfig extends WorkerRuntimeConfig {
-  modelId: string;
+export interface RewardLoadConfig extends WorkerRuntimeConfig, ModelFiles {
   kind: RewardKind;
   maxTokens: number;
+  /** How a text longer than the model's input is read: overlapping windows, each framed (src/runtime/text-windows.ts). */
+  window: WindowOptions;
   /** Per backend: the worker picks the one it ends up on. */
   dtype: ModelDtypes;
   framing: RewardFraming;
   instruction: string;
   score: ScoreRule;
   guard?: GuardTokens;
-  /** The model's files in the manifest (finds the ONNX file of a dtype and its external data). */
-  files: string[];
 }
 
 /** A score (higher = safer) and, for guard-generative models asked for detail, the categories it named. */
@@ -135,8 +141,7 @@ export interface RewardWorkerApi extends DeviceLossApi, MemoryApi {
   assess(texts: string[], as?: 'response' | 'request'): Promise<ScoredText[]>;
 }
 
-export interface VlmLoadConfig extends WorkerRuntimeConfig {
-  modelId: string;
+export interface VlmLoadConfig extends WorkerRuntimeConfig, ModelFiles {
   /** Per backend: the worker picks the one it ends up on. */
   dtype: ModelDtypes;
 }
@@ -167,8 +172,7 @@ export interface VlmWorkerApi extends MemoryApi {
   interrupt(): void;
 }
 
-export interface OcrLoadConfig extends WorkerRuntimeConfig {
-  modelId: string;
+export interface OcrLoadConfig extends WorkerRuntimeConfig, ModelFiles {
   /** Paths inside the model folder. */
   files: { detection: string; recognition: string; dictionary: string };
   ocr: import('../ocr/config.ts').OcrConfig;

@@ -17,7 +17,11 @@ export const RUNTIME_DEFAULTS = {
     loadMs: 180_000,
     /** One inference call. */
     callMs: 60_000,
+    /** Fetching an image given as a URL. */
+    imageFetchMs: 30_000,
   },
+  /** Origins the guard may fetch image URLs from, besides the page's own (data: and blob: always). */
+  allowImageOrigins: [] as string[],
 };
 
 /** ORT's WASM build that serves both the wasm and the webgpu execution providers. */

@@ -4,6 +4,8 @@
 import * as Comlink from 'comlink';
 import { CallGate } from '../concurrency/call-gate.ts';
 import { GuardError } from '../errors.ts';
+import { type ImageFetchPolicy, fetchImage } from '../images/image-fetch.ts';
+import type { ImageInput, ImageSource } from '../images/image-input.ts';
 import type { OcrConfig } from '../ocr/config.ts';
 import type {
   Backend,
@@ -24,7 +26,8 @@ import { ClipEvaluator } from './evaluators/clip-evaluator.ts';
 import { OcrEvaluator } from './evaluators/ocr-evaluator.ts';
 import { RewardEvaluator } from './evaluators/reward-evaluator.ts';
 import { type ClipModelEntry, type Manifest, type RewardModelEntry, findModel, tierModels } from './manifest.ts';
-import { loadManifest, needsShaderF16, runtimeConfig } from './model-source.ts';
+import { loadManifest, modelFiles, needsShaderF16, runtimeConfig } from './model-source.ts';
+import type { WindowOptions } from './text-windows.ts';
 import { WorkerHost } from './worker-host.ts';
 
 /** What the runtime needs of the guard's options. */
@@ -40,10 +43,13 @@ export interface RuntimeOptions {
   ocrModel?: string;
   imageText: 'auto' | 'on' | 'off';
   ocr: OcrConfig;
-  reward: { framing: RewardFraming; instruction: string };
+  reward: { framing: RewardFraming; instruction: string; window: WindowOptions };
   unsafeDescription: string;
   imageCacheSize: number;
-  timeouts: { loadMs: number; callMs: number };
+  timeouts: { loadMs: number; callMs: number; imageFetchMs: number };
+  allowImageOrigins: string[];
+  /** The page's URL (image URLs resolve against it; its origin may always be fetched). */
+  pageUrl: string;
   concurrency: { maxInFlight: number; maxQueued: number };
 }
 
@@ -69,9 +75,11 @@ export class EvaluatorRuntime {
   /** Back-pressure and the closed state: every public call of the guard goes through it. */
   readonly calls: CallGate;
   readonly #hosts: Hosts;
+  readonly #imageFetch: ImageFetchPolicy;
 
   private constructor(hosts: Hosts, models: LoadedModels, options: RuntimeOptions) {
     this.#hosts = hosts;
+    this.#imageFetch = { allowedOrigins: options.allowImageOrigins, pageOrigin: new URL(options.pageUrl).origin, timeoutMs: options.timeouts.imageFetchMs };
     this.models = models;
     this.calls = new CallGate(options.concurrency);
     this.clip = new ClipEvaluator(hosts.clip, { cacheSize: options.imageCacheSize, unsafeDescription: options.unsafeDescription });
@@ -96,7 +104,7 @@ export class EvaluatorRuntime {
         label: 'CLIP worker',
         spawn: () => new Worker(new URL('../../workers/clip.worker.ts', import.meta.url), { type: 'module', name: 'vlm-guard-clip' }),
         init: (api, { deviceLost }) =>
-          api.load({ ...onDevice(runtime, deviceLost), modelId: clipId, maxTextTokens: clipEntry.maxTextTokens, dtype: clipEntry.dtype, needsShaderF16: needsShaderF16(clipEntry) }, progress),
+          api.load({ ...onDevice(runtime, deviceLost), ...modelFiles(clipId, clipEntry), maxTextTokens: clipEntry.maxTextTokens, dtype: clipEntry.dtype, needsShaderF16: needsShaderF16(clipEntry) }, progress),
         ...timeouts,
       }),
       reward: new WorkerHost<RewardWorkerApi, RewardLoadReport>({
@@ -106,14 +114,13 @@ export class EvaluatorRuntime {
           api.load(
             {
               ...onDevice(runtime, deviceLost),
-              modelId: rewardId,
+              ...modelFiles(rewardId, rewardEntry),
               kind: rewardEntry.kind,
               maxTokens: rewardEntry.maxTokens,
               dtype: rewardEntry.dtype,
               needsShaderF16: needsShaderF16(rewardEntry),
               score: rewardEntry.score,
               ...(rewardEntry.guard ? { guard: rewardEntry.guard } : {}),
-              files: rewardEntry.files.map((f) => f.path),
               ...options.reward,
               framing: options.reward.framing === 'auto' ? (rewardEntry.framing ?? 'auto') : options.reward.framing,
             },
@@ -153,6 +160,11 @@ export class EvaluatorRuntime {
       for (const host of Object.values(hosts)) host.dispose();
       throw error;
     }
+  }
+
+  /** An image URL fetched under the host's rules (allowImageOrigins, timeouts.imageFetchMs, the call's signal); other forms as they are. */
+  fetchImage(image: ImageInput, signal?: AbortSignal): Promise<ImageSource> {
+    return fetchImage(image, this.#imageFetch, signal);
   }
 
   get closed(): boolean {
@@ -245,7 +257,7 @@ function ocrHost(
   const host = new WorkerHost<OcrWorkerApi, LoadReport>({
     label: 'OCR worker',
     spawn: () => new Worker(new URL('../../workers/ocr.worker.ts', import.meta.url), { type: 'module', name: 'vlm-guard-ocr' }),
-    init: (api, { deviceLost }) => api.load({ ...onDevice(runtime, deviceLost), modelId, files: entry.roles, ocr: options.ocr }, onProgress),
+    init: (api, { deviceLost }) => api.load({ ...onDevice(runtime, deviceLost), ...modelFiles(modelId, entry), files: entry.roles, ocr: options.ocr }, onProgress),
     ...timeouts,
   });
   return { host, modelId };

@@ -5,4 +5,4 @@ export type * from './contracts.ts';
 export { RUNTIME_DEFAULTS, ORT_WASM_FILES } from './defaults.ts';
 export { WorkerHost } from './worker-host.ts';
 export { findModel, type Manifest, type ManifestModel } from './manifest.ts';
-export { loadManifest, needsShaderF16, runtimeConfig } from './model-source.ts';
+export { loadManifest, modelFiles, needsShaderF16, runtimeConfig } from './model-source.ts';

@@ -33,7 +33,11 @@ const CommonModelFields = {
 };
 
 /** One number per DREAM risk category. */
-const PerCategory = v.object(Object.fromEntries(RISK_CATEGORIES.map((c) => [c, v.number()])) as Record<(typeof RISK_CATEGORIES)[number], v.NumberSchema<undefined>>);
+/** A cosine similarity (CLIP thresholds): finite, in [-1, 1]. A JSON 1e999 is Infinity, and a threshold of Infinity passes everything. */
+const Cosine = v.pipe(v.number(), v.finite(), v.minValue(-1), v.maxValue(1));
+/** A reward threshold: any finite number (reward scales differ between models). */
+const Finite = v.pipe(v.number(), v.finite());
+const PerCategory = v.object(Object.fromEntries(RISK_CATEGORIES.map((c) => [c, Cosine])) as Record<(typeof RISK_CATEGORIES)[number], typeof Cosine>);
 
 /** The risk report's CLIP zero-shot thresholds: cosine(image | text, category description). */
 const ClipRiskSchema = v.object({
@@ -45,11 +49,11 @@ const ClipModelSchema = v.object({
   task: v.literal('clip'),
   ...CommonModelFields,
   /** Cosine at or above which an image counts as unsafe. */
-  thresholds: v.object({ image: v.number() }),
+  thresholds: v.object({ image: Cosine }),
   /** Per-category thresholds for the risk report; without them the report says `calibrated: false`. */
   risk: v.optional(ClipRiskSchema),
   /** Max CLIP text tokens (77 for all OpenAI CLIPs). */
-  maxTextTokens: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  maxTextTokens: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(4096)),
 });
 
 /**
@@ -98,8 +102,8 @@ const RewardModelSchema = v.object({
   /** How texts are put before the model when createGuard({ reward: { framing } }) is `auto` (default: chat template if any, else pair). */
   framing: v.optional(v.picklist(['chat-template', 'pair', 'response-only'])),
   /** Score at or below which a response counts as unsafe. */
-  thresholds: v.object({ reward: v.number() }),
-  maxTokens: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  thresholds: v.object({ reward: Finite }),
+  maxTokens: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1_000_000)),
 });
 
 const VlmModelSchema = v.object({

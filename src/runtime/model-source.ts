@@ -2,7 +2,7 @@
 // the settings every model worker starts with.
 import { ORT_WASM_FILES } from './defaults.ts';
 import { GuardError } from '../errors.ts';
-import type { Device, WorkerRuntimeConfig } from './contracts.ts';
+import type { Device, ModelFiles, WorkerRuntimeConfig } from './contracts.ts';
 import { F16_DTYPES, type Manifest, type ManifestModel, parseManifest } from './manifest.ts';
 
 export async function loadManifest(modelBase: string): Promise<Manifest> {
@@ -33,6 +33,11 @@ export function runtimeConfig(options: { modelBase: string; ortBase: string; all
     allowRemoteModels: options.allowRemoteModels,
     device: options.device,
   };
+}
+
+/** The model's files as its worker must check them: path → sha256, from the manifest. */
+export function modelFiles(modelId: string, entry: ManifestModel): ModelFiles {
+  return { modelId, sha256: Object.fromEntries(entry.files.map((f) => [f.path, f.sha256])) };
 }
 
 /** Whether the model's WebGPU dtype needs the adapter's shader-f16 feature (else `auto` runs it on WASM). */

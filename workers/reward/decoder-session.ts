@@ -43,7 +43,7 @@ export class DecoderSession {
     this.#pastType = pastMeta && pastMeta.isTensor && pastMeta.type === 'float16' ? 'float16' : 'float32';
   }
 
-  static async create(model: Uint8Array, backend: Backend, shape: DecoderShape, externalData: { path: string; data: string }[] = []): Promise<DecoderSession> {
+  static async create(model: Uint8Array, backend: Backend, shape: DecoderShape, externalData: { path: string; data: Uint8Array }[] = []): Promise<DecoderSession> {
     const session = await ort.InferenceSession.create(model, {
       executionProviders: [backend],
       ...(externalData.length ? { externalData } : {}),

@@ -14,6 +14,7 @@ import type { GuardTokens } from '../../src/runtime/manifest.ts';
 import { fetchModelFile } from '../model-file.ts';
 import { type ResolvedFraming, type ScoringFraming, encodeForReward, resolveFraming } from '../reward-framing.ts';
 import { progressForwarder } from '../transformers-env.ts';
+import { scoreWindows, textWindows, windowing } from './windows.ts';
 import { DecoderSession, decoderShape } from './decoder-session.ts';
 
 export interface Scorer {
@@ -26,6 +27,8 @@ export interface Scorer {
 const DTYPE_SUFFIX: Record<string, string> = { fp32: '', fp16: '_fp16', q8: '_quantized', q4: '_q4', q4f16: '_q4f16' };
 
 const idsOf = (tensor: Tensor) => Array.from(tensor.data as BigInt64Array, Number);
+/** Tokens the framing takes around an empty text. */
+const framingTokens = (encoded: { input_ids: unknown }) => (encoded.input_ids as Tensor).dims.at(-1)!;
 
 /** An encoder classifier through transformers.js; the manifest's rule reads its logits. */
 export async function sequenceClassifier(config: RewardLoadConfig, backend: Backend, onProgress?: ProgressSink): Promise<Scorer> {
@@ -37,33 +40,40 @@ export async function sequenceClassifier(config: RewardLoadConfig, backend: Back
   const id2label = ((model as PreTrainedModel & { config: { id2label?: Record<string, string> } }).config.id2label ?? {});
   const labels = Object.keys(id2label).sort((a, b) => Number(a) - Number(b)).map((k) => id2label[k]!);
   const framing = resolveFraming(tokenizer, config.framing);
+  const framingOf = (as: 'response' | 'request'): ScoringFraming => (as === 'request' ? 'request' : framing);
+  const encode = (texts: string[], as: 'response' | 'request') => encodeForReward(tokenizer, { framing: framingOf(as), instruction: config.instruction, maxTokens: config.maxTokens }, texts);
+  const windows = { response: windowing(config.window, config.maxTokens, framingTokens(encode([''], 'response'))), request: windowing(config.window, config.maxTokens, framingTokens(encode([''], 'request'))) };
   return {
     framing,
-    async score(texts, as) {
-      const { logits } = (await model(encodeForReward(tokenizer, { framing: as === 'request' ? 'request' : framing, instruction: config.instruction, maxTokens: config.maxTokens }, texts))) as { logits: Tensor };
-      const [batch, width] = logits.dims as [number, number];
-      const data = logits.data as Float32Array;
-      const scores = Array.from({ length: batch }, (_, i) => ({ score: scoreFromLogits(data.subarray(i * width, (i + 1) * width), config.score, labels) }));
-      logits.dispose();
-      return scores;
-    },
+    score: (texts, as) =>
+      scoreWindows(texts, (text) => textWindows(tokenizer, text, windows[as]), async (all) => {
+        const { logits } = (await model(encode(all, as))) as { logits: Tensor };
+        const [batch, width] = logits.dims as [number, number];
+        const data = logits.data as Float32Array;
+        const scores = Array.from({ length: batch }, (_, i) => ({ score: scoreFromLogits(data.subarray(i * width, (i + 1) * width), config.score, labels) }));
+        logits.dispose();
+        return scores;
+      }),
   };
 }
 
 /** The ONNX file of the asked dtype and any external-data files beside it, from the manifest's file list. */
 async function loadDecoder(config: RewardLoadConfig, backend: Backend, onProgress?: ProgressSink): Promise<DecoderSession> {
   const path = `onnx/model${DTYPE_SUFFIX[config.dtype[backend]] ?? ''}.onnx`;
-  if (!config.files.includes(path)) {
+  const files = Object.keys(config.sha256);
+  if (!files.includes(path)) {
     throw new GuardError('MODEL_FILE_MISSING', `The manifest lists no ${path} for "${config.modelId}" (dtype ${config.dtype[backend]} on ${backend}).`, { model: config.modelId });
   }
-  const base = `${config.modelBase}${config.modelId}/`;
-  const [bytes, modelConfig] = await Promise.all([
-    fetchModelFile(base + path, config.modelId, onProgress),
-    fetchModelFile(`${base}config.json`, config.modelId, onProgress).then((b) => JSON.parse(new TextDecoder().decode(b)) as Record<string, unknown>),
+  // External data is fetched (and verified) here too, never by onnxruntime-web from a URL.
+  const [bytes, modelConfig, externalData] = await Promise.all([
+    fetchModelFile(path, config, onProgress),
+    fetchModelFile('config.json', config, onProgress).then((b) => JSON.parse(new TextDecoder().decode(b)) as Record<string, unknown>),
+    Promise.all(
+      files
+        .filter((f) => f.startsWith(`${path}_data`) || f.startsWith(`${path}.data`))
+        .map(async (f) => ({ path: f.slice(f.lastIndexOf('/') + 1), data: new Uint8Array(await fetchModelFile(f, config, onProgress)) })),
+    ),
   ]);
-  const externalData = config.files
-    .filter((f) => f.startsWith(`${path}_data`) || f.startsWith(`${path}.data`))
-    .map((f) => ({ path: f.slice(f.lastIndexOf('/') + 1), data: base + f }));
   return DecoderSession.create(new Uint8Array(bytes), backend, decoderShape(modelConfig), externalData);
 }
 
@@ -79,19 +89,21 @@ async function tokenizerWithTemplate(config: RewardLoadConfig, onProgress?: Prog
 export async function decoderReward(config: RewardLoadConfig, backend: Backend, onProgress?: ProgressSink): Promise<Scorer> {
   const tokenizer = await tokenizerWithTemplate(config, onProgress);
   const session = await loadDecoder(config, backend, onProgress);
+  const encode = (text: string, as: 'response' | 'request') =>
+    encodeForReward(tokenizer, { framing: as === 'request' ? 'request' : 'chat-template', instruction: config.instruction, maxTokens: config.maxTokens }, [text]);
+  const windows = { response: windowing(config.window, config.maxTokens, framingTokens(encode('', 'response'))), request: windowing(config.window, config.maxTokens, framingTokens(encode('', 'request'))) };
   return {
     framing: 'chat-template',
-    async score(texts, as) {
-      const framing: ScoringFraming = as === 'request' ? 'request' : 'chat-template';
-      const out: ScoredText[] = [];
-      // One text at a time: a decoder pools at the last real token, so no padding is involved.
-      for (const text of texts) {
-        const { input_ids } = encodeForReward(tokenizer, { framing, instruction: config.instruction, maxTokens: config.maxTokens }, [text]);
-        session.reset();
-        out.push({ score: DecoderSession.lastRow(await session.step(idsOf(input_ids as Tensor)))[0]! });
-      }
-      return out;
-    },
+    score: (texts, as) =>
+      scoreWindows(texts, (text) => textWindows(tokenizer, text, windows[as]), async (all) => {
+        const out: ScoredText[] = [];
+        // One window at a time: a decoder pools at the last real token, so no padding is involved.
+        for (const text of all) {
+          session.reset();
+          out.push({ score: DecoderSession.lastRow(await session.step(idsOf(encode(text, as).input_ids as Tensor)))[0]! });
+        }
+        return out;
+      }),
   };
 }
 
@@ -110,17 +122,22 @@ export async function guardGenerative(config: RewardLoadConfig & { guard: GuardT
   const safeId = singleToken(tokenizer, config.guard.safeToken, config.modelId);
   const unsafeId = singleToken(tokenizer, config.guard.unsafeToken, config.modelId);
   const eos = new Set([tokenizer.eos_token_id, ...((tokenizer as PreTrainedTokenizer & { all_special_ids?: number[] }).all_special_ids ?? [])].filter((x): x is number => typeof x === 'number'));
+  const content = (t: string) => (config.guard.contentFormat === 'parts' ? [{ type: 'text', text: t }] : t);
+  // The whole template every time — its head holds the instructions and the categories.
+  const promptIds = (text: string, as: 'response' | 'request') => {
+    const conversation = as === 'request'
+      ? [{ role: 'user', content: content(text) }]
+      : [{ role: 'user', content: content(config.instruction) }, { role: 'assistant', content: content(text) }];
+    const prompt = (tokenizer.apply_chat_template(conversation, { tokenize: false, add_generation_prompt: true }) as string) + config.guard.verdictPrefix;
+    return tokenizer.encode(prompt, { add_special_tokens: false });
+  };
+  const windows = { response: windowing(config.window, config.maxTokens, promptIds('', 'response').length), request: windowing(config.window, config.maxTokens, promptIds('', 'request').length) };
   return {
     framing: 'chat-template',
-    async score(texts, as, detail) {
+    score: (texts, as, detail) => scoreWindows(texts, (text) => textWindows(tokenizer, text, windows[as]), async (all) => {
       const out: ScoredText[] = [];
-      for (const text of texts) {
-        const content = (t: string) => (config.guard.contentFormat === 'parts' ? [{ type: 'text', text: t }] : t);
-        const conversation = as === 'request'
-          ? [{ role: 'user', content: content(text) }]
-          : [{ role: 'user', content: content(config.instruction) }, { role: 'assistant', content: content(text) }];
-        const prompt = (tokenizer.apply_chat_template(conversation, { tokenize: false, add_generation_prompt: true }) as string) + config.guard.verdictPrefix;
-        const ids = tokenizer.encode(prompt, { add_special_tokens: false }).slice(-config.maxTokens);
+      for (const text of all) {
+        const ids = promptIds(text, as);
         session.reset();
         let row = DecoderSession.lastRow(await session.step(ids));
         const score = guardScore(row, safeId, unsafeId);
@@ -139,6 +156,6 @@ export async function guardGenerative(config: RewardLoadConfig & { guard: GuardT
         out.push({ score, ...guardCategories(tokenizer.decode(generated, { skip_special_tokens: true }), config.guard.categories) });
       }
       return out;
-    },
+    }),
   };
 }

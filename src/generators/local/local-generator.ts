@@ -16,6 +16,7 @@ import {
   WorkerHost,
   findModel,
   loadManifest,
+  modelFiles,
   needsShaderF16,
   runtimeConfig,
 } from '../../runtime/index.ts';
@@ -98,7 +99,7 @@ export class LocalGenerator implements Generator {
     const host = new WorkerHost<VlmWorkerApi, LoadReport>({
       label: 'VLM worker',
       spawn: () => new Worker(new URL('../../../workers/vlm.worker.ts', import.meta.url), { type: 'module', name: 'vlm-guard-vlm' }),
-      init: (api) => api.load({ ...runtime, modelId, dtype: entry.dtype, needsShaderF16: needsShaderF16(entry) }, onProgress),
+      init: (api) => api.load({ ...runtime, ...modelFiles(modelId, entry), dtype: entry.dtype, needsShaderF16: needsShaderF16(entry) }, onProgress),
       loadTimeoutMs: o.timeouts.loadMs,
       callTimeoutMs: o.timeouts.generateMs,
     });

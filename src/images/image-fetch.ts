@@ -1,0 +1,48 @@
+// Image URLs are fetched once, at the guard's door, under the host's rules: only the
+// origins it allows (default: the page's own, data: and blob:), within a time limit,
+// and stopped by the call's signal. Everything after works on the bytes fetched, so the
+// image that is judged is the image that is sent.
+import { GuardError, abortedError } from '../errors.ts';
+import type { ImageInput, ImageSource } from './image-input.ts';
+
+export interface ImageFetchPolicy {
+  /** Origins (e.g. `https://cdn.example`) the guard may fetch images from, besides the page's own. */
+  allowedOrigins: readonly string[];
+  /** The page's origin. */
+  pageOrigin: string;
+  timeoutMs: number;
+}
+
+/** The origin of a URL, or the scheme for data:/blob: (always allowed: the page made them). */
+function allowed(url: URL, policy: ImageFetchPolicy): boolean {
+  if (url.protocol === 'data:' || url.protocol === 'blob:') return true;
+  return url.origin === policy.pageOrigin || policy.allowedOrigins.some((o) => new URL(o).origin === url.origin);
+}
+
+/** The image with a URL replaced by its fetched bytes (a Blob); other forms as they are. */
+export async function fetchImage(input: ImageInput, policy: ImageFetchPolicy, signal?: AbortSignal): Promise<ImageSource> {
+  if (typeof input !== 'string' && !(input instanceof URL)) return input;
+  let url: URL;
+  try {
+    url = new URL(String(input), policy.pageOrigin);
+  } catch {
+    throw new GuardError('INPUT_INVALID', `The image URL "${String(input).slice(0, 80)}" is not a URL.`);
+  }
+  if (!allowed(url, policy)) {
+    throw new GuardError('INPUT_INVALID', `The guard does not fetch images from ${url.origin}: add it to allowImageOrigins, or pass the image as a Blob.`, { url: url.href });
+  }
+  const limit = AbortSignal.timeout(policy.timeoutMs);
+  const stop = signal ? AbortSignal.any([signal, limit]) : limit;
+  try {
+    const response = await fetch(url, { signal: stop, credentials: 'same-origin' });
+    if (!response.ok) throw new GuardError('IMAGE_UNDECODABLE', `Could not fetch the image at ${url.href}: HTTP ${response.status}.`, { url: url.href });
+    const blob = await response.blob();
+    if (blob.size === 0) throw new GuardError('IMAGE_UNDECODABLE', `The image at ${url.href} is empty (0 bytes).`, { url: url.href });
+    return blob;
+  } catch (error) {
+    if (signal?.aborted) throw abortedError('Fetching the image');
+    if (limit.aborted) throw new GuardError('TIMEOUT', `The image at ${url.href} did not arrive within ${policy.timeoutMs} ms.`, { url: url.href });
+    if (error instanceof GuardError) throw error;
+    throw new GuardError('IMAGE_UNDECODABLE', `Could not fetch the image at ${url.href}: ${String(error)}`, { url: url.href }, { cause: error });
+  }
+}
