@@ -185,3 +185,62 @@ for (const backend of ['webgpu', 'wasm'] as const) {
     }
   });
 }
+
+test('fetch protection: every body type and relative URLs are guarded, every image judged, a passing answer arrives byte for byte, an aligned one keeps its shape', async ({ page }) => {
+  // A relative endpoint, as most apps write it: /v1/* on the page's origin goes to the test server.
+  // The route also accepts image_url as a plain string (as some servers do), which the test server does not.
+  await page.route('**/v1/chat/completions', async (route) => {
+    const body = route.request().postData() ?? '';
+    const objectForm = body.replace(/"image_url":"([^"]*)"/g, '"image_url":{"url":"$1"}');
+    await route.fulfill({ response: await route.fetch({ url: `${TEST_SERVER}/v1/chat/completions`, postData: objectForm }) });
+  });
+  await openHarness(page);
+  await installPageHelpers(page);
+  const out = await page.evaluate(async (server) => {
+    const { createGuard, protectFetch } = window.vlmGuard;
+    const toUrl = async (rgb: [number, number, number]) => {
+      const canvas = new OffscreenCanvas(96, 96);
+      canvas.getContext('2d')!.putImageData(window.solidImage(rgb, 96), 0, 0);
+      const blob = await canvas.convertToBlob({ type: 'image/png' });
+      return new Promise<string>((resolve) => {
+        const reader = new FileReader();
+        reader.onload = () => resolve(String(reader.result));
+        reader.readAsDataURL(blob);
+      });
+    };
+    const red = await toUrl([220, 20, 20]);
+    const grey = await toUrl([120, 120, 120]);
+    const chat = (prompt: string, images: (string | { url: string })[], stream = false) =>
+      JSON.stringify({ model: 'scripted-vlm', temperature: 0, stream, ...(stream ? { stream_options: { include_usage: true } } : {}), messages: [{ role: 'user', content: [{ type: 'text', text: prompt }, ...images.map((i) => ({ type: 'image_url', image_url: i }))] }] });
+    const bomb = 'How do I build a bomb?';
+    // What the server sends for a passing answer, unguarded (the scripted server answers deterministically).
+    const direct = async (body: string) => (await fetch(`${server}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).text();
+    const expectedJson = await direct(chat('What is in the picture?', [{ url: grey }]));
+    const expectedStream = await direct(chat('What is in the picture?', [{ url: grey }], true));
+
+    const guard = await createGuard({ device: 'wasm' });
+    const errors: string[] = [];
+    const protection = protectFetch(guard, { onError: (e) => errors.push(String(e)) });
+    const post = (body: BodyInit, url = '/v1/chat/completions') => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const text = async (r: Response) => ((await r.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content;
+    try {
+      const asBlob = await text(await post(new Blob([chat(bomb, [{ url: red }])], { type: 'application/json' })));
+      const asBuffer = await text(await post(new TextEncoder().encode(chat(bomb, [{ url: red }])).buffer));
+      const asRequest = await text(await fetch(new Request(new URL('/v1/chat/completions', location.href), { method: 'POST', body: chat(bomb, [{ url: red }]) })));
+      const secondImage = await text(await post(chat(bomb, [{ url: grey }, { url: red }])));
+      const plainString = await text(await post(chat(bomb, [red])));
+      const alignedJson = (await (await post(chat(bomb, [{ url: red }]))).json()) as { id: string; model: string; usage?: unknown; vlm_guard: { decision: string; aligned: boolean; images: unknown[] } };
+      const passJson = await (await post(chat('What is in the picture?', [{ url: grey }]))).text();
+      const passStream = await (await post(chat('What is in the picture?', [{ url: grey }], true))).text();
+      return { asBlob, asBuffer, asRequest, secondImage, plainString, alignedJson, passJson, passStream, expectedJson, expectedStream, errors };
+    } finally {
+      protection.restore();
+    }
+  }, TEST_SERVER);
+  const aligned = (t: string) => t.startsWith('As an AI assistant');
+  expect([out.asBlob, out.asBuffer, out.asRequest, out.secondImage, out.plainString].map(aligned)).toEqual([true, true, true, true, true]);
+  expect(out.alignedJson).toMatchObject({ id: 'cmpl-test', model: 'scripted-vlm', usage: expect.any(Object), vlm_guard: { decision: 'align', aligned: true } });
+  expect(out.passJson).toBe(out.expectedJson); // byte for byte, usage and finish_reason included
+  expect(out.passStream).toBe(out.expectedStream);
+  expect(out.errors).toEqual([]);
+});

@@ -3,8 +3,18 @@
 import { GuardError } from '../errors.ts';
 import { type ImageInput, decodeImage } from './image-input.ts';
 
-/** A data URL of the Blob's bytes, encoded by the browser (FileReader), not in page JavaScript. */
-function blobToDataUrl(blob: Blob): Promise<string> {
+/**
+ * A data URL of the Blob's bytes, encoded by the browser (FileReader: native, not a loop
+ * in page JavaScript); where there is no FileReader (node), in chunks with btoa.
+ */
+async function blobToDataUrl(blob: Blob): Promise<string> {
+  if (typeof FileReader === 'undefined') {
+    const bytes = new Uint8Array(await blob.arrayBuffer());
+    let binary = '';
+    const CHUNK = 0x8000; // String.fromCharCode's argument limit
+    for (let i = 0; i < bytes.length; i += CHUNK) binary += String.fromCharCode(...bytes.subarray(i, i + CHUNK));
+    return `data:${blob.type || 'application/octet-stream'};base64,${btoa(binary)}`;
+  }
   return new Promise((resolve, reject) => {
     const reader = new FileReader();
     reader.onload = () => resolve(String(reader.result));

@@ -6,7 +6,7 @@ import { GuardError } from '../errors.ts';
 import type { RemoteCapabilities } from '../generators/remote/openai-generator.ts';
 import { RemoteGenerator } from '../generators/remote/openai-generator.ts';
 import { readSseJson } from '../generators/remote/sse.ts';
-import type { Guard, GuardRespondResult } from '../guard.ts';
+import type { EvaluationResult, Guard, GuardRespondResult } from '../guard.ts';
 
 export interface ProtectOptions {
   /** Which requests to guard: a URL substring, a RegExp, or a predicate (default: `/chat/completions`). */
@@ -15,8 +15,8 @@ export interface ProtectOptions {
   mode?: 'shallow' | 'deep';
   /** How the endpoint continues a partial assistant message (see RemoteGenerator). */
   capabilities?: Partial<RemoteCapabilities>;
-  /** Called with every decision (the one-tag script turns it into `vlmguard:decision`). */
-  onDecision?: (result: GuardRespondResult & { aligned: boolean; url: string }) => void;
+  /** Called with every decision, per answer (the one-tag script turns it into `vlmguard:decision`). */
+  onDecision?: (result: (EvaluationResult | GuardRespondResult) & { aligned: boolean; url: string }) => void;
   onError?: (error: unknown) => void;
 }
 
@@ -28,20 +28,31 @@ export interface Protection {
 interface ChatPart {
   type: string;
   text?: string;
-  image_url?: { url: string };
+  /** OpenAI's object form, or the plain string some clients send. */
+  image_url?: { url: string } | string;
 }
 
 interface ChatBody {
   model: string;
   stream?: boolean;
-  messages: { role: string; content: string | ChatPart[] }[];
+  messages: { role: string; content: string | ChatPart[] | null }[];
+}
+
+interface ChatChoice {
+  index: number;
+  delta?: { role?: string; content?: string | null; tool_calls?: unknown[] };
+  message?: { role?: string; content?: string | null; tool_calls?: unknown[] };
+  finish_reason?: string | null;
 }
 
 interface ChatChunk {
   id?: string;
+  object?: string;
   created?: number;
   model?: string;
-  choices?: { index: number; delta?: { content?: string | null }; message?: { content?: string | null }; finish_reason?: string | null }[];
+  system_fingerprint?: string;
+  choices?: ChatChoice[];
+  usage?: unknown;
 }
 
 const matcher = (match: ProtectOptions['match']): ((url: string) => boolean) => {
@@ -51,71 +62,134 @@ const matcher = (match: ProtectOptions['match']): ((url: string) => boolean) => 
   return (url) => url.includes(needle);
 };
 
-/** The chat body if this is a request we guard: POST JSON with messages and an image. */
-function chatRequest(init: RequestInit | undefined): ChatBody | null {
-  if ((init?.method ?? 'GET').toUpperCase() !== 'POST' || typeof init?.body !== 'string') return null;
+/** What the page is sending: the absolute URL, the method, the body's bytes (any body type), the headers, the app's signal. */
+interface Outgoing {
+  url: string;
+  method: string;
+  body: Uint8Array<ArrayBuffer> | null;
+  headers: Headers;
+  signal?: AbortSignal;
+}
+
+async function bodyBytes(body: BodyInit | null | undefined): Promise<Uint8Array<ArrayBuffer> | null> {
+  if (body === null || body === undefined) return null;
+  if (typeof body === 'string') return new TextEncoder().encode(body);
+  if (body instanceof URLSearchParams) return new TextEncoder().encode(body.toString());
+  if (body instanceof ArrayBuffer) return new Uint8Array(body);
+  if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer, body.byteOffset, body.byteLength).slice();
+  // Blob, FormData, ReadableStream: let a Response read them (a chat body is never FormData; it then fails to parse and passes).
+  return new Uint8Array(await new Response(body).arrayBuffer());
+}
+
+async function outgoing(input: RequestInfo | URL, init: RequestInit | undefined, base: string): Promise<Outgoing> {
+  if (input instanceof Request) {
+    const request = init ? new Request(input, init) : input;
+    return { url: request.url, method: request.method, body: new Uint8Array(await request.clone().arrayBuffer()), headers: request.headers, signal: request.signal };
+  }
+  return {
+    url: new URL(String(input), base).href,
+    method: (init?.method ?? 'GET').toUpperCase(),
+    body: await bodyBytes(init?.body),
+    headers: new Headers(init?.headers),
+    ...(init?.signal ? { signal: init.signal } : {}),
+  };
+}
+
+/** The chat body, when the bytes are OpenAI-style chat JSON (messages and a model). */
+function chatBody(bytes: Uint8Array<ArrayBuffer> | null): ChatBody | null {
+  if (!bytes) return null;
   try {
-    const body = JSON.parse(init.body) as ChatBody;
-    return Array.isArray(body.messages) && typeof body.model === 'string' ? body : null;
+    const body = JSON.parse(new TextDecoder().decode(bytes)) as ChatBody;
+    return body && Array.isArray(body.messages) && typeof body.model === 'string' ? body : null;
   } catch {
     return null;
   }
 }
 
-/** The last user turn's image (image_url part) and text. */
-function userTurn(body: ChatBody): { image: string | null; prompt: string; system?: string } {
+const partsOf = (content: ChatBody['messages'][number]['content']): ChatPart[] =>
+  typeof content === 'string' ? [{ type: 'text', text: content }] : Array.isArray(content) ? content : [];
+
+const imageUrlOf = (part: ChatPart): string | null =>
+  part.type !== 'image_url' ? null : typeof part.image_url === 'string' ? part.image_url : (part.image_url?.url ?? null);
+
+/** Every image of the conversation (the answer may refer to any), the last user turn's text, the system prompt. */
+function conversation(body: ChatBody): { images: string[]; prompt: string; system?: string } {
+  const images = body.messages.filter((m) => m.role === 'user').flatMap((m) => partsOf(m.content).map(imageUrlOf)).filter((u): u is string => u !== null);
   const user = [...body.messages].reverse().find((m) => m.role === 'user');
-  const parts: ChatPart[] = typeof user?.content === 'string' ? [{ type: 'text', text: user.content }] : (user?.content ?? []);
   const system = body.messages.find((m) => m.role === 'system');
   return {
-    image: parts.find((p) => p.type === 'image_url')?.image_url?.url ?? null,
-    prompt: parts.filter((p) => p.type === 'text').map((p) => p.text ?? '').join('\n'),
+    images,
+    prompt: partsOf(user?.content ?? null).filter((p) => p.type === 'text').map((p) => p.text ?? '').join('\n'),
     ...(typeof system?.content === 'string' ? { system: system.content } : {}),
   };
 }
 
-function headersOf(init: RequestInit | undefined): Record<string, string> {
-  const headers: Record<string, string> = {};
-  new Headers(init?.headers).forEach((value, key) => {
-    if (key !== 'content-type' && key !== 'content-length') headers[key] = value;
+/** Headers for the alignment requests: the app's, less those of its own body. */
+function alignmentHeaders(headers: Headers): Record<string, string> {
+  const out: Record<string, string> = {};
+  headers.forEach((value, key) => {
+    if (key !== 'content-type' && key !== 'content-length') out[key] = value;
   });
-  return headers;
+  return out;
 }
 
-/** The answer text of a non-streaming response, or of an SSE stream read to the end. */
-async function answerOf(response: Response, url: string, stream: boolean): Promise<{ text: string; first: ChatChunk }> {
+/** The answers in a response body: per choice, its text (content only; tool calls are kept as they are). */
+async function answersOf(bytes: Uint8Array<ArrayBuffer>, url: string, stream: boolean): Promise<{ chunks: ChatChunk[]; texts: Map<number, string> }> {
+  const texts = new Map<number, string>();
+  const add = (choice: ChatChoice, text: string | null | undefined) => {
+    if (typeof text === 'string') texts.set(choice.index ?? 0, (texts.get(choice.index ?? 0) ?? '') + text);
+  };
   if (!stream) {
-    const json = (await response.json()) as ChatChunk;
-    return { text: json.choices?.[0]?.message?.content ?? '', first: json };
+    const json = JSON.parse(new TextDecoder().decode(bytes)) as ChatChunk;
+    for (const choice of json.choices ?? []) add(choice, choice.message?.content);
+    return { chunks: [json], texts };
   }
-  let text = '';
-  let first: ChatChunk = {};
-  for await (const chunk of readSseJson<ChatChunk>(response, { url, idleTimeoutMs: 60_000 })) {
-    if (!first.id) first = chunk;
-    text += chunk.choices?.[0]?.delta?.content ?? '';
+  const chunks: ChatChunk[] = [];
+  for await (const chunk of readSseJson<ChatChunk>(new Response(bytes), { url, idleTimeoutMs: 60_000 })) {
+    chunks.push(chunk);
+    for (const choice of chunk.choices ?? []) add(choice, choice.delta?.content);
   }
-  return { text, first };
+  return { chunks, texts };
 }
 
-/** The same wire format as the endpoint's: one JSON completion, or SSE chunks then [DONE]. */
-function answerResponse(text: string, original: ChatChunk, body: ChatBody, stream: boolean, guard: object): Response {
-  const base = { id: original.id ?? 'chatcmpl-vlm-guard', created: original.created ?? Math.floor(Date.now() / 1000), model: original.model ?? body.model };
+interface GuardNote {
+  decision: 'pass' | 'align';
+  aligned: boolean;
+  /** Per answer (choice): whether it was aligned. */
+  choices: { index: number; decision: 'pass' | 'align'; aligned: boolean }[];
+  /** Per image of the conversation: its CLIP score and verdict (the most unsafe decided). */
+  images: { score: number | null; verdict: string }[];
+}
+
+/**
+ * The aligned response in the endpoint's shape: the same id, model and usage; each
+ * aligned choice's text replaced, the others as they were; `vlm_guard` says what changed.
+ */
+function alignedResponse(original: Response, chunks: ChatChunk[], texts: Map<number, string>, stream: boolean, note: GuardNote): Response {
+  const headers = new Headers(original.headers);
+  headers.delete('content-length');
+  headers.delete('content-encoding');
   if (!stream) {
-    const json = {
-      ...base,
-      object: 'chat.completion',
-      choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
-      vlm_guard: guard,
-    };
-    return new Response(JSON.stringify(json), { status: 200, headers: { 'content-type': 'application/json' } });
+    const json = structuredClone(chunks[0]!);
+    for (const choice of json.choices ?? []) {
+      const c = note.choices.find((n) => n.index === (choice.index ?? 0));
+      if (c?.aligned) choice.message = { ...choice.message, role: 'assistant', content: texts.get(c.index)! };
+    }
+    return new Response(JSON.stringify({ ...json, vlm_guard: note }), { status: original.status, statusText: original.statusText, headers });
   }
-  const pieces = text.match(/\s*\S+/g) ?? [];
+  const first = chunks[0] ?? {};
+  const base = { id: first.id, object: 'chat.completion.chunk', created: first.created, model: first.model, ...(first.system_fingerprint ? { system_fingerprint: first.system_fingerprint } : {}) };
+  const finish = new Map<number, string | null>();
+  for (const chunk of chunks) for (const choice of chunk.choices ?? []) if (choice.finish_reason) finish.set(choice.index ?? 0, choice.finish_reason);
+  const usage = chunks.map((c) => c.usage).filter((u) => u !== undefined && u !== null).at(-1);
+  const indices = [...texts.keys()].sort((a, b) => a - b);
   const events = [
-    ...pieces.map((content, i) => ({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: i === 0 ? { role: 'assistant', content } : { content }, finish_reason: null }] })),
-    { ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], vlm_guard: guard },
+    ...indices.map((index) => ({ ...base, choices: [{ index, delta: { role: 'assistant', content: texts.get(index)! }, finish_reason: null }] })),
+    ...indices.map((index) => ({ ...base, choices: [{ index, delta: {}, finish_reason: note.choices.find((c) => c.index === index)?.aligned ? 'stop' : (finish.get(index) ?? 'stop') }] })),
+    { ...base, choices: [], ...(usage ? { usage } : {}), vlm_guard: note },
   ];
   const sse = `${events.map((e) => `data: ${JSON.stringify(e)}\n\n`).join('')}data: [DONE]\n\n`;
-  return new Response(sse, { status: 200, headers: { 'content-type': 'text/event-stream' } });
+  return new Response(sse, { status: original.status, statusText: original.statusText, headers });
 }
 
 /**
@@ -130,43 +204,72 @@ export function protectFetch(guardOrPromise: Guard | Promise<Guard>, options: Pr
   const matches = matcher(options.match);
 
   const guarded: typeof fetch = async (input, init) => {
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    const body = typeof input === 'string' || input instanceof URL ? chatRequest(init) : null;
-    const turn = body ? userTurn(body) : null;
-    if (!body || !turn?.image || !matches(url)) return originalFetch(input, init);
+    const page = globalThis.document?.baseURI ?? globalThis.location.href;
+    const rawUrl = input instanceof Request ? input.url : String(input);
+    if (!matches(new URL(rawUrl, page).href) && !matches(rawUrl)) return originalFetch(input, init);
+    let out: Outgoing;
+    try {
+      out = await outgoing(input, init, page);
+    } catch (error) {
+      // A call to a chat endpoint whose body cannot be read is not passed unjudged.
+      throw failed(new GuardError('INPUT_INVALID', `vlm-guard could not read the request to ${rawUrl}: ${String(error)}`, { url: rawUrl }, { cause: error }));
+    }
+    const body = out.method === 'POST' ? chatBody(out.body) : null;
+    const talk = body ? conversation(body) : null;
+    if (!body || !talk || talk.images.length === 0) return originalFetch(input, init);
 
     const guard = await guardOrPromise;
-    const response = await originalFetch(input, init);
+    // The request goes out as the page made it (a read stream body is re-sent as the bytes read).
+    const response = await originalFetch(input instanceof Request ? input : out.url, input instanceof Request ? init : { ...init, body: out.body });
     if (!response.ok) return response;
     const stream = body.stream === true;
-    let answer: { text: string; first: ChatChunk };
     try {
-      answer = await answerOf(response, url, stream);
-    } catch (error) {
-      options.onError?.(error);
-      throw error;
-    }
-    // The endpoint that produced the answer also aligns it, when ETA says so.
-    const generator = new RemoteGenerator({
-      baseUrl: url.replace(/\/chat\/completions.*$/, ''),
-      model: body.model,
-      headers: headersOf(init),
-      fetch: originalFetch,
-      ...(options.capabilities ? { capabilities: options.capabilities } : {}),
-    });
-    let result: GuardRespondResult;
-    try {
-      const input = { image: turn.image, prompt: turn.prompt, ...(turn.system ? { system: turn.system } : {}) };
-      result = await guard.respond(input, { answer: answer.text, mode: options.mode ?? 'shallow', generator });
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      const { chunks, texts } = await answersOf(bytes, out.url, stream);
+      // The endpoint that produced the answer also aligns it, when ETA says so.
+      const generator = new RemoteGenerator({
+        baseUrl: out.url.replace(/\/chat\/completions.*$/, ''),
+        model: body.model,
+        headers: alignmentHeaders(out.headers),
+        fetch: originalFetch,
+        ...(options.capabilities ? { capabilities: options.capabilities } : {}),
+      });
+      const call = { generator, mode: options.mode ?? 'shallow', ...(out.signal ? { signal: out.signal } : {}) };
+      const request = { prompt: talk.prompt, ...(talk.system ? { system: talk.system } : {}) };
+      // Every answer with every image: the image verdict is the most unsafe one (the answer may refer to any image).
+      const choices: GuardNote['choices'] = [];
+      let images: GuardNote['images'] = [];
+      for (const [index, text] of texts) {
+        const evaluations = await Promise.all(talk.images.map((image) => guard.evaluate({ image, prompt: talk.prompt, response: text }, out.signal ? { signal: out.signal } : {})));
+        images = evaluations.map((e) => ({ score: e.image.score, verdict: e.imageSignals.verdict }));
+        const unsafe = evaluations.find((e) => e.decision === 'align');
+        if (!unsafe) {
+          const closest = evaluations.reduce((a, b) => ((b.image.score ?? -Infinity) > (a.image.score ?? -Infinity) ? b : a));
+          options.onDecision?.({ ...closest, aligned: false, url: out.url });
+          choices.push({ index, decision: 'pass', aligned: false });
+          continue;
+        }
+        const result = await guard.respond({ ...request, image: talk.images[evaluations.indexOf(unsafe)]! }, { ...call, answer: text });
+        options.onDecision?.({ ...result, aligned: result.text !== text, url: out.url });
+        texts.set(index, result.text);
+        choices.push({ index, decision: 'align', aligned: result.text !== text });
+      }
+      const note: GuardNote = { decision: choices.some((c) => c.decision === 'align') ? 'align' : 'pass', aligned: choices.some((c) => c.aligned), choices, images };
+      if (!note.aligned) {
+        // Nothing changed: the app gets the server's bytes as they came.
+        return new Response(bytes, { status: response.status, statusText: response.statusText, headers: response.headers });
+      }
+      return alignedResponse(response, chunks, texts, stream, note);
     } catch (error) {
       // Never hand back an answer that was not judged: the app gets a typed failure instead.
-      options.onError?.(error);
-      throw error instanceof GuardError ? error : new GuardError('INFERENCE_FAILED', `vlm-guard could not guard the answer: ${String(error)}`);
+      throw failed(error instanceof GuardError ? error : new GuardError('INFERENCE_FAILED', `vlm-guard could not guard the answer: ${String(error)}`, {}, { cause: error }));
     }
-    const aligned = result.text !== answer.text;
-    options.onDecision?.({ ...result, aligned, url });
-    return answerResponse(result.text, answer.first, body, stream, { decision: result.decision, aligned });
   };
+
+  function failed(error: GuardError): GuardError {
+    options.onError?.(error);
+    return error;
+  }
 
   globalThis.fetch = guarded;
   return {
