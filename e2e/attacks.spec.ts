@@ -178,11 +178,16 @@ for (const backend of ['webgpu', 'wasm'] as const) {
         };
         guard.dispose();
       }
-      return results;
+      // The risk report's CLIP reads 77 tokens: a long text is read in windows too.
+      const clip = await window.vlmGuard.createGuard({ device });
+      const flagged = async (text: string) => (await clip.risk.moderate({ text })).results[0]!.flagged;
+      const moderation = { padded: await flagged(padded), harmless: await flagged('the cat sat on the mat. '.repeat(40)) };
+      return { results, moderation };
     }, backend);
-    for (const result of Object.values(out)) {
+    for (const result of Object.values(out.results)) {
       expect(result).toEqual({ long: ['unsafe', 'align'], capped: ['unknown', 'TOO_LONG', 'align'], benign: 'safe' });
     }
+    expect(out.moderation).toEqual({ padded: true, harmless: false });
   });
 }
 

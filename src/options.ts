@@ -69,6 +69,7 @@ export const AlignmentSchema = v.strictObject({
     sentenceMaxTokens: v.optional(PositiveInt, deep.sentenceMaxTokens),
     sentenceEnd: v.optional(v.pipe(v.array(NonEmpty), v.minLength(1)), () => [...deep.sentenceEnd]),
     maxTotalTokens: v.optional(PositiveInt, deep.maxTotalTokens),
+    maxRequests: v.optional(PositiveInt, deep.maxRequests),
   }),
   autoDeep: section({ imageMargin: v.optional(Finite, autoDeep.imageMargin), rewardMargin: v.optional(Finite, autoDeep.rewardMargin) }),
 });

@@ -117,6 +117,31 @@ describe('deep alignment', () => {
     expect(generator.requests[0]!.request.assistantPrefix).toBe('');
   });
 
+  it('stops within its request budget: a server that ends a sentence every token cannot draw a hundred requests', async () => {
+    // One token per sentence: without a budget, 1025 rounds.
+    const chatty = (n: boolean): Generator & { rounds: number } => {
+      const g = {
+        id: 'chatty',
+        rounds: 0,
+        generate: () => Promise.reject(new Error('not used')),
+        sample: async (_request: GenerateRequest, count: number) => {
+          g.rounds++;
+          return Array.from({ length: count }, () => c('|[r=1] a.', 'stop', 1));
+        },
+        requestsFor: (count: number) => (n ? 1 : count),
+      };
+      return g;
+    };
+    const withN = chatty(true);
+    const one = await alignDeep(withN, { prompt: 'q' }, scorers(), CONFIG);
+    expect(one).toMatchObject({ stoppedBy: 'max-requests', requests: 64 });
+    expect(withN.rounds).toBe(64);
+    const withoutN = chatty(false);
+    const five = await alignDeep(withoutN, { prompt: 'q' }, scorers(), { ...CONFIG, maxRequests: 20 });
+    expect(five).toMatchObject({ stoppedBy: 'max-requests', requests: 20 });
+    expect(withoutN.rounds).toBe(4); // 5 requests a round (no n): 4 rounds fit in 20
+  });
+
   it('stops instead of looping when the best candidate adds nothing', async () => {
     const result = await alignDeep(scripted([[c('', 'stop', 0)]]), { prompt: 'q' }, scorers(), CONFIG);
     expect(result.stoppedBy).toBe('empty');

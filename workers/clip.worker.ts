@@ -7,8 +7,10 @@ import {
   CLIPVisionModelWithProjection,
   type PreTrainedTokenizer,
   type Processor,
-  type Tensor,
+  Tensor,
 } from '@huggingface/transformers';
+import { GuardError } from '../src/errors.ts';
+import { windowSpans } from '../src/runtime/text-windows.ts';
 import type { ClipLoadConfig, ClipWorkerApi, ProgressSink, WorkerImage } from '../src/runtime/contracts.ts';
 import { pixelsFrom } from '../src/images/image-input.ts';
 import { clipPixelValues } from './clip-preprocess.ts';
@@ -30,6 +32,26 @@ function rowsOf(tensor: Tensor): Float32Array[] {
   const rows = Array.from({ length: batch }, (_, i) => data.slice(i * dim, (i + 1) * dim));
   tensor.dispose();
   return rows;
+}
+
+/**
+ * A text's ids as CLIP reads them — [start, content…, end] — cut to `max` with the end
+ * token kept in the last place (as OpenAI's CLIP does): the text tower pools at the end
+ * token (argmax of the ids), so cutting it off would embed an arbitrary word instead.
+ */
+function clipIds(tokenizer: PreTrainedTokenizer, text: string, max: number): number[] {
+  const ids = tokenizer.encode(text);
+  return ids.length <= max ? ids : [...ids.slice(0, max - 1), ids.at(-1)!];
+}
+
+/** A batch of id lists as the text tower's inputs, padded to the longest with the tokenizer's pad id. */
+function textInputs(tokenizer: PreTrainedTokenizer, rows: number[][]): { input_ids: Tensor; attention_mask: Tensor } {
+  const width = Math.max(...rows.map((r) => r.length));
+  const pad = (tokenizer as PreTrainedTokenizer & { pad_token_id?: number }).pad_token_id ?? rows[0]!.at(-1)!;
+  const ids = rows.flatMap((r) => [...r, ...Array<number>(width - r.length).fill(pad)]);
+  const mask = rows.flatMap((r) => [...Array<number>(r.length).fill(1), ...Array<number>(width - r.length).fill(0)]);
+  const dims = [rows.length, width];
+  return { input_ids: new Tensor('int64', BigInt64Array.from(ids, BigInt), dims), attention_mask: new Tensor('int64', BigInt64Array.from(mask, BigInt), dims) };
 }
 
 class ClipWorker implements ClipWorkerApi {
@@ -70,9 +92,24 @@ class ClipWorker implements ClipWorkerApi {
 
   async embedTexts(texts: string[]): Promise<Float32Array[]> {
     const loaded = this.#loaded ?? (() => { throw notLoaded('clip worker'); })();
+    return this.#embedIds(loaded, texts.map((t) => clipIds(loaded.tokenizer, t, loaded.maxTextTokens)));
+  }
+
+  async embedTextWindows(text: string, maxWindows: number): Promise<Float32Array[]> {
+    const loaded = this.#loaded ?? (() => { throw notLoaded('clip worker'); })();
+    const [start, end] = [loaded.tokenizer.encode('').at(0)!, loaded.tokenizer.encode('').at(-1)!];
+    const content = loaded.tokenizer.encode(text, { add_special_tokens: false });
+    const size = loaded.maxTextTokens - 2;
+    const spans = windowSpans(content.length, size, Math.ceil(size / 2));
+    if (spans.length > maxWindows) {
+      throw new GuardError('TOO_LONG', `The text is ${content.length} CLIP tokens: ${spans.length} windows of ${size}, over the limit of ${maxWindows}. It is not scored.`);
+    }
+    return this.#embedIds(loaded, spans.map(([a, b]) => [start, ...content.slice(a, b), end]));
+  }
+
+  #embedIds(loaded: Loaded, rows: number[][]): Promise<Float32Array[]> {
     return infer('CLIP text embedding', async () => {
-      const inputs = loaded.tokenizer(texts, { padding: true, truncation: true, max_length: loaded.maxTextTokens });
-      const { text_embeds } = (await loaded.text(inputs)) as { text_embeds: Tensor };
+      const { text_embeds } = (await loaded.text(textInputs(loaded.tokenizer, rows))) as { text_embeds: Tensor };
       return rowsOf(text_embeds);
     });
   }

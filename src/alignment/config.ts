@@ -20,6 +20,12 @@ export interface DeepConfig {
   sentenceEnd: string[];
   /** Stop once the answer has this many tokens. */
   maxTotalTokens: number;
+  /**
+   * Stop once this many requests went to the VLM (ours, not the method's: a server that
+   * ends sentences every token or two would otherwise draw one round per sentence up to
+   * the token cap — over a hundred requests for one answer).
+   */
+  maxRequests: number;
 }
 
 export interface AlignmentConfig {
@@ -44,6 +50,7 @@ export const ALIGNMENT_DEFAULTS: AlignmentConfig = {
     sentenceMaxTokens: 70,
     sentenceEnd: ['.'],
     maxTotalTokens: 1025,
+    maxRequests: 64,
   },
   autoDeep: { imageMargin: 0.05, rewardMargin: 0.5 },
 };

@@ -34,7 +34,9 @@ export interface DeepResult {
   text: string;
   sentences: DeepSentence[];
   tokens: number;
-  stoppedBy: 'eos' | 'max-tokens' | 'empty';
+  stoppedBy: 'eos' | 'max-tokens' | 'empty' | 'max-requests';
+  /** Requests sent to the VLM. */
+  requests: number;
 }
 
 /** Whether candidate scoring at sentence `index` includes the CLIP term. */
@@ -55,10 +57,16 @@ export async function alignDeep(
 ): Promise<DeepResult> {
   let accepted = '';
   let tokens = 0;
+  let requests = 0;
+  const cost = generator.requestsFor?.(config.candidates) ?? 1;
   const sentences: DeepSentence[] = [];
+  const done = (stoppedBy: DeepResult['stoppedBy']): DeepResult => ({ text: config.prefix + accepted, sentences, tokens, stoppedBy, requests });
   for (let index = 1; ; index++) {
     // Each sentence is a new round of sampling and scoring: an abort stops before the next.
     if (options.signal?.aborted) throw abortedError('Deep alignment');
+    // The first round always runs: an aligned answer needs at least one sentence.
+    if (index > 1 && requests + cost > config.maxRequests) return done('max-requests');
+    requests += cost;
     const answerSoFar = config.prefix + accepted;
     const samples = await generator.sample(
       {
@@ -91,9 +99,9 @@ export async function alignDeep(
     accepted += winner.text;
     tokens += winner.tokens;
     options.onSentence?.(sentence, config.prefix + accepted);
-    if (winner.finishReason === 'eos') return { text: config.prefix + accepted, sentences, tokens, stoppedBy: 'eos' };
-    if (tokens >= config.maxTotalTokens) return { text: config.prefix + accepted, sentences, tokens, stoppedBy: 'max-tokens' };
+    if (winner.finishReason === 'eos') return done('eos');
+    if (tokens >= config.maxTotalTokens) return done('max-tokens');
     // A candidate that adds nothing would loop forever.
-    if (winner.tokens === 0 || winner.text === '') return { text: config.prefix + accepted, sentences, tokens, stoppedBy: 'empty' };
+    if (winner.tokens === 0 || winner.text === '') return done('empty');
   }
 }

@@ -40,6 +40,8 @@ export interface Generator {
   generate(request: GenerateRequest, options?: GenerateOptions): Promise<Completion>;
   /** `n` sampled completions: in one call where the backend can, else concurrently. */
   sample(request: GenerateRequest, n: number, options?: { signal?: AbortSignal }): Promise<Completion[]>;
+  /** Requests one sample(…, n) call sends (deep alignment's budget); 1 when not said. */
+  requestsFor?(n: number): number;
 }
 
 /** Cuts `text` right after the first stop string; null when none occurs. */

@@ -179,13 +179,19 @@ function alignedResponse(original: Response, chunks: ChatChunk[], texts: Map<num
   }
   const first = chunks[0] ?? {};
   const base = { id: first.id, object: 'chat.completion.chunk', created: first.created, model: first.model, ...(first.system_fingerprint ? { system_fingerprint: first.system_fingerprint } : {}) };
-  const finish = new Map<number, string | null>();
-  for (const chunk of chunks) for (const choice of chunk.choices ?? []) if (choice.finish_reason) finish.set(choice.index ?? 0, choice.finish_reason);
+  const aligned = new Set(note.choices.filter((c) => c.aligned).map((c) => c.index));
   const usage = chunks.map((c) => c.usage).filter((u) => u !== undefined && u !== null).at(-1);
-  const indices = [...texts.keys()].sort((a, b) => a - b);
+  // Choices that stand go out as the server sent them (tool calls included); aligned ones as one delta and a stop.
+  const kept = chunks.flatMap((chunk) => {
+    const choices = (chunk.choices ?? []).filter((c) => !aligned.has(c.index ?? 0));
+    return choices.length ? [{ ...chunk, choices, usage: undefined }] : [];
+  });
   const events = [
-    ...indices.map((index) => ({ ...base, choices: [{ index, delta: { role: 'assistant', content: texts.get(index)! }, finish_reason: null }] })),
-    ...indices.map((index) => ({ ...base, choices: [{ index, delta: {}, finish_reason: note.choices.find((c) => c.index === index)?.aligned ? 'stop' : (finish.get(index) ?? 'stop') }] })),
+    ...kept,
+    ...[...aligned].sort((a, b) => a - b).flatMap((index) => [
+      { ...base, choices: [{ index, delta: { role: 'assistant', content: texts.get(index)! }, finish_reason: null }] },
+      { ...base, choices: [{ index, delta: {}, finish_reason: 'stop' }] },
+    ]),
     { ...base, choices: [], ...(usage ? { usage } : {}), vlm_guard: note },
   ];
   const sse = `${events.map((e) => `data: ${JSON.stringify(e)}\n\n`).join('')}data: [DONE]\n\n`;

@@ -2,7 +2,7 @@
 // evaluate, decide by ETA's rule, and align when needed. Plain TypeScript over
 // injected evaluators, so it runs (and is tested) without a browser.
 import { type AlignmentConfig, type AlignmentOverrides, mergeAlignment } from '../alignment/config.ts';
-import { type DeepSentence, alignDeep } from '../alignment/deep.ts';
+import { type DeepResult, type DeepSentence, alignDeep } from '../alignment/deep.ts';
 import { alignShallow } from '../alignment/shallow.ts';
 import { GuardError, isGuardError } from '../errors.ts';
 import type { ChatInput, Generator } from '../generators/types.ts';
@@ -68,7 +68,7 @@ export interface RespondResult extends EtaOutcome {
   modeRequested: RespondMode;
   /** Reward of the aligned answer. */
   alignedCheck?: ResponseCheck;
-  deep?: { sentences: DeepSentence[]; tokens: number; stoppedBy: string };
+  deep?: { sentences: DeepSentence[]; tokens: number; stoppedBy: DeepResult['stoppedBy']; requests: number };
   streamingGuard?: { stoppedEarly: boolean; sentencesChecked: number; withheld: string };
   /** The risk report (riskReport option). */
   risk?: RiskReport;
@@ -253,7 +253,7 @@ export async function align(
       onSentence: (sentence) => options.onToken?.((sentence.index === 1 ? alignment.deep.prefix : '') + sentence.candidates[sentence.chosen]!.text),
     },
   );
-  return { text: result.text, deep: { sentences: result.sentences, tokens: result.tokens, stoppedBy: result.stoppedBy } };
+  return { text: result.text, deep: { sentences: result.sentences, tokens: result.tokens, stoppedBy: result.stoppedBy, requests: result.requests } };
 }
 
 /** A failure after generation started keeps the vanilla text so far in the error. */

@@ -95,8 +95,10 @@ export interface ClipWorkerApi extends DeviceLossApi, MemoryApi {
   load(config: ClipLoadConfig, onProgress?: ProgressSink): Promise<LoadReport>;
   /** Unnormalised `image_embeds` of one image (an encoded file is decoded in the worker). */
   embedImage(image: WorkerImage): Promise<Float32Array>;
-  /** Unnormalised `text_embeds`, one per text, each truncated to the model's token limit. */
+  /** Unnormalised `text_embeds`, one per text, each cut to the model's token limit with its end token kept. */
   embedTexts(texts: string[]): Promise<Float32Array[]>;
+  /** One embedding per window of a long text (half-overlapping, each with start and end tokens); TOO_LONG past `maxWindows`. */
+  embedTextWindows(text: string, maxWindows: number): Promise<Float32Array[]>;
 }
 
 /**

@@ -107,6 +107,11 @@ export class RemoteGenerator implements Generator {
     this.id = `remote:${this.#options.baseUrl} ${o.model}`;
   }
 
+  /** One request with `n`, or n concurrent ones where the server has no `n`. */
+  requestsFor(n: number): number {
+    return this.capabilities.n ? 1 : n;
+  }
+
   async generate(request: GenerateRequest, options: GenerateOptions = {}): Promise<Completion> {
     const { url, body } = await this.#build(request, 1);
     const response = await this.#post(url, { ...body, stream: true, stream_options: { include_usage: true } }, options.signal);

@@ -2,6 +2,7 @@
 // pre-generation check), with an LRU of image embeddings keyed by pixel content.
 import { LruCache } from '../../cache/lru-cache.ts';
 import { type ImageInput, decodeImage, encodedContentKey, forAttempt, pixelContentKey, resolveImageSource } from '../../images/image-input.ts';
+import { WINDOW_DEFAULTS } from '../text-windows.ts';
 import { cosineSimilarity } from './cosine.ts';
 import type { ClipWorkerApi, LoadReport } from '../contracts.ts';
 import type { WorkerHost } from '../worker-host.ts';
@@ -86,9 +87,13 @@ export class ClipEvaluator {
     return textEmbeddings.map((t) => cosineSimilarity(embedding, t));
   }
 
-  /** cosine(text, other) for each other text, both through the text tower (the risk report's text sources). */
+  /**
+   * cosine(text, other) for each other text, both through the text tower (the risk
+   * report's text sources). A text longer than CLIP reads is embedded in windows and
+   * each other text gets its closest window: an unsafe sentence is read wherever it is.
+   */
   async textTextScores(text: string, others: string[]): Promise<number[]> {
-    const [first, ...rest] = await this.textEmbeddings([text, ...others]);
-    return rest.map((t) => cosineSimilarity(first!, t));
+    const [windows, targets] = await Promise.all([this.#host.call('text embedding', (api) => api.embedTextWindows(text, WINDOW_DEFAULTS.maxWindows)), this.textEmbeddings(others)]);
+    return targets.map((t) => Math.max(...windows.map((w) => cosineSimilarity(w, t))));
   }
 }
