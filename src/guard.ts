@@ -7,13 +7,13 @@ import { withThresholds } from './eta/pipeline.ts';
 import { type ResolvedPolicy, type Thresholds, resolvePolicy } from './eta/policy.ts';
 import { SingleChecks, runtimeScorers } from './eta/scorers.ts';
 import type { Generator } from './generators/types.ts';
-import { type ImageInput, isImageInput } from './images/image-input.ts';
+import { type ImageInput, type ImageSource, checkImageArgument } from './images/image-input.ts';
 import { type GuardOptions, type ResolvedOptions, ThresholdsSchema, checkRiskNeedsGenerator, resolveOptions } from './options.ts';
 import { parseOption } from './validation.ts';
 import { PreferenceRecorder } from './preferences/recorder.ts';
 import { type RespondInput, type RespondOptions, type RespondResult, respond } from './respond/respond.ts';
 import type { RiskReportMode } from './risk/config.ts';
-import { RiskService } from './risk/risk-service.ts';
+import { RiskReports, RiskService } from './risk/risk-service.ts';
 import { resolveRiskThresholds } from './risk/thresholds.ts';
 import type { Backend, ModelProgress, RewardLoadReport } from './runtime/contracts.ts';
 import { EvaluatorRuntime } from './runtime/evaluator-runtime.ts';
@@ -68,13 +68,6 @@ export interface GuardRespondOptions extends RespondOptions, CallOptions {
 
 export type GuardProgressEvent = CustomEvent<ModelProgress>;
 
-const IMAGE_FORMS = 'a Blob, ImageBitmap, ImageData, <img>/<canvas>/<video>, OffscreenCanvas or URL';
-const describeValue = (value: unknown) => (value === null ? 'null' : typeof value === 'object' ? `a ${(value as object).constructor?.name ?? 'plain'} object` : typeof value);
-
-function checkImageArgument(where: string, image: unknown): void {
-  if (!isImageInput(image)) throw new GuardError('INPUT_INVALID', `${where}: image must be ${IMAGE_FORMS}, got ${describeValue(image)}.`);
-}
-
 export class Guard extends EventTarget {
   readonly info: GuardInfo;
   /** Workers and models: backends, fallbacks, restarts, memory, load, fault drills. */
@@ -86,6 +79,8 @@ export class Guard extends EventTarget {
   /** Preference pairs of aligned answers; null unless createGuard({ preferences: { enabled: true } }). */
   readonly preferences: PreferenceRecorder | null;
   readonly #options: ResolvedOptions;
+  /** The risk report inside evaluate/respond (guard.risk's own calls go through the door themselves). */
+  readonly #reports: RiskReports;
 
   /** Use createGuard(). */
   constructor(runtime: EvaluatorRuntime, options: ResolvedOptions) {
@@ -111,14 +106,21 @@ export class Guard extends EventTarget {
       risk: { report: options.risk.report, calibrated: riskClip.calibrated, method: riskClip.method },
     };
     this.checks = new SingleChecks(runtime, policy);
-    this.risk = new RiskService({
-      gate: runtime.calls,
+    const riskDeps = {
       config: options.risk,
-      clip: { imageTextScores: (image, texts) => runtime.clip.imageTextScores(image, texts), textTextScores: (text, others) => runtime.clip.textTextScores(text, others), clip: riskClip },
-      ...(runtime.ocr ? { imageText: async (image) => runtime.ocr?.read(image).then((r) => r.text, () => undefined) } : {}),
+      clip: { imageTextScores: runtime.clip.imageTextScores.bind(runtime.clip), textTextScores: runtime.clip.textTextScores.bind(runtime.clip), clip: riskClip },
       ...(options.generator ? { generator: options.generator } : {}),
-      fetchImage: (image, signal) => runtime.fetchImage(image, signal),
-    });
+    };
+    this.#reports = new RiskReports(riskDeps);
+    this.risk = new RiskService(
+      {
+        ...riskDeps,
+        gate: runtime.calls,
+        ...(runtime.ocr ? { imageText: async (image: ImageSource) => runtime.ocr?.read(image).then((r) => r.text, () => undefined) } : {}),
+        fetchImage: (image, signal) => runtime.fetchImage(image, signal),
+        reports: this.#reports,
+      },
+    );
     this.preferences = options.preferences.enabled ? new PreferenceRecorder(this, options.preferences) : null;
   }
 
@@ -133,7 +135,7 @@ export class Guard extends EventTarget {
       if (typeof input.response !== 'string') throw new GuardError('INPUT_INVALID', `evaluate(): response must be a string, got ${typeof input.response}.`);
       if (input.prompt !== undefined && typeof input.prompt !== 'string') throw new GuardError('INPUT_INVALID', `evaluate(): prompt must be a string, got ${typeof input.prompt}.`);
       checkImageArgument('evaluate()', input.image);
-      const riskMode = this.risk.mode(options.riskReport, 'evaluate()');
+      const riskMode = this.#reports.mode(options.riskReport, 'evaluate()');
       // An image that could not be fetched is judged `unknown`; a forbidden origin or an abort ends the call.
       const image = await this.runtime.fetchImage(input.image, signal).catch((error: unknown) => {
         if (isGuardError(error, 'IMAGE_UNDECODABLE') || isGuardError(error, 'TIMEOUT')) return error;
@@ -144,7 +146,7 @@ export class Guard extends EventTarget {
         {
           policy: this.#callPolicy(options.thresholds),
           scorers: runtimeScorers(this.runtime, image),
-          risk: (imageText) => this.risk.report(riskMode, { ...request, imageText }, { signal }),
+          risk: (imageText) => this.#reports.report(riskMode, { ...request, imageText }, { signal }),
         },
         input,
       );
@@ -164,7 +166,7 @@ export class Guard extends EventTarget {
       checkImageArgument('respond()', input.image);
       const generator = options.generator ?? this.#options.generator;
       if (!generator) throw new GuardError('OPTIONS_INVALID', 'respond() needs a VLM: pass createGuard({ generator }) or respond(input, { generator }).');
-      const riskMode = this.risk.mode(options.riskReport, 'respond()');
+      const riskMode = this.#reports.mode(options.riskReport, 'respond()');
       // The VLM is sent the bytes that are judged; no image, no answer.
       const image = await this.runtime.fetchImage(input.image, signal);
       const request = { image, prompt: input.prompt };
@@ -177,9 +179,9 @@ export class Guard extends EventTarget {
           scorers: runtimeScorers(this.runtime, image),
           rewardMany: (texts) => this.runtime.reward.scoreMany(texts),
           imageTextScores: (image, texts) => this.runtime.clip.imageTextScores(image, texts),
-          assessRisks: (imageText) => this.risk.report(riskMode, { ...request, imageText }, { generator, signal }),
+          assessRisks: (imageText) => this.#reports.report(riskMode, { ...request, imageText }, { generator, signal }),
           riskAware: { mode: risk.alignment, prompts: risk.prompts },
-          ...(risk.judge ? { judge: (response: string, risks: string) => this.risk.judgeWithin(generator, { ...request, response, risks }, signal) } : {}),
+          ...(risk.judge ? { judge: (response: string, risks: string) => this.#reports.judgeWithin(generator, { ...request, response, risks }, signal) } : {}),
         },
         { ...input, image },
         { ...options, signal },

@@ -50,6 +50,14 @@ export function isImageInput(value: unknown): value is ImageInput {
   });
 }
 
+const IMAGE_FORMS = 'a Blob, ImageBitmap, ImageData, <img>/<canvas>/<video>, OffscreenCanvas or URL';
+const describeValue = (value: unknown) => (value === null ? 'null' : typeof value === 'object' ? `a ${(value as object).constructor?.name ?? 'plain'} object` : typeof value);
+
+/** INPUT_INVALID, naming the call and what it got, for an argument that is no image form. */
+export function checkImageArgument(where: string, image: unknown): void {
+  if (!isImageInput(image)) throw new GuardError('INPUT_INVALID', `${where}: image must be ${IMAGE_FORMS}, got ${describeValue(image)}.`);
+}
+
 /** An input whose bytes or pixels are at hand: URLs are fetched into Blobs. */
 export type ImageSource = Exclude<ImageInput, string | URL>;
 

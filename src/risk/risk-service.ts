@@ -34,10 +34,42 @@ export type Moderation = ModerationResponse & { vlm_guard: { calibrated: boolean
 
 const RiskModeSchema = v.picklist(RISK_REPORT_MODES);
 
-export class RiskService {
-  readonly #deps: RiskServiceDeps;
+/**
+ * The risk report's work inside a call the guard already admitted (evaluate, respond):
+ * the mode a call asked for, the report, the judge. Not on `guard.risk`, whose calls go
+ * through the door themselves.
+ */
+export class RiskReports {
+  readonly #deps: Pick<RiskServiceDeps, 'config' | 'clip' | 'generator'>;
 
-  constructor(deps: RiskServiceDeps) {
+  constructor(deps: Pick<RiskServiceDeps, 'config' | 'clip' | 'generator'>) {
+    this.#deps = deps;
+  }
+
+  /** The report mode a call asked for, or the guard's. */
+  mode(mode: unknown, where: string): RiskReportMode {
+    if (mode === undefined) return this.#deps.config.report;
+    if (!v.is(RiskModeSchema, mode)) throw new GuardError('INPUT_INVALID', `${where}: riskReport must be ${RISK_REPORT_MODES.join(' | ')}, got "${String(mode)}".`);
+    return mode;
+  }
+
+  /** Starts a risk report inside a call already admitted; never rejects except on abort (failures are reported inside). */
+  report(mode: RiskReportMode, request: RiskRequest, options: { generator?: Generator; signal?: AbortSignal }): Promise<RiskReport | undefined> {
+    if (mode === 'off') return Promise.resolve(undefined);
+    const generator = options.generator ?? this.#deps.generator;
+    return assessRisks({ ...this.#deps.clip, ...(generator ? { generator } : {}) }, request, mode, this.#deps.config, options.signal);
+  }
+
+  /** DREAM's judge inside a call already admitted (respond's risk.judge option). */
+  judgeWithin(generator: Generator, input: { image: ImageInput; prompt: string; response: string; risks: string }, signal?: AbortSignal): Promise<JudgeResult> {
+    return judgeRiskAwareness(generator, input, this.#deps.config, signal);
+  }
+}
+
+export class RiskService {
+  readonly #deps: RiskServiceDeps & { reports: RiskReports };
+
+  constructor(deps: RiskServiceDeps & { reports: RiskReports }) {
     this.#deps = deps;
   }
 
@@ -48,11 +80,11 @@ export class RiskService {
    */
   assess(request: { image?: ImageInput; prompt?: string; text?: string }, options: RiskCallOptions = {}): Promise<RiskReport> {
     return this.#deps.gate.run('risk.assess()', async (signal) => {
-      const mode = this.mode(options.riskReport, 'risk.assess()');
+      const mode = this.#deps.reports.mode(options.riskReport, 'risk.assess()');
       checkRequest(request, 'risk.assess()');
       const image = request.image === undefined ? undefined : await this.#deps.fetchImage(request.image, signal);
       const imageText = image === undefined ? undefined : this.#deps.imageText?.(image, signal);
-      const report = await this.report(mode === 'off' ? 'clip' : mode, { ...request, ...(image ? { image } : {}), ...(imageText ? { imageText } : {}) }, { ...options, signal });
+      const report = await this.#deps.reports.report(mode === 'off' ? 'clip' : mode, { ...request, ...(image ? { image } : {}), ...(imageText ? { imageText } : {}) }, { ...options, signal });
       return report!;
     }, options.signal);
   }
@@ -82,28 +114,10 @@ export class RiskService {
       if (!generator) throw new GuardError('OPTIONS_INVALID', 'risk.judge() needs a VLM: pass createGuard({ generator }) or { generator }.');
       const risks = input.risks?.summary ?? riskSummary({});
       const image = await this.#deps.fetchImage(input.image, signal);
-      return judgeRiskAwareness(generator, { image, prompt: input.prompt, response: input.response, risks }, this.#deps.config, signal);
+      return this.#deps.reports.judgeWithin(generator, { image, prompt: input.prompt, response: input.response, risks }, signal);
     }, options.signal);
   }
 
-  /** The report mode a call asked for, or the guard's. */
-  mode(mode: unknown, where: string): RiskReportMode {
-    if (mode === undefined) return this.#deps.config.report;
-    if (!v.is(RiskModeSchema, mode)) throw new GuardError('INPUT_INVALID', `${where}: riskReport must be ${RISK_REPORT_MODES.join(' | ')}, got "${String(mode)}".`);
-    return mode;
-  }
-
-  /** Starts a risk report inside a call already admitted; never rejects except on abort (failures are reported inside). */
-  report(mode: RiskReportMode, request: RiskRequest, options: { generator?: Generator; signal?: AbortSignal }): Promise<RiskReport | undefined> {
-    if (mode === 'off') return Promise.resolve(undefined);
-    const generator = options.generator ?? this.#deps.generator;
-    return assessRisks({ ...this.#deps.clip, ...(generator ? { generator } : {}) }, request, mode, this.#deps.config, options.signal);
-  }
-
-  /** DREAM's judge inside a call already admitted (respond's risk.judge option). */
-  judgeWithin(generator: Generator, input: { image: ImageInput; prompt: string; response: string; risks: string }, signal?: AbortSignal): Promise<JudgeResult> {
-    return judgeRiskAwareness(generator, input, this.#deps.config, signal);
-  }
 }
 
 function checkRequest(request: unknown, where: string): asserts request is { image?: ImageInput; prompt?: string; text?: string } {
