@@ -13,6 +13,14 @@ export interface ImageFetchPolicy {
   timeoutMs: number;
 }
 
+/** How long an image URL may take to arrive (the guard's `timeouts.imageFetchMs` default). */
+export const IMAGE_FETCH_TIMEOUT_MS = 30_000;
+
+/** The rules for an image URL given straight to a generator or decoder, outside a guard: the page's own origin only. */
+export function pageOnlyPolicy(): ImageFetchPolicy {
+  return { allowedOrigins: [], pageOrigin: new URL(globalThis.document?.baseURI ?? globalThis.location.href).origin, timeoutMs: IMAGE_FETCH_TIMEOUT_MS };
+}
+
 /** The origin of a URL, or the scheme for data:/blob: (always allowed: the page made them). */
 function allowed(url: URL, policy: ImageFetchPolicy): boolean {
   if (url.protocol === 'data:' || url.protocol === 'blob:') return true;

@@ -3,6 +3,7 @@
 import { imageSize } from 'image-size';
 import * as Comlink from 'comlink';
 import { GuardError } from '../errors.ts';
+import { fetchImage, pageOnlyPolicy } from './image-fetch.ts';
 
 export type ImageInput =
   | Blob
@@ -29,17 +30,6 @@ function undecodable(message: string, cause?: unknown): GuardError {
   return new GuardError('IMAGE_UNDECODABLE', message, {}, { cause });
 }
 
-async function fetchImageBlob(url: string): Promise<Blob> {
-  let response: Response;
-  try {
-    response = await fetch(url);
-  } catch (cause) {
-    throw undecodable(`Could not fetch the image at ${url}: ${String(cause)}`, cause);
-  }
-  if (!response.ok) throw undecodable(`Could not fetch the image at ${url}: HTTP ${response.status}.`);
-  return response.blob();
-}
-
 /** Whether a value is one of the image forms the guard takes (checked before any work starts). */
 export function isImageInput(value: unknown): value is ImageInput {
   if (typeof value === 'string' || value instanceof URL || value instanceof Blob) return true;
@@ -61,8 +51,13 @@ export function checkImageArgument(where: string, image: unknown): void {
 /** An input whose bytes or pixels are at hand: URLs are fetched into Blobs. */
 export type ImageSource = Exclude<ImageInput, string | URL>;
 
+/**
+ * The input's bytes or pixels. The guard fetches URLs at its door (image-fetch.ts, the
+ * host's rules); a URL that reaches here — a generator or decoder used on its own — is
+ * fetched by the same code under the page-only rules.
+ */
 export async function resolveImageSource(input: ImageInput): Promise<ImageSource> {
-  const source = typeof input === 'string' || input instanceof URL ? await fetchImageBlob(String(input)) : input;
+  const source = typeof input === 'string' || input instanceof URL ? await fetchImage(input, pageOnlyPolicy()) : input;
   if (source instanceof Blob && source.size === 0) throw undecodable('The image is empty (0 bytes).');
   return source;
 }

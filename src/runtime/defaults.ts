@@ -1,5 +1,6 @@
 // The runtime's defaults: where models and ORT come from, which device, caches, limits.
 // Every number here can be overridden through createGuard's options.
+import { IMAGE_FETCH_TIMEOUT_MS } from '../images/image-fetch.ts';
 
 export const RUNTIME_DEFAULTS = {
   modelBase: '/models/',
@@ -18,7 +19,7 @@ export const RUNTIME_DEFAULTS = {
     /** One inference call. */
     callMs: 60_000,
     /** Fetching an image given as a URL. */
-    imageFetchMs: 30_000,
+    imageFetchMs: IMAGE_FETCH_TIMEOUT_MS,
   },
   /** Origins the guard may fetch image URLs from, besides the page's own (data: and blob: always). */
   allowImageOrigins: [] as string[],
