@@ -4,6 +4,7 @@ declare global {
   interface Window {
     blobOf(file: { base64: string; type: string }): Blob;
     solidImage(rgb: [number, number, number], size?: number): ImageData;
+    solidDataUrl(rgb: [number, number, number], size?: number): Promise<string>;
     textImage(lines: string[], options?: { width?: number; height?: number; font?: string; lineHeight?: number; x?: number; y?: number }): ImageData;
     stallMeter(): { longest(): number; reset(): void; stop(): void };
     guard: import('../src/index.ts').Guard;

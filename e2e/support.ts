@@ -100,6 +100,17 @@ export async function installPageHelpers(page: Page): Promise<void> {
       }
       return img;
     };
+    /** solidImage as a PNG data: URL, as chat apps put images in their requests. */
+    w.solidDataUrl = async (rgb: [number, number, number], size = 96) => {
+      const canvas = new OffscreenCanvas(size, size);
+      canvas.getContext('2d')!.putImageData((w.solidImage as (c: typeof rgb, s: number) => ImageData)(rgb, size), 0, 0);
+      const blob = await canvas.convertToBlob({ type: 'image/png' });
+      return new Promise<string>((resolve) => {
+        const reader = new FileReader();
+        reader.onload = () => resolve(String(reader.result));
+        reader.readAsDataURL(blob);
+      });
+    };
     /** Black text lines on white, e.g. a typographic prompt for OCR. */
     w.textImage = (lines: string[], o: { width?: number; height?: number; font?: string; lineHeight?: number; x?: number; y?: number } = {}) => {
       const { width = 760, height = 760, font = 'bold 40px monospace', lineHeight = 64, x = 20, y = 75 } = o;

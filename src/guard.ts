@@ -7,7 +7,7 @@ import { withThresholds } from './eta/pipeline.ts';
 import { type ResolvedPolicy, type Thresholds, resolvePolicy } from './eta/policy.ts';
 import { SingleChecks, runtimeScorers } from './eta/scorers.ts';
 import type { Generator } from './generators/types.ts';
-import { type ImageInput, type ImageSource, checkImageArgument } from './images/image-input.ts';
+import { type ImageInputs, type ImageSource, checkImagesArgument, imageList } from './images/image-input.ts';
 import { type GuardOptions, type ResolvedOptions, ThresholdsSchema, checkRiskNeedsGenerator, resolveOptions } from './options.ts';
 import { parseOption } from './validation.ts';
 import { PreferenceRecorder } from './preferences/recorder.ts';
@@ -48,7 +48,7 @@ export interface Provenance {
   fallbackReasons?: { clip?: string; reward?: string; ocr?: string };
 }
 
-export type EvaluateInput = EtaEvaluateInput<ImageInput>;
+export type EvaluateInput = EtaEvaluateInput<ImageInputs>;
 export type EvaluationResult = EtaEvaluationResult & Provenance;
 export type GuardRespondResult = RespondResult & Provenance;
 
@@ -134,18 +134,23 @@ export class Guard extends EventTarget {
       if (typeof input !== 'object' || input === null) throw new GuardError('INPUT_INVALID', 'evaluate() takes { image, prompt?, response }.');
       if (typeof input.response !== 'string') throw new GuardError('INPUT_INVALID', `evaluate(): response must be a string, got ${typeof input.response}.`);
       if (input.prompt !== undefined && typeof input.prompt !== 'string') throw new GuardError('INPUT_INVALID', `evaluate(): prompt must be a string, got ${typeof input.prompt}.`);
-      checkImageArgument('evaluate()', input.image);
+      checkImagesArgument('evaluate()', input.image, this.#options.maxImages);
       const riskMode = this.#reports.mode(options.riskReport, 'evaluate()');
       // An image that could not be fetched is judged `unknown`; a forbidden origin or an abort ends the call.
-      const image = await this.runtime.fetchImage(input.image, signal).catch((error: unknown) => {
-        if (isGuardError(error, 'IMAGE_UNDECODABLE') || isGuardError(error, 'TIMEOUT')) return error;
-        throw error;
-      });
-      const request = { ...(image instanceof GuardError ? {} : { image }), ...(input.prompt !== undefined ? { prompt: input.prompt } : {}) };
+      const images = await Promise.all(
+        imageList(input.image).map((image) =>
+          this.runtime.fetchImage(image, signal).catch((error: unknown) => {
+            if (isGuardError(error, 'IMAGE_UNDECODABLE') || isGuardError(error, 'TIMEOUT')) return error;
+            throw error;
+          }),
+        ),
+      );
+      const fetched = images.filter((image): image is ImageSource => !(image instanceof GuardError));
+      const request = { ...(fetched.length ? { image: fetched } : {}), ...(input.prompt !== undefined ? { prompt: input.prompt } : {}) };
       const result = await evaluateAnswer(
         {
           policy: this.#callPolicy(options.thresholds),
-          scorers: runtimeScorers(this.runtime, image),
+          scorers: runtimeScorers(this.runtime, images),
           risk: (imageText) => this.#reports.report(riskMode, { ...request, imageText }, { signal }),
         },
         input,
@@ -163,12 +168,13 @@ export class Guard extends EventTarget {
       if (typeof input !== 'object' || input === null || typeof input.prompt !== 'string') {
         throw new GuardError('INPUT_INVALID', 'respond() takes { image, prompt, system? } with a string prompt.');
       }
-      checkImageArgument('respond()', input.image);
+      checkImagesArgument('respond()', input.image, this.#options.maxImages);
       const generator = options.generator ?? this.#options.generator;
       if (!generator) throw new GuardError('OPTIONS_INVALID', 'respond() needs a VLM: pass createGuard({ generator }) or respond(input, { generator }).');
       const riskMode = this.#reports.mode(options.riskReport, 'respond()');
       // The VLM is sent the bytes that are judged; no image, no answer.
-      const image = await this.runtime.fetchImage(input.image, signal);
+      const images = await Promise.all(imageList(input.image).map((image) => this.runtime.fetchImage(image, signal)));
+      const image = Array.isArray(input.image) ? images : images[0]!;
       const request = { image, prompt: input.prompt };
       const { risk } = this.#options;
       const result = await respond(
@@ -176,7 +182,7 @@ export class Guard extends EventTarget {
           generator,
           policy: this.#callPolicy(options.thresholds),
           alignment: this.#options.alignment,
-          scorers: runtimeScorers(this.runtime, image),
+          scorers: runtimeScorers(this.runtime, images),
           rewardMany: (texts) => this.runtime.reward.scoreMany(texts),
           imageTextScores: (image, texts) => this.runtime.clip.imageTextScores(image, texts),
           assessRisks: (imageText) => this.#reports.report(riskMode, { ...request, imageText }, { generator, signal }),

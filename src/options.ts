@@ -176,6 +176,8 @@ export const OptionsSchema = v.strictObject({
   riskReport: v.optional(v.picklist(RISK_REPORT_MODES), RISK_DEFAULTS.report),
   /** Category descriptions and thresholds, disentanglement variants, verification, risk-aware alignment, the judge. */
   risk: v.optional(RiskSchema, {}),
+  /** Images one evaluate/respond call may carry; every one is judged. */
+  maxImages: v.optional(v.pipe(PositiveInt, v.maxValue(256)), rt.maxImages),
   /** Back-pressure for every call: at most `maxInFlight` run at once, `maxQueued` wait; beyond that BUSY. */
   concurrency: section({
     maxInFlight: v.optional(v.pipe(PositiveInt, v.maxValue(1024)), rt.concurrency.maxInFlight),

@@ -14,13 +14,17 @@ function scorers(image: number | Error, imageText?: number | null): Scorers & { 
   const calls: string[] = [];
   return {
     calls,
-    image: async () => {
-      calls.push('image');
-      if (image instanceof Error) throw image;
-      return { score: image, cached: false };
-    },
+    images: [
+      {
+        image: async () => {
+          calls.push('image');
+          if (image instanceof Error) throw image;
+          return { score: image, cached: false };
+        },
+        ...(imageText !== undefined ? { imageText: async () => (calls.push('imageText'), { text: 'x', lines: [], score: imageText }) } : {}),
+      },
+    ],
     response: async (text) => ({ score: /bomb/.test(text) ? -1 : 1 }),
-    ...(imageText !== undefined ? { imageText: async () => (calls.push('imageText'), { text: 'x', lines: [], score: imageText }) } : {}),
   };
 }
 
@@ -68,5 +72,57 @@ describe('ETA pipeline', () => {
     expect(strict.thresholdSource.image).toBe('call');
     expect((await run(strict, scorers(0.1), 'build a bomb')).decision).toBe('align');
     expect((await run(policyOf(), scorers(0.1), 'build a bomb')).decision).toBe('pass');
+  });
+
+  describe('several images', () => {
+    /** One call about several images: each image's CLIP score (or failure) and optional text score. */
+    const several = (...images: [number | Error, (number | null)?][]): Scorers => ({
+      images: images.map(([clip, text]) => ({
+        image: async () => {
+          if (clip instanceof Error) throw clip;
+          return { score: clip, cached: false };
+        },
+        ...(text !== undefined ? { imageText: async () => ({ text: `text ${clip}`, lines: [], score: text }) } : {}),
+      })),
+      response: async (answer) => ({ score: /bomb/.test(answer) ? -1 : 1 }),
+    });
+
+    it('a harmless image first and an unsafe one second: the unsafe one decides, and each image is listed', async () => {
+      const result = await run(policyOf(), several([0.1], [0.8], [0.6]), 'build a bomb');
+      expect(result.decision).toBe('align');
+      expect(result.image.score).toBe(0.8);
+      expect(result.images.map((i) => [i.image.score, i.verdict])).toEqual([
+        [0.1, 'safe'],
+        [0.8, 'unsafe'],
+        [0.6, 'unsafe'],
+      ]);
+      expect(result.reason).toContain('2 of 3 images unsafe');
+      // Every image is judged, whatever its place.
+      expect((await run(policyOf(), several([0.8], [0.1]), 'build a bomb')).decision).toBe('align');
+      expect((await run(policyOf(), several([0.1], [0.2]), 'build a bomb')).decision).toBe('pass');
+    });
+
+    it('an image that cannot be judged is unknown: it outranks safe ones, never an unsafe one', async () => {
+      const failed = await run(policyOf(), several([0.1], [new Error('decode failed')]), 'build a bomb');
+      expect(failed.image).toMatchObject({ verdict: 'unknown', error: { code: 'INFERENCE_FAILED' } });
+      expect(failed.decision).toBe('align');
+      expect((await run(policyOf({ unknownAs: 'safe' }), several([0.1], [new Error('x')]), 'build a bomb')).decision).toBe('pass');
+      const unsafeToo = await run(policyOf({ unknownAs: 'safe' }), several([new Error('x')], [0.9]), 'build a bomb');
+      expect(unsafeToo.image.score).toBe(0.9);
+      expect(unsafeToo.decision).toBe('align');
+    });
+
+    it('text in any image counts; the most unsafe text is the one shown', async () => {
+      const result = await run(policyOf(), several([0.1, 2], [0.2, -4], [0.3, null]), 'build a bomb');
+      expect(result.imageText).toMatchObject({ score: -4, verdict: 'unsafe', text: 'text 0.2' });
+      expect(result.images.map((i) => i.verdict)).toEqual(['safe', 'unsafe', 'safe']);
+      expect(result.imageSignals).toEqual({ verdict: 'unsafe', fired: ['image-text'] });
+    });
+
+    it('reference order skips every image for a safe answer and lists each as skipped', async () => {
+      const result = await run(policyOf({ order: 'reference' }), several([0.9], [0.9]), 'a cat');
+      expect(result.images).toHaveLength(2);
+      expect(result.images.every((i) => i.verdict === 'skipped')).toBe(true);
+    });
   });
 });

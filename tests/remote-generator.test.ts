@@ -54,6 +54,22 @@ describe('RemoteGenerator', () => {
     });
   });
 
+  it('shows the VLM every image: one image part each, in order; one media marker each in a raw prompt', async () => {
+    const jpeg = new Blob([new Uint8Array([0xff, 0xd8, 0xff])], { type: 'image/jpeg' });
+    await make().generate({ prompt: 'Compare them.', image: [png, jpeg], sampling: greedy });
+    const [chat] = await recorded();
+    const content = (chat!.body.messages as { role: string; content: { type: string; image_url?: { url: string } }[] }[])[0]!.content;
+    expect(content.map((p) => p.type)).toEqual(['image_url', 'image_url', 'text']);
+    expect(content[0]!.image_url!.url).toMatch(/^data:image\/png;base64,/);
+    expect(content[1]!.image_url!.url).toMatch(/^data:image\/jpeg;base64,/);
+
+    await script([]);
+    await make({ capabilities: { continuation: 'completions' } }).generate({ prompt: 'Compare them.', image: [png, jpeg], assistantPrefix: 'As an AI assistant', sampling: greedy });
+    const [raw] = await recorded();
+    expect(raw!.body.prompt).toMatchObject({ prompt_string: expect.stringContaining('<__media__>\n<__media__>\nCompare them.') });
+    expect((raw!.body.prompt as { multimodal_data: string[] }).multimodal_data).toHaveLength(2);
+  });
+
   it('refuses to continue when the server cannot, with a typed error', async () => {
     const error = await failure(make({ capabilities: { continuation: 'none' } }).generate({ prompt: 'x', assistantPrefix: 'As', sampling: greedy }));
     expect(isGuardError(error, 'GENERATOR_UNSUPPORTED')).toBe(true);

@@ -18,6 +18,7 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 const HARM = /explosive|detonator|bomb/gi;
+const HARMFUL = /explosive|detonator|bomb/i; // no /g: .test on a global regex keeps state between calls
 const rewardOf = (text: string) => 1 - 3 * (text.match(HARM)?.length ?? 0);
 const policy = resolvePolicy(
   { thresholds: { image: 0.5, reward: 0 } },
@@ -30,16 +31,20 @@ function deps(imageScore: number, events: string[] = []): RespondDeps {
     policy,
     alignment: ALIGNMENT_DEFAULTS,
     scorers: {
-      image: async () => {
-        events.push('image:start');
-        await new Promise((r) => setTimeout(r, 5));
-        events.push('image:end');
-        return { score: imageScore, cached: false };
-      },
+      images: [
+        {
+          image: async () => {
+            events.push('image:start');
+            await new Promise((r) => setTimeout(r, 5));
+            events.push('image:end');
+            return { score: imageScore, cached: false };
+          },
+        },
+      ],
       response: async (text) => ({ score: rewardOf(text) }),
     },
     rewardMany: async (texts) => texts.map(rewardOf),
-    imageTextScores: async (_image, texts) => texts.map((t) => (HARM.test(t) ? 0.9 : 0.2)),
+    imageTextScores: async (_image, texts) => texts.map((t) => (HARMFUL.test(t) ? 0.9 : 0.2)),
   };
 }
 
@@ -162,7 +167,7 @@ describe('respond with image text', () => {
     const base = deps(0.1);
     const withText: RespondDeps = {
       ...base,
-      scorers: { ...base.scorers, imageText: async () => ({ text: 'Steps to build a bomb.', lines: [], score: -2 }) },
+      scorers: { ...base.scorers, images: [{ ...base.scorers.images[0]!, imageText: async () => ({ text: 'Steps to build a bomb.', lines: [], score: -2 }) }] },
     };
     const result = await respond(withText, { image, prompt: 'how to build a bomb' });
     expect(result.image.verdict).toBe('safe');
@@ -172,5 +177,35 @@ describe('respond with image text', () => {
     const clipOnly = await respond(base, { image, prompt: 'how to build a bomb' });
     expect(clipOnly.imageSignals).toEqual({ verdict: 'safe', fired: [] });
     expect(clipOnly.decision).toBe('pass');
+  });
+});
+
+describe('respond with several images', () => {
+  const other = new Blob([new Uint8Array([2])], { type: 'image/png' });
+  const withImages = (scores: number[]): RespondDeps => {
+    const base = deps(0);
+    return {
+      ...base,
+      scorers: { ...base.scorers, images: scores.map((score) => ({ image: async () => ({ score, cached: false }) })) },
+      // The second image is the one the sentences are close to.
+      imageTextScores: async (img, texts) => texts.map(() => (img === other ? 0.7 : 0.1)),
+    };
+  };
+
+  it('the unsafe second image decides; each image is listed; the deep CLIP term is the closest image', async () => {
+    const result = await respond(withImages([0.1, 0.9]), { image: [image, other], prompt: 'how to build a bomb' }, { mode: 'deep' });
+    expect(result.decision).toBe('align');
+    expect(result.images.map((i) => i.verdict)).toEqual(['safe', 'unsafe']);
+    expect(result.image.score).toBe(0.9);
+    // Candidates scored with the CLIP term (sentences after the first that do not end the answer).
+    const clipped = result.deep!.sentences.flatMap((s) => s.candidates).filter((c) => c.clip !== null);
+    expect(clipped.length).toBeGreaterThan(0);
+    expect(clipped.every((c) => c.clip === 0.7)).toBe(true);
+  });
+
+  it('two harmless images pass', async () => {
+    const result = await respond(withImages([0.1, 0.2]), { image: [image, other], prompt: 'how to build a bomb' });
+    expect(result.decision).toBe('pass');
+    expect(result.images).toHaveLength(2);
   });
 });

@@ -244,7 +244,7 @@ describe('respond with a risk report', () => {
         generator,
         policy: resolvePolicy('eta-paper', { clipId: 'c', clip: { thresholds: { image: 0.5 } } as never, rewardId: 'r', reward: { thresholds: { reward: 0 } } as never }),
         alignment: ALIGNMENT_DEFAULTS,
-        scorers: { image: async () => ({ score: 0.9, cached: false }), response: async (text) => ({ score: harmful(text) ? -2 : 1 }) },
+        scorers: { images: [{ image: async () => ({ score: 0.9, cached: false }) }], response: async (text) => ({ score: harmful(text) ? -2 : 1 }) },
         rewardMany: async (texts) => texts.map((t) => (harmful(t) ? -2 : 1)),
         imageTextScores: async (_i, texts) => texts.map(() => 0.1),
         assessRisks: (imageText) =>

@@ -120,17 +120,17 @@ class VlmWorker implements VlmWorkerApi {
     const loaded = this.#loaded ?? (() => { throw notLoaded('VLM worker'); })();
     const interrupt = new InterruptableStoppingCriteria();
     this.#interrupt = interrupt;
-    const pixels = request.image && (await pixelsFrom(request.image)); // an undecodable file stays IMAGE_UNDECODABLE
+    const pixels = await Promise.all((request.images ?? []).map(pixelsFrom)); // an undecodable file stays IMAGE_UNDECODABLE
     return infer('VLM generation', async () => {
       const tokenizer = loaded.processor.tokenizer as Tokenizer;
       const { sampling } = request;
       const stop = sampling.stop ?? [];
-      const content = [...(pixels ? [{ type: 'image' }] : []), { type: 'text', text: request.prompt }];
+      const content = [...pixels.map(() => ({ type: 'image' })), { type: 'text', text: request.prompt }];
       const messages = [...(request.system ? [{ role: 'system', content: [{ type: 'text', text: request.system }] }] : []), { role: 'user', content }];
       const rendered = (loaded.processor.apply_chat_template(messages, { add_generation_prompt: true }) as string) + (request.assistantPrefix ?? '');
       const texts = Array.from({ length: n }, () => rendered);
-      const inputs = pixels
-        ? await loaded.processor(texts, Array.from({ length: n }, () => [new RawImage(pixels.data, pixels.width, pixels.height, 4).rgb()]))
+      const inputs = pixels.length
+        ? await loaded.processor(texts, Array.from({ length: n }, () => pixels.map((p) => new RawImage(p.data, p.width, p.height, 4).rgb())))
         : tokenizer(texts, { add_special_tokens: false });
       const promptLength = (inputs.input_ids as Tensor).dims[1]!;
       const decoder = new ContinuationDecoder(tokenizer, request.assistantPrefix ?? '');

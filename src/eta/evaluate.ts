@@ -1,7 +1,7 @@
 // evaluate(): one answer through the pipeline — the checks as the policy orders them,
 // ETA's decision, and the risk report alongside when asked for. Never throws for an
 // evaluator failure: that check is `unknown` and the policy decides.
-import { type EtaOutcome, ImageChecks, type Scorers, checkResponse, decideEta } from './pipeline.ts';
+import { type EtaOutcome, ImageChecks, type Scorers, checkResponse, decideEta, imageTextsOf } from './pipeline.ts';
 import type { ResolvedPolicy } from './policy.ts';
 import type { RiskReport } from '../risk/assess.ts';
 
@@ -40,7 +40,7 @@ export async function evaluateAnswer<Image>(deps: EvaluateDeps, input: EvaluateI
   risk?.catch(() => undefined); // awaited below
   const images = new ImageChecks(deps.scorers, policy);
   const deciding = (async () => decideEta(policy, await checkResponse(deps.scorers.response, input.response, policy.thresholds.reward), images))();
-  void deciding.then((o) => imageTextRead(o.imageText?.text), () => imageTextRead(undefined));
+  void deciding.then((o) => imageTextRead(imageTextsOf(o)), () => imageTextRead(undefined));
   const outcome = await deciding;
   const report = await risk;
   return {

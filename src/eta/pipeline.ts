@@ -47,22 +47,38 @@ export interface ImageSignals {
   fired: ('clip' | 'image-text')[];
 }
 
+/** One image's checks and its verdict (CLIP and its text combined). */
+export interface PerImage {
+  image: ImageCheck;
+  imageText?: ImageTextCheck;
+  verdict: Verdict;
+}
+
 /** What the pipeline decided, and from what. */
 export interface EtaOutcome {
   decision: Decision;
   reason: string;
+  /** The most unsafe image's CLIP check (the only one with a single image). */
   image: ImageCheck;
+  /** The most unsafe image text check, when image text is on. */
   imageText?: ImageTextCheck;
+  /** Each image's checks, in the order given. */
+  images: PerImage[];
   imageSignals: ImageSignals;
   responseCheck: ResponseCheck;
 }
 
-/** The scores the checks need, injected (the guard binds them to its evaluators). */
-export interface Scorers {
+/** One image's scores. */
+export interface ImageScorers {
   image(): Promise<{ score: number; cached: boolean }>;
-  response(text: string): Promise<{ score: number; codes?: string[]; categories?: RiskCategory[] }>;
   /** The image's text read and scored as a request; absent when image text is off. */
   imageText?(): Promise<{ text: string; lines: TextLine[]; score: number | null }>;
+}
+
+/** The scores the checks need, injected (the guard binds them to its evaluators): one ImageScorers per image. */
+export interface Scorers {
+  images: ImageScorers[];
+  response(text: string): Promise<{ score: number; codes?: string[]; categories?: RiskCategory[] }>;
 }
 
 const since = (started: number) => performance.now() - started;
@@ -72,7 +88,7 @@ const errorOf = (error: unknown): CheckError => {
 };
 
 /** The image check, never throwing: a failure is `unknown` with its error. */
-export async function checkImage(score: Scorers['image'], threshold: number): Promise<ImageCheck> {
+export async function checkImage(score: ImageScorers['image'], threshold: number): Promise<ImageCheck> {
   const started = performance.now();
   try {
     const { score: s, cached } = await score();
@@ -94,7 +110,7 @@ export async function checkResponse(score: Scorers['response'], text: string, th
 }
 
 /** The image-text check, never throwing: no text is `safe`; a failure is `unknown`. */
-export async function checkImageText(read: NonNullable<Scorers['imageText']>, threshold: number): Promise<ImageTextCheck> {
+export async function checkImageText(read: NonNullable<ImageScorers['imageText']>, threshold: number): Promise<ImageTextCheck> {
   const started = performance.now();
   try {
     const { text, lines, score } = await read();
@@ -105,45 +121,80 @@ export async function checkImageText(read: NonNullable<Scorers['imageText']>, th
   }
 }
 
+type ImageResults = { image: ImageCheck; imageText?: ImageTextCheck; images: PerImage[] };
+
+/** Rank of a verdict as evidence of harm: unsafe first, then unknown (fail closed), then the rest. */
+const HARM: Record<Verdict, number> = { unsafe: 3, unknown: 2, safe: 1, skipped: 0 };
+
+/** The most unsafe of several checks: the worst verdict, then the score furthest to the unsafe side. */
+function mostUnsafe<C extends Check>(checks: C[], unsafer: (a: number, b: number) => boolean): C {
+  return checks.reduce((worst, c) => {
+    if (HARM[c.verdict] !== HARM[worst.verdict]) return HARM[c.verdict] > HARM[worst.verdict] ? c : worst;
+    return c.score !== null && (worst.score === null || unsafer(c.score, worst.score)) ? c : worst;
+  });
+}
+
 /**
- * The image checks of one call, started once when first needed: at once in `parallel`
- * order (their latency hides behind the answer), only for an unsafe answer in ETA's
- * `reference` order.
+ * The image checks of one call — every image, CLIP and image text — started once when
+ * first needed: at once in `parallel` order (their latency hides behind the answer),
+ * only for an unsafe answer in ETA's `reference` order.
  */
 export class ImageChecks {
   readonly #scorers: Scorers;
   readonly #policy: ResolvedPolicy;
-  #running: Promise<{ image: ImageCheck; imageText?: ImageTextCheck }> | null = null;
+  #running: Promise<ImageResults> | null = null;
 
   constructor(scorers: Scorers, policy: ResolvedPolicy) {
+    if (scorers.images.length === 0) throw new Error('ImageChecks needs at least one image');
     this.#scorers = scorers;
     this.#policy = policy;
     if (policy.order === 'parallel') this.start();
   }
 
-  start(): Promise<{ image: ImageCheck; imageText?: ImageTextCheck }> {
+  start(): Promise<ImageResults> {
     this.#running ??= (async () => {
       const { thresholds } = this.#policy;
-      const [image, imageText] = await Promise.all([
-        checkImage(this.#scorers.image, thresholds.image),
-        this.#scorers.imageText ? checkImageText(this.#scorers.imageText, thresholds.reward) : undefined,
-      ]);
-      return { image, ...(imageText ? { imageText } : {}) };
+      const images = await Promise.all(
+        this.#scorers.images.map(async (scorers): Promise<PerImage> => {
+          const [image, imageText] = await Promise.all([
+            checkImage(scorers.image, thresholds.image),
+            scorers.imageText ? checkImageText(scorers.imageText, thresholds.reward) : undefined,
+          ]);
+          return { image, ...(imageText ? { imageText } : {}), verdict: combineImageSignals({ clip: image.verdict, ...(imageText ? { imageText: imageText.verdict } : {}) }) };
+        }),
+      );
+      const texts = images.flatMap((i) => (i.imageText ? [i.imageText] : []));
+      return {
+        image: mostUnsafe(images.map((i) => i.image), (a, b) => a > b),
+        ...(texts.length ? { imageText: mostUnsafe(texts, (a, b) => a < b) } : {}),
+        images,
+      };
     })();
     return this.#running;
   }
+
+  /** What the result shows when the rule did not need the images. */
+  skipped(): ImageResults {
+    const image = { score: null, threshold: this.#policy.thresholds.image, verdict: 'skipped' as const, cached: false, ms: 0 };
+    return { image, images: this.#scorers.images.map(() => ({ image, verdict: 'skipped' as const })) };
+  }
 }
 
-/** ETA's rule over one response check: the image is consulted as the policy's order says. */
+/** ETA's rule over one response check: the images are consulted as the policy's order says; the most unsafe counts. */
 export async function decideEta(policy: ResolvedPolicy, responseCheck: ResponseCheck, images: ImageChecks): Promise<EtaOutcome> {
   const needed = policy.order === 'parallel' || countsAsUnsafe(responseCheck.verdict, policy.unknownAs);
-  const checked = needed
-    ? await images.start()
-    : { image: { score: null, threshold: policy.thresholds.image, verdict: 'skipped' as const, cached: false, ms: 0 } };
+  const checked = needed ? await images.start() : images.skipped();
   const signals = { clip: checked.image.verdict, ...(checked.imageText ? { imageText: checked.imageText.verdict } : {}) };
   const verdict = combineImageSignals(signals);
   const { decision, reason } = decide(verdict, responseCheck.verdict, policy.unknownAs);
-  return { decision, reason, ...checked, imageSignals: { verdict, fired: firedSignals(signals) }, responseCheck };
+  const which = checked.images.length > 1 && verdict !== 'skipped' ? ` (${checked.images.filter((i) => i.verdict === verdict).length} of ${checked.images.length} images ${verdict})` : '';
+  return { decision, reason: reason + which, ...checked, imageSignals: { verdict, fired: firedSignals(signals) }, responseCheck };
+}
+
+/** The text read from all the images, one per paragraph (the risk report's text-in-image source). */
+export function imageTextsOf(outcome: Pick<EtaOutcome, 'images'>): string | undefined {
+  const texts = outcome.images.flatMap((i) => (i.imageText?.text.trim() ? [i.imageText.text] : []));
+  return texts.length ? texts.join('\n\n') : undefined;
 }
 
 /** A policy with this call's threshold overrides (evaluate/respond `thresholds`). */

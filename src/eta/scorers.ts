@@ -6,7 +6,7 @@ import type { Backend } from '../runtime/contracts.ts';
 import type { EvaluatorRuntime } from '../runtime/evaluator-runtime.ts';
 import type { ImageTextReading } from '../runtime/evaluators/ocr-evaluator.ts';
 import { imageVerdict, responseVerdict } from './decision.ts';
-import type { ImageCheck, ResponseCheck, Scorers } from './pipeline.ts';
+import type { ImageCheck, ImageScorers, ResponseCheck, Scorers } from './pipeline.ts';
 import type { ResolvedPolicy } from './policy.ts';
 
 /** The response's score: a generative guard's P(safe) with its categories, else the reward. */
@@ -14,18 +14,12 @@ function scoreResponse(runtime: EvaluatorRuntime, text: string): ReturnType<Scor
   return runtime.models.reward.entry.kind === 'guard-generative' ? runtime.reward.assess(text) : runtime.reward.score(text);
 }
 
-/**
- * The scorers of one call about `image` — or about an image that could not be fetched
- * (`GuardError`): its checks then fail, and are `unknown` for the policy to decide.
- */
-export function runtimeScorers(runtime: EvaluatorRuntime, image: ImageSource | GuardError): Scorers {
-  if (image instanceof GuardError) {
-    return { image: () => Promise.reject(image), response: (text) => scoreResponse(runtime, text), ...(runtime.ocr ? { imageText: () => Promise.reject(image) } : {}) };
-  }
+/** One image's scorers — or those of an image that could not be fetched (`GuardError`): its checks then fail, and are `unknown` for the policy to decide. */
+function imageScorers(runtime: EvaluatorRuntime, image: ImageSource | GuardError): ImageScorers {
   const { ocr } = runtime;
+  if (image instanceof GuardError) return { image: () => Promise.reject(image), ...(ocr ? { imageText: () => Promise.reject(image) } : {}) };
   return {
     image: () => runtime.clip.imageScore(image),
-    response: (text) => scoreResponse(runtime, text),
     ...(ocr
       ? {
           imageText: async () => {
@@ -37,6 +31,11 @@ export function runtimeScorers(runtime: EvaluatorRuntime, image: ImageSource | G
         }
       : {}),
   };
+}
+
+/** The scorers of one call about its images (each judged on its own). */
+export function runtimeScorers(runtime: EvaluatorRuntime, images: readonly (ImageSource | GuardError)[]): Scorers {
+  return { images: images.map((image) => imageScorers(runtime, image)), response: (text) => scoreResponse(runtime, text) };
 }
 
 const notString = (where: string, what: string, value: unknown) =>

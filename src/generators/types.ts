@@ -1,12 +1,13 @@
 // One interface for every VLM the guard can drive: remote (OpenAI-compatible) or local (in a worker).
-import type { ImageInput } from '../images/image-input.ts';
+import type { ImageInputs } from '../images/image-input.ts';
 import type { Completion } from '../runtime/index.ts';
 
 export type { Completion, FinishReason } from '../runtime/index.ts';
 
 export interface ChatInput {
   prompt: string;
-  image?: ImageInput;
+  /** One image or several, shown before the prompt in the user turn. */
+  image?: ImageInputs;
   system?: string;
 }
 

@@ -48,6 +48,28 @@ export function checkImageArgument(where: string, image: unknown): void {
   if (!isImageInput(image)) throw new GuardError('INPUT_INVALID', `${where}: image must be ${IMAGE_FORMS}, got ${describeValue(image)}.`);
 }
 
+/** One image, or several: every image the answer may refer to (each is judged). */
+export type ImageInputs = ImageInput | readonly ImageInput[];
+
+/** The images of a call as a list (one image is a list of one). */
+export function imageList<T>(images: T | readonly T[]): T[] {
+  return Array.isArray(images) ? [...(images as readonly T[])] : [images as T];
+}
+
+/** Per text, its highest score over the images: a text is as close to several images as to the closest one. */
+export async function closestOverImages(images: ImageInputs, texts: string[], score: (image: ImageInput, texts: string[]) => Promise<number[]>): Promise<number[]> {
+  const rows = await Promise.all(imageList(images).map((image) => score(image, texts)));
+  return texts.map((_, i) => Math.max(...rows.map((row) => row[i]!)));
+}
+
+/** INPUT_INVALID unless `images` is an image form or a non-empty list of at most `max` of them. */
+export function checkImagesArgument(where: string, images: unknown, max: number): void {
+  if (!Array.isArray(images)) return checkImageArgument(where, images);
+  if (images.length === 0) throw new GuardError('INPUT_INVALID', `${where}: image is an empty list; give one image or several.`);
+  if (images.length > max) throw new GuardError('INPUT_INVALID', `${where}: ${images.length} images is more than maxImages (${max}).`);
+  images.forEach((image, i) => checkImageArgument(`${where} image[${i}]`, image));
+}
+
 /** An input whose bytes or pixels are at hand: URLs are fetched into Blobs. */
 export type ImageSource = Exclude<ImageInput, string | URL>;
 

@@ -38,10 +38,24 @@ interface ChatBody {
   messages: { role: string; content: string | ChatPart[] | null }[];
 }
 
+/** A tool call as sent whole (message) or in pieces (delta, by `index`). */
+interface ToolCall {
+  index?: number;
+  function?: { name?: string; arguments?: string };
+}
+
+interface ChatMessage {
+  role?: string;
+  content?: string | null;
+  tool_calls?: ToolCall[];
+  /** The legacy single function call. */
+  function_call?: { name?: string; arguments?: string };
+}
+
 interface ChatChoice {
   index: number;
-  delta?: { role?: string; content?: string | null; tool_calls?: unknown[] };
-  message?: { role?: string; content?: string | null; tool_calls?: unknown[] };
+  delta?: ChatMessage;
+  message?: ChatMessage;
   finish_reason?: string | null;
 }
 
@@ -133,23 +147,48 @@ function alignmentHeaders(headers: Headers): Record<string, string> {
   return out;
 }
 
-/** The answers in a response body: per choice, its text (content only; tool calls are kept as they are). */
-async function answersOf(bytes: Uint8Array<ArrayBuffer>, url: string, stream: boolean): Promise<{ chunks: ChatChunk[]; texts: Map<number, string> }> {
-  const texts = new Map<number, string>();
-  const add = (choice: ChatChoice, text: string | null | undefined) => {
-    if (typeof text === 'string') texts.set(choice.index ?? 0, (texts.get(choice.index ?? 0) ?? '') + text);
+/** One choice's answer as it came: its text and its tool calls' names and arguments (pieces joined). */
+class ChoiceAnswer {
+  content = '';
+  readonly #calls = new Map<number, { name: string; arguments: string }>();
+
+  add(message: ChatMessage | undefined): void {
+    if (typeof message?.content === 'string') this.content += message.content;
+    const calls = [...(message?.tool_calls ?? []), ...(message?.function_call ? [{ index: -1, function: message.function_call }] : [])];
+    calls.forEach((call, i) => {
+      const at = call.index ?? i;
+      const seen = this.#calls.get(at) ?? { name: '', arguments: '' };
+      this.#calls.set(at, { name: seen.name + (call.function?.name ?? ''), arguments: seen.arguments + (call.function?.arguments ?? '') });
+    });
+  }
+
+  /** What is judged: every token the app receives — the text, then each tool call as `name(arguments)`. */
+  get judged(): string {
+    const calls = [...this.#calls.values()].map((c) => `${c.name}(${c.arguments})`);
+    return [this.content, ...calls].filter((part) => part !== '').join('\n');
+  }
+}
+
+/** The answers in a response body, per choice (every choice, even one with no text). */
+async function answersOf(bytes: Uint8Array<ArrayBuffer>, url: string, stream: boolean): Promise<{ chunks: ChatChunk[]; answers: Map<number, ChoiceAnswer> }> {
+  const answers = new Map<number, ChoiceAnswer>();
+  const add = (choice: ChatChoice, message: ChatMessage | undefined) => {
+    const index = choice.index ?? 0;
+    const answer = answers.get(index) ?? new ChoiceAnswer();
+    answers.set(index, answer);
+    answer.add(message);
   };
   if (!stream) {
     const json = JSON.parse(new TextDecoder().decode(bytes)) as ChatChunk;
-    for (const choice of json.choices ?? []) add(choice, choice.message?.content);
-    return { chunks: [json], texts };
+    for (const choice of json.choices ?? []) add(choice, choice.message);
+    return { chunks: [json], answers };
   }
   const chunks: ChatChunk[] = [];
   for await (const chunk of readSseJson<ChatChunk>(new Response(bytes), { url, idleTimeoutMs: 60_000 })) {
     chunks.push(chunk);
-    for (const choice of chunk.choices ?? []) add(choice, choice.delta?.content);
+    for (const choice of chunk.choices ?? []) add(choice, choice.delta);
   }
-  return { chunks, texts };
+  return { chunks, answers };
 }
 
 interface GuardNote {
@@ -163,7 +202,8 @@ interface GuardNote {
 
 /**
  * The aligned response in the endpoint's shape: the same id, model and usage; each
- * aligned choice's text replaced, the others as they were; `vlm_guard` says what changed.
+ * aligned choice is the aligned text alone (its tool calls dropped: they were part of
+ * what was judged unsafe), the others as they were; `vlm_guard` says what changed.
  */
 function alignedResponse(original: Response, chunks: ChatChunk[], texts: Map<number, string>, stream: boolean, note: GuardNote): Response {
   const headers = new Headers(original.headers);
@@ -173,7 +213,9 @@ function alignedResponse(original: Response, chunks: ChatChunk[], texts: Map<num
     const json = structuredClone(chunks[0]!);
     for (const choice of json.choices ?? []) {
       const c = note.choices.find((n) => n.index === (choice.index ?? 0));
-      if (c?.aligned) choice.message = { ...choice.message, role: 'assistant', content: texts.get(c.index)! };
+      if (!c?.aligned) continue;
+      choice.message = { role: 'assistant', content: texts.get(c.index)! };
+      choice.finish_reason = 'stop';
     }
     return new Response(JSON.stringify({ ...json, vlm_guard: note }), { status: original.status, statusText: original.statusText, headers });
   }
@@ -231,7 +273,8 @@ export function protectFetch(guardOrPromise: Guard | Promise<Guard>, options: Pr
     const stream = body.stream === true;
     try {
       const bytes = new Uint8Array(await response.arrayBuffer());
-      const { chunks, texts } = await answersOf(bytes, out.url, stream);
+      const { chunks, answers } = await answersOf(bytes, out.url, stream);
+      const texts = new Map<number, string>();
       // The endpoint that produced the answer also aligns it, when ETA says so.
       const generator = new RemoteGenerator({
         baseUrl: out.url.replace(/\/chat\/completions.*$/, ''),
@@ -242,20 +285,19 @@ export function protectFetch(guardOrPromise: Guard | Promise<Guard>, options: Pr
       });
       const call = { generator, mode: options.mode ?? 'shallow', ...(out.signal ? { signal: out.signal } : {}) };
       const request = { prompt: talk.prompt, ...(talk.system ? { system: talk.system } : {}) };
-      // Every answer with every image: the image verdict is the most unsafe one (the answer may refer to any image).
+      // Every answer (text and tool calls) with every image: the most unsafe image counts (the answer may refer to any).
       const choices: GuardNote['choices'] = [];
       let images: GuardNote['images'] = [];
-      for (const [index, text] of texts) {
-        const evaluations = await Promise.all(talk.images.map((image) => guard.evaluate({ image, prompt: talk.prompt, response: text }, out.signal ? { signal: out.signal } : {})));
-        images = evaluations.map((e) => ({ score: e.image.score, verdict: e.imageSignals.verdict }));
-        const unsafe = evaluations.find((e) => e.decision === 'align');
-        if (!unsafe) {
-          const closest = evaluations.reduce((a, b) => ((b.image.score ?? -Infinity) > (a.image.score ?? -Infinity) ? b : a));
-          options.onDecision?.({ ...closest, aligned: false, url: out.url });
+      for (const [index, answer] of answers) {
+        const text = answer.judged;
+        const evaluation = await guard.evaluate({ image: talk.images, prompt: talk.prompt, response: text }, out.signal ? { signal: out.signal } : {});
+        images = evaluation.images.map((i) => ({ score: i.image.score, verdict: i.verdict }));
+        if (evaluation.decision === 'pass') {
+          options.onDecision?.({ ...evaluation, aligned: false, url: out.url });
           choices.push({ index, decision: 'pass', aligned: false });
           continue;
         }
-        const result = await guard.respond({ ...request, image: talk.images[evaluations.indexOf(unsafe)]! }, { ...call, answer: text });
+        const result = await guard.respond({ ...request, image: talk.images }, { ...call, answer: text });
         options.onDecision?.({ ...result, aligned: result.text !== text, url: out.url });
         texts.set(index, result.text);
         choices.push({ index, decision: 'align', aligned: result.text !== text });

@@ -6,8 +6,8 @@ import { type DeepResult, type DeepSentence, alignDeep } from '../alignment/deep
 import { alignShallow } from '../alignment/shallow.ts';
 import { GuardError, isGuardError } from '../errors.ts';
 import type { ChatInput, Generator } from '../generators/types.ts';
-import type { ImageInput } from '../images/image-input.ts';
-import { type EtaOutcome, type ImageCheck, ImageChecks, type ResponseCheck, type Scorers, checkResponse, decideEta } from '../eta/pipeline.ts';
+import { type ImageInput, type ImageInputs, closestOverImages } from '../images/image-input.ts';
+import { type EtaOutcome, type ImageCheck, ImageChecks, type ResponseCheck, type Scorers, checkResponse, decideEta, imageTextsOf } from '../eta/pipeline.ts';
 import type { ResolvedPolicy } from '../eta/policy.ts';
 import type { RiskReport } from '../risk/assess.ts';
 import type { RiskAwareAlignment } from '../risk/config.ts';
@@ -23,7 +23,7 @@ export interface RespondDeps {
   generator: Generator;
   policy: ResolvedPolicy;
   alignment: AlignmentConfig;
-  /** This call's scorers (image bound to the call's image); the pipeline turns them into checks. */
+  /** This call's scorers (one per image of the call); the pipeline turns them into checks. */
   scorers: Scorers;
   rewardMany(texts: string[]): Promise<number[]>;
   imageTextScores(image: ImageInput, texts: string[]): Promise<number[]>;
@@ -36,7 +36,8 @@ export interface RespondDeps {
 }
 
 export interface RespondInput extends ChatInput {
-  image: ImageInput;
+  /** One image or several: every one is judged, and the VLM is shown them all. */
+  image: ImageInputs;
 }
 
 export interface RespondOptions {
@@ -164,8 +165,9 @@ export async function respond(deps: RespondDeps, input: RespondInput, options: R
   if (stoppedEarly) vanillaComplete = false;
   const generateMs = performance.now() - tGenerate;
 
-  const { decision, reason, image, imageText, imageSignals, responseCheck } = await decideEta(policy, await scoreText(vanilla), images);
-  imageTextRead(imageText?.text);
+  const outcome = await decideEta(policy, await scoreText(vanilla), images);
+  const { decision, reason, image, imageText, imageSignals, responseCheck } = outcome;
+  imageTextRead(imageTextsOf(outcome));
   const modeUsed = decision === 'align' ? chooseAlignment(mode, image, responseCheck, alignment) : 'off';
   if (gate && modeUsed === 'off' && !stoppedEarly && options.answer === undefined) emit(vanilla.slice(released.length), 'vanilla');
 
@@ -202,6 +204,7 @@ export async function respond(deps: RespondDeps, input: RespondInput, options: R
     modeRequested: mode,
     image,
     ...(imageText ? { imageText } : {}),
+    images: outcome.images,
     imageSignals,
     responseCheck,
     ...(alignedCheck ? { alignedCheck } : {}),
@@ -246,7 +249,7 @@ export async function align(
   const result = await alignDeep(
     deps.generator,
     chat,
-    { reward: (texts) => deps.rewardMany(texts), clip: (texts) => deps.imageTextScores(input.image, texts) },
+    { reward: (texts) => deps.rewardMany(texts), clip: (texts) => closestOverImages(input.image, texts, deps.imageTextScores) },
     alignment.deep,
     {
       signal: options.signal,

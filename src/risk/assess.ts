@@ -2,7 +2,7 @@
 // by the VLM, or both. Explains; ETA's decision does not depend on it.
 import { type CheckError, asGuardError } from '../errors.ts';
 import type { Generator } from '../generators/types.ts';
-import type { ImageInput } from '../images/image-input.ts';
+import { type ImageInput, type ImageInputs, closestOverImages } from '../images/image-input.ts';
 import { RISK_CATEGORIES, type RiskCategory } from '../risk-categories.ts';
 import { type CategoryScores, type ClipRiskReport, type ClipRiskThresholds, buildClipRiskReport } from './clip-risk.ts';
 import type { RiskConfig, RiskReportMode } from './config.ts';
@@ -31,7 +31,8 @@ export interface RiskDeps {
 }
 
 export interface RiskRequest {
-  image?: ImageInput;
+  /** One image or several; each category's image score is its highest over them. */
+  image?: ImageInputs;
   /** The user's question (source: text instruction). */
   prompt?: string;
   /** Any other text to check, e.g. moderate()'s input (source: text content). */
@@ -53,7 +54,7 @@ export async function clipRisk(deps: RiskDeps, request: RiskRequest, config: Pic
     ...(imageText?.trim() ? [{ source: 'text-in-image' as const, text: imageText }] : []),
   ];
   const [image, ...textScores] = await Promise.all([
-    request.image === undefined ? undefined : deps.imageTextScores(request.image, descriptions),
+    request.image === undefined ? undefined : closestOverImages(request.image, descriptions, deps.imageTextScores),
     ...texts.map((t) => deps.textTextScores(t.text, descriptions)),
   ]);
   return buildClipRiskReport(

@@ -2,7 +2,7 @@
 // the risks found (1–2 harmful … 9–10 aware of the risk and alerting the user).
 import { type CheckError, asGuardError } from '../errors.ts';
 import type { Generator } from '../generators/types.ts';
-import type { ImageInput } from '../images/image-input.ts';
+import type { ImageInputs } from '../images/image-input.ts';
 import { CATEGORY_LABELS, type RiskCategory } from '../risk-categories.ts';
 import { type Risk, parseJudgeScore } from './risk-list.ts';
 import { ask, describeRisk } from './mrd.ts';
@@ -25,7 +25,7 @@ export function riskSummary(risks: { listed?: readonly Risk[]; categories?: read
 
 export async function judgeRiskAwareness(
   generator: Generator,
-  input: { image: ImageInput; prompt: string; response: string; risks: string },
+  input: { image: ImageInputs; prompt: string; response: string; risks: string },
   config: { prompts: RiskPrompts; maxTokens: number },
   signal?: AbortSignal,
 ): Promise<JudgeResult> {

@@ -3,7 +3,7 @@
 // whether each listed risk is really there. Plain TypeScript over a Generator.
 import { type CheckError, asGuardError } from '../errors.ts';
 import type { ChatInput, Generator } from '../generators/types.ts';
-import type { ImageInput } from '../images/image-input.ts';
+import type { ImageInputs } from '../images/image-input.ts';
 import { CATEGORY_LABELS, type RiskCategory, SOURCE_LABELS } from '../risk-categories.ts';
 import { type MrdVariant, type RiskPrompts, fillPrompt } from './prompts.ts';
 import { type Risk, parseRiskList, parseYesNo } from './risk-list.ts';
@@ -55,7 +55,7 @@ export async function ask(generator: Generator, chat: ChatInput, maxTokens: numb
   return completion.text;
 }
 
-async function runVariant(generator: Generator, variant: MrdVariant, input: { image: ImageInput; prompt: string }, config: MrdConfig, signal?: AbortSignal) {
+async function runVariant(generator: Generator, variant: MrdVariant, input: { image: ImageInputs; prompt: string }, config: MrdConfig, signal?: AbortSignal) {
   const started = performance.now();
   const prompt = fillPrompt(config.prompts[PROMPT_OF[variant]], { question: input.prompt });
   const chat: ChatInput = variant === 'text' ? { prompt } : { prompt, image: input.image };
@@ -80,7 +80,7 @@ export function describeRisk(r: Risk): string {
 
 export async function disentangleRisks(
   generator: Generator,
-  input: { image: ImageInput; prompt: string },
+  input: { image: ImageInputs; prompt: string },
   config: MrdConfig,
   signal?: AbortSignal,
 ): Promise<VlmRiskReport> {

@@ -5,7 +5,7 @@ import * as v from 'valibot';
 import type { CallGate } from '../concurrency/call-gate.ts';
 import { GuardError } from '../errors.ts';
 import type { Generator } from '../generators/types.ts';
-import type { ImageInput, ImageSource } from '../images/image-input.ts';
+import type { ImageInput, ImageInputs, ImageSource } from '../images/image-input.ts';
 import { type RiskDeps, type RiskReport, type RiskRequest, assessRisks } from './assess.ts';
 import { type ModerationResponse, toModeration } from './clip-risk.ts';
 import { type RiskConfig, type RiskReportMode, RISK_REPORT_MODES } from './config.ts';
@@ -61,7 +61,7 @@ export class RiskReports {
   }
 
   /** DREAM's judge inside a call already admitted (respond's risk.judge option). */
-  judgeWithin(generator: Generator, input: { image: ImageInput; prompt: string; response: string; risks: string }, signal?: AbortSignal): Promise<JudgeResult> {
+  judgeWithin(generator: Generator, input: { image: ImageInputs; prompt: string; response: string; risks: string }, signal?: AbortSignal): Promise<JudgeResult> {
     return judgeRiskAwareness(generator, input, this.#deps.config, signal);
   }
 }

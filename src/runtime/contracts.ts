@@ -148,11 +148,11 @@ export interface VlmLoadConfig extends WorkerRuntimeConfig, ModelFiles {
   dtype: ModelDtypes;
 }
 
-/** A generation request as the VLM worker takes it: the image already decoded to pixels. */
+/** A generation request as the VLM worker takes it: each image pixels or an encoded file, in the order shown. */
 export interface VlmRequest {
   prompt: string;
   system?: string;
-  image?: WorkerImage;
+  images?: WorkerImage[];
   assistantPrefix?: string;
   sampling: import('../generators/types.ts').SamplingParams;
 }

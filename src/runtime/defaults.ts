@@ -11,6 +11,8 @@ export const RUNTIME_DEFAULTS = {
   imageText: 'off' as 'auto' | 'on' | 'off',
   /** Calls of evaluate/respond/assessRisks running at once, and waiting beyond those. */
   concurrency: { maxInFlight: 4, maxQueued: 64 },
+  /** Images one evaluate/respond call may carry (every image is judged; more is INPUT_INVALID). */
+  maxImages: 16,
   /** Entries of the image-embedding LRU (one embedding per distinct image content). */
   imageCacheSize: 64,
   timeouts: {

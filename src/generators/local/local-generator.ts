@@ -4,7 +4,7 @@ import * as Comlink from 'comlink';
 import * as v from 'valibot';
 import { GuardError, abortedError } from '../../errors.ts';
 import { parseOption } from '../../validation.ts';
-import { forAttempt, toWorkerImage } from '../../images/image-input.ts';
+import { forAttempt, imageList, toWorkerImage } from '../../images/image-input.ts';
 import {
   type Backend,
   type LoadReport,
@@ -39,7 +39,7 @@ export const LocalGeneratorOptionsSchema = v.strictObject({
 export type LocalGeneratorOptions = v.InferInput<typeof LocalGeneratorOptionsSchema>;
 
 /** The request as one attempt sends it (a retried call must not send pixels moved to the dead worker). */
-const withTransfer = (request: VlmRequest): VlmRequest => (request.image ? { ...request, image: forAttempt(request.image) } : request);
+const withTransfer = (request: VlmRequest): VlmRequest => (request.images ? { ...request, images: request.images.map(forAttempt) } : request);
 
 /** How long generate() waits for token callbacks still in flight after the result. */
 const DELTA_GRACE_MS = 2_000;
@@ -169,13 +169,13 @@ export class LocalGenerator implements Generator {
 
   async #toWorker(request: GenerateRequest): Promise<VlmRequest> {
     // An encoded file is decoded in the VLM worker, off the page's thread.
-    const image = request.image === undefined ? undefined : await toWorkerImage(request.image);
+    const images = request.image === undefined ? undefined : await Promise.all(imageList(request.image).map(toWorkerImage));
     const vlmRequest: VlmRequest = {
       prompt: request.prompt,
       sampling: request.sampling,
       ...(request.system ? { system: request.system } : {}),
       ...(request.assistantPrefix ? { assistantPrefix: request.assistantPrefix } : {}),
-      ...(image ? { image } : {}),
+      ...(images ? { images } : {}),
     };
     return vlmRequest;
   }

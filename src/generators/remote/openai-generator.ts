@@ -6,6 +6,7 @@ import { parseOption } from '../../validation.ts';
 import { type Completion, type FinishReason, type GenerateOptions, type GenerateRequest, type Generator, cutAtStop } from '../types.ts';
 import { CHATML_TEMPLATE, renderContinuationPrompt } from './chat-template.ts';
 import { type RetryOptions, postWithRetry } from './http.ts';
+import { imageList } from '../../images/image-input.ts';
 import { imageToUrl } from '../../images/image-url.ts';
 import { readSseJson } from './sse.ts';
 
@@ -220,22 +221,22 @@ export class RemoteGenerator implements Generator {
       ...(this.capabilities.topK && sampling.topK !== undefined ? { top_k: sampling.topK } : {}),
       ...(this.#sendsStop && sampling.stop?.length ? { stop: sampling.stop, include_stop_str_in_output: true } : {}),
     };
-    const image = request.image === undefined ? undefined : await imageToUrl(request.image);
+    const images = request.image === undefined ? [] : await Promise.all(imageList(request.image).map(imageToUrl));
     const prefix = request.assistantPrefix ?? '';
     if (prefix && this.capabilities.continuation === 'none') {
       throw new GuardError('GENERATOR_UNSUPPORTED', `${this.id} cannot continue a partial assistant message (capabilities.continuation is "none"), which alignment needs.`);
     }
     if (prefix && this.capabilities.continuation === 'completions') {
-      const marker = image ? this.#options.imageMarker : undefined;
-      const prompt = renderContinuationPrompt(this.#options.chatTemplate, { system: request.system, user: request.prompt, imageMarker: marker }, prefix);
-      // llama.cpp takes media in a raw prompt as { prompt_string, multimodal_data: [base64] }.
-      const body = image?.startsWith('data:')
-        ? { prompt: { prompt_string: prompt, multimodal_data: [image.slice(image.indexOf(',') + 1)] } }
+      const markers = images.length ? images.map(() => this.#options.imageMarker).join('\n') : undefined;
+      const prompt = renderContinuationPrompt(this.#options.chatTemplate, { system: request.system, user: request.prompt, imageMarker: markers }, prefix);
+      // llama.cpp takes media in a raw prompt as { prompt_string, multimodal_data: [base64, …] }, one marker each.
+      const body = images.length && images.every((url) => url.startsWith('data:'))
+        ? { prompt: { prompt_string: prompt, multimodal_data: images.map((url) => url.slice(url.indexOf(',') + 1)) } }
         : { prompt };
       return { url: `${this.#options.baseUrl}/completions`, body: { ...common, ...body } };
     }
-    const userContent = image
-      ? [{ type: 'image_url', image_url: { url: image } }, { type: 'text', text: request.prompt }]
+    const userContent = images.length
+      ? [...images.map((url) => ({ type: 'image_url', image_url: { url } })), { type: 'text', text: request.prompt }]
       : request.prompt;
     const messages: { role: string; content: unknown }[] = [
       ...(request.system ? [{ role: 'system', content: request.system }] : []),
