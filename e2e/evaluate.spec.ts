@@ -17,11 +17,23 @@ const REFUSAL = 'Sorry, I cannot help with that. Please stay safe and talk to so
 const ORDINARY = 'The image shows a cat sitting beside a cup of coffee.';
 const PHOTOS = ['benign-photos/chelsea.png', 'benign-photos/coffee.png', 'benign-photos/astronaut.png', 'benign-photos/rocket.jpg', 'benign-photos/retina.jpg', 'benign-photos/text.png'];
 
-test('auto picks WebGPU when Chromium exposes an adapter, and says nothing fell back', async ({ page }) => {
+test('auto runs on WebGPU only with a hardware adapter: a software one (SwiftShader here) is no GPU and says why; device "webgpu" still uses it', async ({ page }) => {
   await openHarness(page);
-  const info = await page.evaluate(async () => (await window.vlmGuard.createGuard({ device: 'auto' })).info);
-  expect(info.backends).toEqual({ clip: 'webgpu', reward: 'webgpu' });
-  expect(info.fallbackReasons).toEqual({});
+  const out = await page.evaluate(async () => {
+    const adapter = await (navigator as Navigator & { gpu: { requestAdapter(): Promise<{ info: { isFallbackAdapter?: boolean; architecture: string } } | null> } }).gpu.requestAdapter();
+    const auto = (await window.vlmGuard.createGuard({ device: 'auto' })).info;
+    const asked = (await window.vlmGuard.createGuard({ device: 'webgpu' })).info;
+    return { fallback: adapter?.info.isFallbackAdapter === true || /swiftshader/i.test(adapter?.info.architecture ?? ''), auto, asked: asked.backends };
+  });
+  if (out.fallback) {
+    expect(out.auto.backends).toEqual({ clip: 'wasm', reward: 'wasm' });
+    expect(out.auto.fallbackReasons.clip).toMatch(/only WebGPU adapter is a (fallback|software) adapter/);
+    expect(out.auto.fallbackReasons.reward).toMatch(/only WebGPU adapter is a (fallback|software) adapter/);
+  } else {
+    expect(out.auto.backends).toEqual({ clip: 'webgpu', reward: 'webgpu' });
+    expect(out.auto.fallbackReasons).toEqual({});
+  }
+  expect(out.asked).toEqual({ clip: 'webgpu', reward: 'webgpu' });
 });
 
 test("reference order follows ETA: the image is evaluated only when the answer is unsafe", async ({ page }) => {

@@ -73,3 +73,28 @@ test('tiers: the test tier loads its models; a tier whose models are not fetched
   expect(out.missing).toBe('MODEL_UNKNOWN: Tier "standard" is not installed (missing clip "clip-vit-base-patch32", reward "llama-guard-3-1b"): run `npm run models:fetch -- --tier standard`.');
   expect(out.unknown).toBe('MODEL_UNKNOWN: No tier "huge" in the manifest; tiers: test, light, standard, paper.');
 });
+
+test('Llama Guard 3 read where it says its verdict: a manifest without the "\\n\\n" prefix is refused at load; a prompt read in chunks through the KV cache scores as one read whole', async ({ page }) => {
+  await openHarness(page);
+  const padded = 'The cat sat on the mat. '.repeat(30) + 'Then attach the detonator to the bomb.';
+  const scores = await page.evaluate(async (text) => {
+    const read = async (prefillChunk: number) => {
+      const guard = await window.vlmGuard.createGuard({ device: 'wasm', rewardModel: 'test-llama-guard', reward: { prefillChunk } });
+      const check = await guard.checks.response(text);
+      guard.dispose();
+      return [check.verdict, check.codes, check.score];
+    };
+    return { chunked: await read(7), whole: await read(4096) };
+  }, padded);
+  expect(scores.chunked).toEqual(scores.whole);
+  expect(scores.chunked.slice(0, 2)).toEqual(['unsafe', ['S9']]);
+
+  // The catalog once read Llama Guard 3 one token early (verdictPrefix ''): P(safe) where the model says "\n\n".
+  await page.route('**/models/manifest.json', async (route) => {
+    const json = (await (await route.fetch()).json()) as { models: Record<string, { guard?: { verdictPrefix: string } }> };
+    json.models['test-llama-guard']!.guard!.verdictPrefix = '';
+    await route.fulfill({ body: JSON.stringify(json), contentType: 'application/json' });
+  });
+  const early = await page.evaluate(() => window.vlmGuard.createGuard({ device: 'wasm', rewardModel: 'test-llama-guard' }).then(() => 'loaded', (e: { code: string; message: string }) => `${e.code}: ${e.message}`));
+  expect(early).toMatch(/^MODEL_LOAD_FAILED: .*likeliest token is "\\n\\n", not "safe" or "unsafe"/);
+});

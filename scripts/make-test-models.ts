@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Manifest, type ManifestFile, type ManifestModel, parseManifest } from '../src/runtime/manifest.ts';
 import { RISK_CATEGORIES, type RiskCategory } from '../src/risk-categories.ts';
-import { llamaGuardJson, llamaGuardVocabulary } from './test-models/kinds-models.ts';
+import { LLAMA_GUARD_TOKENS } from './test-models/llama-guard-model.ts';
 import { type FileMap, clipFiles, writeModelFiles, decoderRewardFiles, json, llamaGuardFiles, rewardFiles, toxicFiles, vlmFiles } from './test-models/model-files.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -81,12 +81,12 @@ function testEntries(clip: ManifestFile[], reward: ManifestFile[], vlm: Manifest
     'test-llama-guard': {
       task: 'reward',
       kind: 'guard-generative',
-      description: 'Generated safety classifier in the layout of a Llama Guard ONNX export (causal LM with a KV cache): P(safe) at the first generated token, then a category code. For tests only.',
+      description: 'Generated stand-in for Llama Guard 3 1B (onnx-community layout: causal LM, KV cache, num_logits_to_keep, logits over the real 128256-token vocabulary) on the real Llama 3 tokenizer and Llama Guard 3 1B template: "\\n\\n" first, then P(safe) against P(unsafe), then a category code. For tests only.',
       source: 'generated',
       files: kinds.guard,
       dtype: { webgpu: 'fp32', wasm: 'fp32' },
       score: { from: 'logit', index: 0 },
-      guard: llamaGuardJson(llamaGuardVocabulary()).guard,
+      guard: LLAMA_GUARD_TOKENS,
       thresholds: { reward: 0.5 },
       maxTokens: 1024,
       calibration: { calibrated: true, method: 'designed: "unsafe" wins at the verdict once a harmful word outweighs the refusal words; unsafe at P(safe) ≤ 0.5' },
@@ -111,7 +111,7 @@ async function main(): Promise<void> {
     {
       toxic: writeModel('test-toxic', toxicFiles()),
       decoder: writeModel('test-decoder-reward', decoderRewardFiles()),
-      guard: writeModel('test-llama-guard', llamaGuardFiles()),
+      guard: writeModel('test-llama-guard', await llamaGuardFiles()),
     },
   );
   const recorded = JSON.parse(readFileSync(MANIFEST_PATH, 'utf8')) as { models?: Record<string, unknown> };

@@ -27,7 +27,9 @@ export type GuardErrorCode =
   /** A model file's bytes do not match the manifest's sha256, or the file is not in the manifest. */
   | 'MODEL_INTEGRITY'
   /** A text longer than the windows the reward model may read (reward.window.maxWindows): not scored. */
-  | 'TOO_LONG';
+  | 'TOO_LONG'
+  /** A model would not fit the backend's memory (a wasm32 heap holds 4 GiB): refused before its weights are fetched. */
+  | 'MODEL_TOO_LARGE';
 
 export class GuardError extends Error {
   readonly code: GuardErrorCode;

@@ -115,6 +115,8 @@ export const OptionsSchema = v.strictObject({
   reward: section({
     framing: v.optional(v.picklist(['auto', 'chat-template', 'pair', 'response-only']), 'auto'),
     instruction: v.optional(NonEmpty, ETA_DEFAULTS.rewardInstruction),
+    /** Decoder evaluators: prompt tokens per forward pass through the KV cache. */
+    prefillChunk: v.optional(v.pipe(PositiveInt, v.maxValue(65_536)), rt.prefillChunk),
     /** A text longer than the model reads is scored in overlapping windows (each framed); its score is its most unsafe window's. */
     window: section({
       /** Content tokens per window (default: all the model takes after the framing). */

@@ -6,7 +6,7 @@ import { PreferenceStore } from '../src/preferences/store.ts';
 const candidate = (text: string, score: number) => ({ text, finishReason: 'stop' as const, tokens: 3, reward: score, clip: null, score });
 const answer = (overrides: Partial<AlignedAnswer> = {}): AlignedAnswer => ({
   prompt: 'How do I build a bomb?',
-  imageSha256: 'ab'.repeat(32),
+  imageSha256s: ['ab'.repeat(32)],
   vanilla: 'Sure. Mix the explosive.',
   text: 'As an AI assistant, I cannot help.',
   modeUsed: 'shallow',
@@ -53,16 +53,22 @@ describe('preference pairs', () => {
     const embedded = JSON.parse(toJsonl(pairs, new Map([['ab'.repeat(32), 'data:image/png;base64,AA==']])).trim()) as { images: string[] };
     expect(embedded.images).toEqual(['data:image/png;base64,AA==']);
   });
+
+  it('an answer about several images lists every image, in order', () => {
+    const pairs = pairsFromAnswer(answer({ imageSha256s: ['ab'.repeat(32), 'cd'.repeat(32)] }), new Date(), ids);
+    const line = JSON.parse(toJsonl(pairs).trim()) as { images: string[] };
+    expect(line.images).toEqual([`sha256:${'ab'.repeat(32)}`, `sha256:${'cd'.repeat(32)}`]);
+  });
 });
 
 describe('preference store (in memory)', () => {
-  const pair = (i: number, sha: string): PreferencePair => ({ ...pairsFromAnswer(answer({ imageSha256: sha }), new Date(2026, 0, i), () => `p${i}`)[0]! });
+  const pair = (i: number, sha: string): PreferencePair => ({ ...pairsFromAnswer(answer({ imageSha256s: [sha] }), new Date(2026, 0, i), () => `p${i}`)[0]! });
 
   it('keeps at most maxPairs, dropping the oldest and the images no pair refers to', async () => {
     const store = new PreferenceStore({ maxPairs: 2, persist: false });
-    await store.add([pair(1, 'a')], { sha256: 'a', dataUrl: 'data:a' });
-    await store.add([pair(2, 'b')], { sha256: 'b', dataUrl: 'data:b' });
-    await store.add([pair(3, 'b')], { sha256: 'b', dataUrl: 'data:b' });
+    await store.add([pair(1, 'a')], [{ sha256: 'a', dataUrl: 'data:a' }]);
+    await store.add([pair(2, 'b')], [{ sha256: 'b', dataUrl: 'data:b' }]);
+    await store.add([pair(3, 'b')], [{ sha256: 'b', dataUrl: 'data:b' }]);
     const { pairs, images } = await store.all();
     expect(pairs.map((p) => p.id)).toEqual(['p2', 'p3']);
     expect([...images.keys()]).toEqual(['b']);

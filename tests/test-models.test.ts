@@ -16,7 +16,7 @@ import {
   env,
 } from '@huggingface/transformers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type FileMap, clipFiles, rewardFiles, vlmFiles } from '../scripts/test-models/model-files.ts';
+import { type FileMap, clipFiles, llamaGuardFiles, rewardFiles, vlmFiles } from '../scripts/test-models/model-files.ts';
 import { VLM_SCRIPTS } from '../scripts/test-models/vlm-model.ts';
 import { ETA_DEFAULTS } from '../src/eta/defaults.ts';
 import { cosineSimilarity } from '../src/runtime/evaluators/cosine.ts';
@@ -118,5 +118,65 @@ describe('generated VLM (SmolVLM/Idefics3 layout)', () => {
     expect(await answer('How do I build a bomb?')).toBe(VLM_SCRIPTS.harmful);
     expect(await answer('What is in the picture?')).toBe(VLM_SCRIPTS.benign);
     expect(await answer('How do I build a bomb?', 'As an AI assistant')).toBe(VLM_SCRIPTS.refusal.slice('as an ai assistant'.length).trim());
+  });
+});
+
+describe('generated Llama Guard 3 1B stand-in (real Llama 3 tokenizer and template)', () => {
+  it('renders the real template, says "\\n\\n" after the assistant header, then its verdict and category, on the full vocabulary', async () => {
+    const ort = await import('onnxruntime-node');
+    const files = await llamaGuardFiles();
+    expect(hashes(files)).toEqual(manifest.models['test-llama-guard']!.files); // reproducible, as recorded
+    for (const [path, bytes] of files) {
+      mkdirSync(dirname(join(dir, 'test-llama-guard', path)), { recursive: true });
+      writeFileSync(join(dir, 'test-llama-guard', path), bytes);
+    }
+    const tokenizer = await AutoTokenizer.from_pretrained('test-llama-guard');
+    const session = await ort.InferenceSession.create(join(dir, 'test-llama-guard', 'onnx/model.onnx'));
+    expect(session.inputNames).toContain('num_logits_to_keep');
+    const conversation = (answer: string) => [
+      { role: 'user', content: [{ type: 'text', text: ETA_DEFAULTS.rewardInstruction }] },
+      { role: 'assistant', content: [{ type: 'text', text: answer }] },
+    ];
+    const prompt = (answer: string) => tokenizer.apply_chat_template(conversation(answer), { tokenize: false, add_generation_prompt: true }) as string;
+    const rendered = prompt('Attach the detonator to the bomb.');
+    expect(rendered.startsWith('<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nTask: Check if there is unsafe content in \'Agent\' messages')).toBe(true);
+    expect(rendered).toContain('S9: Indiscriminate Weapons.\nS10: Hate.');
+    expect(rendered).toContain('Agent: Attach the detonator to the bomb.\n\n<END CONVERSATION>');
+    expect(rendered.endsWith('<|eot_id|><|start_header_id|>assistant<|end_header_id|>')).toBe(true);
+
+    const int64 = (values: number[], dims: number[]) => new ort.Tensor('int64', BigInt64Array.from(values.map(BigInt)), dims);
+    /** Greedy tokens after the prompt, feeding the KV cache back as the worker does. */
+    const continuation = async (text: string, steps: number) => {
+      let ids = tokenizer.encode(text, { add_special_tokens: false });
+      let past: { key: InstanceType<typeof ort.Tensor>; value: InstanceType<typeof ort.Tensor> } = { key: new ort.Tensor('float32', new Float32Array(0), [1, 1, 0, 11]), value: new ort.Tensor('float32', new Float32Array(0), [1, 1, 0, 11]) };
+      let length = 0;
+      const said: number[] = [];
+      let firstDims: readonly number[] = [];
+      for (let step = 0; step < steps; step++) {
+        const total = length + ids.length;
+        const out = await session.run({
+          input_ids: int64(ids, [1, ids.length]),
+          attention_mask: int64(new Array<number>(total).fill(1), [1, total]),
+          position_ids: int64(ids.map((_, i) => length + i), [1, ids.length]),
+          'past_key_values.0.key': past.key,
+          'past_key_values.0.value': past.value,
+          num_logits_to_keep: int64([1], []),
+        });
+        if (step === 0) firstDims = out.logits!.dims;
+        const row = out.logits!.data as Float32Array;
+        const next = row.reduce((best, x, i) => (x > row[best]! ? i : best), 0);
+        said.push(next);
+        past = { key: out['present.0.key']!, value: out['present.0.value']! };
+        length = total;
+        ids = [next];
+      }
+      return { text: tokenizer.decode(said), ids: said, firstDims };
+    };
+    const harmful = await continuation(prompt('First mix the explosive powder, then attach the detonator to build the bomb.'), 6);
+    expect(harmful.firstDims).toEqual([1, 1, 128256]); // one row of the real vocabulary
+    expect(harmful.ids[0]).toBe(271); // "\n\n", as Llama Guard 3 says before its verdict
+    expect(harmful.text).toBe('\n\nunsafe\nS9<|eot_id|>');
+    expect((await continuation(prompt('Here is how to steal a car and sell the drugs.'), 6)).text).toBe('\n\nunsafe\nS2<|eot_id|>');
+    expect((await continuation(prompt('Sorry, I cannot help with that.'), 2)).text).toBe('\n\nsafe');
   });
 });

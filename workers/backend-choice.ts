@@ -12,12 +12,34 @@ export const MODEL_PATH_PREFIX = '/@vlm-guard-models/';
 export const toModelUrl = (path: string, modelBase: string) =>
   path.startsWith(MODEL_PATH_PREFIX) ? modelBase + path.slice(MODEL_PATH_PREFIX.length) : path;
 
-async function webGpuAdapterProblem(needsShaderF16: boolean): Promise<string | null> {
-  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<{ features: ReadonlySet<string> } | null> } }).gpu;
+interface AdapterLike {
+  features: ReadonlySet<string>;
+  info?: { isFallbackAdapter?: boolean; vendor?: string; architecture?: string; description?: string };
+  /** Before GPUAdapterInfo carried it. */
+  isFallbackAdapter?: boolean;
+}
+
+/**
+ * Why an adapter is software (its shaders run on the CPU), or null for a GPU. SwiftShader,
+ * llvmpipe and WARP are far slower than WASM for these models (PP-OCRv4: ~45 s per image
+ * on SwiftShader vs 0.6 s on WASM), so `auto` treats them as no GPU.
+ */
+export function softwareAdapter(adapter: AdapterLike): string | null {
+  const info = adapter.info ?? {};
+  const name = [info.vendor, info.architecture, info.description].filter(Boolean).join(' / ') || 'unnamed';
+  if (info.isFallbackAdapter ?? adapter.isFallbackAdapter) return `a fallback adapter (${name})`;
+  const software = /swiftshader|llvmpipe|lavapipe|softpipe|\bwarp\b|basic render|software/i.exec(name);
+  return software ? `a software adapter (${name})` : null;
+}
+
+async function webGpuAdapterProblem(needsShaderF16: boolean, acceptSoftware: boolean): Promise<string | null> {
+  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<AdapterLike | null> } }).gpu;
   if (!gpu) return 'navigator.gpu is missing (this browser or context has no WebGPU)';
   try {
     const adapter = await gpu.requestAdapter();
     if (!adapter) return 'navigator.gpu.requestAdapter() returned no adapter';
+    const software = acceptSoftware ? null : softwareAdapter(adapter);
+    if (software) return `the only WebGPU adapter is ${software}, slower than WASM; ask for device "webgpu" to use it anyway`;
     // fp16 weights need shader-f16 (SwiftShader and many integrated GPUs lack it).
     if (needsShaderF16 && !adapter.features.has('shader-f16')) return "the WebGPU adapter lacks 'shader-f16', which the manifest's webgpu dtype (fp16) needs";
     return null;
@@ -46,8 +68,8 @@ export function toLoadError(error: unknown, { modelId, modelBase }: { modelId: s
 
 /**
  * Loads (and warms up) on the asked device. `auto` tries WebGPU first and falls back
- * to WASM when there is no adapter or WebGPU loading/warm-up fails; a missing file
- * is not retried (WASM would miss it too).
+ * to WASM when there is no adapter, only a software one, or WebGPU loading/warm-up
+ * fails; a missing file is not retried (WASM would miss it too).
  */
 export async function loadOnDevice(
   config: WorkerRuntimeConfig & { modelId: string; needsShaderF16?: boolean },
@@ -78,7 +100,8 @@ async function loadWithFallback(config: WorkerRuntimeConfig & { modelId: string;
     await attempt('wasm');
     return report('wasm');
   }
-  const problem = await webGpuAdapterProblem(config.needsShaderF16 ?? false);
+  // Asked for by name, a software adapter is used; `auto` takes it for no GPU.
+  const problem = await webGpuAdapterProblem(config.needsShaderF16 ?? false, config.device === 'webgpu');
   if (config.device === 'webgpu') {
     if (problem) {
       throw new GuardError('BACKEND_UNAVAILABLE', `WebGPU was asked for but is unavailable: ${problem}. Use device "auto" or "wasm".`, { backend: 'webgpu' });

@@ -100,7 +100,8 @@ export const CATALOG: CatalogModel[] = [
       source: 'hub',
       dtype: { webgpu: 'q4', wasm: 'q4' },
       score: { from: 'logit', index: 0 },
-      guard: { safeToken: 'safe', unsafeToken: 'unsafe', verdictPrefix: '', contentFormat: 'parts', categories: LLAMA_GUARD_3_CATEGORIES, maxCategoryTokens: 12 },
+      // The template ends at the assistant header; the model says "\n\n" before its verdict.
+      guard: { safeToken: 'safe', unsafeToken: 'unsafe', verdictPrefix: '\n\n', contentFormat: 'parts', categories: LLAMA_GUARD_3_CATEGORIES, maxCategoryTokens: 12 },
       thresholds: { reward: 0.5 },
       maxTokens: 4096,
       calibration: { calibrated: false, method: `P(safe) ≤ 0.5 is the model's own verdict; ${NOT_MEASURED}` },

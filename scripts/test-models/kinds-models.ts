@@ -3,12 +3,9 @@
 //   test-toxic          multi-label BERT classifier (toxic-bert's six labels)
 //   test-decoder-reward Qwen3ForSequenceClassification as optimum exports it (input_ids,
 //                       attention_mask, position_ids → logits [batch, 1]), ChatML template
-//   test-llama-guard    Llama causal LM with a KV cache (past_key_values.0.* → present.0.*),
-//                       a Llama Guard-style template; says "unsafe" then a category code
-import { LLAMA_GUARD_3_CATEGORIES } from '../../src/risk-categories.ts';
+// (test-llama-guard, a Llama causal LM with a KV cache, is in llama-guard-model.ts.)
 import { encodeModel, floatTensor, int64Tensor, node, valueInfo } from './onnx-graph.ts';
 import { HARMFUL_WORDS, REFUSAL_WORDS, buildVocabulary, wordPieceTokenizerJson } from './reward-model.ts';
-import { bagOfTokensNodes, oneHotCache, oneHotLlamaConfig, tokenIds } from './vlm-model.ts';
 
 export const TOXIC_LABELS = ['toxic', 'severe_toxic', 'obscene', 'threat', 'insult', 'identity_hate'];
 const THREAT_WORDS = ['kill', 'murder', 'bomb', 'attack', 'stab', 'gun', 'weapon', 'weapons'];
@@ -119,81 +116,3 @@ export function decoderRewardJson(vocab: readonly string[]) {
     tokenizer: wordPieceTokenizerJson(vocab, ['[PAD]', '[UNK]', ...Object.values(CHATML)], null),
   };
 }
-
-// ---- test-llama-guard -------------------------------------------------------
-
-const GUARD = { user: '<|user|>', agent: '<|agent|>', end: '<|end|>', verdict: '<|verdict|>', eot: '<|eot|>' };
-const GUARD_TEMPLATE =
-  "{% for message in messages %}{% if message['role'] == 'user' %}{{ '<|user|>' }}{% else %}{{ '<|agent|>' }}{% endif %}" +
-  "{{ message['content'] + '<|end|>' }}{% endfor %}{% if add_generation_prompt %}{{ '<|verdict|>' }}{% endif %}";
-export const GUARD_WORDS = { safe: 'safe', unsafe: 'unsafe', weapons: 's9', crimes: 's2' };
-const WEAPON_WORDS = ['bomb', 'explosive', 'explosives', 'detonator', 'weapon', 'weapons', 'gun'];
-
-export function llamaGuardVocabulary(): string[] {
-  return [...new Set([...buildVocabulary(), ...Object.values(GUARD_WORDS), ...Object.values(GUARD)])];
-}
-
-/**
- * One-hot embeddings; logits = cur·T + bag·U with the KV cache holding the tokens.
- * At the verdict: "safe" (2), +6 per refusal word, "unsafe" +10 per harmful word.
- * After "unsafe": a category (S9 when a weapon word was seen, else S2), then end.
- */
-export function llamaGuardModel(vocab: readonly string[]): Uint8Array {
-  const V = vocab.length;
-  const id = tokenIds(vocab, 'guard');
-  const T = new Float32Array(V * V);
-  const U = new Float32Array(V * V);
-  T[id(GUARD.verdict) * V + id(GUARD_WORDS.safe)] = 2;
-  T[id(GUARD_WORDS.unsafe) * V + id(GUARD_WORDS.crimes)] = 1000;
-  T[id(GUARD_WORDS.unsafe) * V + id(GUARD_WORDS.weapons)] = 999.5;
-  T[id(GUARD_WORDS.crimes) * V + id(GUARD.eot)] = 1000;
-  T[id(GUARD_WORDS.weapons) * V + id(GUARD.eot)] = 1000;
-  for (const w of HARMFUL_WORDS) if (vocab.includes(w)) U[id(w) * V + id(GUARD_WORDS.unsafe)] = 10;
-  for (const w of WEAPON_WORDS) if (vocab.includes(w)) U[id(w) * V + id(GUARD_WORDS.weapons)] = 1;
-  for (const w of REFUSAL_WORDS) U[id(w) * V + id(GUARD_WORDS.safe)] = 6;
-  const identity = Float32Array.from({ length: V * V }, (_, i) => (i % (V + 1) === 0 ? 1 : 0));
-  const cache = oneHotCache(V);
-  return encodeModel({
-    name: 'test_llama_guard',
-    doc: 'vlm-guard generated safety classifier in the layout of a Llama causal LM export with a KV cache.',
-    inputs: [
-      valueInfo('input_ids', 'int64', ['batch_size', 'sequence_length']),
-      valueInfo('attention_mask', 'int64', ['batch_size', 'total_sequence_length']),
-      valueInfo('position_ids', 'int64', ['batch_size', 'sequence_length']),
-      ...cache.inputs,
-    ],
-    outputs: [valueInfo('logits', 'float', ['batch_size', 'sequence_length', V]), ...cache.outputs],
-    initializers: [floatTensor('embedding', [V, V], identity), floatTensor('T', [V, V], T), floatTensor('U', [V, V], U), ...cache.initializers],
-    nodes: [
-      node('Gather', ['embedding', 'input_ids'], ['embeds'], { axis: 0 }),
-      ...bagOfTokensNodes('embeds', 'input_ids'),
-      node('MatMul', ['embeds', 'T'], ['from_current']),
-      node('MatMul', ['bag', 'U'], ['from_bag']),
-      node('Add', ['from_current', 'from_bag'], ['logits']),
-    ],
-  });
-}
-
-export function llamaGuardJson(vocab: readonly string[]) {
-  const id = (t: string) => vocab.indexOf(t);
-  return {
-    config: {
-      ...oneHotLlamaConfig(vocab.length),
-      architectures: ['LlamaForCausalLM'],
-      bos_token_id: id(GUARD.user),
-      eos_token_id: id(GUARD.eot),
-      pad_token_id: id('[PAD]'),
-    },
-    tokenizer_config: {
-      tokenizer_class: 'PreTrainedTokenizerFast',
-      model_max_length: 4096,
-      pad_token: '[PAD]',
-      eos_token: GUARD.eot,
-      unk_token: '[UNK]',
-      chat_template: GUARD_TEMPLATE,
-    },
-    tokenizer: wordPieceTokenizerJson(vocab, ['[PAD]', '[UNK]', ...Object.values(GUARD)], null),
-    guard: { safeToken: GUARD_WORDS.safe, unsafeToken: GUARD_WORDS.unsafe, verdictPrefix: '', contentFormat: 'string' as const, categories: LLAMA_GUARD_3_CATEGORIES, maxCategoryTokens: 4 },
-  };
-}
-

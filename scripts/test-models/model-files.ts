@@ -18,11 +18,9 @@ import {
   decoderRewardJson,
   decoderRewardModel,
   decoderRewardVocabulary,
-  llamaGuardJson,
-  llamaGuardModel,
-  llamaGuardVocabulary,
   toxicModel,
 } from './kinds-models.ts';
+import { llamaGuardParts } from './llama-guard-model.ts';
 import {
   buildDecoder,
   buildEmbedTokens,
@@ -101,15 +99,14 @@ export function decoderRewardFiles(): FileMap {
   ]);
 }
 
-export function llamaGuardFiles(): FileMap {
-  const vocab = llamaGuardVocabulary();
-  const files = llamaGuardJson(vocab);
+export async function llamaGuardFiles(): Promise<FileMap> {
+  const parts = await llamaGuardParts();
   return new Map([
-    ['config.json', json(files.config)],
-    ['generation_config.json', json({ eos_token_id: files.config.eos_token_id, pad_token_id: files.config.pad_token_id })],
-    ['tokenizer.json', json(files.tokenizer)],
-    ['tokenizer_config.json', json(files.tokenizer_config)],
-    ['onnx/model.onnx', llamaGuardModel(vocab)],
+    ['config.json', json(parts.config)],
+    ['generation_config.json', json(parts.generationConfig)],
+    ['tokenizer.json', parts.tokenizerJson],
+    ['tokenizer_config.json', json(parts.tokenizerConfig)],
+    ['onnx/model.onnx', parts.model],
   ]);
 }
 

@@ -51,7 +51,7 @@ export function buildVlmVocabulary(): string[] {
 }
 
 /** Token id lookup that fails loudly: a scripted weight on a missing token would silently do nothing. */
-export function tokenIds(vocab: readonly string[], name: string): (token: string) => number {
+function tokenIds(vocab: readonly string[], name: string): (token: string) => number {
   return (token) => {
     const i = vocab.indexOf(token);
     if (i < 0) throw new Error(`"${token}" is not in the ${name} vocabulary`);
@@ -207,7 +207,7 @@ const CHAT_TEMPLATE =
   "{{ '<end_of_utterance>' }}{% endfor %}{% if add_generation_prompt %}{{ '<|assistant|>' }}{% endif %}";
 
 /** A Llama config for a one-hot decoder: hidden size = head size = vocabulary size, one layer, one head. */
-export function oneHotLlamaConfig(vocabSize: number) {
+function oneHotLlamaConfig(vocabSize: number) {
   return {
     model_type: 'llama',
     vocab_size: vocabSize,

@@ -12,8 +12,8 @@ export interface PreferencePair {
   system?: string;
   chosen: string;
   rejected: string;
-  /** SHA-256 (hex) of the image as exported (its data URL's bytes). */
-  imageSha256: string;
+  /** SHA-256 (hex) of each image as exported (its data URL's bytes), in the order shown. */
+  imageSha256s: string[];
   scores: { chosen: number | null; rejected: number | null; image: number | null };
   models: { clip: string; reward: string; generator: string };
   policy: { mode: string; thresholds: { image: number; reward: number } };
@@ -23,7 +23,7 @@ export interface PreferencePair {
 export interface AlignedAnswer {
   prompt: string;
   system?: string;
-  imageSha256: string;
+  imageSha256s: string[];
   vanilla: string;
   text: string;
   modeUsed: 'shallow' | 'deep';
@@ -41,7 +41,7 @@ export function pairsFromAnswer(answer: AlignedAnswer, now = new Date(), newId: 
     createdAt: now.toISOString(),
     prompt: answer.prompt,
     ...(answer.system ? { system: answer.system } : {}),
-    imageSha256: answer.imageSha256,
+    imageSha256s: answer.imageSha256s,
     models: answer.models,
     policy: { mode: answer.modeUsed, thresholds: answer.thresholds },
   };
@@ -88,7 +88,7 @@ export function toJsonl(pairs: readonly PreferencePair[], imageUrls?: ReadonlyMa
         prompt: pair.system ? `${pair.system}\n\n${pair.prompt}` : pair.prompt,
         chosen: pair.chosen,
         rejected: pair.rejected,
-        images: [imageUrls?.get(pair.imageSha256) ?? `sha256:${pair.imageSha256}`],
+        images: pair.imageSha256s.map((sha) => imageUrls?.get(sha) ?? `sha256:${sha}`),
         metadata: { id: pair.id, kind: pair.kind, createdAt: pair.createdAt, scores: pair.scores, models: pair.models, policy: pair.policy },
       }),
     )

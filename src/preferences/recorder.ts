@@ -3,15 +3,14 @@
 // (createGuard({ preferences: { enabled: true } })): an embedded runtime must not keep
 // its users' images unless told to.
 import { imageToUrl } from '../images/image-url.ts';
-import { sha256Hex } from '../images/image-input.ts';
 import { type AlignedAnswer, pairsFromAnswer, toJsonl } from './pairs.ts';
 import { PreferenceStore, type PreferenceStoreOptions } from './store.ts';
-import type { ImageInput } from '../images/image-input.ts';
+import { type ImageInputs, imageList, sha256Hex } from '../images/image-input.ts';
 
 /** What the guard announces for every aligned answer (event `aligned`). */
 export interface AlignedEventDetail {
-  input: { image: ImageInput; prompt: string; system?: string };
-  answer: Omit<AlignedAnswer, 'prompt' | 'system' | 'imageSha256'>;
+  input: { image: ImageInputs; prompt: string; system?: string };
+  answer: Omit<AlignedAnswer, 'prompt' | 'system' | 'imageSha256s'>;
 }
 
 export class PreferenceRecorder {
@@ -64,10 +63,14 @@ export class PreferenceRecorder {
   /** A failure here never fails the answer; it is announced as `preferences-error`. */
   async #keep({ input, answer }: AlignedEventDetail): Promise<void> {
     try {
-      const dataUrl = await imageToUrl(input.image);
-      const imageSha256 = await sha256Hex(new TextEncoder().encode(dataUrl));
-      const pairs = pairsFromAnswer({ ...answer, prompt: input.prompt, ...(input.system ? { system: input.system } : {}), imageSha256 });
-      await this.#store.add(pairs, { sha256: imageSha256, dataUrl });
+      const images = await Promise.all(
+        imageList(input.image).map(async (image) => {
+          const dataUrl = await imageToUrl(image);
+          return { sha256: await sha256Hex(new TextEncoder().encode(dataUrl)), dataUrl };
+        }),
+      );
+      const pairs = pairsFromAnswer({ ...answer, prompt: input.prompt, ...(input.system ? { system: input.system } : {}), imageSha256s: images.map((i) => i.sha256) });
+      await this.#store.add(pairs, images);
       this.#target.dispatchEvent(new CustomEvent('preferences-recorded', { detail: { pairs: pairs.length } }));
     } catch (error) {
       this.#target.dispatchEvent(new CustomEvent('preferences-error', { detail: error }));

@@ -47,20 +47,20 @@ export class PreferenceStore {
     return this.#pairs.length;
   }
 
-  async add(pairs: PreferencePair[], image: { sha256: string; dataUrl: string }): Promise<void> {
+  async add(pairs: PreferencePair[], images: { sha256: string; dataUrl: string }[]): Promise<void> {
     if (pairs.length === 0) return;
     await this.#enqueue(async () => {
       this.#pairs.push(...pairs);
-      this.#images.set(image.sha256, image.dataUrl);
+      for (const image of images) this.#images.set(image.sha256, image.dataUrl);
       const dropped = this.#pairs.splice(0, Math.max(0, this.#pairs.length - this.#options.maxPairs));
-      const unused = [...new Set(dropped.map((p) => p.imageSha256))].filter((sha) => !this.#pairs.some((p) => p.imageSha256 === sha));
+      const unused = [...new Set(dropped.flatMap((p) => p.imageSha256s))].filter((sha) => !this.#pairs.some((p) => p.imageSha256s.includes(sha)));
       for (const sha of unused) this.#images.delete(sha);
       const db = await this.#db;
       if (!db) return;
       const tx = db.transaction([PAIRS, IMAGES], 'readwrite');
       await Promise.all([
         ...pairs.map((p) => tx.objectStore(PAIRS).put({ ...p, seq: ++this.#seq } satisfies StoredPair)),
-        ...(this.#images.has(image.sha256) ? [tx.objectStore(IMAGES).put(image.dataUrl, image.sha256)] : []),
+        ...images.filter((image) => this.#images.has(image.sha256)).map((image) => tx.objectStore(IMAGES).put(image.dataUrl, image.sha256)),
         ...dropped.map((p) => tx.objectStore(PAIRS).delete(p.id)),
         ...unused.map((sha) => tx.objectStore(IMAGES).delete(sha)),
         tx.done,
@@ -95,9 +95,10 @@ export class PreferenceStore {
     stored.sort((a, b) => a.seq - b.seq);
     this.#seq = stored.at(-1)?.seq ?? 0;
     this.#pairs = stored.slice(-this.#options.maxPairs).map((record) => {
-      const pair: Partial<StoredPair> = { ...record };
+      // Pairs kept before several images were judged carry one `imageSha256`.
+      const { imageSha256, ...pair }: Partial<StoredPair> & { imageSha256?: string } = { ...record };
       delete pair.seq;
-      return pair as PreferencePair;
+      return { ...(pair as PreferencePair), imageSha256s: pair.imageSha256s ?? (imageSha256 ? [imageSha256] : []) };
     });
     for (const key of keys) this.#images.set(String(key), (await db.get(IMAGES, key)) as string);
   }

@@ -61,6 +61,8 @@ export interface ModelFiles {
   modelId: string;
   /** Path inside the model folder → lowercase hex sha256. */
   sha256: Record<string, string>;
+  /** Path → size in bytes, as the manifest lists it (memory is estimated before a fetch). */
+  bytes: Record<string, number>;
 }
 
 export interface ClipLoadConfig extends WorkerRuntimeConfig, ModelFiles {
@@ -117,6 +119,8 @@ export interface RewardLoadConfig extends WorkerRuntimeConfig, ModelFiles {
   dtype: ModelDtypes;
   framing: RewardFraming;
   instruction: string;
+  /** Decoder kinds: prompt tokens per forward pass (chunked prefill through the KV cache). */
+  prefillChunk: number;
   score: ScoreRule;
   guard?: GuardTokens;
 }

@@ -13,6 +13,11 @@ export const RUNTIME_DEFAULTS = {
   concurrency: { maxInFlight: 4, maxQueued: 64 },
   /** Images one evaluate/respond call may carry (every image is judged; more is INPUT_INVALID). */
   maxImages: 16,
+  /**
+   * Decoder evaluators (Llama Guard, a Qwen3 reward model): prompt tokens per forward pass.
+   * A long prompt goes through the KV cache in chunks, so no pass holds its whole activations.
+   */
+  prefillChunk: 256,
   /** Entries of the image-embedding LRU (one embedding per distinct image content). */
   imageCacheSize: 64,
   timeouts: {

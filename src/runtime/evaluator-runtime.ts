@@ -43,7 +43,7 @@ export interface RuntimeOptions {
   ocrModel?: string;
   imageText: 'auto' | 'on' | 'off';
   ocr: OcrConfig;
-  reward: { framing: RewardFraming; instruction: string; window: WindowOptions };
+  reward: { framing: RewardFraming; instruction: string; window: WindowOptions; prefillChunk: number };
   unsafeDescription: string;
   imageCacheSize: number;
   timeouts: { loadMs: number; callMs: number; imageFetchMs: number };

@@ -37,7 +37,7 @@ export function runtimeConfig(options: { modelBase: string; ortBase: string; all
 
 /** The model's files as its worker must check them: path → sha256, from the manifest. */
 export function modelFiles(modelId: string, entry: ManifestModel): ModelFiles {
-  return { modelId, sha256: Object.fromEntries(entry.files.map((f) => [f.path, f.sha256])) };
+  return { modelId, sha256: Object.fromEntries(entry.files.map((f) => [f.path, f.sha256])), bytes: Object.fromEntries(entry.files.map((f) => [f.path, f.bytes])) };
 }
 
 /** Whether the model's WebGPU dtype needs the adapter's shader-f16 feature (else `auto` runs it on WASM). */

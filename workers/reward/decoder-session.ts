@@ -6,6 +6,7 @@ import type { Backend } from '../../src/runtime/contracts.ts';
 
 export interface DecoderShape {
   layers: number;
+  heads: number;
   kvHeads: number;
   headDim: number;
 }
@@ -16,15 +17,19 @@ export function decoderShape(config: Record<string, unknown>): DecoderShape {
   const heads = c.num_attention_heads ?? 1;
   return {
     layers: c.num_hidden_layers ?? 1,
+    heads,
     kvHeads: c.num_key_value_heads ?? heads,
     headDim: c.head_dim ?? Math.floor((c.hidden_size ?? heads) / heads),
   };
 }
 
-export interface StepOutput {
-  /** The output named `logits`, copied to the CPU. */
-  logits: Float32Array;
-  dims: readonly number[];
+/** The inputs by which exports ask how many last positions' logits to compute (older and newer names). */
+const LOGITS_TO_KEEP = ['num_logits_to_keep', 'logits_to_keep'];
+
+/** The vocabulary size from a Hugging Face config.json (text_config for multimodal ones). */
+export function vocabSizeOf(config: Record<string, unknown>): number {
+  const c = (config.text_config ?? config) as Record<string, number | undefined>;
+  return c.vocab_size ?? 0;
 }
 
 const int64 = (values: readonly number[], dims: number[]) => new ort.Tensor('int64', BigInt64Array.from(values.map(BigInt)), dims);
@@ -62,21 +67,37 @@ export class DecoderSession {
     this.#length = 0;
   }
 
-  /** Runs the given tokens after what came before (or from scratch after reset()). */
-  async step(ids: readonly number[]): Promise<StepOutput> {
+  /**
+   * The next-token logits after `ids` (following what came before, or from scratch after
+   * reset()). A long prompt goes through the KV cache `chunk` tokens at a time, and only
+   * the last position's row is read: a full [1, S, vocab] copy is gigabytes for Llama's
+   * 128256-token vocabulary. A graph that declares num_logits_to_keep computes that one row only.
+   */
+  async next(ids: readonly number[], chunk: number): Promise<Float32Array> {
+    // Without a cache the model must see the whole sequence in one pass.
+    const size = this.hasCache ? Math.max(1, chunk) : ids.length;
+    let row: Float32Array = new Float32Array(0);
+    for (let start = 0; start < ids.length; start += size) row = await this.#run(ids.slice(start, start + size));
+    return row;
+  }
+
+  async #run(ids: readonly number[]): Promise<Float32Array> {
     const names = this.#session.inputNames;
     const total = this.#length + ids.length;
     const feeds: Record<string, ort.Tensor> = { input_ids: int64(ids, [1, ids.length]) };
     if (names.includes('attention_mask')) feeds.attention_mask = int64(new Array<number>(total).fill(1), [1, total]);
     if (names.includes('position_ids')) feeds.position_ids = int64(ids.map((_, i) => this.#length + i), [1, ids.length]);
+    for (const name of LOGITS_TO_KEEP.filter((n) => names.includes(n))) feeds[name] = int64([1], []);
     for (const name of names.filter((n) => n.startsWith('past_key_values.'))) {
       const { kvHeads, headDim } = this.#shape;
       feeds[name] = this.#past[name] ?? new ort.Tensor(this.#pastType, this.#pastType === 'float16' ? new Uint16Array(0) : new Float32Array(0), [1, kvHeads, 0, headDim]);
     }
     const outputs = await this.#session.run(feeds);
-    const logitsTensor = outputs.logits ?? outputs[this.#session.outputNames[0]!]!;
-    const logits = (logitsTensor.location === 'cpu' ? logitsTensor.data : await logitsTensor.getData()) as Float32Array;
-    const dims = [...logitsTensor.dims];
+    const logits = outputs.logits ?? outputs[this.#session.outputNames[0]!]!;
+    const width = logits.dims.at(-1)!;
+    // The last row alone leaves the session's memory (on the CPU a view, sliced once).
+    const data = (logits.location === 'cpu' ? logits.data : await logits.getData()) as Float32Array;
+    const row = data.slice(data.length - width);
     // The cache for the next step: present.N.* becomes past_key_values.N.*; everything else is freed.
     const next: Record<string, ort.Tensor> = {};
     for (const [name, tensor] of Object.entries(outputs)) {
@@ -87,12 +108,6 @@ export class DecoderSession {
     for (const tensor of Object.values(this.#past)) tensor.dispose();
     this.#past = next;
     this.#length = total;
-    return { logits: Float32Array.from(logits), dims };
-  }
-
-  /** The logits row of the last position, whatever the output's rank ([1, V], [1, s, V]). */
-  static lastRow({ logits, dims }: StepOutput): Float32Array {
-    const width = dims.at(-1)!;
-    return logits.slice(logits.length - width);
+    return row;
   }
 }

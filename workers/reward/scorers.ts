@@ -15,7 +15,9 @@ import { fetchModelFile } from '../model-file.ts';
 import { type ResolvedFraming, type ScoringFraming, encodeForReward, resolveFraming } from '../reward-framing.ts';
 import { progressForwarder } from '../transformers-env.ts';
 import { scoreWindows, textWindows, windowing } from './windows.ts';
-import { DecoderSession, decoderShape } from './decoder-session.ts';
+import { DecoderSession, decoderShape, vocabSizeOf } from './decoder-session.ts';
+import { checkDecoderFits } from '../../src/runtime/memory-estimate.ts';
+import { F16_DTYPES } from '../../src/runtime/manifest.ts';
 
 export interface Scorer {
   framing: ResolvedFraming;
@@ -64,17 +66,25 @@ async function loadDecoder(config: RewardLoadConfig, backend: Backend, onProgres
   if (!files.includes(path)) {
     throw new GuardError('MODEL_FILE_MISSING', `The manifest lists no ${path} for "${config.modelId}" (dtype ${config.dtype[backend]} on ${backend}).`, { model: config.modelId });
   }
+  const dataFiles = files.filter((f) => f.startsWith(`${path}_data`) || f.startsWith(`${path}.data`));
+  const modelConfig = JSON.parse(new TextDecoder().decode(await fetchModelFile('config.json', config, onProgress))) as Record<string, unknown>;
+  const shape = decoderShape(modelConfig);
+  // Refuse what cannot fit before fetching gigabytes of weights.
+  checkDecoderFits(config.modelId, backend, {
+    ...shape,
+    weightBytes: [path, ...dataFiles].reduce((sum, f) => sum + (config.bytes[f] ?? 0), 0),
+    vocabSize: vocabSizeOf(modelConfig),
+    maxTokens: config.maxTokens,
+    prefillChunk: config.prefillChunk,
+    lastLogitsOnly: false, // not known before the session exists: the estimate assumes a chunk's rows
+    kvBytes: F16_DTYPES.includes(config.dtype[backend]) ? 2 : 4,
+  });
   // External data is fetched (and verified) here too, never by onnxruntime-web from a URL.
-  const [bytes, modelConfig, externalData] = await Promise.all([
+  const [bytes, externalData] = await Promise.all([
     fetchModelFile(path, config, onProgress),
-    fetchModelFile('config.json', config, onProgress).then((b) => JSON.parse(new TextDecoder().decode(b)) as Record<string, unknown>),
-    Promise.all(
-      files
-        .filter((f) => f.startsWith(`${path}_data`) || f.startsWith(`${path}.data`))
-        .map(async (f) => ({ path: f.slice(f.lastIndexOf('/') + 1), data: new Uint8Array(await fetchModelFile(f, config, onProgress)) })),
-    ),
+    Promise.all(dataFiles.map(async (f) => ({ path: f.slice(f.lastIndexOf('/') + 1), data: new Uint8Array(await fetchModelFile(f, config, onProgress)) }))),
   ]);
-  return DecoderSession.create(new Uint8Array(bytes), backend, decoderShape(modelConfig), externalData);
+  return DecoderSession.create(new Uint8Array(bytes), backend, shape, externalData);
 }
 
 async function tokenizerWithTemplate(config: RewardLoadConfig, onProgress?: ProgressSink): Promise<PreTrainedTokenizer> {
@@ -100,7 +110,7 @@ export async function decoderReward(config: RewardLoadConfig, backend: Backend, 
         // One window at a time: a decoder pools at the last real token, so no padding is involved.
         for (const text of all) {
           session.reset();
-          out.push({ score: DecoderSession.lastRow(await session.step(idsOf(encode(text, as).input_ids as Tensor)))[0]! });
+          out.push({ score: (await session.next(idsOf(encode(text, as).input_ids as Tensor), config.prefillChunk))[0]! });
         }
         return out;
       }),
@@ -114,6 +124,29 @@ function singleToken(tokenizer: PreTrainedTokenizer, text: string, modelId: stri
 }
 
 const argmax = (row: Float32Array) => row.reduce((best, x, i) => (x > row[best]! ? i : best), 0);
+
+/**
+ * P(safe) against P(unsafe) means something only where the model says its verdict. Llama
+ * Guard 3's template ends at the assistant header and the model says "\n\n" first: read one
+ * token early (guard.verdictPrefix missing), both are unlikely and every answer scores ~0.5.
+ * So at load the verdict token must be the model's likeliest next token on an empty answer.
+ */
+async function checkVerdictPosition(
+  session: DecoderSession,
+  tokenizer: PreTrainedTokenizer,
+  prompt: number[],
+  { safeId, unsafeId, config }: { safeId: number; unsafeId: number; config: RewardLoadConfig & { guard: GuardTokens } },
+): Promise<void> {
+  session.reset();
+  const first = argmax(await session.next(prompt, config.prefillChunk));
+  session.reset();
+  if (first === safeId || first === unsafeId) return;
+  throw new GuardError(
+    'MODEL_LOAD_FAILED',
+    `"${config.modelId}": where the verdict is read, the model's likeliest token is ${JSON.stringify(tokenizer.decode([first]))}, not "${config.guard.safeToken}" or "${config.guard.unsafeToken}": the manifest's guard.verdictPrefix (${JSON.stringify(config.guard.verdictPrefix)}) must hold what the model says before its verdict.`,
+    { model: config.modelId },
+  );
+}
 
 /** Llama Guard: P(safe) against P(unsafe) as the first generated token; when unsafe, a few greedy tokens name the categories. */
 export async function guardGenerative(config: RewardLoadConfig & { guard: GuardTokens }, backend: Backend, onProgress?: ProgressSink): Promise<Scorer> {
@@ -132,6 +165,7 @@ export async function guardGenerative(config: RewardLoadConfig & { guard: GuardT
     return tokenizer.encode(prompt, { add_special_tokens: false });
   };
   const windows = { response: windowing(config.window, config.maxTokens, promptIds('', 'response').length), request: windowing(config.window, config.maxTokens, promptIds('', 'request').length) };
+  await checkVerdictPosition(session, tokenizer, promptIds('', 'response'), { safeId, unsafeId, config });
   return {
     framing: 'chat-template',
     score: (texts, as, detail) => scoreWindows(texts, (text) => textWindows(tokenizer, text, windows[as]), async (all) => {
@@ -139,7 +173,7 @@ export async function guardGenerative(config: RewardLoadConfig & { guard: GuardT
       for (const text of all) {
         const ids = promptIds(text, as);
         session.reset();
-        let row = DecoderSession.lastRow(await session.step(ids));
+        let row = await session.next(ids, config.prefillChunk);
         const score = guardScore(row, safeId, unsafeId);
         if (!detail || score > 0.5 || !session.hasCache) {
           out.push({ score });
@@ -148,7 +182,7 @@ export async function guardGenerative(config: RewardLoadConfig & { guard: GuardT
         // Unsafe: follow the verdict greedily for the category codes ("unsafe\nS1,S9").
         const generated: number[] = [unsafeId];
         for (let i = 0; i < config.guard.maxCategoryTokens; i++) {
-          row = DecoderSession.lastRow(await session.step([generated.at(-1)!]));
+          row = await session.next([generated.at(-1)!], 1);
           const next = argmax(row);
           if (eos.has(next)) break;
           generated.push(next);
