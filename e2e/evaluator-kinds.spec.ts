@@ -41,7 +41,7 @@ for (const backend of BACKENDS) {
 
     const decoder = out['test-decoder-reward']!;
     expect(decoder.info).toMatchObject({ kind: 'decoder-reward', framing: 'chat-template', backends: { reward: backend } });
-    expect(decoder.checks.harmful!.score).toBe(1 - 3 * 3); // explosive, detonator, bomb
+    expect(decoder.checks.harmful!.score).toBe(1 - 3 * 2); // explosive, bomb: the real Qwen3 tokenizer splits "detonator", which a per-token model cannot see
     expect(decoder.checks.refusal!.score).toBe(1 + 2 * 4); // sorry, cannot, responsible, instead
     expect(decoder.checks.ordinary!.score).toBe(1);
 

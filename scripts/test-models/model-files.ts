@@ -15,9 +15,7 @@ import {
 } from './reward-model.ts';
 import {
   TOXIC_CONFIG,
-  decoderRewardJson,
-  decoderRewardModel,
-  decoderRewardVocabulary,
+  decoderRewardParts,
   toxicModel,
 } from './kinds-models.ts';
 import { llamaGuardParts } from './llama-guard-model.ts';
@@ -88,14 +86,14 @@ export function toxicFiles(): FileMap {
   ]);
 }
 
-export function decoderRewardFiles(): FileMap {
-  const vocab = decoderRewardVocabulary();
-  const files = decoderRewardJson(vocab);
+export async function decoderRewardFiles(): Promise<FileMap> {
+  const parts = await decoderRewardParts();
   return new Map([
-    ['config.json', json(files.config)],
-    ['tokenizer.json', json(files.tokenizer)],
-    ['tokenizer_config.json', json(files.tokenizer_config)],
-    ['onnx/model.onnx', decoderRewardModel(vocab)],
+    ['chat_template.jinja', new TextEncoder().encode(parts.chatTemplate)],
+    ['config.json', json(parts.config)],
+    ['tokenizer.json', parts.tokenizerJson],
+    ['tokenizer_config.json', json(parts.tokenizerConfig)],
+    ['onnx/model.onnx', parts.model],
   ]);
 }
 

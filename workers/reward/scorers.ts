@@ -87,8 +87,14 @@ async function loadDecoder(config: RewardLoadConfig, backend: Backend, onProgres
   return DecoderSession.create(new Uint8Array(bytes), backend, shape, externalData);
 }
 
+/** Where recent exports keep the chat template; transformers.js' tokenizer reads only tokenizer_config.json. */
+const CHAT_TEMPLATE_FILE = 'chat_template.jinja';
+
 async function tokenizerWithTemplate(config: RewardLoadConfig, onProgress?: ProgressSink): Promise<PreTrainedTokenizer> {
   const tokenizer = await AutoTokenizer.from_pretrained(config.modelId, { progress_callback: progressForwarder(config.modelId, onProgress) });
+  if (!tokenizer.chat_template && CHAT_TEMPLATE_FILE in config.sha256) {
+    tokenizer.chat_template = new TextDecoder().decode(await fetchModelFile(CHAT_TEMPLATE_FILE, config, onProgress));
+  }
   if (!tokenizer.chat_template) {
     throw new GuardError('MODEL_LOAD_FAILED', `"${config.modelId}" is a ${config.kind} model but its tokenizer has no chat template.`, { model: config.modelId });
   }
