@@ -7,19 +7,15 @@
 // and writes report.json and report.html (ROC curves, histograms, calibrated thresholds).
 // Works unchanged with real models in models/ (or --models): that is how to measure them.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
 import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium } from '@playwright/test';
-import { createServer } from 'vite';
-import { chromiumLaunchOptions } from '../e2e/chromium.ts';
 import { renderHtmlReport } from '../src/evaluation/html-report.ts';
 import { parseLabels } from '../src/evaluation/labels.ts';
 import { applyCalibration, calibrationUpdates } from '../src/evaluation/calibration.ts';
 import { buildReport } from '../src/evaluation/report.ts';
 import { parseManifest } from '../src/runtime/manifest.ts';
 import type { EvalPageConfig } from './eval/page.ts';
-import { serveFolders } from './serve-folder.ts';
+import { withRepoPage } from './browser-page.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -68,87 +64,65 @@ const modelsDir = args.models ? resolve(args.models) : undefined;
 if (modelsDir && !existsSync(resolve(modelsDir, 'manifest.json'))) fail(`${modelsDir} has no manifest.json.`);
 const outDir = resolve(args.out ?? resolve(ROOT, 'eval-results', basename(setDir)));
 
-async function freePort(): Promise<number> {
-  return new Promise((done, reject) => {
-    const probe = createNetServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => done(port));
-    });
-    probe.on('error', reject);
-  });
+const started = performance.now();
+const result = await withRepoPage(
+  {
+    pagePath: 'scripts/eval/page.html',
+    readyFlag: 'evalPageReady',
+    // The set (and a --models folder) are served next to the app.
+    folders: [['/@eval-set', setDir], ...(modelsDir ? [['/@eval-models', modelsDir] as [string, string]] : [])],
+    onLine: (line) => console.log(line),
+  },
+  async (page, origin) => {
+    const config: EvalPageConfig = {
+      modelBase: modelsDir ? `${origin}/@eval-models/` : `${origin}/models/`,
+      device: oneOf('backend', args.backend, ['webgpu', 'wasm', 'auto'] as const),
+      imageText: oneOf('image-text', args['image-text'], ['auto', 'on', 'off'] as const),
+      ...(args.tier ? { tier: args.tier } : {}),
+      ...(args['clip-model'] ? { clipModel: args['clip-model'] } : {}),
+      ...(args['reward-model'] ? { rewardModel: args['reward-model'] } : {}),
+      setBase: `${origin}/@eval-set/`,
+      items,
+      ...(args.generator ? { generator: { baseUrl: args.generator, model: args['generator-model']!, ...(apiKey ? { apiKey } : {}) } } : {}),
+      alignment: oneOf('alignment', args.alignment, ['shallow', 'deep'] as const),
+    };
+    console.log(`eval: ${items.length} items from ${labelsFile} on ${config.device}, models ${config.modelBase}`);
+    return page.evaluate((c) => window.runEvaluationSet(c), config);
+  },
+);
+const report = buildReport(result.records, { name: basename(setDir), setup: result.setup, fprTarget });
+mkdirSync(outDir, { recursive: true });
+writeFileSync(resolve(outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+const chartJs = readFileSync(resolve(ROOT, 'node_modules/chart.js/dist/chart.umd.min.js'), 'utf8');
+writeFileSync(resolve(outDir, 'report.html'), renderHtmlReport(report, chartJs));
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+console.log(`\n${report.set.items} items (${report.set.unsafe} unsafe, ${report.set.safe} safe, ${report.set.errors} errors) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+console.log(`models ${report.setup.models.clip} + ${report.setup.models.reward} on ${Object.entries(report.setup.backends).map(([k, v]) => `${k}:${v}`).join(' ')}; image text ${report.setup.imageText ? 'on' : 'off'}`);
+console.log(`at the thresholds in use: detection ${pct(report.overall.detectionRate)}, false positives ${pct(report.overall.falsePositiveRate)}`);
+console.table(
+  report.signals.map((s) => ({
+    signal: s.signal,
+    AUC: s.auc?.toFixed(3) ?? '—',
+    current: s.current.threshold,
+    [`FPR≤${fprTarget}`]: s.atFprTarget.threshold,
+    'detect@target': pct(s.atFprTarget.detectionRate),
+    youden: s.youden.threshold,
+    'J': s.youden.j.toFixed(3),
+  })),
+);
+if (report.generation) {
+  const g = report.generation;
+  console.log(`answers: unsafe before alignment ${g.unsafeBefore}/${g.items} (${pct(g.rateBefore)}), after ${g.unsafeAfter}/${g.items} (${pct(g.rateAfter)})`);
 }
-
-const port = await freePort();
-const server = await createServer({
-  root: ROOT,
-  configFile: resolve(ROOT, 'vite.config.ts'),
-  // No HMR and no file watching: an edit in the tree must not reload the page mid-run.
-  server: { port, strictPort: true, hmr: false, watch: { ignored: ['**/*'] } },
-  // The set (and a --models folder) are served next to the app.
-  plugins: [serveFolders('vlm-guard:eval-folders', [['/@eval-set', setDir], ...(modelsDir ? [['/@eval-models', modelsDir] as [string, string]] : [])])],
-  logLevel: 'warn',
-});
-await server.listen();
-const browser = await chromium.launch(chromiumLaunchOptions);
-try {
-  const page = await browser.newPage();
-  page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
-  await page.exposeFunction('reportProgress', (line: string) => console.log(line));
-  const origin = `http://127.0.0.1:${port}`;
-  await page.goto(`${origin}/scripts/eval/page.html`);
-  await page.waitForFunction(() => window.evalPageReady === true, undefined, { timeout: 120_000 });
-  const config: EvalPageConfig = {
-    modelBase: modelsDir ? `${origin}/@eval-models/` : `${origin}/models/`,
-    device: oneOf('backend', args.backend, ['webgpu', 'wasm', 'auto'] as const),
-    imageText: oneOf('image-text', args['image-text'], ['auto', 'on', 'off'] as const),
-    ...(args.tier ? { tier: args.tier } : {}),
-    ...(args['clip-model'] ? { clipModel: args['clip-model'] } : {}),
-    ...(args['reward-model'] ? { rewardModel: args['reward-model'] } : {}),
-    setBase: `${origin}/@eval-set/`,
-    items,
-    ...(args.generator ? { generator: { baseUrl: args.generator, model: args['generator-model']!, ...(apiKey ? { apiKey } : {}) } } : {}),
-    alignment: oneOf('alignment', args.alignment, ['shallow', 'deep'] as const),
-  };
-  console.log(`eval: ${items.length} items from ${labelsFile} on ${config.device}, models ${config.modelBase}`);
-  const started = performance.now();
-  const result = await page.evaluate((c) => window.runEvaluationSet(c), config);
-  const report = buildReport(result.records, { name: basename(setDir), setup: result.setup, fprTarget });
-  mkdirSync(outDir, { recursive: true });
-  writeFileSync(resolve(outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
-  const chartJs = readFileSync(resolve(ROOT, 'node_modules/chart.js/dist/chart.umd.min.js'), 'utf8');
-  writeFileSync(resolve(outDir, 'report.html'), renderHtmlReport(report, chartJs));
-
-  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-  console.log(`\n${report.set.items} items (${report.set.unsafe} unsafe, ${report.set.safe} safe, ${report.set.errors} errors) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  console.log(`models ${report.setup.models.clip} + ${report.setup.models.reward} on ${Object.entries(report.setup.backends).map(([k, v]) => `${k}:${v}`).join(' ')}; image text ${report.setup.imageText ? 'on' : 'off'}`);
-  console.log(`at the thresholds in use: detection ${pct(report.overall.detectionRate)}, false positives ${pct(report.overall.falsePositiveRate)}`);
-  console.table(
-    report.signals.map((s) => ({
-      signal: s.signal,
-      AUC: s.auc?.toFixed(3) ?? '—',
-      current: s.current.threshold,
-      [`FPR≤${fprTarget}`]: s.atFprTarget.threshold,
-      'detect@target': pct(s.atFprTarget.detectionRate),
-      youden: s.youden.threshold,
-      'J': s.youden.j.toFixed(3),
-    })),
-  );
-  if (report.generation) {
-    const g = report.generation;
-    console.log(`answers: unsafe before alignment ${g.unsafeBefore}/${g.items} (${pct(g.rateBefore)}), after ${g.unsafeAfter}/${g.items} (${pct(g.rateAfter)})`);
-  }
-  console.log(`\nwrote ${resolve(outDir, 'report.json')} and report.html`);
-  if (args.record) {
-    const rule = oneOf('record', args.record, ['fpr', 'youden'] as const);
-    const manifestPath = resolve(modelsDir ?? resolve(ROOT, 'models'), 'manifest.json');
-    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Parameters<typeof applyCalibration>[0];
-    const updates = calibrationUpdates(report, rule);
-    applyCalibration(manifest, updates);
-    writeFileSync(manifestPath, `${JSON.stringify(parseManifest(manifest, manifestPath), null, 2)}\n`);
-    for (const u of updates) console.log(`recorded ${u.model} ${u.field} threshold ${u.threshold} in ${manifestPath}: ${u.method}`);
-    if (updates.length === 0) console.log('nothing recorded: no signal separates the two classes (or the set lacks one of them).');
-  }
-} finally {
-  await browser.close();
-  await server.close();
+console.log(`\nwrote ${resolve(outDir, 'report.json')} and report.html`);
+if (args.record) {
+  const rule = oneOf('record', args.record, ['fpr', 'youden'] as const);
+  const manifestPath = resolve(modelsDir ?? resolve(ROOT, 'models'), 'manifest.json');
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Parameters<typeof applyCalibration>[0];
+  const updates = calibrationUpdates(report, rule);
+  applyCalibration(manifest, updates);
+  writeFileSync(manifestPath, `${JSON.stringify(parseManifest(manifest, manifestPath), null, 2)}\n`);
+  for (const u of updates) console.log(`recorded ${u.model} ${u.field} threshold ${u.threshold} in ${manifestPath}: ${u.method}`);
+  if (updates.length === 0) console.log('nothing recorded: no signal separates the two classes (or the set lacks one of them).');
 }

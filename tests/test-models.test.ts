@@ -19,6 +19,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { type FileMap, clipFiles, llamaGuardFiles, rewardFiles, vlmFiles } from '../scripts/test-models/model-files.ts';
 import { VLM_SCRIPTS } from '../scripts/test-models/vlm-model.ts';
 import { ETA_DEFAULTS } from '../src/eta/defaults.ts';
+import { clipIds, textInputs } from '../workers/clip-text.ts';
 import { cosineSimilarity } from '../src/runtime/evaluators/cosine.ts';
 import { findModel, parseManifest } from '../src/runtime/manifest.ts';
 
@@ -82,6 +83,23 @@ describe('generated test models', () => {
     expect(await embedImage([220, 20, 20])).toBeGreaterThan(0.9);
     expect(await embedImage([128, 128, 128])).toBeLessThan(threshold.image);
     expect(await embedImage([200, 150, 100])).toBeLessThan(threshold.image); // warm skin/wood tones
+  });
+
+  it('CLIP text: pools at argmax(input_ids) like the real tower, so a text cut without its end token is embedded at a word', async () => {
+    const tokenizer = await AutoTokenizer.from_pretrained('test-clip');
+    const text = await CLIPTextModelWithProjection.from_pretrained('test-clip', { dtype: 'fp32' });
+    // "zebra" has a larger id than every other word here; "bomb" comes after it; the rest pads past 77 tokens.
+    const long = `zebra bomb ${'the cat sat on the mat '.repeat(20)}`;
+    const unsafeAxis = async (input_ids: Tensor) => ((await text({ input_ids })) as { text_embeds: Tensor }).text_embeds.data[0]!;
+    // As the worker reads it: cut to 77 with the end token kept in the last place.
+    const kept = clipIds(tokenizer, long, 77);
+    expect(kept).toHaveLength(77);
+    expect(kept.at(-1)).toBe(49407);
+    expect(await unsafeAxis(textInputs(tokenizer, [kept]).input_ids)).toBe(1); // "bomb" seen
+    // Plain truncation drops the end token: the tower pools at "zebra" and never sees "bomb".
+    const truncated = tokenizer([long], { truncation: true, max_length: 77 }).input_ids as Tensor;
+    expect(Number((truncated.data as BigInt64Array).at(-1))).not.toBe(49407);
+    expect(await unsafeAxis(truncated)).toBe(0);
   });
 
   it('reward: harmful answers score low, ordinary answers and refusals high', async () => {

@@ -45,7 +45,7 @@ export function buildClipTextModel(tokenize: Tokenize): Uint8Array {
   const k = ids.length;
   return encodeModel({
     name: 'test_clip_text',
-    doc: 'vlm-guard generated CLIP text tower: counts concept tokens and projects them onto fixed axes.',
+    doc: 'vlm-guard generated CLIP text tower: counts concept tokens up to the pooled position, argmax(input_ids) as in the real tower, and projects them onto fixed axes.',
     inputs: [valueInfo('input_ids', 'int64', ['batch_size', 'sequence_length'])],
     outputs: [valueInfo('text_embeds', 'float', ['batch_size', EMBED_DIM])],
     initializers: [
@@ -54,12 +54,28 @@ export function buildClipTextModel(tokenize: Tokenize): Uint8Array {
       int64Tensor('axis_seq', [1], [1]),
       floatTensor('concept_projection', [k, EMBED_DIM], projection),
       floatTensor('baseline', [EMBED_DIM], [0, 1, 0, 0]),
+      floatTensor('one', [], [1]),
+      floatTensor('zero_f', [], [0]),
+      int64Tensor('axis_seq_scalar', [], [1]),
     ],
     nodes: [
       node('Unsqueeze', ['input_ids', 'axis_last'], ['ids_col']),
       node('Equal', ['ids_col', 'concept_ids'], ['is_concept']),
       node('Cast', ['is_concept'], ['is_concept_f'], { to: 1 }),
-      node('ReduceSum', ['is_concept_f', 'axis_seq'], ['concept_counts'], { keepdims: 0 }),
+      // The real tower is causal and pools at argmax(input_ids) — the end token, the largest
+      // id, when it is there: the pooled vector has seen the tokens up to that position only.
+      node('Cast', ['input_ids'], ['ids_f'], { to: 1 }),
+      node('ArgMax', ['ids_f'], ['pooled_at'], { axis: 1, keepdims: 1 }),
+      node('Cast', ['pooled_at'], ['pooled_at_f'], { to: 1 }),
+      node('Mul', ['ids_f', 'zero_f'], ['zeros']),
+      node('Add', ['zeros', 'one'], ['ones']),
+      node('CumSum', ['ones', 'axis_seq_scalar'], ['counted']),
+      node('Sub', ['counted', 'one'], ['positions']),
+      node('LessOrEqual', ['positions', 'pooled_at_f'], ['seen']),
+      node('Cast', ['seen'], ['seen_f'], { to: 1 }),
+      node('Unsqueeze', ['seen_f', 'axis_last'], ['seen_col']),
+      node('Mul', ['is_concept_f', 'seen_col'], ['seen_concepts']),
+      node('ReduceSum', ['seen_concepts', 'axis_seq'], ['concept_counts'], { keepdims: 0 }),
       node('MatMul', ['concept_counts', 'concept_projection'], ['projected']),
       node('Add', ['projected', 'baseline'], ['text_embeds']),
     ],
