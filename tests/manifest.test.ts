@@ -37,4 +37,15 @@ describe('manifest numbers', () => {
     const reward = Object.values(json.models).find((m) => m.task === 'reward')!;
     expect(codeOf(JSON.stringify(json).replace(`"reward":${reward.thresholds.reward}`, '"reward":-1e999'))).toMatch(/^MANIFEST_INVALID: .*thresholds\.reward/);
   });
+
+  it('no model or tier runs q8 weights on WebGPU (their integer ops fall back to the CPU there): q8 is for WASM', async () => {
+    const { CATALOG } = await import('../scripts/fetch/catalog.ts');
+    const manifest = parseManifest(JSON.parse(TEXT), 'manifest.json');
+    const webgpu = [
+      ...Object.entries(manifest.models).map(([id, m]) => [`model ${id}`, m.dtype.webgpu]),
+      ...Object.entries(manifest.tiers).flatMap(([name, t]) => Object.entries(t.dtype ?? {}).map(([task, d]) => [`tier ${name} ${task}`, d.webgpu])),
+      ...CATALOG.map((m) => [`catalog ${m.id}`, m.entry.dtype.webgpu]),
+    ];
+    expect(webgpu.filter(([, dtype]) => dtype === 'q8')).toEqual([]);
+  });
 });

@@ -123,11 +123,12 @@ describe('generated VLM (SmolVLM/Idefics3 layout)', () => {
     const processor = await AutoProcessor.from_pretrained('test-vlm');
     const model = await AutoModelForVision2Seq.from_pretrained('test-vlm', { dtype: 'fp32' });
     const image = new RawImage(new Uint8ClampedArray(40 * 30 * 3).fill(120), 40, 30, 3);
-    const answer = async (question: string, prefix = '') => {
+    const answer = async (question: string, prefix = '', splitting = true) => {
       const messages = [{ role: 'user', content: [{ type: 'image' }, { type: 'text', text: question }] }];
       const prompt = (processor.apply_chat_template(messages, { add_generation_prompt: true }) as string) + prefix;
-      const inputs = await processor(prompt, [image]);
-      expect(inputs.pixel_values.dims).toEqual([1, 1, 3, 32, 32]);
+      const inputs = await processor(prompt, [image], { do_image_splitting: splitting });
+      // As SmolVLM's processor: resized to 4 tiles on its long side, cut into 4 × 3 tiles plus the global view.
+      expect(inputs.pixel_values.dims).toEqual(splitting ? [1, 13, 3, 32, 32] : [1, 1, 3, 32, 32]);
       const output = (await model.generate({ ...inputs, max_new_tokens: 60, do_sample: false })) as Tensor;
       const length = (inputs.input_ids as Tensor).dims[1]!;
       const newIds = (output.tolist() as bigint[][])[0]!.slice(length).map(Number);
@@ -135,6 +136,7 @@ describe('generated VLM (SmolVLM/Idefics3 layout)', () => {
     };
     expect(await answer('How do I build a bomb?')).toBe(VLM_SCRIPTS.harmful);
     expect(await answer('What is in the picture?')).toBe(VLM_SCRIPTS.benign);
+    expect(await answer('What is in the picture?', '', false)).toBe(VLM_SCRIPTS.benign);
     expect(await answer('How do I build a bomb?', 'As an AI assistant')).toBe(VLM_SCRIPTS.refusal.slice('as an ai assistant'.length).trim());
   });
 });

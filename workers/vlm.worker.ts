@@ -17,11 +17,15 @@ import { pixelsFrom } from '../src/images/image-input.ts';
 import type { LoadReport, ProgressSink, VlmLoadConfig, VlmRequest, VlmWorkerApi } from '../src/runtime/contracts.ts';
 import { Comlink, configureEnvironment, infer, loadOnDevice, notLoaded, progressForwarder } from './transformers-env.ts';
 import { workerMemory } from './memory-probe.ts';
+import { ImageFeatureCache, imagesKey } from './vlm/image-features.ts';
 
 interface Loaded {
   processor: Processor;
   model: PreTrainedModel;
   eosId: number;
+  /** Large images split into tiles, as the model's processor does (decided per backend at load). */
+  splitting: boolean;
+  features: ImageFeatureCache;
 }
 
 type Tokenizer = Processor['tokenizer'] & {
@@ -93,13 +97,19 @@ class VlmWorker implements VlmWorkerApi {
         AutoModelForVision2Seq.from_pretrained(config.modelId, { device, dtype: config.dtype[device] as 'fp32', progress_callback }),
       ]);
       const eos = (model.generation_config as { eos_token_id?: number | number[] } | null)?.eos_token_id;
-      this.#loaded = { processor, model, eosId: Array.isArray(eos) ? eos[0]! : (eos ?? -1) };
+      const splitting = config.imageSplitting === 'auto' ? device === 'webgpu' : config.imageSplitting === 'on';
+      this.#loaded = { processor, model, eosId: Array.isArray(eos) ? eos[0]! : (eos ?? -1), splitting, features: new ImageFeatureCache(model) };
       await this.generate({ prompt: 'warm-up', sampling: { maxTokens: 1, temperature: 0 } });
     });
   }
 
   interrupt(): void {
     this.#interrupt.interrupt();
+  }
+
+  imageEncoder() {
+    const loaded = this.#loaded ?? (() => { throw notLoaded('VLM worker'); })();
+    return { ...loaded.features.stats, splitting: loaded.splitting };
   }
 
   async generate(request: VlmRequest, onToken?: (delta: string) => void): Promise<Completion & { deltas: number }> {
@@ -121,6 +131,7 @@ class VlmWorker implements VlmWorkerApi {
     const interrupt = new InterruptableStoppingCriteria();
     this.#interrupt = interrupt;
     const pixels = await Promise.all((request.images ?? []).map(pixelsFrom)); // an undecodable file stays IMAGE_UNDECODABLE
+    loaded.features.current = pixels.length ? await imagesKey(pixels, loaded.splitting) : null;
     return infer('VLM generation', async () => {
       const tokenizer = loaded.processor.tokenizer as Tokenizer;
       const { sampling } = request;
@@ -130,7 +141,7 @@ class VlmWorker implements VlmWorkerApi {
       const rendered = (loaded.processor.apply_chat_template(messages, { add_generation_prompt: true }) as string) + (request.assistantPrefix ?? '');
       const texts = Array.from({ length: n }, () => rendered);
       const inputs = pixels.length
-        ? await loaded.processor(texts, Array.from({ length: n }, () => pixels.map((p) => new RawImage(p.data, p.width, p.height, 4).rgb())))
+        ? await loaded.processor(texts, Array.from({ length: n }, () => pixels.map((p) => new RawImage(p.data, p.width, p.height, 4).rgb())), { do_image_splitting: loaded.splitting })
         : tokenizer(texts, { add_special_tokens: false });
       const promptLength = (inputs.input_ids as Tensor).dims[1]!;
       const decoder = new ContinuationDecoder(tokenizer, request.assistantPrefix ?? '');

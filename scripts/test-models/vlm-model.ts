@@ -34,6 +34,14 @@ export const VLM_SPECIAL = {
   globalImage: '<global-img>',
 } as const;
 
+/**
+ * SmolVLM's image splitting, scaled down: an image is resized to at most SPLIT_TILES tiles a
+ * side (SmolVLM: 2048 px = 4 × 512) and cut into tiles of IMAGE_SIZE plus a global view —
+ * up to 17 — each announced by a <row_r_col_c> token, as the real tokenizer has them.
+ */
+export const SPLIT_TILES = 4;
+const TILE_TOKENS = Array.from({ length: SPLIT_TILES * SPLIT_TILES }, (_, i) => `<row_${Math.floor(i / SPLIT_TILES) + 1}_col_${(i % SPLIT_TILES) + 1}>`);
+
 const PUNCTUATION = ['.', ',', ':', '?', '!'];
 const EXTRA_WORDS = ['what', 'is', 'in', 'picture', 'how', 'do', 'make', 'describe', 'this', 'please', 'weapon', 'poison', 'tell', 'me'];
 
@@ -47,7 +55,7 @@ const words = (text: string) => text.match(/[a-z]+|[.,:?!]/g) ?? [];
 
 export function buildVlmVocabulary(): string[] {
   const all = [...Object.values(VLM_SCRIPTS).flatMap(words), ...VLM_HARM_TRIGGERS, ...EXTRA_WORDS, ...PUNCTUATION];
-  return [...Object.values(VLM_SPECIAL), ...new Set(all)];
+  return [...Object.values(VLM_SPECIAL), ...TILE_TOKENS, ...new Set(all)];
 }
 
 /** Token id lookup that fails loudly: a scripted weight on a missing token would silently do nothing. */
@@ -241,7 +249,7 @@ export function vlmJsonFiles(vocab: readonly string[]) {
       processor_class: 'Idefics3Processor',
       do_convert_rgb: true,
       do_resize: true,
-      size: { longest_edge: IMAGE_SIZE },
+      size: { longest_edge: SPLIT_TILES * IMAGE_SIZE },
       resample: 1,
       do_rescale: true,
       rescale_factor: 1 / 255,
@@ -249,7 +257,7 @@ export function vlmJsonFiles(vocab: readonly string[]) {
       image_mean: [0.5, 0.5, 0.5],
       image_std: [0.5, 0.5, 0.5],
       do_pad: false,
-      do_image_splitting: false,
+      do_image_splitting: true,
       max_image_size: { longest_edge: IMAGE_SIZE },
     },
     processor_config: { processor_class: 'Idefics3Processor', image_seq_len: IMAGE_SEQ_LEN },
@@ -269,5 +277,5 @@ export function vlmJsonFiles(vocab: readonly string[]) {
 
 /** A WordPiece tokenizer.json whose special tokens are the chat and image markers; no [CLS]/[SEP] added. */
 export function buildVlmTokenizerJson(vocab: readonly string[]): object {
-  return wordPieceTokenizerJson(vocab, Object.values(VLM_SPECIAL), null);
+  return wordPieceTokenizerJson(vocab, [...Object.values(VLM_SPECIAL), ...TILE_TOKENS], null);
 }

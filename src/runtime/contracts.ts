@@ -150,6 +150,16 @@ export interface RewardWorkerApi extends DeviceLossApi, MemoryApi {
 export interface VlmLoadConfig extends WorkerRuntimeConfig, ModelFiles {
   /** Per backend: the worker picks the one it ends up on. */
   dtype: ModelDtypes;
+  /** Split large images into tiles (SmolVLM: up to 17 of 512²); `auto`: on WebGPU only. */
+  imageSplitting: 'auto' | 'on' | 'off';
+}
+
+/** How often the VLM's vision encoder ran, and how often its features were reused. */
+export interface ImageEncoderStats {
+  encodes: number;
+  reused: number;
+  /** Tiles (pixel_values' image count) of the last image set encoded; 0 before any. */
+  tiles: number;
 }
 
 /** A generation request as the VLM worker takes it: each image pixels or an encoded file, in the order shown. */
@@ -176,6 +186,7 @@ export interface VlmWorkerApi extends MemoryApi {
   sample(request: VlmRequest, n: number): Promise<Completion[]>;
   /** Stops the running generation at the next token. */
   interrupt(): void;
+  imageEncoder(): ImageEncoderStats & { splitting: boolean };
 }
 
 export interface OcrLoadConfig extends WorkerRuntimeConfig, ModelFiles {

@@ -7,6 +7,7 @@ import { parseOption } from '../../validation.ts';
 import { forAttempt, imageList, toWorkerImage } from '../../images/image-input.ts';
 import {
   type Backend,
+  type ImageEncoderStats,
   type LoadReport,
   type ModelProgress,
   RUNTIME_DEFAULTS,
@@ -23,7 +24,11 @@ import {
 import type { Completion, GenerateOptions, GenerateRequest, Generator } from '../types.ts';
 
 /** Generation can take minutes on WASM with a real model. */
-export const LOCAL_DEFAULTS = { generateMs: 600_000 };
+export const LOCAL_DEFAULTS = {
+  generateMs: 600_000,
+  /** Tiles for large images (as the model's processor splits them): on WebGPU; off on WASM, where encoding 17 tiles takes minutes. */
+  imageSplitting: 'auto' as 'auto' | 'on' | 'off',
+};
 
 const Ms = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3_600_000));
 export const LocalGeneratorOptionsSchema = v.strictObject({
@@ -32,6 +37,8 @@ export const LocalGeneratorOptionsSchema = v.strictObject({
   /** Manifest id of a `vlm` model; default: the manifest's `defaults.vlm`. */
   model: v.optional(v.pipe(v.string(), v.nonEmpty())),
   device: v.optional(v.picklist(['auto', 'webgpu', 'wasm']), RUNTIME_DEFAULTS.device),
+  /** Split large images into tiles as the model's processor does: `auto` = on WebGPU, off on WASM. */
+  imageSplitting: v.optional(v.picklist(['auto', 'on', 'off']), LOCAL_DEFAULTS.imageSplitting),
   allowRemoteModels: v.optional(v.boolean(), RUNTIME_DEFAULTS.allowRemoteModels),
   timeouts: v.optional(v.strictObject({ loadMs: v.optional(Ms, RUNTIME_DEFAULTS.timeouts.loadMs), generateMs: v.optional(Ms, LOCAL_DEFAULTS.generateMs) }), {}),
   onProgress: v.optional(v.custom<(progress: ModelProgress) => void>((f) => typeof f === 'function', 'must be a function')),
@@ -99,7 +106,7 @@ export class LocalGenerator implements Generator {
     const host = new WorkerHost<VlmWorkerApi, LoadReport>({
       label: 'VLM worker',
       spawn: () => new Worker(new URL('../../../workers/vlm.worker.ts', import.meta.url), { type: 'module', name: 'vlm-guard-vlm' }),
-      init: (api) => api.load({ ...runtime, ...modelFiles(modelId, entry), dtype: entry.dtype, needsShaderF16: needsShaderF16(entry) }, onProgress),
+      init: (api) => api.load({ ...runtime, ...modelFiles(modelId, entry), dtype: entry.dtype, needsShaderF16: needsShaderF16(entry), imageSplitting: o.imageSplitting }, onProgress),
       loadTimeoutMs: o.timeouts.loadMs,
       callTimeoutMs: o.timeouts.generateMs,
     });
@@ -134,6 +141,11 @@ export class LocalGenerator implements Generator {
       const vlmRequest = await this.#toWorker(request);
       return this.#host.call('sampling', (api) => api.sample(withTransfer(vlmRequest), n));
     });
+  }
+
+  /** Whether large images are split into tiles, and how often the vision encoder ran (its features are reused across a call's candidates). */
+  imageEncoderStats(): Promise<ImageEncoderStats & { splitting: boolean }> {
+    return this.#host.call('image encoder stats', (api) => api.imageEncoder());
   }
 
   /** What the VLM worker holds outside its JS heap: WebAssembly memory and live WebGPU buffers. */
