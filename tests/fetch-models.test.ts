@@ -18,6 +18,11 @@ const REPO = 'Xenova/clip-vit-base-patch32';
 const files = new Map<string, Buffer>();
 /** Repositories served, by "repo@revision": the CLIP fixture files and the generated evaluator-kind models in their real repos' layout. */
 const repos = new Map<string, Map<string, Buffer>>([[`${REPO}@main`, files]]);
+/** The commit a served branch stands at (made up, stable): "repo@commit" → "repo@branch". */
+const commitOf = (repo: string, revision: string) => (/^[0-9a-f]{40}$/.test(revision) ? revision : createHash('sha1').update(`${repo}@${revision}`).digest('hex'));
+const servedAt = (repo: string, revision: string) =>
+  repos.get(`${repo}@${revision}`) ?? [...repos].find(([key]) => key.startsWith(`${repo}@`) && commitOf(repo, key.slice(repo.length + 1)) === revision)?.[1];
+const served: string[] = [];
 let server: Server;
 let host: string;
 let corrupt = false;
@@ -41,8 +46,15 @@ beforeAll(async () => {
   files.set('onnx/text_model.onnx', readFileSync(resolve(import.meta.dirname, '../models/test-clip/onnx/text_model.onnx')));
   server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
+    const revision = /^\/api\/models\/([^/]+\/[^/]+)\/revision\/([^/]+)$/.exec(url.pathname);
+    if (revision) {
+      const [, repo, rev] = revision as unknown as [string, string, string];
+      if (!servedAt(repo, decodeURIComponent(rev))) return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return void res.end(JSON.stringify({ id: repo, sha: commitOf(repo, decodeURIComponent(rev)) }));
+    }
     const tree = /^\/api\/models\/([^/]+\/[^/]+)\/tree\/([^/]+)(?:\/(.*))?$/.exec(url.pathname);
-    const listed = tree ? repos.get(`${tree[1]}@${tree[2]}`) : undefined;
+    const listed = tree ? servedAt(tree[1]!, tree[2]!) : undefined;
     if (tree && listed) {
       const folder = tree[3] ?? '';
       const entries = new Map<string, object>();
@@ -63,8 +75,9 @@ beforeAll(async () => {
     }
     const resolved = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(url.pathname);
     const path = resolved?.[3] ?? '';
-    const bytes = resolved ? repos.get(`${resolved[1]}@${resolved[2]}`)?.get(path) : undefined;
+    const bytes = resolved ? servedAt(resolved[1]!, resolved[2]!)?.get(path) : undefined;
     if (!bytes) return void res.writeHead(404).end();
+    served.push(url.pathname);
     const body = corrupt && path === 'tokenizer.json' ? Buffer.from(bytes).fill(32, 0, 10) : bytes;
     const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
     if (range) {
@@ -102,6 +115,10 @@ describe('models:fetch', () => {
     const manifest = parseManifest(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')), 'fetched');
     expect(manifest.defaults.clip).toBe('clip-vit-base-patch32');
     expect(manifest.models['clip-vit-base-patch32']).toMatchObject({ source: 'hub', calibration: { calibrated: false } });
+    // The catalog names a branch: it is resolved once, every file comes from that commit, and the commit is recorded.
+    const commit = commitOf(REPO, 'main');
+    expect(manifest.models['clip-vit-base-patch32']!.origin).toEqual({ repo: REPO, revision: commit });
+    expect(served.filter((p) => p.startsWith(`/${REPO}/`)).every((p) => p.startsWith(`/${REPO}/resolve/${commit}/`))).toBe(true);
     expect(manifest.models['test-reward']).toBeDefined(); // the rest of the manifest is kept
     env.allowRemoteModels = false;
     env.localModelPath = `${dir}/`;
@@ -121,7 +138,10 @@ describe('models:fetch', () => {
     expect(readFileSync(join(dir, clip.id, 'tokenizer.json')).equals(tokenizer)).toBe(true);
     const lines: string[] = [];
     await fetchModels({ host, modelsDir: dir, models: [clip], log: (l) => lines.push(l) });
-    expect(lines.every((l) => l.includes('already here'))).toBe(true);
+    const fileLines = lines.filter((l) => l.startsWith(`${clip.id}/`));
+    expect(fileLines).toHaveLength(clip.files.length);
+    expect(fileLines.every((l) => l.includes('already here'))).toBe(true);
+    expect(lines).toContain(`${clip.id}: the catalog names ${REPO}@main, not a commit; fetching ${commitOf(REPO, 'main')} and recording it.`);
   });
 
   it('rejects a file whose sha256 does not match the listing, and keeps it aside', async () => {
@@ -146,7 +166,7 @@ describe('models:fetch', () => {
     const manifest = parseManifest(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')), 'fetched');
     expect(tierModels(manifest, 'standard').models).toMatchObject({ clip: 'clip-vit-base-patch32', reward: 'llama-guard-3-1b' });
     expect(tierModels(manifest, 'light').dtype?.clip).toEqual({ webgpu: 'fp32', wasm: 'q8' }); // q8 on WebGPU would run its integer ops on the CPU
-    expect(manifest.models['llama-guard-3-1b']).toMatchObject({ kind: 'guard-generative', dtype: { webgpu: 'q4', wasm: 'q4' }, guard: { contentFormat: 'parts' } });
+    expect(manifest.models['llama-guard-3-1b']).toMatchObject({ kind: 'guard-generative', dtype: { webgpu: 'q4', wasm: 'q4' }, guard: { contentFormat: 'parts' }, origin: { revision: 'b4f19422fdd1847a0695341f06049b43d5b60a3a' } });
     expect(manifest.models['toxic-bert']).toMatchObject({ kind: 'sequence-classification', framing: 'response-only' });
     expect(statSync(join(dir, 'llama-guard-3-1b', 'onnx/model_q4.onnx')).size).toBe(statSync(resolve(import.meta.dirname, '../models/test-llama-guard/onnx/model.onnx')).size);
     expect(() => tierModels(manifest, 'paper')).toThrow(/missing clip "clip-vit-large-patch14-336", reward "skywork-reward-v2-qwen3-0.6b"/);
@@ -154,7 +174,7 @@ describe('models:fetch', () => {
 
   it('says which files a repository lacks', async () => {
     await expect(fetchModels({ host, modelsDir: modelsDir(), models: [{ ...clip, files: ['onnx/nope.onnx'] }] })).rejects.toThrow(
-      'Xenova/clip-vit-base-patch32@main has no onnx/nope.onnx',
+      `Xenova/clip-vit-base-patch32@${commitOf(REPO, 'main')} has no onnx/nope.onnx`,
     );
   });
 });

