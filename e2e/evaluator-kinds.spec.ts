@@ -98,3 +98,29 @@ test('Llama Guard 3 read where it says its verdict: a manifest without the "\\n\
   const early = await page.evaluate(() => window.vlmGuard.createGuard({ device: 'wasm', rewardModel: 'test-llama-guard' }).then(() => 'loaded', (e: { code: string; message: string }) => `${e.code}: ${e.message}`));
   expect(early).toMatch(/^MODEL_LOAD_FAILED: .*likeliest token is "\\n\\n", not "safe" or "unsafe"/);
 });
+
+test('fp16 weights and an adapter without shader-f16 (SwiftShader here): the manifest\'s webgpuWithoutF16 dtype runs on WebGPU instead; without one, WebGPU is refused and auto says why', async ({ page }) => {
+  await openHarness(page);
+  let dtype: Record<string, string> = {};
+  await page.route('**/models/manifest.json', async (route) => {
+    const json = (await (await route.fetch()).json()) as { models: Record<string, { dtype: Record<string, string> }> };
+    json.models['test-reward']!.dtype = dtype;
+    await route.fulfill({ body: JSON.stringify(json), contentType: 'application/json' });
+  });
+  const load = (device: 'webgpu' | 'auto') =>
+    page.evaluate(async (device) => {
+      const hasF16 = (await (navigator as Navigator & { gpu: { requestAdapter(): Promise<{ features: Set<string> } | null> } }).gpu.requestAdapter())?.features.has('shader-f16') ?? false;
+      const loaded = await window.vlmGuard.createGuard({ device }).then(
+        (g) => ({ backend: g.info.backends.reward, dtype: g.info.dtypes.reward, reason: g.info.fallbackReasons.reward ?? '' }),
+        (e: { code: string; message: string }) => ({ backend: e.code, dtype: '', reason: e.message }),
+      );
+      return { hasF16, ...loaded };
+    }, device);
+  dtype = { webgpu: 'fp16', webgpuWithoutF16: 'fp32', wasm: 'fp32' };
+  const withFallback = await load('webgpu');
+  test.skip(withFallback.hasF16, 'this adapter has shader-f16: the fp16 weights would be used');
+  expect(withFallback).toMatchObject({ backend: 'webgpu', dtype: 'fp32' });
+  dtype = { webgpu: 'fp16', wasm: 'fp32' };
+  expect(await load('webgpu')).toMatchObject({ backend: 'BACKEND_UNAVAILABLE', reason: expect.stringMatching(/shader-f16.*no webgpuWithoutF16/) });
+  expect(await load('auto')).toMatchObject({ backend: 'wasm', dtype: 'fp32' });
+});

@@ -17,7 +17,7 @@ import { RiskReports, RiskService } from './risk/risk-service.ts';
 import { resolveRiskThresholds } from './risk/thresholds.ts';
 import type { Backend, ModelProgress, RewardLoadReport } from './runtime/contracts.ts';
 import { EvaluatorRuntime } from './runtime/evaluator-runtime.ts';
-import type { RewardKind } from './runtime/manifest.ts';
+import type { ModelDtype, RewardKind } from './runtime/manifest.ts';
 
 export interface GuardInfo {
   models: { clip: string; reward: string };
@@ -25,6 +25,8 @@ export interface GuardInfo {
   tier?: string;
   /** The backends the workers loaded on (guard.runtime.backends: now). */
   backends: { clip: Backend; reward: Backend };
+  /** The weights loaded on those backends (a model may name another dtype for adapters without shader-f16). */
+  dtypes: { clip?: ModelDtype; reward?: ModelDtype };
   fallbackReasons: { clip?: string; reward?: string };
   rewardFraming: RewardLoadReport['framing'];
   /** The reward model's evaluator kind (manifest `kind`). */
@@ -94,6 +96,7 @@ export class Guard extends EventTarget {
       models: { clip: clip.id, reward: reward.id },
       ...(options.tier ? { tier: options.tier } : {}),
       backends: { clip: clip.report.backend, reward: reward.report.backend },
+      dtypes: { ...(clip.report.dtype ? { clip: clip.report.dtype } : {}), ...(reward.report.dtype ? { reward: reward.report.dtype } : {}) },
       fallbackReasons: { clip: clip.report.fallbackReason, reward: reward.report.fallbackReason },
       rewardFraming: reward.report.framing,
       rewardKind: reward.entry.kind,

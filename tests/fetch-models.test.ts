@@ -166,7 +166,7 @@ describe('models:fetch', () => {
     const manifest = parseManifest(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')), 'fetched');
     expect(tierModels(manifest, 'standard').models).toMatchObject({ clip: 'clip-vit-base-patch32', reward: 'llama-guard-3-1b' });
     expect(tierModels(manifest, 'light').dtype?.clip).toEqual({ webgpu: 'fp32', wasm: 'q8' }); // q8 on WebGPU would run its integer ops on the CPU
-    expect(manifest.models['llama-guard-3-1b']).toMatchObject({ kind: 'guard-generative', dtype: { webgpu: 'q4', wasm: 'q4' }, guard: { contentFormat: 'parts' }, origin: { revision: 'b4f19422fdd1847a0695341f06049b43d5b60a3a' } });
+    expect(manifest.models['llama-guard-3-1b']).toMatchObject({ kind: 'guard-generative', dtype: { webgpu: 'q4f16', webgpuWithoutF16: 'q4', wasm: 'q4' }, guard: { contentFormat: 'parts' }, origin: { revision: 'b4f19422fdd1847a0695341f06049b43d5b60a3a' } });
     expect(manifest.models['toxic-bert']).toMatchObject({ kind: 'sequence-classification', framing: 'response-only' });
     expect(statSync(join(dir, 'llama-guard-3-1b', 'onnx/model_q4.onnx')).size).toBe(statSync(resolve(import.meta.dirname, '../models/test-llama-guard/onnx/model.onnx')).size);
     expect(() => tierModels(manifest, 'paper')).toThrow(/missing clip "clip-vit-large-patch14-336", reward "skywork-reward-v2-qwen3-0.6b"/);

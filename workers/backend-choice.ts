@@ -1,7 +1,7 @@
 // Backend choice with WebGPU→WASM fallback, and typed load/inference errors, for every
 // model worker (transformers.js or bare onnxruntime-web).
 import { GuardError, installErrorTransfer } from '../src/errors.ts';
-import type { Backend, LoadReport, WorkerRuntimeConfig } from '../src/runtime/contracts.ts';
+import type { Backend, LoadReport, ModelDtypes, WorkerRuntimeConfig } from '../src/runtime/contracts.ts';
 import { lastIntegrityFailure } from './model-file.ts';
 
 installErrorTransfer();
@@ -32,20 +32,33 @@ export function softwareAdapter(adapter: AdapterLike): string | null {
   return software ? `a software adapter (${name})` : null;
 }
 
-async function webGpuAdapterProblem(needsShaderF16: boolean, acceptSoftware: boolean): Promise<string | null> {
+/** Why WebGPU cannot run the model here (null: it can), and whether the adapter has shader-f16. */
+async function webGpuAdapter(acceptSoftware: boolean): Promise<{ problem: string | null; f16: boolean }> {
   const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<AdapterLike | null> } }).gpu;
-  if (!gpu) return 'navigator.gpu is missing (this browser or context has no WebGPU)';
+  if (!gpu) return { problem: 'navigator.gpu is missing (this browser or context has no WebGPU)', f16: false };
   try {
     const adapter = await gpu.requestAdapter();
-    if (!adapter) return 'navigator.gpu.requestAdapter() returned no adapter';
+    if (!adapter) return { problem: 'navigator.gpu.requestAdapter() returned no adapter', f16: false };
     const software = acceptSoftware ? null : softwareAdapter(adapter);
-    if (software) return `the only WebGPU adapter is ${software}, slower than WASM; ask for device "webgpu" to use it anyway`;
-    // fp16 weights need shader-f16 (SwiftShader and many integrated GPUs lack it).
-    if (needsShaderF16 && !adapter.features.has('shader-f16')) return "the WebGPU adapter lacks 'shader-f16', which the manifest's webgpu dtype (fp16) needs";
-    return null;
+    if (software) return { problem: `the only WebGPU adapter is ${software}, slower than WASM; ask for device "webgpu" to use it anyway`, f16: false };
+    return { problem: null, f16: adapter.features.has('shader-f16') };
   } catch (error) {
-    return `requestAdapter() failed: ${String(error)}`;
+    return { problem: `requestAdapter() failed: ${String(error)}`, f16: false };
   }
+}
+
+/**
+ * fp16 weights need shader-f16 (SwiftShader and many integrated GPUs lack it). Without it
+ * the manifest's `webgpuWithoutF16` dtype takes the WebGPU place (the worker's own copy of
+ * its config is changed); with none, WebGPU cannot run the model.
+ */
+function f16Problem(config: { needsShaderF16?: boolean; dtype?: ModelDtypes }, f16: boolean): string | null {
+  if (!config.needsShaderF16 || f16) return null;
+  if (config.dtype?.webgpuWithoutF16) {
+    config.dtype.webgpu = config.dtype.webgpuWithoutF16;
+    return null;
+  }
+  return `the WebGPU adapter lacks 'shader-f16', which the manifest's webgpu dtype (${config.dtype?.webgpu ?? 'fp16'}) needs, and the manifest names no webgpuWithoutF16 dtype`;
 }
 
 /** transformers.js raises ModelFileNotFoundError with the URL in quotes; surface it as our typed error. */
@@ -72,7 +85,7 @@ export function toLoadError(error: unknown, { modelId, modelBase }: { modelId: s
  * fails; a missing file is not retried (WASM would miss it too).
  */
 export async function loadOnDevice(
-  config: WorkerRuntimeConfig & { modelId: string; needsShaderF16?: boolean },
+  config: WorkerRuntimeConfig & { modelId: string; needsShaderF16?: boolean; dtype?: ModelDtypes },
   load: (backend: Backend) => Promise<void>,
   webgpu?: WebGpuEnv,
 ): Promise<LoadReport> {
@@ -81,7 +94,7 @@ export async function loadOnDevice(
   return report;
 }
 
-async function loadWithFallback(config: WorkerRuntimeConfig & { modelId: string; needsShaderF16?: boolean }, load: (backend: Backend) => Promise<void>): Promise<LoadReport> {
+async function loadWithFallback(config: WorkerRuntimeConfig & { modelId: string; needsShaderF16?: boolean; dtype?: ModelDtypes }, load: (backend: Backend) => Promise<void>): Promise<LoadReport> {
   const started = performance.now();
   const attempt = async (backend: Backend) => {
     try {
@@ -92,6 +105,7 @@ async function loadWithFallback(config: WorkerRuntimeConfig & { modelId: string;
   };
   const report = (backend: Backend, fallbackReason?: string): LoadReport => ({
     backend,
+    ...(config.dtype ? { dtype: config.dtype[backend] } : {}),
     loadMs: performance.now() - started,
     ...(fallbackReason ? { fallbackReason } : {}),
   });
@@ -101,7 +115,8 @@ async function loadWithFallback(config: WorkerRuntimeConfig & { modelId: string;
     return report('wasm');
   }
   // Asked for by name, a software adapter is used; `auto` takes it for no GPU.
-  const problem = await webGpuAdapterProblem(config.needsShaderF16 ?? false, config.device === 'webgpu');
+  const adapter = await webGpuAdapter(config.device === 'webgpu');
+  const problem = adapter.problem ?? f16Problem(config, adapter.f16);
   if (config.device === 'webgpu') {
     if (problem) {
       throw new GuardError('BACKEND_UNAVAILABLE', `WebGPU was asked for but is unavailable: ${problem}. Use device "auto" or "wasm".`, { backend: 'webgpu' });

@@ -92,13 +92,13 @@ export const CATALOG: CatalogModel[] = [
     id: 'llama-guard-3-1b',
     repo: 'onnx-community/Llama-Guard-3-1B',
     revision: 'b4f19422fdd1847a0695341f06049b43d5b60a3a',
-    files: ['config.json', 'generation_config.json', 'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model_q4.onnx'],
+    files: ['config.json', 'generation_config.json', 'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model_q4.onnx', 'onnx/model_q4f16.onnx'],
     entry: {
       task: 'reward',
       kind: 'guard-generative',
-      description: 'Meta Llama Guard 3 1B (ONNX, q4 ≈ 1.8 GB): P(safe) at the first generated token; S1–S14 mapped to risk categories.',
+      description: 'Meta Llama Guard 3 1B (ONNX): q4f16 (≈ 1.2 GB) on WebGPU with shader-f16, q4 (≈ 1.8 GB) on WASM and on adapters without it; P(safe) where it says its verdict; S1–S14 mapped to risk categories.',
       source: 'hub',
-      dtype: { webgpu: 'q4', wasm: 'q4' },
+      dtype: { webgpu: 'q4f16', webgpuWithoutF16: 'q4', wasm: 'q4' },
       score: { from: 'logit', index: 0 },
       // The template ends at the assistant header; the model says "\n\n" before its verdict.
       guard: { safeToken: 'safe', unsafeToken: 'unsafe', verdictPrefix: '\n\n', contentFormat: 'parts', categories: LLAMA_GUARD_3_CATEGORIES, maxCategoryTokens: 12 },

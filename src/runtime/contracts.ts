@@ -6,7 +6,7 @@ import type { RiskCategory } from '../risk-categories.ts';
 
 export type Device = 'auto' | 'webgpu' | 'wasm';
 export type Backend = 'webgpu' | 'wasm';
-export type ModelDtypes = Record<Backend, ModelDtype>;
+export type ModelDtypes = Record<Backend, ModelDtype> & { webgpuWithoutF16?: ModelDtype };
 
 export type { WorkerImage } from '../images/image-input.ts';
 
@@ -38,6 +38,8 @@ export interface WorkerRuntimeConfig {
 
 export interface LoadReport {
   backend: Backend;
+  /** The weights loaded on that backend. */
+  dtype?: ModelDtype;
   /** Set when `auto` wanted WebGPU and fell back to WASM: why. */
   fallbackReason?: string;
   loadMs: number;

