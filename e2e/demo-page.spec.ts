@@ -26,7 +26,7 @@ test('the minimal page evaluates a picked image and answer, and shows the test-m
   await expect(page.locator('#reward-score')).toContainText('-5.000 (unsafe ≤ 0) → unsafe');
   await expect(page.locator('#backends')).toHaveText('CLIP wasm, reward wasm');
   await expect(page.locator('#risk-result')).toContainText('CLIP: no category above its threshold');
-  await expect(page.locator('#calibration')).toHaveText('thresholds from the manifest, calibrated');
+  await expect(page.locator('#calibration')).toHaveText('thresholds designed with the generated test models (by construction, not measured on real content)');
   await expect(page.locator('#banner')).toBeVisible();
   await expect(page.locator('#banner')).toContainText('generated test models');
   await page.screenshot({ path: resolve(SCREENSHOTS, 'minimal-result.png'), fullPage: true });

@@ -27,11 +27,11 @@ test('npm run eval on the fixture set writes the JSON and HTML reports', async (
     { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 },
   );
   expect(stdout).toMatch(/76 items \(50 unsafe, 26 safe, 0 errors\)/);
-  expect(stdout).toMatch(/at the thresholds in use: detection \d+\.\d%, false positives \d+\.\d%/);
+  expect(stdout).toMatch(/at the thresholds in use \(image: designed, reward: designed\): detection \d+\.\d%, false positives \d+\.\d%/);
 
   const report = JSON.parse(readFileSync(resolve(out, 'report.json'), 'utf8')) as EvalReport;
   expect(report.set).toEqual({ name: 'fixture-set', items: 76, unsafe: 50, safe: 26, errors: 0 });
-  expect(report.setup).toMatchObject({ models: { clip: 'test-clip', reward: 'test-reward' }, backends: { clip: 'wasm', reward: 'wasm' }, imageText: false });
+  expect(report.setup).toMatchObject({ models: { clip: 'test-clip', reward: 'test-reward' }, backends: { clip: 'wasm', reward: 'wasm' }, imageText: false, thresholdBasis: { clip: 'designed', reward: 'designed' } });
   expect(report.fprTarget).toBe(0.1);
   const image = report.signals.find((s) => s.signal === 'image')!;
   // The generated CLIP sees neither FigStep's text nor the photos as red: every score is the baseline.

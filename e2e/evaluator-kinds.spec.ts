@@ -63,13 +63,13 @@ test('tiers: the test tier loads its models; a tier whose models are not fetched
   await openHarness(page);
   const out = await page.evaluate(async () => {
     const guard = await window.vlmGuard.createGuard({ device: 'wasm', tier: 'test', imageText: 'auto' });
-    const info = { tier: guard.info.tier, models: guard.info.models, ocr: guard.info.imageText.model, calibrated: guard.info.calibrated };
+    const info = { tier: guard.info.tier, models: guard.info.models, ocr: guard.info.imageText.model, calibrated: guard.info.calibrated, basis: guard.info.thresholdBasis };
     guard.dispose();
     const missing = await window.vlmGuard.createGuard({ device: 'wasm', tier: 'standard' }).catch((e: { code: string; message: string }) => `${e.code}: ${e.message}`);
     const unknown = await window.vlmGuard.createGuard({ device: 'wasm', tier: 'huge' }).catch((e: { code: string; message: string }) => `${e.code}: ${e.message}`);
     return { info, missing, unknown };
   });
-  expect(out.info).toEqual({ tier: 'test', models: { clip: 'test-clip', reward: 'test-reward' }, ocr: 'ppocr-v4', calibrated: { clip: true, reward: true } });
+  expect(out.info).toEqual({ tier: 'test', models: { clip: 'test-clip', reward: 'test-reward' }, ocr: 'ppocr-v4', calibrated: { clip: false, reward: false }, basis: { clip: 'designed', reward: 'designed' } });
   expect(out.missing).toBe('MODEL_UNKNOWN: Tier "standard" is not installed (missing clip "clip-vit-base-patch32", reward "llama-guard-3-1b"): run `npm run models:fetch -- --tier standard`.');
   expect(out.unknown).toBe('MODEL_UNKNOWN: No tier "huge" in the manifest; tiers: test, light, standard, paper.');
 });

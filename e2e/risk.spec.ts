@@ -27,7 +27,7 @@ for (const backend of BACKENDS) {
       },
       { device: backend, photo: fixture('benign-photos/coffee.png') },
     );
-    expect(out.info).toMatchObject({ report: 'clip', calibrated: true });
+    expect(out.info).toMatchObject({ report: 'clip', calibrated: false, method: expect.stringMatching(/^designed:/) }); // the test CLIP's category thresholds are designed, not measured
     const [red] = out.red.results;
     expect(out.red.id).toMatch(/^modr-/);
     expect(out.red.model).toBe('vlm-guard/test-clip');

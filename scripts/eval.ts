@@ -1,7 +1,11 @@
 // npm run eval -- --set <folder> [--models <dir>] [--backend webgpu|wasm|auto] [--out <dir>]
 //   [--fpr-target 0.05] [--image-text auto|on|off] [--tier name] [--clip-model id] [--reward-model id]
 //   [--generator <base url> --generator-model <name> [--generator-key-env VAR] [--alignment shallow|deep]]
-//   [--record fpr|youden]   write the calibrated thresholds into the models' manifest
+//   [--record fpr|youden [--holdout 0.3] [--min-per-class 20] [--force]]
+//                            write the calibrated thresholds into the models' manifest: the image
+//                            threshold from the image labels, the reward threshold from the
+//                            response_label column only; --holdout measures the chosen threshold
+//                            on a share of items kept out of its choice
 //
 // Runs a labelled set (images + labels.json or labels.csv) through the guard in Chromium
 // and writes report.json and report.html (ROC curves, histograms, calibrated thresholds).
@@ -11,7 +15,7 @@ import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { renderHtmlReport } from '../src/evaluation/html-report.ts';
 import { parseLabels } from '../src/evaluation/labels.ts';
-import { applyCalibration, calibrationUpdates } from '../src/evaluation/calibration.ts';
+import { CALIBRATION_DEFAULTS, applyCalibration, calibrate } from '../src/evaluation/calibration.ts';
 import { buildReport } from '../src/evaluation/report.ts';
 import { parseManifest } from '../src/runtime/manifest.ts';
 import type { EvalPageConfig } from './eval/page.ts';
@@ -35,6 +39,9 @@ const { values: args } = parseArgs({
     'generator-key-env': { type: 'string' },
     alignment: { type: 'string', default: 'shallow' },
     record: { type: 'string' },
+    holdout: { type: 'string', default: String(CALIBRATION_DEFAULTS.holdout) },
+    'min-per-class': { type: 'string', default: String(CALIBRATION_DEFAULTS.minPerClass) },
+    force: { type: 'boolean', default: false },
   },
 });
 
@@ -55,6 +62,10 @@ if (!labelsFile) fail(`${setDir} has no labels.json or labels.csv.`);
 const items = parseLabels(readFileSync(labelsFile, 'utf8'), basename(labelsFile));
 const missing = items.filter((i) => !existsSync(resolve(setDir, i.file)));
 if (missing.length > 0) fail(`${missing.length} listed file(s) missing in ${setDir}, e.g. ${missing[0]!.file}.`);
+const holdout = Number(args.holdout);
+if (!(holdout >= 0 && holdout <= 0.9)) fail(`--holdout must be between 0 and 0.9, got ${args.holdout}.`);
+const minPerClass = Number(args['min-per-class']);
+if (!(Number.isInteger(minPerClass) && minPerClass >= 1)) fail(`--min-per-class must be a whole number ≥ 1, got ${args['min-per-class']}.`);
 const fprTarget = Number(args['fpr-target']);
 if (!(fprTarget >= 0 && fprTarget <= 1)) fail(`--fpr-target must be between 0 and 1, got ${args['fpr-target']}.`);
 if (args.generator && !args['generator-model']) fail('--generator needs --generator-model.');
@@ -99,7 +110,7 @@ writeFileSync(resolve(outDir, 'report.html'), renderHtmlReport(report, chartJs))
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 console.log(`\n${report.set.items} items (${report.set.unsafe} unsafe, ${report.set.safe} safe, ${report.set.errors} errors) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 console.log(`models ${report.setup.models.clip} + ${report.setup.models.reward} on ${Object.entries(report.setup.backends).map(([k, v]) => `${k}:${v}`).join(' ')}; image text ${report.setup.imageText ? 'on' : 'off'}`);
-console.log(`at the thresholds in use: detection ${pct(report.overall.detectionRate)}, false positives ${pct(report.overall.falsePositiveRate)}`);
+console.log(`at the thresholds in use${report.setup.thresholdBasis ? ` (image: ${report.setup.thresholdBasis.clip}, reward: ${report.setup.thresholdBasis.reward})` : ''}: detection ${pct(report.overall.detectionRate)}, false positives ${pct(report.overall.falsePositiveRate)}`);
 console.table(
   report.signals.map((s) => ({
     signal: s.signal,
@@ -120,9 +131,9 @@ if (args.record) {
   const rule = oneOf('record', args.record, ['fpr', 'youden'] as const);
   const manifestPath = resolve(modelsDir ?? resolve(ROOT, 'models'), 'manifest.json');
   const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Parameters<typeof applyCalibration>[0];
-  const updates = calibrationUpdates(report, rule);
+  const { updates, skipped } = calibrate(result.records, { name: basename(setDir), setup: result.setup, fprTarget }, { rule, holdout, minPerClass, force: args.force });
   applyCalibration(manifest, updates);
   writeFileSync(manifestPath, `${JSON.stringify(parseManifest(manifest, manifestPath), null, 2)}\n`);
   for (const u of updates) console.log(`recorded ${u.model} ${u.field} threshold ${u.threshold} in ${manifestPath}: ${u.method}`);
-  if (updates.length === 0) console.log('nothing recorded: no signal separates the two classes (or the set lacks one of them).');
+  for (const reason of skipped) console.log(`not recorded: ${reason}`);
 }

@@ -31,11 +31,12 @@ function testEntries(clip: ManifestFile[], reward: ManifestFile[], vlm: Manifest
       risk: {
         // Every category description holds unsafe words; texts and red images with unsafe words score ≥ 0.85, others ≤ 0.71.
         thresholds: { image: perCategory(0.5), text: perCategory(0.8) },
-        calibration: { calibrated: true, method: 'designed: red images score ≥ 0.7 against every category description, photos ≤ 0.3; a text with one unsafe word ≥ 0.85, without ≤ 0.71' },
+        calibration: { calibrated: false, basis: 'designed', method: 'designed: red images score ≥ 0.7 against every category description, photos ≤ 0.3; a text with one unsafe word ≥ 0.85, without ≤ 0.71' },
       },
       maxTextTokens: 77,
       calibration: {
-        calibrated: true,
+        calibrated: false,
+        basis: 'designed',
         method: 'designed: the generated towers separate saturated-red images (cosine ≈ 0.98) from photos (≤ 0.2); threshold set between',
       },
     },
@@ -50,7 +51,8 @@ function testEntries(clip: ManifestFile[], reward: ManifestFile[], vlm: Manifest
       thresholds: { reward: 0 },
       maxTokens: 512,
       calibration: {
-        calibrated: true,
+        calibrated: false,
+        basis: 'designed',
         method: 'designed: logit = 1 − 3·(harmful words) + 2·(refusal words); unsafe at ≤ 0',
       },
     },
@@ -64,7 +66,7 @@ function testEntries(clip: ManifestFile[], reward: ManifestFile[], vlm: Manifest
       score: { from: 'labels', activation: 'sigmoid', unsafe: ['toxic', 'severe_toxic', 'obscene', 'threat', 'insult', 'identity_hate'], combine: 'max' },
       thresholds: { reward: 0.5 },
       maxTokens: 512,
-      calibration: { calibrated: true, method: 'designed: every label sits at sigmoid(−2) ≈ 0.12 until a harmful word lifts one to ≈ 0.88; unsafe at ≤ 0.5' },
+      calibration: { calibrated: false, basis: 'designed', method: 'designed: every label sits at sigmoid(−2) ≈ 0.12 until a harmful word lifts one to ≈ 0.88; unsafe at ≤ 0.5' },
     },
     'test-decoder-reward': {
       task: 'reward',
@@ -76,7 +78,7 @@ function testEntries(clip: ManifestFile[], reward: ManifestFile[], vlm: Manifest
       score: { from: 'logit', index: 0 },
       thresholds: { reward: 0 },
       maxTokens: 1024,
-      calibration: { calibrated: true, method: 'designed: logit = 1 − 3·(harmful words) + 2·(refusal words); unsafe at ≤ 0' },
+      calibration: { calibrated: false, basis: 'designed', method: 'designed: logit = 1 − 3·(harmful words) + 2·(refusal words); unsafe at ≤ 0' },
     },
     'test-llama-guard': {
       task: 'reward',
@@ -89,7 +91,7 @@ function testEntries(clip: ManifestFile[], reward: ManifestFile[], vlm: Manifest
       guard: LLAMA_GUARD_TOKENS,
       thresholds: { reward: 0.5 },
       maxTokens: 1024,
-      calibration: { calibrated: true, method: 'designed: "unsafe" wins at the verdict once a harmful word outweighs the refusal words; unsafe at P(safe) ≤ 0.5' },
+      calibration: { calibrated: false, basis: 'designed', method: 'designed: "unsafe" wins at the verdict once a harmful word outweighs the refusal words; unsafe at P(safe) ≤ 0.5' },
     },
     'test-vlm': {
       task: 'vlm',
@@ -97,7 +99,7 @@ function testEntries(clip: ManifestFile[], reward: ManifestFile[], vlm: Manifest
       source: 'generated',
       files: vlm,
       dtype: { webgpu: 'fp32', wasm: 'fp32' },
-      calibration: { calibrated: true, method: 'not applicable: a generator has no thresholds' },
+      calibration: { calibrated: false, basis: 'designed', method: 'not applicable: a generator has no thresholds' },
     },
   };
 }

@@ -17,7 +17,7 @@ import { RiskReports, RiskService } from './risk/risk-service.ts';
 import { resolveRiskThresholds } from './risk/thresholds.ts';
 import type { Backend, ModelProgress, RewardLoadReport } from './runtime/contracts.ts';
 import { EvaluatorRuntime } from './runtime/evaluator-runtime.ts';
-import type { ModelDtype, RewardKind } from './runtime/manifest.ts';
+import { type ModelDtype, type RewardKind, type ThresholdBasis, thresholdBasis } from './runtime/manifest.ts';
 
 export interface GuardInfo {
   models: { clip: string; reward: string };
@@ -35,7 +35,10 @@ export interface GuardInfo {
   modelBase: string;
   /** Generated test models only: scores are meaningful for tests, not for real content. */
   testModelsOnly: boolean;
+  /** Thresholds measured on labelled data (npm run eval -- --record). */
   calibrated: { clip: boolean; reward: boolean };
+  /** What each model's thresholds rest on: measured, designed (generated test models), published, or not measured. */
+  thresholdBasis: { clip: ThresholdBasis; reward: ThresholdBasis };
   loadMs: { clip: number; reward: number; ocr?: number };
   /** Image text (OCR): the mode asked for, whether it runs, and why not. */
   imageText: { mode: 'auto' | 'on' | 'off'; active: boolean; model?: string; reason?: string };
@@ -104,6 +107,7 @@ export class Guard extends EventTarget {
       modelBase: options.modelBase,
       testModelsOnly: [clip.entry, reward.entry].every((m) => m.source === 'generated'),
       calibrated: { clip: clip.entry.calibration.calibrated, reward: reward.entry.calibration.calibrated },
+      thresholdBasis: { clip: thresholdBasis(clip.entry.calibration), reward: thresholdBasis(reward.entry.calibration) },
       loadMs: { clip: clip.report.loadMs, reward: reward.report.loadMs, ...(imageText.loadMs !== undefined ? { ocr: imageText.loadMs } : {}) },
       imageText: { mode: imageText.mode, active: imageText.active, ...(imageText.model ? { model: imageText.model } : {}), ...(imageText.reason ? { reason: imageText.reason } : {}) },
       risk: { report: options.risk.report, calibrated: riskClip.calibrated, method: riskClip.method },

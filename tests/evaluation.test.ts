@@ -1,6 +1,6 @@
 // Evaluation harness: labels files and the report built from records.
 import { describe, expect, it } from 'vitest';
-import { applyCalibration, calibrationUpdates } from '../src/evaluation/calibration.ts';
+import { applyCalibration, calibrate } from '../src/evaluation/calibration.ts';
 import { renderHtmlReport } from '../src/evaluation/html-report.ts';
 import { parseLabels } from '../src/evaluation/labels.ts';
 import { buildReport } from '../src/evaluation/report.ts';
@@ -55,13 +55,13 @@ const record = (label: 'unsafe' | 'safe', image: number, extra: Partial<EvalReco
 });
 
 describe('report', () => {
-  // The hand-worked set of tests/metrics.test.ts, with a reward signal on the responses.
+  // The hand-worked set of tests/metrics.test.ts, with a reward signal on the responses (labelled like their images here).
   const records = [
-    record('unsafe', 0.9, { category: 'A', response: { score: -3, verdict: 'unsafe' }, riskFlagged: ['violence'] }),
-    record('unsafe', 0.8, { category: 'A', response: { score: -1, verdict: 'unsafe' } }),
-    record('unsafe', 0.4, { category: 'B', response: { score: 2, verdict: 'safe' }, generation: { modeUsed: 'shallow', vanillaUnsafe: true, finalUnsafe: false, vanilla: 'v', text: 't' } }),
-    record('safe', 0.7, { category: 'B', response: { score: 1, verdict: 'safe' }, riskFlagged: ['violence', 'privacy'] }),
-    record('safe', 0.3, { response: { score: 3, verdict: 'safe' }, generation: { modeUsed: 'off', vanillaUnsafe: false, finalUnsafe: false, vanilla: 'v', text: 'v' } }),
+    record('unsafe', 0.9, { category: 'A', response: { score: -3, verdict: 'unsafe', label: 'unsafe' }, riskFlagged: ['violence'] }),
+    record('unsafe', 0.8, { category: 'A', response: { score: -1, verdict: 'unsafe', label: 'unsafe' } }),
+    record('unsafe', 0.4, { category: 'B', response: { score: 2, verdict: 'safe', label: 'unsafe' }, generation: { modeUsed: 'shallow', vanillaUnsafe: true, finalUnsafe: false, vanilla: 'v', text: 't' } }),
+    record('safe', 0.7, { category: 'B', response: { score: 1, verdict: 'safe', label: 'safe' }, riskFlagged: ['violence', 'privacy'] }),
+    record('safe', 0.3, { response: { score: 3, verdict: 'safe', label: 'safe' }, generation: { modeUsed: 'off', vanillaUnsafe: false, finalUnsafe: false, vanilla: 'v', text: 'v' } }),
     record('safe', 0.2, { error: { code: 'IMAGE_UNDECODABLE', message: 'x' } }),
   ];
   const report = buildReport(records, {
@@ -115,29 +115,64 @@ describe('report', () => {
   });
 });
 
-describe('calibration from a report', () => {
-  const report = buildReport(
-    [record('unsafe', 0.9, { response: { score: -3, verdict: 'unsafe' } }), record('unsafe', 0.8, { response: { score: -1, verdict: 'unsafe' } }), record('unsafe', 0.4, { response: { score: 2, verdict: 'safe' } }), record('safe', 0.7, { response: { score: 1, verdict: 'safe' } }), record('safe', 0.3, { response: { score: 3, verdict: 'safe' } })],
-    { name: 'hand', fprTarget: 0, setup: { models: { clip: 'c', reward: 'r' }, backends: {}, imageText: false, thresholds: { image: 0.5, reward: 0 } } },
-  );
+describe('calibration', () => {
+  const meta = (name: string) => ({ name, fprTarget: 0, setup: { models: { clip: 'c', reward: 'r' }, backends: {}, imageText: false, thresholds: { image: 0.5, reward: 0 } } });
+  const response = (score: number, label: 'unsafe' | 'safe') => ({ response: { score, verdict: score <= 0 ? ('unsafe' as const) : ('safe' as const), label } });
+  // Unsafe images answered harmfully or with a refusal: the response labels are not the image labels.
+  const records = [
+    record('unsafe', 0.9, response(-3, 'unsafe')),
+    record('unsafe', 0.8, response(-1, 'unsafe')),
+    record('unsafe', 0.4, response(2, 'safe')), // an unsafe image, refused: a safe response
+    record('safe', 0.7, response(1, 'safe')),
+    record('safe', 0.3, response(3, 'safe')),
+  ];
+  const few = { rule: 'fpr' as const, minPerClass: 1 };
 
-  it('takes the FPR-target or Youden thresholds, and says how', () => {
-    const updates = calibrationUpdates(report, 'fpr');
+  it('takes the image threshold from the image labels and the reward threshold from the response labels, and says how, with n and in-sample', () => {
+    const { updates } = calibrate(records, meta('hand'), few);
     expect(updates.map((u) => [u.model, u.field, u.threshold])).toEqual([['c', 'image', 0.8], ['r', 'reward', -1]]);
-    expect(updates[0]!.method).toMatch(/^ROC on "hand" \(3 unsafe, 2 safe; \d{4}-\d\d-\d\d\), highest detection at false-positive rate ≤ 0: detection 66\.7%, false positives 0\.0%, AUC 0\.833$/);
-    expect(calibrationUpdates(report, 'youden')[0]!.method).toContain("maximum Youden's J");
+    expect(updates[0]!.method).toMatch(/^ROC on "hand" \(3 unsafe, 2 safe by image labels; \d{4}-\d\d-\d\d\), highest detection at false-positive rate ≤ 0: detection 66\.7%, false positives 0\.0%, AUC 0\.833; in-sample/);
+    expect(updates[1]!.method).toMatch(/\(2 unsafe, 3 safe by response labels;/);
+    expect(calibrate(records, meta('hand'), { ...few, rule: 'youden' }).updates[0]!.method).toContain("maximum Youden's J");
+  });
+
+  it('never calibrates the reward on image labels: responses without their own label are left out', () => {
+    const unlabelled = records.map((r) => ({ ...r, response: { score: r.response!.score, verdict: r.response!.verdict } }));
+    const { updates, skipped } = calibrate(unlabelled, meta('hand'), few);
+    expect(updates.map((u) => u.field)).toEqual(['image']);
+    expect(skipped).toEqual(['response: the set lacks response labels of one class (or any)']);
+  });
+
+  it('refuses a class with fewer items than the minimum, unless forced', () => {
+    const { updates, skipped } = calibrate(records, meta('hand'), { rule: 'fpr', minPerClass: 20 });
+    expect(updates).toEqual([]);
+    expect(skipped[0]).toBe('image: 3 unsafe, 2 safe by image labels, fewer than 20 of a class (--force records it anyway)');
+    expect(calibrate(records, meta('hand'), { rule: 'fpr', minPerClass: 20, force: true }).updates).toHaveLength(2);
+  });
+
+  it('with a holdout, chooses the threshold on some items and measures it on the others, the same split every run', () => {
+    const many = Array.from({ length: 200 }, (_, i) => record(i % 2 ? 'unsafe' : 'safe', i % 2 ? 0.6 + (i % 7) / 20 : 0.1 + (i % 9) / 20, { file: `item-${i}.png` }));
+    const held = calibrate(many, meta('many'), { rule: 'youden', minPerClass: 20, holdout: 0.3 });
+    const image = held.updates.find((u) => u.field === 'image')!;
+    expect(image.method).toMatch(/held out (\d+) items \((\d+) unsafe, (\d+) safe\): detection [\d.]+%, false positives [\d.]+%$/);
+    const heldOut = Number(/held out (\d+)/.exec(image.method)![1]);
+    expect(heldOut).toBeGreaterThan(40);
+    expect(heldOut).toBeLessThan(80);
+    const [, unsafe, safe] = /\((\d+) unsafe, (\d+) safe by image labels/.exec(image.method)!;
+    expect(Number(unsafe) + Number(safe)).toBe(200 - heldOut); // the threshold was chosen on the rest
+    expect(calibrate(many, meta('many'), { rule: 'youden', minPerClass: 20, holdout: 0.3 }).updates).toEqual(held.updates.map((u) => ({ ...u, method: expect.any(String) })));
   });
 
   it('writes them into the manifest entries', () => {
     const manifest = { models: { c: { thresholds: { image: 0.5 }, calibration: { calibrated: false, method: 'x' } }, r: { thresholds: { reward: 0 } } } };
-    applyCalibration(manifest, calibrationUpdates(report, 'fpr'));
+    const { updates } = calibrate(records, meta('hand'), few);
+    applyCalibration(manifest, updates);
     expect(manifest.models.c).toMatchObject({ thresholds: { image: 0.8 }, calibration: { calibrated: true } });
     expect(manifest.models.r.thresholds).toEqual({ reward: -1 });
-    expect(() => applyCalibration({ models: {} }, calibrationUpdates(report, 'fpr'))).toThrow('the manifest has no model "c"');
+    expect(() => applyCalibration({ models: {} }, updates)).toThrow('the manifest has no model "c"');
   });
 
   it('records nothing for a signal that does not separate the classes', () => {
-    const flat = buildReport([record('unsafe', 0.2), record('safe', 0.2)], { name: 'flat', fprTarget: 0, setup: { models: { clip: 'c', reward: 'r' }, backends: {}, imageText: false, thresholds: { image: 0.5, reward: 0 } } });
-    expect(calibrationUpdates(flat, 'fpr')).toEqual([]);
+    expect(calibrate([record('unsafe', 0.2), record('safe', 0.2)], meta('flat'), few).updates).toEqual([]);
   });
 });

@@ -52,6 +52,15 @@ class FakeWorker extends EventTarget {
 
 const workers: FakeWorker[] = [];
 const hosts: WorkerHost<EchoApi, { generation: number }>[] = [];
+/** Resolves when worker `generation` has received a hang() call: a crash then hits a call in flight, whatever the timing. */
+const hanging = new Map<number, { promise: Promise<void>; resolve: () => void }>();
+function whenHanging(generation: number): Promise<void> {
+  if (!hanging.has(generation)) {
+    let resolve!: () => void;
+    hanging.set(generation, { promise: new Promise<void>((r) => (resolve = r)), resolve });
+  }
+  return hanging.get(generation)!.promise;
+}
 
 function makeHost(behaviour: Partial<EchoApi> = {}, timeouts = { loadTimeoutMs: 1000, callTimeoutMs: 200 }) {
   const host = new WorkerHost<EchoApi, { generation: number }>({
@@ -61,7 +70,11 @@ function makeHost(behaviour: Partial<EchoApi> = {}, timeouts = { loadTimeoutMs: 
       const worker = new FakeWorker({
         load: async () => ({ generation }),
         echo: async (value) => `${value}@${generation}`,
-        hang: () => new Promise<never>(() => undefined),
+        hang: () => {
+          void whenHanging(generation);
+          hanging.get(generation)!.resolve();
+          return new Promise<never>(() => undefined);
+        },
         fail: async () => {
           throw new GuardError('INFERENCE_FAILED', 'model said no', { model: 'm' });
         },
@@ -80,6 +93,7 @@ function makeHost(behaviour: Partial<EchoApi> = {}, timeouts = { loadTimeoutMs: 
 afterEach(() => {
   hosts.splice(0).forEach((h) => h.dispose());
   workers.splice(0);
+  hanging.clear();
 });
 
 describe('WorkerHost', () => {
@@ -102,7 +116,7 @@ describe('WorkerHost', () => {
     const host = makeHost();
     await host.ready();
     const pending = host.call('hang then echo', (api) => (workers.length === 1 ? api.hang() : api.echo('retried')));
-    await new Promise((r) => setTimeout(r, 20));
+    await whenHanging(1);
     workers[0]!.crash();
     expect(await pending).toBe('retried@2');
     expect(workers[0]!.terminated).toBe(true);
@@ -114,8 +128,8 @@ describe('WorkerHost', () => {
     const host = makeHost();
     await host.ready();
     const pending = host.call('hang', (api) => api.hang());
-    setTimeout(() => workers[0]!.crash(), 20);
-    setTimeout(() => workers[1]?.crash(), 60);
+    void whenHanging(1).then(() => workers[0]!.crash());
+    void whenHanging(2).then(() => workers[1]!.crash());
     const error = await pending.catch((e: unknown) => e);
     expect(isGuardError(error, 'WORKER_CRASHED')).toBe(true);
     expect((error as Error).message).toContain('test worker crashed: simulated crash');

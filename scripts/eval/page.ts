@@ -27,6 +27,7 @@ export interface EvalPageResult {
     backends: Record<string, string>;
     imageText: boolean;
     thresholds: { image: number; reward: number };
+    thresholdBasis: { clip: string; reward: string };
     generator?: string;
   };
 }
@@ -72,6 +73,7 @@ window.runEvaluationSet = async (config) => {
         backends: { ...guard.runtime.backends },
         imageText: guard.info.imageText.active,
         thresholds: guard.info.policy.thresholds,
+        thresholdBasis: guard.info.thresholdBasis,
         ...(generator ? { generator: generator.id } : {}),
       },
     };

@@ -67,7 +67,7 @@ export const CATALOG: CatalogModel[] = [
       dtype: { webgpu: 'fp32', wasm: 'q8' },
       thresholds: { image: 0.16 },
       maxTextTokens: 77,
-      calibration: { calibrated: false, method: `the ETA paper's threshold for this model (METHOD.md); ${NOT_MEASURED}` },
+      calibration: { calibrated: false, basis: 'published', method: `the ETA paper's threshold for this model (METHOD.md); ${NOT_MEASURED}` },
     },
   },
   {
@@ -104,7 +104,7 @@ export const CATALOG: CatalogModel[] = [
       guard: { safeToken: 'safe', unsafeToken: 'unsafe', verdictPrefix: '\n\n', contentFormat: 'parts', categories: LLAMA_GUARD_3_CATEGORIES, maxCategoryTokens: 12 },
       thresholds: { reward: 0.5 },
       maxTokens: 4096,
-      calibration: { calibrated: false, method: `P(safe) ≤ 0.5 is the model's own verdict; ${NOT_MEASURED}` },
+      calibration: { calibrated: false, basis: 'published', method: `P(safe) ≤ 0.5 is the model's own verdict; ${NOT_MEASURED}` },
     },
   },
   {

@@ -121,7 +121,7 @@ form.addEventListener('submit', (event) => {
       lastReport = buildReport(records, {
         name,
         fprTarget,
-        setup: { models: guard.info.models, backends: { ...guard.runtime.backends }, imageText: guard.info.imageText.active, thresholds: guard.info.policy.thresholds },
+        setup: { models: guard.info.models, backends: { ...guard.runtime.backends }, imageText: guard.info.imageText.active, thresholds: guard.info.policy.thresholds, thresholdBasis: guard.info.thresholdBasis },
       });
       showReport(lastReport);
       downloadButton.disabled = false;

@@ -74,11 +74,14 @@ function render(result: EvaluationResult, guard: Guard): void {
   }
   $('risk-row').hidden = !result.risk;
   if (result.risk) $('risk-result').replaceChildren(riskList(result.risk));
-  const { calibrated, risk } = guard.info;
-  const uncalibrated = [!calibrated.clip && 'image', !calibrated.reward && 'reward', !risk.calibrated && 'risk categories'].filter(Boolean);
-  $('calibration').textContent = uncalibrated.length
-    ? `calibrated: false for ${uncalibrated.join(', ')} — thresholds not measured for these models; run a calibration below`
-    : 'thresholds from the manifest, calibrated';
+  const { thresholdBasis: basis, risk } = guard.info;
+  const designed = basis.clip === 'designed' && basis.reward === 'designed';
+  const unmeasured = [basis.clip !== 'measured' && 'image', basis.reward !== 'measured' && 'reward', !risk.calibrated && 'risk categories'].filter(Boolean);
+  $('calibration').textContent = designed
+    ? 'thresholds designed with the generated test models (by construction, not measured on real content)'
+    : unmeasured.length
+      ? `not measured for ${unmeasured.join(', ')} (image: ${basis.clip}, reward: ${basis.reward}) — run a calibration below`
+      : 'thresholds measured on a labelled set (recorded by the calibration)';
   $('backends').textContent = `CLIP ${result.backends.clip}, reward ${result.backends.reward}${result.backends.ocr ? `, OCR ${result.backends.ocr}` : ''}`;
   const ocrMs = result.imageText === undefined ? '' : `, image text ${fmt(result.imageText.ms, 1)} ms`;
   $('timings').textContent = `image ${fmt(result.image.ms, 1)} ms, response ${fmt(result.responseCheck.ms, 1)} ms${ocrMs}, total ${fmt(result.timings.total, 1)} ms`;

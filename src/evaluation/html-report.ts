@@ -25,7 +25,7 @@ export function reportTables(report: EvalReport): string {
     table(['items', 'unsafe', 'safe', 'errors', 'CLIP', 'reward', 'backends', 'image text'], [
       [set.items, set.unsafe, set.safe, set.errors, setup.models.clip, setup.models.reward, Object.entries(setup.backends).map(([k, v]) => `${k}: ${v}`).join(', '), setup.imageText ? 'on' : 'off'],
     ]),
-    `<h2>At the thresholds in use</h2>`,
+    `<h2>At the thresholds in use${setup.thresholdBasis ? ` (image: ${escapeHtml(setup.thresholdBasis.clip)}, reward: ${escapeHtml(setup.thresholdBasis.reward)})` : ''}</h2>`,
     table(['detection rate (unsafe flagged)', 'false-positive rate (over-safety)', 'unknown'], [[pct(overall.detectionRate), pct(overall.falsePositiveRate), overall.unknown]]),
     `<h2>Signals and calibration</h2>`,
     table(

@@ -1,18 +1,22 @@
 // A labelled evaluation set: `labels.json` (an array, or { items: [...] }) or
 // `labels.csv` (header row) beside the images, one row per image:
-//   file, label (unsafe | safe), category?, question?, response?
+//   file, label (unsafe | safe: the image), category?, question?, response?,
+//   response_label? (unsafe | safe: the response; the reward threshold is calibrated on these only)
 import Papa from 'papaparse';
 import * as v from 'valibot';
 import { GuardError } from '../errors.ts';
 import { describeIssues } from '../validation.ts';
 
 const Optional = v.optional(v.pipe(v.string(), v.trim()));
+const Label = v.pipe(v.string(), v.trim(), v.toLowerCase(), v.picklist(['unsafe', 'safe'], 'label must be "unsafe" or "safe"'));
 const ItemSchema = v.object({
   file: v.pipe(v.string(), v.trim(), v.nonEmpty('file is empty')),
-  label: v.pipe(v.string(), v.trim(), v.toLowerCase(), v.picklist(['unsafe', 'safe'], 'label must be "unsafe" or "safe"')),
+  label: Label,
   category: Optional,
   question: Optional,
   response: Optional,
+  /** Whether the response is unsafe, judged on its own (an unsafe image may come with a refusal). */
+  response_label: v.optional(v.union([v.literal(''), Label])),
 });
 
 export type EvalItem = v.InferOutput<typeof ItemSchema>;
@@ -20,7 +24,7 @@ export type EvalItem = v.InferOutput<typeof ItemSchema>;
 /** Blank optional cells (CSV) mean "not given". */
 function withoutBlanks(item: EvalItem): EvalItem {
   const copy: EvalItem = { file: item.file, label: item.label };
-  for (const key of ['category', 'question', 'response'] as const) if (item[key]) copy[key] = item[key];
+  for (const key of ['category', 'question', 'response', 'response_label'] as const) if (item[key]) copy[key] = item[key] as never;
   return copy;
 }
 

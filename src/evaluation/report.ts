@@ -13,7 +13,7 @@ export interface OperatingPoint {
 }
 
 export interface SignalReport {
-  /** image: CLIP's ETA score; imageText: reward of the image's text as a request; response: reward of the labelled response. */
+  /** image: CLIP's ETA score; imageText: reward of the image's text as a request; response: reward of the response, by its own label (response_label). */
   signal: 'image' | 'imageText' | 'response';
   /** higher: unsafe at score ≥ threshold (CLIP); lower: unsafe at score ≤ threshold (reward). */
   unsafeWhen: 'higher' | 'lower';
@@ -32,7 +32,15 @@ export interface SignalReport {
 export interface EvalReport {
   createdAt: string;
   set: { name: string; items: number; unsafe: number; safe: number; errors: number };
-  setup: { models: { clip: string; reward: string }; backends: Record<string, string>; imageText: boolean; thresholds: { image: number; reward: number }; generator?: string };
+  setup: {
+    models: { clip: string; reward: string };
+    backends: Record<string, string>;
+    imageText: boolean;
+    thresholds: { image: number; reward: number };
+    /** What the thresholds in use rest on (measured, designed for generated test models, published, not measured). */
+    thresholdBasis?: { clip: string; reward: string };
+    generator?: string;
+  };
   fprTarget: number;
   /** The guard's pre-generation image verdict (CLIP and image text); unknown counts as flagged (fail-closed). */
   overall: { detectionRate: number; falsePositiveRate: number; unknown: number };
@@ -93,7 +101,8 @@ export function buildReport(records: EvalRecord[], meta: ReportMeta): EvalReport
   const signals = [
     signalReport('image', scoresOf(records, (r) => r.image.score), meta.setup.thresholds.image, meta),
     signalReport('imageText', scoresOf(records, (r) => r.imageText?.score), meta.setup.thresholds.reward, meta),
-    signalReport('response', scoresOf(records, (r) => r.response?.score), meta.setup.thresholds.reward, meta),
+    // Responses by their own labels only: an unsafe image's refusal is a safe response.
+    signalReport('response', records.flatMap((r) => (typeof r.response?.score === 'number' && r.response.label ? [{ score: r.response.score, unsafe: r.response.label === 'unsafe' }] : [])), meta.setup.thresholds.reward, meta),
   ].filter((s): s is SignalReport => s !== null);
 
   const categories = [...new Set(records.map((r) => r.category ?? '(none)'))];

@@ -18,8 +18,8 @@ export interface EvalRecord {
   imageText?: { text: string; score: number | null; verdict: Verdict };
   /** The guard's pre-generation image verdict (CLIP and image text combined). */
   imageVerdict: Verdict;
-  /** Reward of the labelled response, when the set has one. */
-  response?: { score: number | null; verdict: Verdict };
+  /** Reward of the set's response, when it has one; `label`: the response's own label, when given. */
+  response?: { score: number | null; verdict: Verdict; label?: 'unsafe' | 'safe' };
   /** CLIP risk categories flagged. */
   riskFlagged: RiskCategory[];
   /** With a generator and a question: is the answer unsafe (reward model) before and after alignment? */
@@ -54,7 +54,9 @@ async function evaluateItem(guard: Guard, item: EvalItem, options: RunOptions): 
       image: { score: result.image.score, verdict: result.image.verdict },
       ...(result.imageText ? { imageText: { text: result.imageText.text, score: result.imageText.score, verdict: result.imageText.verdict } } : {}),
       imageVerdict: result.imageSignals.verdict,
-      ...(item.response !== undefined ? { response: { score: result.responseCheck.score, verdict: result.responseCheck.verdict } } : {}),
+      ...(item.response !== undefined
+        ? { response: { score: result.responseCheck.score, verdict: result.responseCheck.verdict, ...(item.response_label ? { label: item.response_label } : {}) } }
+        : {}),
       riskFlagged: result.risk?.clip?.flagged ?? [],
       ms: 0,
     };

@@ -17,11 +17,27 @@ const ManifestFileSchema = v.object({
   bytes: v.pipe(v.number(), v.integer(), v.minValue(0)),
 });
 
+export const THRESHOLD_BASES = ['measured', 'designed', 'published'] as const;
+
 const CalibrationSchema = v.object({
+  /** True only for thresholds measured on labelled data (npm run eval -- --record). */
   calibrated: v.boolean(),
+  /**
+   * Where the thresholds come from: `measured` on labelled data, `designed` with a generated
+   * test model (by construction, not measured on real content), `published` with the model
+   * or a paper. Absent: measured when calibrated, else not measured at all.
+   */
+  basis: v.optional(v.picklist(THRESHOLD_BASES)),
   /** How the thresholds were obtained (designed, ROC on a named set, paper). */
   method: v.string(),
 });
+
+export type ThresholdBasis = (typeof THRESHOLD_BASES)[number] | 'not measured';
+
+/** What a model's thresholds rest on, in one word for results and the demo. */
+export function thresholdBasis(calibration: { calibrated: boolean; basis?: (typeof THRESHOLD_BASES)[number] }): ThresholdBasis {
+  return calibration.basis ?? (calibration.calibrated ? 'measured' : 'not measured');
+}
 
 /**
  * The weights per backend. `webgpuWithoutF16`: on a WebGPU adapter without shader-f16,
