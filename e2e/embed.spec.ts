@@ -92,6 +92,21 @@ test('one tag on a static host under a strict CSP: VLMGuard loads from beside th
   expect(violations).toEqual([]);
 });
 
+test('window.VLMGuard.ready exists as soon as the tag has run: a host script right after it awaits the guard, or its load error', async ({ page }) => {
+  const violations = recordCspViolations(page);
+  const outcome = async (path: string) => {
+    await page.goto(`${origin}/${path}`);
+    await page.waitForFunction(() => (window as unknown as { readyOutcome?: string }).readyOutcome !== undefined, undefined, { timeout: 120_000 });
+    return page.evaluate(() => {
+      const w = window as unknown as { readyAtOnce: boolean; readyOutcome: string };
+      return { atOnce: w.readyAtOnce, outcome: w.readyOutcome, api: typeof window.VLMGuard?.evaluate };
+    });
+  };
+  expect(await outcome('index.html')).toEqual({ atOnce: true, outcome: 'ready: test-clip + test-reward', api: 'function' });
+  expect(await outcome('broken.html')).toEqual({ atOnce: true, outcome: 'failed: MANIFEST_UNREACHABLE', api: 'function' });
+  expect(violations).toEqual([]);
+});
+
 test('WebGPU under the strict CSP: CLIP, reward and a KV-cache decoder (bare onnxruntime-web) run without eval', async ({ page }) => {
   const violations = recordCspViolations(page);
   await page.goto(`${origin}/index.html`);

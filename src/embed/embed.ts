@@ -33,6 +33,8 @@ declare global {
     VLMGuard?: VLMGuardGlobal;
     /** Set by the classic loader (vlm-guard.js): the <script> element that loaded it. */
     __vlmGuardScript?: HTMLScriptElement;
+    /** Set by the classic loader: settles the `window.VLMGuard.ready` it defined at once. */
+    __vlmGuardSettle?: { resolve(guard: Promise<Guard>): void; reject(error: unknown): void };
   }
 }
 
@@ -90,11 +92,14 @@ export function install(script: HTMLScriptElement | undefined, moduleUrl: string
       throw error;
     }
   };
-  const global: VLMGuardGlobal = {
+  // The loader's early `ready` (if any) takes this guard's outcome; the object it sits on is completed in place.
+  window.__vlmGuardSettle?.resolve(ready);
+  const early = window.VLMGuard;
+  const full: VLMGuardGlobal = {
     ...api,
     api,
     settings,
-    ready,
+    ready: early?.ready ?? ready,
     evaluate: (input) => reported('evaluate', (guard) => guard.evaluate(input)),
     respond: (input, options = {}) => reported('respond', (guard) => guard.respond(input, { mode: settings.mode, ...options })),
     protect: (options = {}) =>
@@ -111,6 +116,7 @@ export function install(script: HTMLScriptElement | undefined, moduleUrl: string
         },
       }),
   };
+  const global = early ? Object.assign(early, full) : full;
   window.VLMGuard = global;
   if (settings.protect !== null) {
     // Installed at once, so calls made while the models load are guarded too (they wait for them).

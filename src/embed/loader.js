@@ -3,8 +3,18 @@
 (function () {
   var script = document.currentScript;
   window.__vlmGuardScript = script;
+  // window.VLMGuard.ready exists at once, so a host script placed right after this tag can
+  // await it; the module settles it with the guard (or its load error) when it has loaded.
+  var settle;
+  var ready = new Promise(function (resolve, reject) {
+    settle = { resolve: resolve, reject: reject };
+  });
+  ready.catch(function () {}); // reported through vlmguard:error; awaiting hosts see the rejection
+  window.__vlmGuardSettle = settle;
+  window.VLMGuard = { ready: ready };
   var loaded = import(new URL('./vlm-guard.module.js', script.src).href);
   loaded.catch(function (error) {
+    settle.reject(error);
     document.dispatchEvent(new CustomEvent('vlmguard:error', { detail: { stage: 'script', error: error } }));
   });
   if (!script.hasAttribute('data-protect')) return;
