@@ -7,9 +7,9 @@
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { ManifestFile } from '../src/runtime/manifest.ts';
+import { CHAT_TEMPLATE_FILE, type ManifestFile } from '../src/runtime/manifest.ts';
 import { CATALOG, type CatalogModel } from './fetch/catalog.ts';
-import { CHAT_TEMPLATE_FILE, foldChatTemplate } from './fetch/chat-template.ts';
+import { foldChatTemplate } from './fetch/chat-template.ts';
 import { recordModel } from './fetch/fetch-models.ts';
 import { sha256File } from './fetch/hub-download.ts';
 

@@ -36,11 +36,16 @@ const manifest: Manifest = parseManifest(JSON.parse(readFileSync(manifestPath, '
 const device = args.backend as CheckPageConfig['device'];
 if (!['wasm', 'webgpu', 'auto'].includes(device)) fail(`--backend must be wasm, webgpu or auto, got "${args.backend}".`);
 
-/** Installed: every file the manifest lists is there, at its size (sha256 is checked when it loads). */
-const installed = (id: string) => manifest.models[id]!.files.every((f) => {
-  const path = resolve(modelsDir, id, f.path);
-  return existsSync(path) && statSync(path).size === f.bytes;
-});
+/** Installed: every file the manifest lists is there, at its size (sha256 is checked when it loads). Looked at once. */
+const installedIds = new Set(
+  Object.keys(manifest.models).filter((id) =>
+    manifest.models[id]!.files.every((f) => {
+      const path = resolve(modelsDir, id, f.path);
+      return existsSync(path) && statSync(path).size === f.bytes;
+    }),
+  ),
+);
+const installed = (id: string) => installedIds.has(id);
 
 const tier = args.tier ? manifest.tiers?.[args.tier] ?? fail(`no tier "${args.tier}" in ${manifestPath}.`) : undefined;
 const only = args.only?.split(',').map((s) => s.trim());

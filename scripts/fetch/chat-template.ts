@@ -4,8 +4,7 @@
 // folder (ours, transformers.js, Python's) finds the template.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-
-export const CHAT_TEMPLATE_FILE = 'chat_template.jinja';
+import { CHAT_TEMPLATE_FILE } from '../../src/runtime/manifest.ts';
 
 /**
  * Writes chat_template.jinja into tokenizer_config.json's `chat_template` (the file wins,

@@ -17,6 +17,12 @@ const ManifestFileSchema = v.object({
   bytes: v.pipe(v.number(), v.integer(), v.minValue(0)),
 });
 
+/**
+ * Where recent exports keep the chat template (transformers.js' tokenizer reads only
+ * tokenizer_config.json): the reward worker reads it when listed, models:add folds it in.
+ */
+export const CHAT_TEMPLATE_FILE = 'chat_template.jinja';
+
 export const THRESHOLD_BASES = ['measured', 'designed', 'published'] as const;
 
 const CalibrationSchema = v.object({

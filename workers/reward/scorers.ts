@@ -17,7 +17,7 @@ import { progressForwarder } from '../transformers-env.ts';
 import { scoreWindows, textWindows, windowing } from './windows.ts';
 import { DecoderSession, decoderShape, vocabSizeOf } from './decoder-session.ts';
 import { checkDecoderFits } from '../../src/runtime/memory-estimate.ts';
-import { F16_DTYPES } from '../../src/runtime/manifest.ts';
+import { CHAT_TEMPLATE_FILE, F16_DTYPES } from '../../src/runtime/manifest.ts';
 
 export interface Scorer {
   framing: ResolvedFraming;
@@ -86,9 +86,6 @@ async function loadDecoder(config: RewardLoadConfig, backend: Backend, onProgres
   ]);
   return DecoderSession.create(new Uint8Array(bytes), backend, shape, externalData);
 }
-
-/** Where recent exports keep the chat template; transformers.js' tokenizer reads only tokenizer_config.json. */
-const CHAT_TEMPLATE_FILE = 'chat_template.jinja';
 
 async function tokenizerWithTemplate(config: RewardLoadConfig, onProgress?: ProgressSink): Promise<PreTrainedTokenizer> {
   const tokenizer = await AutoTokenizer.from_pretrained(config.modelId, { progress_callback: progressForwarder(config.modelId, onProgress) });
