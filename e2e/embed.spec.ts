@@ -110,7 +110,8 @@ test('window.VLMGuard.ready exists as soon as the tag has run: a host script rig
 test('WebGPU under the strict CSP: CLIP, reward and a KV-cache decoder (bare onnxruntime-web) run without eval', async ({ page }) => {
   const violations = recordCspViolations(page);
   await page.goto(`${origin}/index.html`);
-  await page.waitForFunction(() => Boolean(window.VLMGuard), undefined, { timeout: 60_000 });
+  // window.VLMGuard exists at once; its API is complete once `ready` settles (the documented way to wait).
+  await page.evaluate(() => window.VLMGuard!.ready.then(() => undefined));
   const out = await page.evaluate(async (base) => {
     const guard = await window.VLMGuard!.createGuard({ device: 'webgpu', rewardModel: 'test-llama-guard', modelBase: `${base}/models/`, ortBase: `${base}/vendor/vlm-guard/ort/` });
     const canvas = new OffscreenCanvas(64, 64);
