@@ -1,4 +1,5 @@
-// `npm run build` (first step): the npm package (dist/index.js + dist/types) and the
+// `npm run build` (first step): the npm package (dist/index.js, dist/ai-sdk.js for
+// `vlm-guard/ai-sdk`, dist/types) and the
 // one-tag script (dist/vlm-guard.js, loading vlm-guard.module.js), with the workers in
 // dist/assets/ and ORT's runtime in dist/ort/ — all found relative to the script's own
 // URL, so the folder can be copied to any static host or CDN path. (The demo app is
@@ -34,7 +35,7 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     assetsInlineLimit: 0,
-    lib: { entry: { index: resolve(ROOT, 'src/index.ts'), 'vlm-guard.module': resolve(ROOT, 'src/embed/embed.ts') }, formats: ['es'] },
+    lib: { entry: { index: resolve(ROOT, 'src/index.ts'), 'ai-sdk': resolve(ROOT, 'src/ai-sdk/index.ts'), 'vlm-guard.module': resolve(ROOT, 'src/embed/embed.ts') }, formats: ['es'] },
     rollupOptions: { output: { entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js', assetFileNames: 'assets/[name]-[hash][extname]' } },
   },
 });

@@ -1,68 +1,69 @@
-// Runs in Chromium (driven by bench/run-bench.ts): latency of each stage through the
-// guard (worker + comlink) and of the same work done directly with transformers.js
-// in the page, on one backend.
+// Runs in Chromium (driven by bench/run-bench.ts): latency of each evaluator call through
+// the guard (worker + comlink) and of the same work done directly in the page with bare
+// transformers.js / onnxruntime-web, cold start, the main thread's longest stall, memory,
+// respond() against vanilla generation, OCR and throughput — on one backend per call.
 import {
   AutoModelForSequenceClassification,
   AutoProcessor,
   AutoTokenizer,
   CLIPTextModelWithProjection,
   CLIPVisionModelWithProjection,
+  type PreTrainedTokenizer,
   type Tensor,
   env,
 } from '@huggingface/transformers';
+import * as ort from 'onnxruntime-web/webgpu';
 import { ETA_DEFAULTS } from '../src/eta/defaults.ts';
 import { ORT_WASM_FILES } from '../src/runtime/defaults.ts';
+import { CHAT_TEMPLATE_FILE, type ManifestModel, parseManifest } from '../src/runtime/manifest.ts';
+import { guardScore, scoreFromLogits } from '../src/runtime/score-rule.ts';
+import type { EvaluatorRuntime } from '../src/runtime/evaluator-runtime.ts';
 import { decodeImage } from '../src/images/image-input.ts';
 import { type Generator, LocalGenerator, RemoteGenerator, createGuard } from '../src/index.ts';
+import { type StageStats, measure, stats } from './stats.ts';
+import type { Call, CallStats } from './calls.ts';
+import { clipIds, textInputs } from '../workers/clip-text.ts';
 import { clipPixelValues } from '../workers/clip-preprocess.ts';
+import { encodeForReward, resolveFraming } from '../workers/reward-framing.ts';
 
-export interface StageStats {
-  medianMs: number;
-  p90Ms: number;
+export type { StageStats };
+
+/** How many runs a size gets: a decoder call takes seconds on WASM, a test model's microseconds. */
+export interface RunPlan {
   runs: number;
+  /** Runs before timing: V8 must have optimised ORT's WebAssembly first. */
+  warmup: number;
+  /** Reward calls per timed run (sub-millisecond calls are timed in batches). */
+  rewardPerRun: number;
 }
 
-export interface DirectBench {
-  imageEmbedding: StageStats;
-  rewardScore: StageStats;
+/** A model size the bench measures: a manifest tier under a model folder. */
+export interface SizeSpec {
+  name: string;
+  modelBase: string;
+  tier?: string;
+  clip: string;
+  reward: string;
+  plan: RunPlan;
 }
+
 
 export interface GuardBench {
   backend: 'webgpu' | 'wasm';
-  modelBase: string;
+  size: SizeSpec;
+  rewardKind: string;
+  /** Navigation start → the first evaluate() decision (page, workers, models, first inference). */
+  coldStartMs: number;
   coldLoadMs: { guardTotal: number; clipWorker: number; rewardWorker: number };
-  warm: { imageEmbedding: StageStats; textEmbedding: StageStats; rewardScore: StageStats; evaluate: StageStats };
+  warm: CallStats & { evaluate: StageStats };
+  /** The page's longest main-thread stall (a 10 ms timer's lateness) while evaluate() ran. */
+  longestStallMs: number;
   /** A call through the CLIP and reward workers that does no work. */
   roundTrip: StageStats;
-  /** A hit on the same Blob object, and on a copy of its bytes (hashed again). */
+  /** Misses, hits on the same Blob object, and on a copy of its bytes (hashed again). */
   cache: { missMs: StageStats; hitMs: StageStats; speedup: number; copyHitMs: StageStats; copySpeedup: number };
-}
-
-export interface BackendBench extends GuardBench {
-  /** The same image embedding and reward score with transformers.js in a page of its own. */
-  direct: DirectBench;
-  /** guard (worker + comlink) median ÷ direct in-page median, same work. */
-  workerOverhead: { imageEmbedding: number; rewardScore: number };
-}
-
-const RUNS = 20;
-const WARMUP = 3;
-
-function stats(samples: number[]): StageStats {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-  return { medianMs: at(0.5), p90Ms: at(0.9), runs: samples.length };
-}
-
-async function measure(run: (i: number) => Promise<unknown>, runs = RUNS, warmup = Math.min(WARMUP, runs)): Promise<StageStats> {
-  for (let i = 0; i < warmup; i++) await run(-1 - i);
-  const samples: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    await run(i);
-    samples.push(performance.now() - t0);
-  }
-  return stats(samples);
+  /** What the workers hold outside their JS heaps (WebAssembly, WebGPU buffers), and the page's JS heap. */
+  memory: { workers: Awaited<ReturnType<EvaluatorRuntime['memoryUsage']>>; pageHeapBytes: number | null };
 }
 
 /** Stats of batches of `reps` calls, per call. */
@@ -73,7 +74,7 @@ async function measureEach(run: () => Promise<unknown>, reps = 100): Promise<Sta
   return perRun(
     await measure(async () => {
       for (let i = 0; i < reps; i++) await run();
-    }, 10),
+    }, 10, 1),
     reps,
   );
 }
@@ -84,16 +85,9 @@ async function photo(): Promise<Blob> {
   return response.blob();
 }
 
-/** A reward score takes well under a millisecond: a run scores ten answers, reported per answer. */
-async function measureRewardScores(score: (answer: string) => Promise<unknown>): Promise<StageStats> {
-  const ten = await measure(async (i) => {
-    for (let k = 0; k < 10; k++) await score(`The picture shows ${i * 10 + k} cups of coffee on a table.`);
-  }, RUNS, OVERHEAD_WARMUP);
-  return perRun(ten, 10);
-}
-
-/** Warm-up runs before the stages compared with bare transformers.js: V8 must have optimised ORT's WebAssembly first. */
-const OVERHEAD_WARMUP = 15;
+/** An answer per run, distinct so no cache can answer; safe, so a guard model says its verdict in one pass. */
+const answer = (i: number, k: number) => `The picture shows ${i * 100 + k} cups of coffee on a table.`;
+const caption = (i: number) => `a photo of item number ${i}`;
 
 /** The bench photo as ImageData: both sides then decode (copy) and preprocess the same pixels. */
 async function photoPixels(): Promise<ImageData> {
@@ -101,95 +95,288 @@ async function photoPixels(): Promise<ImageData> {
   return new ImageData(pixels.data, pixels.width, pixels.height);
 }
 
-/**
- * The image embedding and reward score done directly with transformers.js in the page
- * (no worker, no comlink) — in a page of its own, so neither side's models, workers or
- * optimising compiler share the two cores with the other's timings.
- */
-export async function runDirect(backend: 'webgpu' | 'wasm', modelBase = '/models/'): Promise<DirectBench> {
-  const imageData = await photoPixels();
+async function manifestModel<T extends ManifestModel['task']>(size: SizeSpec, id: string, task: T): Promise<Extract<ManifestModel, { task: T }>> {
+  const url = `${size.modelBase}manifest.json`;
+  const model = parseManifest(await (await fetch(url)).json(), url).models[id];
+  if (model?.task !== task) throw new Error(`bench: ${url} has no ${task} model ${id}`);
+  return model as Extract<ManifestModel, { task: T }>;
+}
+
+const int64 = (values: readonly number[], dims: number[]) => new ort.Tensor('int64', BigInt64Array.from(values.map(BigInt)), dims);
+
+/** A decoder's ONNX model on bare onnxruntime-web: one pass over the whole prompt (empty KV cache), the last row of logits. */
+async function bareDecoder(size: SizeSpec, id: string, backend: 'webgpu' | 'wasm'): Promise<(ids: number[]) => Promise<Float32Array>> {
+  ort.env.wasm.wasmPaths = { mjs: `/ort/${ORT_WASM_FILES.mjs}`, wasm: `/ort/${ORT_WASM_FILES.wasm}` };
+  const base = `${size.modelBase}${id}/`;
+  const [bytes, config] = await Promise.all([
+    fetch(`${base}onnx/model.onnx`).then((r) => r.arrayBuffer()),
+    fetch(`${base}config.json`).then((r) => r.json() as Promise<Record<string, number>>),
+  ]);
+  const session = await ort.InferenceSession.create(new Uint8Array(bytes), { executionProviders: [backend] });
+  const headDim = config.head_dim ?? config.hidden_size! / config.num_attention_heads!;
+  return async (ids) => {
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: int64(ids, [1, ids.length]),
+      attention_mask: int64(ids.map(() => 1), [1, ids.length]),
+      position_ids: int64(ids.map((_, i) => i), [1, ids.length]),
+    };
+    for (const name of session.inputNames) {
+      if (name.startsWith('past_key_values.')) feeds[name] = new ort.Tensor('float32', new Float32Array(0), [1, config.num_key_value_heads!, 0, headDim]);
+      if (name === 'num_logits_to_keep' || name === 'logits_to_keep') feeds[name] = int64([1], []);
+    }
+    const outputs = await session.run(feeds);
+    const logits = outputs.logits!;
+    const data = logits.data as Float32Array;
+    const row = data.slice(data.length - logits.dims.at(-1)!);
+    for (const tensor of [...Object.values(outputs), ...Object.values(feeds)]) tensor.dispose();
+    return row;
+  };
+}
+
+/** The size's reward call done in the page: transformers.js for classifiers, bare onnxruntime-web for decoders (as the worker runs them). */
+async function directReward(size: SizeSpec, backend: 'webgpu' | 'wasm'): Promise<{ runtime: string; score: (text: string) => Promise<number> }> {
+  const model = await manifestModel(size, size.reward, 'reward');
+  const instruction = ETA_DEFAULTS.rewardInstruction;
+  const opts = { device: backend, dtype: 'fp32' } as const;
+  if (model.kind === 'decoder-reward' || model.kind === 'guard-generative') {
+    const tokenizer: PreTrainedTokenizer = await AutoTokenizer.from_pretrained(size.reward);
+    if (!tokenizer.chat_template) tokenizer.chat_template = await (await fetch(`${size.modelBase}${size.reward}/${CHAT_TEMPLATE_FILE}`)).text();
+    const run = await bareDecoder(size, size.reward, backend);
+    if (model.kind === 'decoder-reward') {
+      return {
+        runtime: 'onnxruntime-web',
+        score: async (text) => {
+          const encoded = encodeForReward(tokenizer, { framing: 'chat-template', instruction, maxTokens: model.maxTokens }, [text]);
+          return (await run(Array.from(encoded.input_ids.data as BigInt64Array, Number)))[0]!;
+        },
+      };
+    }
+    const guard = model.guard!;
+    const content = (t: string) => (guard.contentFormat === 'parts' ? [{ type: 'text', text: t }] : t);
+    const single = (t: string) => tokenizer.encode(t, { add_special_tokens: false })[0]!;
+    return {
+      runtime: 'onnxruntime-web',
+      score: async (text) => {
+        const prompt = (tokenizer.apply_chat_template([{ role: 'user', content: content(instruction) }, { role: 'assistant', content: content(text) }], { tokenize: false, add_generation_prompt: true }) as string) + guard.verdictPrefix;
+        return guardScore(await run(tokenizer.encode(prompt, { add_special_tokens: false })), single(guard.safeToken), single(guard.unsafeToken));
+      },
+    };
+  }
+  const [tokenizer, classifier] = await Promise.all([AutoTokenizer.from_pretrained(size.reward), AutoModelForSequenceClassification.from_pretrained(size.reward, opts)]);
+  const framing = resolveFraming(tokenizer, model.framing ?? 'auto');
+  const id2label = (classifier as unknown as { config: { id2label?: Record<string, string> } }).config.id2label ?? {};
+  const labels = Object.keys(id2label).sort((a, b) => Number(a) - Number(b)).map((k) => id2label[k]!);
+  return {
+    runtime: 'transformers.js',
+    score: async (text) => {
+      const { logits } = (await classifier(encodeForReward(tokenizer, { framing, instruction, maxTokens: model.maxTokens }, [text]))) as { logits: Tensor };
+      const score = scoreFromLogits(logits.data as Float32Array, model.score, labels);
+      logits.dispose();
+      return score;
+    },
+  };
+}
+
+function pointTransformersAt(modelBase: string): void {
   env.allowLocalModels = true;
   env.allowRemoteModels = false;
   env.localModelPath = modelBase;
   env.useBrowserCache = false;
   (env.backends.onnx as { wasm: { wasmPaths: unknown } }).wasm.wasmPaths = { mjs: `/ort/${ORT_WASM_FILES.mjs}`, wasm: `/ort/${ORT_WASM_FILES.wasm}` };
+}
+
+/** One evaluator call, done for the run with index i (negative: warm-up). */
+type CallRun = (i: number) => Promise<unknown>;
+
+/** The size's three calls done directly in the page (no worker, no comlink): bare transformers.js / onnxruntime-web. */
+async function directCalls(backend: 'webgpu' | 'wasm', size: SizeSpec, imageData: ImageData): Promise<{ calls: Record<Call, CallRun>; rewardRuntime: string }> {
+  pointTransformersAt(size.modelBase);
   const opts = { device: backend, dtype: 'fp32' } as const;
-  const [processor, vision, tokenizer, reward] = await Promise.all([
-    AutoProcessor.from_pretrained('test-clip'),
-    CLIPVisionModelWithProjection.from_pretrained('test-clip', opts),
-    AutoTokenizer.from_pretrained('test-reward'),
-    AutoModelForSequenceClassification.from_pretrained('test-reward', opts),
+  const [processor, vision, tokenizer, text, reward, clipModel] = await Promise.all([
+    AutoProcessor.from_pretrained(size.clip),
+    CLIPVisionModelWithProjection.from_pretrained(size.clip, opts),
+    AutoTokenizer.from_pretrained(size.clip),
+    CLIPTextModelWithProjection.from_pretrained(size.clip, opts),
+    directReward(size, backend),
+    manifestModel(size, size.clip, 'clip'),
   ]);
-  await CLIPTextModelWithProjection.from_pretrained('test-clip', opts); // load parity with the worker
   return {
-    imageEmbedding: await measure(async () => {
-      const px = await decodeImage(imageData);
-      const { image_embeds } = (await vision(await clipPixelValues(processor, px))) as { image_embeds: Tensor };
-      image_embeds.dispose();
-    }, RUNS, OVERHEAD_WARMUP),
-    rewardScore: await measureRewardScores(async (answer) => {
-      const inputs = tokenizer(ETA_DEFAULTS.rewardInstruction, { text_pair: answer });
-      const { logits } = (await reward(inputs)) as { logits: Tensor };
-      logits.dispose();
-    }),
+    rewardRuntime: reward.runtime,
+    calls: {
+      imageEmbedding: async () => {
+        const px = await decodeImage(imageData);
+        const { image_embeds } = (await vision(await clipPixelValues(processor, px))) as { image_embeds: Tensor };
+        image_embeds.dispose();
+      },
+      textEmbedding: async (i) => {
+        const { text_embeds } = (await text(textInputs(tokenizer, [clipIds(tokenizer, caption(i), clipModel.maxTextTokens)]))) as { text_embeds: Tensor };
+        text_embeds.dispose();
+      },
+      rewardScore: (i) => rewardRun(reward.score, size.plan, i),
+    },
   };
 }
 
-/** The guard's stages (workers + comlink); `modelBase`: another model folder (bench/models/: CLIP with a ViT-B/32-sized vision tower). */
-export async function runBackend(backend: 'webgpu' | 'wasm', modelBase = '/models/'): Promise<GuardBench> {
+/** A run's reward calls (several when one is too quick for the page's timer). */
+async function rewardRun(score: (text: string) => Promise<unknown>, plan: RunPlan, i: number): Promise<void> {
+  for (let k = 0; k < plan.rewardPerRun; k++) await score(answer(i, k));
+}
+
+export interface PairedCall {
+  guard: StageStats;
+  direct: StageStats;
+  /** guard ÷ direct within each pair: median and spread. */
+  ratio: { median: number; min: number; max: number; pairs: number };
+}
+
+export interface OverheadBench {
+  backend: 'webgpu' | 'wasm';
+  size: SizeSpec;
+  rewardKind: string;
+  rewardRuntime: string;
+  calls: Record<Call, PairedCall>;
+}
+
+/**
+ * The guard's calls against the same calls done directly, in one page, interleaved: after
+ * equal warm-up, pairs alternate which side goes first (ABBA), and each pair gives a ratio,
+ * so the page's state, V8's tier-up and the machine's load weigh on both sides alike.
+ */
+export async function runOverhead(backend: 'webgpu' | 'wasm', size: SizeSpec): Promise<OverheadBench> {
+  const imageData = await photoPixels();
+  const direct = await directCalls(backend, size, imageData);
+  const guard = await createGuard({ device: backend, imageCacheSize: 0, modelBase: size.modelBase, ...(size.tier ? { tier: size.tier } : {}) });
+  const guarded: Record<Call, CallRun> = {
+    imageEmbedding: () => guard.checks.image(imageData),
+    textEmbedding: (i) => guard.runtime.clip.textEmbeddings([caption(i)]),
+    rewardScore: (i) => rewardRun((text) => guard.checks.response(text), size.plan, i),
+  };
+  const timed = async (run: CallRun, i: number) => {
+    const t0 = performance.now();
+    await run(i);
+    return performance.now() - t0;
+  };
+  const { plan } = size;
+  const calls = {} as Record<Call, PairedCall>;
+  for (const call of ['imageEmbedding', 'textEmbedding', 'rewardScore'] as const) {
+    for (let w = 0; w < plan.warmup; w++) {
+      await direct.calls[call](-1 - w);
+      await guarded[call](-1 - w);
+    }
+    const g: number[] = [];
+    const d: number[] = [];
+    for (let i = 0; i < plan.runs; i++) {
+      if (i % 2 === 0) {
+        d.push(await timed(direct.calls[call], i));
+        g.push(await timed(guarded[call], i));
+      } else {
+        g.push(await timed(guarded[call], i));
+        d.push(await timed(direct.calls[call], i));
+      }
+    }
+    const per = call === 'rewardScore' ? plan.rewardPerRun : 1;
+    const ratios = g.map((ms, i) => ms / d[i]!);
+    calls[call] = { guard: perRun(stats(g), per), direct: perRun(stats(d), per), ratio: { median: stats(ratios).medianMs, min: Math.min(...ratios), max: Math.max(...ratios), pairs: plan.runs } };
+  }
+  const rewardKind = guard.info.rewardKind;
+  guard.dispose();
+  return { backend, size, rewardKind, rewardRuntime: direct.rewardRuntime, calls };
+}
+
+/** The main thread's longest stall: a 10 ms timer's lateness. */
+function stallMeter() {
+  let last = performance.now();
+  let longest = 0;
+  const ticker = setInterval(() => {
+    const now = performance.now();
+    longest = Math.max(longest, now - last - 10);
+    last = now;
+  }, 10);
+  return { longest: () => longest, stop: () => clearInterval(ticker) };
+}
+
+/** The guard alone on one size, from a fresh page: cold start, its calls, stalls, memory, the image cache. */
+export async function runBackend(backend: 'webgpu' | 'wasm', size: SizeSpec): Promise<GuardBench> {
   const image = await photo();
   const imageData = await photoPixels();
+  const { plan } = size;
+  const models = { modelBase: size.modelBase, ...(size.tier ? { tier: size.tier } : {}) };
   const t0 = performance.now();
-  const guard = await createGuard({ device: backend, imageCacheSize: 0, modelBase });
+  const guard = await createGuard({ device: backend, imageCacheSize: 0, ...models });
   const guardTotal = performance.now() - t0;
-  const imageEmbedding = await measure(() => guard.checks.image(imageData), RUNS, OVERHEAD_WARMUP);
-  const rewardScore = await measureRewardScores((answer) => guard.checks.response(answer));
+  await guard.evaluate({ image: imageData, response: answer(-1, 0) });
+  // performance.now() counts from navigation start: page load to the first decision.
+  const coldStartMs = performance.now();
+  const rewardKind = guard.info.rewardKind;
+  const imageEmbedding = await measure(() => guard.checks.image(imageData), plan.runs, plan.warmup);
+  const textEmbedding = await measure((i) => guard.runtime.clip.textEmbeddings([caption(i)]), plan.runs, plan.warmup);
+  const rewardScore = perRun(await measure((i) => rewardRun((text) => guard.checks.response(text), plan, i), plan.runs, plan.warmup), plan.rewardPerRun);
   // The fixed cost of any call through a worker: a call that does no work (both workers, side by side).
   const roundTrip = await measureEach(() => guard.runtime.memoryUsage());
-  const evaluate = await measure((i) => guard.evaluate({ image: imageData, response: `Answer ${i}: a cat beside a cup.` }));
+  const stalls = stallMeter();
+  const evaluate = await measure((i) => guard.evaluate({ image: imageData, response: answer(i, 99) }), plan.runs, 1);
+  stalls.stop();
+  const memory = {
+    workers: await guard.runtime.memoryUsage(),
+    pageHeapBytes: (performance as Performance & { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? null,
+  };
+  const clipLoad = guard.info.loadMs;
+  guard.dispose();
 
-  // Made after the stages above, so its idle workers are not there while they are timed.
-  const cachingGuard = await createGuard({ device: backend, modelBase });
-  const textEmbedding = await measure((i) => cachingGuard.checks.similarity(image, `a photo of item number ${i}`));
+  // With the cache on, after the first guard is gone (one size's models in memory at a time).
+  const cachingGuard = await createGuard({ device: backend, ...models });
   // Misses: the same PNG with distinct trailing bytes (ignored by decoders), so each
   // run hashes, decodes and embeds like a new image would. Hits: the same File again
   // (known by identity), and an equal copy of its bytes (known by their hash).
-  const missMs = await measure((i) => cachingGuard.checks.image(new Blob([image, new Uint32Array([i + 1000])], { type: image.type })));
+  const missMs = await measure((i) => cachingGuard.checks.image(new Blob([image, new Uint32Array([i + 1000])], { type: image.type })), plan.runs, plan.warmup);
   await cachingGuard.checks.image(image);
   const hitMs = await measureEach(() => cachingGuard.checks.image(image));
-  const copyHitMs = await measure(() => cachingGuard.checks.image(new Blob([image], { type: image.type })));
-
-  guard.dispose();
+  const copyHitMs = await measure(() => cachingGuard.checks.image(new Blob([image], { type: image.type })), plan.runs, plan.warmup);
   cachingGuard.dispose();
   return {
     backend,
-    modelBase,
-    coldLoadMs: { guardTotal, clipWorker: guard.info.loadMs.clip, rewardWorker: guard.info.loadMs.reward },
+    size,
+    rewardKind,
+    coldStartMs,
+    coldLoadMs: { guardTotal, clipWorker: clipLoad.clip, rewardWorker: clipLoad.reward },
     warm: { imageEmbedding, textEmbedding, rewardScore, evaluate },
+    longestStallMs: stalls.longest(),
     roundTrip,
+    memory,
     cache: { missMs, hitMs, speedup: missMs.medianMs / hitMs.medianMs, copyHitMs, copySpeedup: missMs.medianMs / copyHitMs.medianMs },
   };
+}
+
+/** One comparison of respond() with vanilla generation, run ABAB: vanilla, respond, vanilla, respond … */
+export interface PairedComparison {
+  name: string;
+  vanilla: StageStats;
+  respond: StageStats;
+  /** respond ÷ vanilla within each pair: median and spread. */
+  ratio: { median: number; min: number; max: number; pairs: number };
 }
 
 export interface GenerationBench {
   generator: string;
   backend: 'webgpu' | 'wasm';
-  vanillaSafe: StageStats;
-  offSafe: StageStats;
-  shallowSafe: StageStats;
-  vanillaUnsafe: StageStats;
-  shallowUnsafe: StageStats;
-  deepUnsafe: StageStats;
-  /** respond ÷ vanilla generation on the same generator and prompt. */
-  ratios: { offSafe: number; shallowSafe: number; shallowUnsafe: number; deepUnsafe: number };
+  /** The test server's pace and answer length (remote), null for the local VLM. */
+  speed: { tokensPerSecond: number; answerTokens: number } | null;
+  comparisons: PairedComparison[];
   /** Median CLIP check time, run while the answer was generated (hidden unless it outlasts generation). */
   imageCheckMs: number;
 }
 
-const GENERATION_RUNS = 10;
+export interface GenerationRun {
+  backend: 'webgpu' | 'wasm';
+  remoteUrl: string | null;
+  speed: GenerationBench['speed'];
+  pairs: number;
+  /** Which comparisons (by name) to run. */
+  comparisons: readonly string[];
+}
 
-/** Vanilla generation against respond() in each mode, on one generator (evaluators on `backend`). */
-export async function runGeneration(backend: 'webgpu' | 'wasm', remoteUrl: string | null): Promise<GenerationBench> {
+/** Vanilla generation against respond() in each mode, on one generator (evaluators on `backend`), paired ABAB after equal warm-up. */
+export async function runGeneration({ backend, remoteUrl, speed, pairs, comparisons: wanted }: GenerationRun): Promise<GenerationBench> {
   const image = await photo();
   const red = (() => {
     const c = new OffscreenCanvas(256, 256);
@@ -207,36 +394,40 @@ export async function runGeneration(backend: 'webgpu' | 'wasm', remoteUrl: strin
   const safe = { image, prompt: 'What is in the picture?' };
   const unsafe = { image: red, prompt: 'How do I build a bomb?' };
   const imageChecks: number[] = [];
-  const respondIn = (mode: 'off' | 'shallow' | 'deep', input: typeof safe | typeof unsafe) => async () => {
-    const result = await guard.respond(input, { mode });
-    imageChecks.push(result.image.ms);
+  const all = [
+    { name: 'respond off, safe prompt', input: safe, mode: 'off' },
+    { name: 'respond shallow, safe prompt (evaluate only)', input: safe, mode: 'shallow' },
+    { name: 'respond shallow, unsafe prompt (aligned)', input: unsafe, mode: 'shallow' },
+    { name: 'respond deep, unsafe prompt (aligned)', input: unsafe, mode: 'deep' },
+  ] as const;
+  const comparisons: PairedComparison[] = [];
+  const timed = async (run: () => Promise<unknown>) => {
+    const t0 = performance.now();
+    await run();
+    return performance.now() - t0;
   };
-  const vanillaSafe = await measure(() => generator.generate({ ...safe, sampling: greedy }), GENERATION_RUNS);
-  const offSafe = await measure(respondIn('off', safe), GENERATION_RUNS);
-  const shallowSafe = await measure(respondIn('shallow', safe), GENERATION_RUNS);
-  const vanillaUnsafe = await measure(() => generator.generate({ ...unsafe, sampling: greedy }), GENERATION_RUNS);
-  const shallowUnsafe = await measure(respondIn('shallow', unsafe), GENERATION_RUNS);
-  const deepUnsafe = await measure(respondIn('deep', unsafe), GENERATION_RUNS);
+  for (const c of all.filter((c) => wanted.includes(c.name))) {
+    const vanilla = () => generator.generate({ ...c.input, sampling: greedy });
+    const respond = async () => imageChecks.push((await guard.respond(c.input, { mode: c.mode })).image.ms);
+    // Equal warm-up: one of each.
+    await vanilla();
+    await respond();
+    const a: number[] = [];
+    const b: number[] = [];
+    for (let i = 0; i < pairs; i++) {
+      a.push(await timed(vanilla));
+      b.push(await timed(respond));
+    }
+    const ratios = b.map((ms, i) => ms / a[i]!);
+    comparisons.push({ name: c.name, vanilla: stats(a), respond: stats(b), ratio: { median: stats(ratios).medianMs, min: Math.min(...ratios), max: Math.max(...ratios), pairs } });
+  }
   guard.dispose();
   generator.dispose?.();
-  return {
-    generator: generator.id,
-    backend,
-    vanillaSafe,
-    offSafe,
-    shallowSafe,
-    vanillaUnsafe,
-    shallowUnsafe,
-    deepUnsafe,
-    ratios: {
-      offSafe: offSafe.medianMs / vanillaSafe.medianMs,
-      shallowSafe: shallowSafe.medianMs / vanillaSafe.medianMs,
-      shallowUnsafe: shallowUnsafe.medianMs / vanillaUnsafe.medianMs,
-      deepUnsafe: deepUnsafe.medianMs / vanillaUnsafe.medianMs,
-    },
-    imageCheckMs: stats(imageChecks).medianMs,
-  };
+  return { generator: generator.id, backend, speed: remoteUrl ? speed : null, comparisons, imageCheckMs: stats(imageChecks).medianMs };
 }
+
+/** OCR reads before the timed ones, unless a run says otherwise. */
+const OCR_WARMUP = 3;
 
 export interface OcrBench {
   backend: 'webgpu' | 'wasm';
@@ -315,7 +506,7 @@ export async function runOcr({ backend, cases, warmRuns, wasmThreads, warmup, ca
     const warm = await measure(async (i) => {
       const reading = await guard.checks.imageText(images[Math.abs(i) % images.length]!);
       if (i >= 0) timings.push(reading.timings);
-    }, warmRuns, warmup);
+    }, warmRuns, warmup ?? OCR_WARMUP);
     const median = (pick: (t: (typeof timings)[number]) => number) => stats(timings.map(pick)).medianMs;
     return {
       backend,
@@ -325,7 +516,7 @@ export async function runOcr({ backend, cases, warmRuns, wasmThreads, warmup, ca
       firstReadMs,
       afterLoad: stats(afterLoad),
       warm,
-      warmup: warmup ?? Math.min(WARMUP, warmRuns),
+      warmup: warmup ?? OCR_WARMUP,
       stagesMs: { detect: median((t) => t.detectMs), recognise: median((t) => t.recogniseMs), other: median((t) => t.totalMs - t.detectMs - t.recogniseMs) },
       wordRecall: { mean: recalls.reduce((a, b) => a + b, 0) / recalls.length, min: Math.min(...recalls), images: recalls.length },
       images: cases.map((c) => ('base64' in c ? 'fixture' : `one rendered line, ${c.render.fontPx} px text`)),
@@ -394,12 +585,12 @@ declare global {
     runOcr: typeof runOcr;
     runGeneration: typeof runGeneration;
     runBackend: typeof runBackend;
-    runDirect: typeof runDirect;
+    runOverhead: typeof runOverhead;
     benchReady: boolean;
   }
 }
 window.runBackend = runBackend;
-window.runDirect = runDirect;
+window.runOverhead = runOverhead;
 window.runGeneration = runGeneration;
 window.runOcr = runOcr;
 window.runThroughput = runThroughput;

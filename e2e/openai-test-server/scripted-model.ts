@@ -47,25 +47,34 @@ export interface ScriptedCompletion {
   endsWithEos: boolean;
 }
 
+/** The script's sentences repeated until it has `tokens` tokens (a long answer, like a real model's). */
+function lengthened(script: string, tokens: number | undefined): string {
+  if (!tokens) return script;
+  const sentences = script.match(/[^.]+\./g) ?? [script];
+  let text = script;
+  for (let i = 0; tokenize(text).length < tokens; i++) text += sentences[i % sentences.length];
+  return text;
+}
+
 /** Greedy: the continuation of `prefix` within the scripted answer for this prompt. */
-function greedy(prompt: string, prefix: string): ScriptedCompletion {
+function greedy(prompt: string, prefix: string, answerTokens?: number): ScriptedCompletion {
   if (prefix.startsWith(SAFETY_PREFIX)) {
     const full = SAFETY_PREFIX + SCRIPTS.afterSafetyPrefix;
     const rest = full.startsWith(prefix) ? full.slice(prefix.length) : SCRIPTS.afterSafetyPrefix;
     return { tokens: tokenize(rest), endsWithEos: true };
   }
-  const script = HARMFUL_PROMPT.test(prompt) ? SCRIPTS.harmful : SCRIPTS.benign;
+  const script = lengthened(HARMFUL_PROMPT.test(prompt) ? SCRIPTS.harmful : SCRIPTS.benign, answerTokens);
   const rest = script.startsWith(prefix) ? script.slice(prefix.length) : ` ${script}`;
   return { tokens: tokenize(rest), endsWithEos: true };
 }
 
 /** Sampled: one sentence drawn from the pool, seeded by the prefix and the sample index. */
-function sampled(prompt: string, prefix: string, index: number, topK: number): ScriptedCompletion {
+function sampled(prompt: string, prefix: string, index: number, topK: number, answerTokens?: number): ScriptedCompletion {
   const pool = HARMFUL_PROMPT.test(prompt) ? SAMPLE_POOLS.harmful : SAMPLE_POOLS.benign;
   const candidates = pool.slice(0, Math.max(1, Math.min(topK, pool.length)));
   const sentence = candidates[hash(`${prefix}#${index}`) % candidates.length]!;
   const sentencesSoFar = (prefix.match(/\./g) ?? []).length;
-  const ending = sentencesSoFar >= SENTENCES_BEFORE_EOS;
+  const ending = answerTokens ? tokenize(prefix).length >= answerTokens : sentencesSoFar >= SENTENCES_BEFORE_EOS;
   // Sampling continues past the sentence end unless the answer is over.
   const tokens = tokenize(sentence + (ending ? '' : ' And more follows.'));
   return { tokens, endsWithEos: ending };
@@ -97,8 +106,9 @@ function review(prompt: string): string | null {
   return null;
 }
 
-export function complete(prompt: string, prefix: string, opts: { temperature: number; topK: number; index: number }): ScriptedCompletion {
+/** `answerTokens`: answers run to about this many tokens (default: the short scripts, three sampled sentences). */
+export function complete(prompt: string, prefix: string, opts: { temperature: number; topK: number; index: number; answerTokens?: number }): ScriptedCompletion {
   const reviewed = prefix === '' ? review(prompt) : null;
   if (reviewed !== null) return { tokens: tokenize(reviewed), endsWithEos: true };
-  return opts.temperature > 0 ? sampled(prompt, prefix, opts.index, opts.topK) : greedy(prompt, prefix);
+  return opts.temperature > 0 ? sampled(prompt, prefix, opts.index, opts.topK, opts.answerTokens) : greedy(prompt, prefix, opts.answerTokens);
 }

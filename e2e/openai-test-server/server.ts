@@ -2,7 +2,8 @@
 // completions from scripted-model.ts. It speaks /v1/chat/completions (SSE or JSON,
 // `n`, `stop` with vLLM's stop_reason/include_stop_str_in_output, `max_tokens`,
 // `continue_final_message` + `add_generation_prompt: false`) and /v1/completions
-// (a ChatML-rendered prompt). POST /__control { script: ['500', '429', 'stall',
+// (a ChatML-rendered prompt); a system message saying `Begin your answer with "…"` is
+// obeyed as an instruction-following model would. POST /__control { script: ['500', '429', 'stall',
 // 'malformed', 'drop', 'ok'] } makes the next requests fail in those ways;
 // GET /__requests returns the bodies received (API keys are not recorded).
 import { createHash } from 'node:crypto';
@@ -27,6 +28,7 @@ interface Body {
   temperature?: number;
   top_k?: number;
   max_tokens?: number;
+  seed?: number;
   stop?: string | string[];
   include_stop_str_in_output?: boolean;
   continue_final_message?: boolean;
@@ -46,8 +48,14 @@ export interface RecordedRequest {
 const textOf = (content: ChatMessage['content']) =>
   typeof content === 'string' ? content : content.map((p) => p.text ?? '').join('');
 
-/** The prompt and the assistant prefix to continue, from either endpoint's body. */
-function conversation(path: string, body: Body): { prompt: string; prefix: string } | string {
+/** A system instruction to begin the answer with given words (an instruction-following model obeys it). */
+const BEGIN_WITH = /Begin your answer with "([^"]+)"/;
+
+/**
+ * The prompt and the assistant prefix to continue, from either endpoint's body; `opening`:
+ * words a system message asks the answer to begin with (the model says them, then continues).
+ */
+function conversation(path: string, body: Body): { prompt: string; prefix: string; opening?: string } | string {
   if (path === '/v1/completions') {
     // ChatML: <|im_start|>user\n…<|im_end|>\n<|im_start|>assistant\n{prefix}
     const raw = typeof body.prompt === 'object' ? body.prompt.prompt_string : (body.prompt ?? '');
@@ -55,6 +63,8 @@ function conversation(path: string, body: Body): { prompt: string; prefix: strin
     return match ? { prompt: match[1]!, prefix: match[2]! } : 'prompt is not a ChatML conversation ending in an assistant turn';
   }
   const messages = body.messages ?? [];
+  const opening = messages.filter((m) => m.role === 'system').map((m) => BEGIN_WITH.exec(textOf(m.content))?.[1]).find(Boolean);
+  if (opening && messages.at(-1)?.role === 'user') return { prompt: textOf([...messages].reverse().find((m) => m.role === 'user')!.content), prefix: '', opening };
   const last = messages.at(-1);
   const user = [...messages].reverse().find((m) => m.role === 'user');
   if (!user) return 'messages need a user turn';
@@ -74,12 +84,20 @@ interface Choice {
   stopReason: string | null;
 }
 
-function choices(prompt: string, prefix: string, body: Body): Choice[] {
+/**
+ * `draw`: which sample a lone sampled choice is. A real server samples afresh on every
+ * request; this one draws the next of its deterministic samples (or the seed's, when given),
+ * so n concurrent requests get different candidates as they would from a real model.
+ */
+function choices(prompt: string, prefix: string, body: Body, draw: number, answerTokens?: number, opening?: string): Choice[] {
   const n = body.n ?? 1;
   const stops = body.stop === undefined ? [] : Array.isArray(body.stop) ? body.stop : [body.stop];
   const maxTokens = body.max_tokens ?? 1024;
   return Array.from({ length: n }, (_, index) => {
-    const { tokens, endsWithEos } = complete(prompt, prefix, { temperature: body.temperature ?? 1, topK: body.top_k ?? 50, index });
+    const sample = body.seed !== undefined ? body.seed + index : n > 1 ? index : draw;
+    const completion = complete(prompt, opening ?? prefix, { temperature: body.temperature ?? 1, topK: body.top_k ?? 50, index: sample, ...(answerTokens ? { answerTokens } : {}) });
+    const tokens = opening ? [...tokenize(opening), ...completion.tokens] : completion.tokens;
+    const { endsWithEos } = completion;
     const out: string[] = [];
     let text = '';
     for (const token of tokens) {
@@ -104,10 +122,22 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** `tokenDelayMs` paces the stream like a real model (and lets a guard stop it mid-way). */
-export async function startTestServer(port = 0, { tokenDelayMs = 2 } = {}): Promise<TestServer> {
+export interface TestServerOptions {
+  /** Paces the stream (and lets a guard stop it mid-way). */
+  tokenDelayMs?: number;
+  /**
+   * A model of a real one's speed and length (the bench): answers of about `answerTokens`
+   * tokens at `tokensPerSecond`, streamed or not (n choices in parallel, as servers batch them).
+   */
+  realistic?: { tokensPerSecond: number; answerTokens: number };
+}
+
+export async function startTestServer(port = 0, { tokenDelayMs: delay = 2, realistic }: TestServerOptions = {}): Promise<TestServer> {
+  const tokenDelayMs = realistic ? 1000 / realistic.tokensPerSecond : delay;
   const faults: Fault[] = [];
   const requests: RecordedRequest[] = [];
+  /** Sampled requests of one choice so far (see choices()). */
+  let draws = 0;
 
   const cors = (res: ServerResponse) => {
     res.setHeader('access-control-allow-origin', '*');
@@ -132,6 +162,7 @@ export async function startTestServer(port = 0, { tokenDelayMs = 2 } = {}): Prom
       if (path === '/__control' && req.method === 'POST') {
         faults.splice(0, faults.length, ...(JSON.parse(await readBody(req)).script as Fault[]));
         requests.splice(0);
+        draws = 0;
         return json(res, 200, { ok: true });
       }
       if (path === '/__requests') return json(res, 200, requests);
@@ -156,13 +187,14 @@ export async function startTestServer(port = 0, { tokenDelayMs = 2 } = {}): Prom
       if (fault === '429') return json(res, 429, { error: { message: 'scripted rate limit' } }, { 'retry-after': '0' });
       const convo = conversation(path, body);
       if (typeof convo === 'string') return json(res, 400, { error: { message: convo } });
-      const made = choices(convo.prompt, convo.prefix, body);
+      const made = choices(convo.prompt, convo.prefix, body, (body.n ?? 1) === 1 && (body.temperature ?? 1) > 0 ? draws++ : 0, realistic?.answerTokens, convo.opening);
       const chat = path === '/v1/chat/completions';
       const base = { id: 'cmpl-test', created: 0, model: body.model ?? 'scripted-vlm' };
       const usage = { prompt_tokens: tokenize(convo.prompt).length, completion_tokens: made.reduce((a, c) => a + c.tokens.length, 0) };
       const usageTotal = { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens };
 
       if (!body.stream) {
+        if (realistic) await new Promise((r) => setTimeout(r, tokenDelayMs * Math.max(0, ...made.map((c) => c.tokens.length))));
         return json(res, 200, {
           ...base,
           object: chat ? 'chat.completion' : 'text_completion',

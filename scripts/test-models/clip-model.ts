@@ -82,66 +82,7 @@ export function buildClipTextModel(tokenize: Tokenize): Uint8Array {
   });
 }
 
-/**
- * Compute shaped like a real vision tower (patch embedding, then MLP blocks over the
- * patches) that leaves the output unchanged: the bench's stand-in for CLIP's cost, so
- * fixed costs (worker messaging, caching) are weighed against realistic inference.
- */
-export interface VisionWorkload {
-  patch: number;
-  width: number;
-  hidden: number;
-  /** Blocks; they share one set of weights (compute of `layers` blocks, file of one). */
-  layers: number;
-}
-
-/** About ViT-B/32's multiply-adds per 224² image (~3 G; its attention is left out). */
-export const VIT_B32_WORKLOAD: VisionWorkload = { patch: 32, width: 768, hidden: 3072, layers: 12 };
-
-/** Deterministic weights, uniform with variance 1/fanIn, so activations stay bounded through the blocks. */
-function scaledNoise(count: number, fanIn: number, seed: number): Float32Array {
-  const bound = Math.sqrt(3 / fanIn);
-  const values = new Float32Array(count);
-  let state = seed;
-  for (let i = 0; i < count; i++) {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    values[i] = (state / 2 ** 32) * 2 * bound - bound;
-  }
-  return values;
-}
-
-/** The workload's nodes and weights; its result is multiplied by zeros and added to `image_embeds`. */
-function workloadGraph({ patch, width, hidden, layers }: VisionWorkload) {
-  const patches = (224 / patch) ** 2;
-  const blocks = Array.from({ length: layers }, (_, i) => {
-    const input = i === 0 ? 'tokens' : `block${i - 1}`;
-    return [
-      node('MatMul', [input, 'mlp_in'], [`up${i}`]),
-      node('Relu', [`up${i}`], [`act${i}`]),
-      node('MatMul', [`act${i}`, 'mlp_out'], [`down${i}`]),
-      node('Add', [input, `down${i}`], [`block${i}`]),
-    ];
-  });
-  return {
-    initializers: [
-      floatTensor('patch_embedding', [width, 3, patch, patch], scaledNoise(width * 3 * patch * patch, 3 * patch * patch, 1)),
-      int64Tensor('tokens_shape', [3], [-1, width, patches]),
-      floatTensor('mlp_in', [width, hidden], scaledNoise(width * hidden, width, 2)),
-      floatTensor('mlp_out', [hidden, width], scaledNoise(hidden * width, hidden * layers, 3)),
-      floatTensor('workload_to_embeds', [width, EMBED_DIM], new Float32Array(width * EMBED_DIM)),
-    ],
-    nodes: [
-      node('Conv', ['pixel_values', 'patch_embedding'], ['patch_grid'], { kernel_shape: [patch, patch], strides: [patch, patch] }),
-      node('Reshape', ['patch_grid', 'tokens_shape'], ['tokens_by_channel']),
-      node('Transpose', ['tokens_by_channel'], ['tokens'], { perm: [0, 2, 1] }),
-      ...blocks.flat(),
-      node('ReduceMean', [`block${layers - 1}`], ['pooled'], { axes: [1], keepdims: 0 }),
-      node('MatMul', ['pooled', 'workload_to_embeds'], ['workload_zero']),
-    ],
-  };
-}
-
-export function buildClipVisionModel(workload?: VisionWorkload): Uint8Array {
+export function buildClipVisionModel(): Uint8Array {
   // Rows: input channel (R, G, B); columns: redness, greenness, blueness = c − mean(other two).
   const contrast = [1, -0.5, -0.5, -0.5, 1, -0.5, -0.5, -0.5, 1];
   const toAxes = [
@@ -149,10 +90,9 @@ export function buildClipVisionModel(workload?: VisionWorkload): Uint8Array {
     0, 0, CONTRAST_GAIN[1]!, 0,
     0, 0, 0, CONTRAST_GAIN[2]!,
   ];
-  const extra = workload ? workloadGraph(workload) : null;
   return encodeModel({
     name: 'test_clip_vision',
-    doc: `vlm-guard generated CLIP vision tower: mean colour contrast of the normalised image${extra ? ', plus a ViT-sized workload that does not change it' : ''}.`,
+    doc: 'vlm-guard generated CLIP vision tower: mean colour contrast of the normalised image.',
     inputs: [valueInfo('pixel_values', 'float', ['batch_size', 3, 224, 224])],
     outputs: [valueInfo('image_embeds', 'float', ['batch_size', EMBED_DIM])],
     initializers: [
@@ -160,7 +100,6 @@ export function buildClipVisionModel(workload?: VisionWorkload): Uint8Array {
       floatTensor('contrast_threshold', [3], CONTRAST_THRESHOLD),
       floatTensor('contrast_to_axes', [3, EMBED_DIM], toAxes),
       floatTensor('baseline', [EMBED_DIM], [0, 1, 0, 0]),
-      ...(extra?.initializers ?? []),
     ],
     nodes: [
       node('ReduceMean', ['pixel_values'], ['channel_means'], { axes: [2, 3], keepdims: 0 }),
@@ -168,8 +107,7 @@ export function buildClipVisionModel(workload?: VisionWorkload): Uint8Array {
       node('Sub', ['contrast', 'contrast_threshold'], ['above']),
       node('Relu', ['above'], ['colourfulness']),
       node('MatMul', ['colourfulness', 'contrast_to_axes'], ['projected']),
-      ...(extra ? [...extra.nodes, node('Add', ['projected', 'workload_zero'], ['projected_all'])] : []),
-      node('Add', [extra ? 'projected_all' : 'projected', 'baseline'], ['image_embeds']),
+      node('Add', ['projected', 'baseline'], ['image_embeds']),
     ],
   });
 }

