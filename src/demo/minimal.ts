@@ -1,5 +1,6 @@
 // The minimal evaluation page: pick an image, paste an answer, see ETA's verdict.
 import { createGuard, type Device, type EvaluationResult, type Guard, type ModelProgress } from '../index.ts';
+import { explainDecision } from './explain.ts';
 import { riskList } from './risk-view.ts';
 import { selectedTier } from './tiers.ts';
 
@@ -51,26 +52,33 @@ async function showPreview(image: File, result: EvaluationResult): Promise<void>
   ctx.strokeStyle = '#d63384';
   ctx.lineWidth = Math.max(2, canvas.width / 300);
   for (const { box } of lines) ctx.strokeRect(box.x, box.y, box.width, box.height);
-  $('preview-caption').textContent = result.imageText
-    ? lines.length > 0
-      ? lines.map((l) => `${l.text}  (${(l.confidence * 100).toFixed(0)}%)`).join('\n')
-      : 'No text found in the image.'
-    : '';
+  const reading = result.imageText;
+  $('preview-caption').textContent = !reading
+    ? ''
+    : reading.error
+      ? `Reading the image's text failed: ${reading.error.message}`
+      : lines.length > 0
+        ? lines.map((l) => `${l.text}  (${(l.confidence * 100).toFixed(0)}%)`).join('\n')
+        : 'No text found in the image.';
   $('preview').hidden = false;
 }
 
-function render(result: EvaluationResult, guard: Guard): void {
+function render(result: EvaluationResult, guard: Guard, loadMs: number | null): void {
   const verdict = (v: string, error?: { message: string }) => (error ? `${v} (${error.message})` : v);
-  $('decision').textContent = `${result.decision} — ${result.reason}`;
-  $('decision').className = result.decision;
+  const explained = explainDecision(result.decision, { response: result.responseCheck.verdict, image: result.imageSignals.verdict, imageBy: result.imageSignals.fired }, guard.info.policy.unknownAs);
+  $('decision').textContent = explained.text;
+  $('decision').className = explained.tone;
   $('image-score').textContent = `${fmt(result.image.score)} (unsafe ≥ ${result.image.threshold}) → ${verdict(result.image.verdict, result.image.error)}${result.image.cached ? ', cached' : ''}`;
   $('reward-score').textContent = `${fmt(result.responseCheck.score)} (unsafe ≤ ${result.responseCheck.threshold}) → ${verdict(result.responseCheck.verdict, result.responseCheck.error)}`;
   const imageText = result.imageText;
   $('image-text-row').hidden = !imageText;
   if (imageText) {
-    $('image-text-result').textContent = imageText.text
-      ? `${fmt(imageText.score)} (unsafe ≤ ${imageText.threshold}) → ${verdict(imageText.verdict, imageText.error)}; signals that fired: ${result.imageSignals.fired.join(', ') || 'none'}`
-      : 'no text in the image';
+    // A failed read says so where it happened (a timeout is not "no text").
+    $('image-text-result').textContent = imageText.error
+      ? `${imageText.verdict}: reading the text failed (${imageText.error.message})`
+      : imageText.text
+        ? `${fmt(imageText.score)} (unsafe ≤ ${imageText.threshold}) → ${imageText.verdict}; signals that fired: ${result.imageSignals.fired.join(', ') || 'none'}`
+        : 'no text in the image';
   }
   $('risk-row').hidden = !result.risk;
   if (result.risk) $('risk-result').replaceChildren(riskList(result.risk));
@@ -84,7 +92,8 @@ function render(result: EvaluationResult, guard: Guard): void {
       : 'thresholds measured on a labelled set (recorded by the calibration)';
   $('backends').textContent = `CLIP ${result.backends.clip}, reward ${result.backends.reward}${result.backends.ocr ? `, OCR ${result.backends.ocr}` : ''}`;
   const ocrMs = result.imageText === undefined ? '' : `, image text ${fmt(result.imageText.ms, 1)} ms`;
-  $('timings').textContent = `image ${fmt(result.image.ms, 1)} ms, response ${fmt(result.responseCheck.ms, 1)} ms${ocrMs}, total ${fmt(result.timings.total, 1)} ms`;
+  const load = loadMs === null ? '' : `; models loaded in ${fmt(loadMs, 0)} ms for this run`;
+  $('timings').textContent = `image ${fmt(result.image.ms, 1)} ms, response ${fmt(result.responseCheck.ms, 1)} ms${ocrMs}, total ${fmt(result.timings.total, 1)} ms${load}`;
   $('result').hidden = false;
   const banner = $('banner');
   banner.hidden = !guard.info.testModelsOnly;
@@ -101,20 +110,31 @@ form.addEventListener('submit', (event) => {
   }
   const device = data.get('device') as Device;
   const imageText = data.get('imageText') === 'on';
+  const submit = $<HTMLButtonElement>('evaluate');
   void (async () => {
+    // One run at a time: the button waits, and the last run's results go before this one's come.
+    submit.disabled = true;
+    $('result').hidden = true;
+    $('preview').hidden = true;
     try {
+      const loading = !guards.has(`${device}:${imageText}:${selectedTier() ?? ''}`);
+      const t0 = performance.now();
       const guard = await guardFor(device, imageText);
+      const loadMs = loading ? performance.now() - t0 : null;
       progressBar.hidden = true;
       status.textContent = 'Evaluating…';
       const result = await guard.evaluate(
         { image, prompt: String(data.get('prompt') ?? ''), response: String(data.get('response') ?? '') },
         { riskReport: data.get('riskReport') === 'on' ? 'clip' : 'off' },
       );
-      render(result, guard);
+      render(result, guard, loadMs);
       await showPreview(image, result);
       status.textContent = 'Done.';
     } catch (error) {
+      progressBar.hidden = true;
       status.textContent = `Error: ${error instanceof Error ? error.message : String(error)}`;
+    } finally {
+      submit.disabled = false;
     }
   })();
 });
