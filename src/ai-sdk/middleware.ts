@@ -126,21 +126,20 @@ export function vlmGuardMiddleware(options: VlmGuardMiddlewareOptions): Language
 function streamedAnswer(parts: readonly LanguageModelV3StreamPart[]): string {
   const content: LanguageModelV3Content[] = [];
   const texts = new Map<string, { type: 'text'; text: string }>();
-  for (const part of parts) {
-    if (part.type === 'text-start') {
-      const block = { type: 'text' as const, text: '' };
-      texts.set(part.id, block);
-      content.push(block);
-    } else if (part.type === 'text-delta') {
-      const block = texts.get(part.id) ?? { type: 'text' as const, text: '' };
-      if (!texts.has(part.id)) {
-        texts.set(part.id, block);
-        content.push(block);
-      }
-      block.text += part.delta;
-    } else if (part.type === 'tool-call') {
-      content.push(part);
+  /** The text block of an id, made where it first appears (a delta may come without its start). */
+  const block = (id: string) => {
+    let found = texts.get(id);
+    if (!found) {
+      found = { type: 'text', text: '' };
+      texts.set(id, found);
+      content.push(found);
     }
+    return found;
+  };
+  for (const part of parts) {
+    if (part.type === 'text-start') block(part.id);
+    else if (part.type === 'text-delta') block(part.id).text += part.delta;
+    else if (part.type === 'tool-call') content.push(part);
   }
   return judgedText(content);
 }
