@@ -7,11 +7,11 @@ export default tseslint.config(
   ...tseslint.configs.strict,
   {
     // Plain browser JavaScript: the classic <script> loader and the e2e host app.
-    files: ['src/embed/loader.js', 'e2e/host-app/*.js', 'public/sw.js'],
+    files: ['src/embed/loader.js', 'e2e/host-app/*.js', 'e2e/consumer-app/*.js', 'public/sw.js'],
     languageOptions: {
       globals: {
         document: 'readonly', window: 'readonly', self: 'readonly', caches: 'readonly', URL: 'readonly',
-        CustomEvent: 'readonly', fetch: 'readonly', TextDecoderStream: 'readonly',
+        CustomEvent: 'readonly', fetch: 'readonly', TextDecoderStream: 'readonly', OffscreenCanvas: 'readonly',
       },
     },
   },

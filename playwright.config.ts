@@ -1,5 +1,5 @@
 import { defineConfig } from '@playwright/test';
-import { chromiumLaunchOptions } from './e2e/chromium.ts';
+import { chromiumLaunchOptions } from './src/cli/chromium.ts';
 
 const PORT = 5173;
 /** The repo's OpenAI-compatible test server (e2e/openai-test-server). */

@@ -2,14 +2,30 @@
 // `vlm-guard/ai-sdk`, dist/types) and the
 // one-tag script (dist/vlm-guard.js, loading vlm-guard.module.js), with the workers in
 // dist/assets/ and ORT's runtime in dist/ort/ — all found relative to the script's own
-// URL, so the folder can be copied to any static host or CDN path. (The demo app is
-// built after it, into dist/app/.)
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+// URL, so the folder can be copied to any static host or CDN path; and the pages the CLI's
+// `check` and `eval` drive (dist/cli-pages/). (The CLI, dist/cli.js, is vite.cli.config.ts;
+// the demo app is built after both, into dist/app/.)
+import { readFileSync, readdirSync } from 'node:fs';
+import { posix, resolve } from 'node:path';
 import { defaultClientConditions, defineConfig, type Plugin } from 'vite';
+import { CHART_JS } from './src/evaluation/html-report.ts';
 import { ORT_WASM_FILES } from './src/runtime/defaults.ts';
 
 const ROOT = import.meta.dirname;
+
+/** A page the CLI drives in Chromium: its module is a library entry (cli-pages/<name>.js). */
+const cliPage = (name: string, title: string) => `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <title>${title}</title>
+    <script type="module" src="./${name}.js"></script>
+  </head>
+  <body>
+    <p>${title}, driven by <code>vlm-guard ${name}</code>.</p>
+  </body>
+</html>
+`;
 
 function emitStaticFiles(): Plugin {
   return {
@@ -19,6 +35,42 @@ function emitStaticFiles(): Plugin {
       for (const file of Object.values(ORT_WASM_FILES)) {
         this.emitFile({ type: 'asset', fileName: `ort/${file}`, source: readFileSync(resolve(ROOT, 'public/ort', file)) });
       }
+      // The CLI's pages, the photos `check` probes CLIP with, and Chart.js for `eval`'s HTML report.
+      this.emitFile({ type: 'asset', fileName: 'cli-pages/check.html', source: cliPage('check', 'vlm-guard model self-check') });
+      this.emitFile({ type: 'asset', fileName: 'cli-pages/eval.html', source: cliPage('eval', 'vlm-guard evaluation of a labelled set') });
+      for (const file of readdirSync(resolve(ROOT, 'src/cli-pages/photos'))) {
+        this.emitFile({ type: 'asset', fileName: `cli-pages/photos/${file}`, source: readFileSync(resolve(ROOT, 'src/cli-pages/photos', file)) });
+      }
+      this.emitFile({ type: 'asset', fileName: `cli-pages/${CHART_JS}`, source: readFileSync(resolve(ROOT, 'node_modules/chart.js/dist', CHART_JS)) });
+    },
+  };
+}
+
+/**
+ * ORT's runtime beside the module (src/runtime/shipped-ort.ts says why): the module becomes
+ * `new URL(<placeholder>, import.meta.url)` per file, and once the chunk's place in dist/ is
+ * known each placeholder becomes the literal path from there to dist/ort/ — a literal, so
+ * that an app's bundler follows it (an identifier keeps this build's asset plugin off it).
+ */
+function shippedOrtRuntime(): Plugin {
+  const MODULE = resolve(ROOT, 'src/runtime/shipped-ort.ts');
+  const placeholder = (kind: keyof typeof ORT_WASM_FILES) => `__VLM_GUARD_ORT_${kind.toUpperCase()}__`;
+  return {
+    name: 'vlm-guard:shipped-ort',
+    load(id) {
+      if (id !== MODULE) return null;
+      const url = (kind: keyof typeof ORT_WASM_FILES) => `new URL(${placeholder(kind)}, import.meta.url).href`;
+      return `export function shippedOrtFiles() { return { mjs: ${url('mjs')}, wasm: ${url('wasm')} }; }`;
+    },
+    renderChunk(code, chunk) {
+      if (!code.includes(placeholder('mjs'))) return null;
+      const fromChunk = posix.relative(posix.dirname(chunk.fileName), 'ort');
+      let out = code;
+      for (const kind of Object.keys(ORT_WASM_FILES) as (keyof typeof ORT_WASM_FILES)[]) {
+        const path = `${fromChunk.startsWith('.') ? fromChunk : `./${fromChunk}`}/${ORT_WASM_FILES[kind]}`;
+        out = out.replaceAll(placeholder(kind), JSON.stringify(path));
+      }
+      return { code: out, map: null };
     },
   };
 }
@@ -29,13 +81,22 @@ export default defineConfig({
   base: './',
   resolve: { conditions: ['onnxruntime-web-use-extern-wasm', ...defaultClientConditions] },
   worker: { format: 'es' },
-  plugins: [emitStaticFiles()],
+  plugins: [emitStaticFiles(), shippedOrtRuntime()],
   build: {
     outDir: 'dist',
     emptyOutDir: true,
     target: 'es2022',
     assetsInlineLimit: 0,
-    lib: { entry: { index: resolve(ROOT, 'src/index.ts'), 'ai-sdk': resolve(ROOT, 'src/ai-sdk/index.ts'), 'vlm-guard.module': resolve(ROOT, 'src/embed/embed.ts') }, formats: ['es'] },
+    lib: {
+      entry: {
+        index: resolve(ROOT, 'src/index.ts'),
+        'ai-sdk': resolve(ROOT, 'src/ai-sdk/index.ts'),
+        'vlm-guard.module': resolve(ROOT, 'src/embed/embed.ts'),
+        'cli-pages/check': resolve(ROOT, 'src/cli-pages/check-page.ts'),
+        'cli-pages/eval': resolve(ROOT, 'src/cli-pages/eval-page.ts'),
+      },
+      formats: ['es'],
+    },
     rollupOptions: { output: { entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js', assetFileNames: 'assets/[name]-[hash][extname]' } },
   },
 });

@@ -12,7 +12,7 @@ import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { type Page, chromium } from '@playwright/test';
 import { createServer } from 'vite';
-import { chromiumLaunchOptions } from '../e2e/chromium.ts';
+import { chromiumLaunchOptions } from '../src/cli/chromium.ts';
 import { figstepCases } from '../e2e/figstep.ts';
 import { startTestServer } from '../e2e/openai-test-server/server.ts';
 import { ISOLATION_HEADERS } from '../vite.config.ts';

@@ -8,7 +8,7 @@ const SCREENSHOTS = resolve(import.meta.dirname, 'screenshots');
 
 test('the minimal page evaluates a picked image and answer, and shows the test-model banner', async ({ page, baseURL }) => {
   const requests = recordRequests(page);
-  await page.setViewportSize({ width: 800, height: 900 });
+  await page.setViewportSize({ width: 1280, height: 900 });
   await page.goto('/');
   await page.screenshot({ path: resolve(SCREENSHOTS, 'minimal-initial.png'), fullPage: true });
 
@@ -146,13 +146,17 @@ test('calibrate on a picked folder: rates, ROC and histograms, downloadable repo
   }
   writeFileSync(resolve(dir, 'labels.csv'), `${rows.join('\n')}\n`);
 
-  await page.setViewportSize({ width: 900, height: 1000 });
+  await page.setViewportSize({ width: 1280, height: 1000 });
   await page.goto('/');
   await page.getByLabel('WASM').check();
   await page.locator('#calibrate-folder').setInputFiles(dir);
   await expect(page.locator('#calibrate-drop-text')).toContainText('11 files');
   await page.getByRole('button', { name: 'Run calibration' }).click();
+  // One run at a time, with its own status (the models load in this section, not at the top of the page).
+  await expect(page.getByRole('button', { name: 'Run calibration' })).toBeDisabled();
+  await expect(page.locator('#calibrate-status')).toHaveText(/^(Loading models|Scor)/);
   await expect(page.locator('#calibrate-status')).toHaveText('Done: 10 items.', { timeout: 120_000 });
+  await expect(page.getByRole('button', { name: 'Run calibration' })).toBeEnabled();
   const tables = page.locator('#calibrate-tables');
   await expect(tables).toContainText('Signals and calibration');
   await expect(tables).toContainText('Image (CLIP, ETA description)');
@@ -160,7 +164,27 @@ test('calibrate on a picked folder: rates, ROC and histograms, downloadable repo
   await expect(tables.locator('tr', { hasText: 'photo' })).toContainText('5');
   const drawn = await page.evaluate(() => [...document.querySelectorAll('#calibrate-charts canvas')].map((c) => (c as HTMLCanvasElement).width > 0 && c.id));
   expect(drawn).toEqual(['calibrate-roc', 'calibrate-histogram-image']);
-  await page.locator('#calibrate').screenshot({ path: resolve(SCREENSHOTS, 'calibrate-report.png') });
+  // At 1280 px the tables are whole (no column scrolled out of sight) and the page does not scroll sideways.
+  const fit = () =>
+    page.evaluate(() => ({
+      tablesHidden: (() => {
+        const t = document.getElementById('calibrate-tables')!;
+        return t.scrollWidth - t.clientWidth;
+      })(),
+      pageOverflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      chartHeights: [...document.querySelectorAll('#calibrate-charts canvas')].map((c) => c.getBoundingClientRect().height),
+    }));
+  const wide = await fit();
+  expect(wide.tablesHidden).toBeLessThanOrEqual(0);
+  expect(wide.pageOverflow).toBeLessThanOrEqual(0);
+  // The report is wider than the form column at this size: its own box, whole.
+  await page.locator('#calibrate-report').screenshot({ path: resolve(SCREENSHOTS, 'calibrate-report-1280.png') });
+  // On a phone the charts keep a readable height and the page still does not scroll sideways.
+  await page.setViewportSize({ width: 375, height: 900 });
+  // (Chart.js redraws on its box's resize, a frame or two later.)
+  await expect.poll(async () => Math.min(...(await fit()).chartHeights)).toBeGreaterThanOrEqual(200);
+  await expect.poll(async () => (await fit()).pageOverflow).toBeLessThanOrEqual(0);
+  await page.locator('#calibrate').screenshot({ path: resolve(SCREENSHOTS, 'calibrate-report-phone.png') });
 
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download report (JSON)' }).click()]);
   const report = JSON.parse(readFileSync(await download.path(), 'utf8')) as { set: { items: number; unsafe: number }; signals: { signal: string }[] };

@@ -1,60 +1,33 @@
 // The built one-tag script (dist/, `npm run build`) on a plain static host:
 // workers and ORT are found beside the script; window.VLMGuard and DOM events work.
 import { existsSync } from 'node:fs';
-import { type Server, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import sirv from 'sirv';
 import { SCRIPTS } from './openai-test-server/scripted-model.ts';
-import { expect, foreignRequests, recordRequests, scriptTestServer, test, TEST_SERVER } from './support.ts';
+import { type StaticHost, serveStatic } from '../src/cli/static-server.ts';
+import { expect, foreignRequests, recordCspViolations, strictCsp, recordRequests, scriptTestServer, test, TEST_SERVER } from './support.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const LIB = resolve(ROOT, 'dist');
 
-let server: Server;
+let host: StaticHost;
 let origin: string;
 
-/**
- * Every page and worker script here is served under a strict CSP: no 'unsafe-eval',
- * no inline scripts; WebAssembly needs 'wasm-unsafe-eval'. (README: "Content-Security-Policy".)
- */
-const CSP = [
-  "default-src 'self'",
-  "script-src 'self' 'wasm-unsafe-eval'",
-  "worker-src 'self'",
-  `connect-src 'self' data: blob: ${TEST_SERVER}`,
-  "img-src 'self' data: blob:",
-  "style-src 'self'",
-].join('; ');
+const CSP = strictCsp([TEST_SERVER]);
 
 test.beforeAll(async () => {
   if (!existsSync(resolve(LIB, 'vlm-guard.js'))) throw new Error('dist/vlm-guard.js is missing: run `npm run build` first (npm test does).');
-  const mounts: [string, ReturnType<typeof sirv>][] = [
-    ['/vendor/vlm-guard/', sirv(LIB, { dev: true })],
-    ['/models/', sirv(resolve(ROOT, 'models'), { dev: true })],
-    ['/', sirv(resolve(ROOT, 'e2e/host-app'), { dev: true })],
-  ];
-  server = createServer((req, res) => {
-    res.setHeader('content-security-policy', CSP);
-    const mount = mounts.find(([prefix]) => (req.url ?? '/').startsWith(prefix));
-    if (!mount) return void res.writeHead(404).end();
-    req.url = `/${(req.url ?? '/').slice(mount[0].length)}`;
-    mount[1](req, res, () => void res.writeHead(404).end('not found'));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  host = await serveStatic(
+    [
+      ['/vendor/vlm-guard/', LIB],
+      ['/models/', resolve(ROOT, 'models')],
+      ['/', resolve(ROOT, 'e2e/host-app')],
+    ],
+    { 'content-security-policy': CSP },
+  );
+  origin = host.origin;
 });
 
-test.afterAll(() => new Promise<void>((r) => server.close(() => r())));
-
-/** CSP violations the page reports (a blocked eval, inline script or request would show here). */
-function recordCspViolations(page: import('@playwright/test').Page): string[] {
-  const violations: string[] = [];
-  page.on('console', (message) => {
-    if (/Content Security Policy|Refused to/i.test(message.text())) violations.push(message.text());
-  });
-  return violations;
-}
+test.afterAll(() => host.close());
 
 test('one tag on a static host under a strict CSP: VLMGuard loads from beside the script, evaluates, and fires vlmguard events', async ({ page }) => {
   const requests = recordRequests(page);

@@ -1,5 +1,7 @@
 // guard.respond end to end in Chromium: real CLIP/reward workers, the remote adapter
 // against the repo's OpenAI-compatible test server.
+import { resolve } from 'node:path';
+import { serveStatic } from '../src/cli/static-server.ts';
 import { SCRIPTS } from './openai-test-server/scripted-model.ts';
 import { BACKENDS, expect, fixture, foreignRequests, installPageHelpers, openHarness, recordRequests, scriptTestServer, test, TEST_SERVER } from './support.ts';
 
@@ -117,4 +119,27 @@ test('remote server faults reach the page as typed errors that keep the partial 
   expect(malformed.code).toBe('GENERATOR_STREAM_MALFORMED');
   expect(malformed.text.length).toBeGreaterThan(0);
   expect((await guardCodes(['drop'])).code).toBe('GENERATOR_STREAM_MALFORMED');
+});
+
+test('an endpoint on another origin that sends no CORS headers: GENERATOR_HTTP that names CORS as a cause (the browser cannot tell it from a dead server)', async ({ page }) => {
+  // A plain static host: it answers the chat call's preflight with no Access-Control-Allow-Origin.
+  const host = await serveStatic([['/', resolve(import.meta.dirname, 'host-app')]]);
+  try {
+    await openHarness(page);
+    await installPageHelpers(page);
+    const error = await page.evaluate(async (baseUrl) => {
+      const { createGuard, RemoteGenerator } = window.vlmGuard;
+      const generator = new RemoteGenerator({ baseUrl, model: 'any', retry: { maxRetries: 0 } });
+      const guard = await createGuard({ device: 'wasm' });
+      return guard.respond({ image: window.solidImage([20, 20, 220]), prompt: 'cat' }, { generator }).then(
+        () => null,
+        (e: { code: string; message: string }) => ({ code: e.code, message: e.message }),
+      );
+    }, `${host.origin}/v1`);
+    expect(error?.code).toBe('GENERATOR_HTTP');
+    expect(error?.message).toContain(`does not allow requests from this page's origin (http://127.0.0.1:5173)`);
+    expect(error?.message).toContain('Access-Control-Allow-Origin');
+  } finally {
+    await host.close();
+  }
 });

@@ -52,6 +52,30 @@ export function fixture(relativePath: string): FixtureFile {
   return { name: relativePath, type: MIME[extname(path).toLowerCase()] ?? 'application/octet-stream', base64: readFileSync(path).toString('base64') };
 }
 
+/**
+ * A strict CSP, as the README's "Content-Security-Policy" section gives it: no 'unsafe-eval',
+ * no inline scripts; WebAssembly needs 'wasm-unsafe-eval'. `connect` adds origins to fetch from.
+ */
+export function strictCsp(connect: string[] = []): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self' 'wasm-unsafe-eval'",
+    "worker-src 'self'",
+    ['connect-src', "'self'", 'data:', 'blob:', ...connect].join(' '),
+    "img-src 'self' data: blob:",
+    "style-src 'self'",
+  ].join('; ');
+}
+
+/** CSP violations the page reports (a blocked eval, inline script or request would show here). */
+export function recordCspViolations(page: Page): string[] {
+  const violations: string[] = [];
+  page.on('console', (message) => {
+    if (/Content Security Policy|Refused to/i.test(message.text())) violations.push(message.text());
+  });
+  return violations;
+}
+
 /** Every request the page (and its workers) makes, for the "nothing leaves the origin" checks. */
 export function recordRequests(page: Page): string[] {
   const urls: string[] = [];

@@ -96,14 +96,26 @@ const rt = RUNTIME_DEFAULTS;
 export const OptionsSchema = v.strictObject({
   /** Folder with `manifest.json` and the model folders (resolved against the page). */
   modelBase: v.optional(NonEmpty, rt.modelBase),
-  /** Folder with ORT's `.mjs`/`.wasm`. */
-  ortBase: v.optional(NonEmpty, rt.ortBase),
+  /** Folder with ORT's `.mjs`/`.wasm`; default: the runtime shipped beside the module (bundlers copy it). */
+  ortBase: v.optional(NonEmpty),
   /** `auto` = WebGPU, falling back to WASM when there is no adapter or loading fails. */
   device: v.optional(Device, rt.device),
   /** WASM threads per model worker; needs a cross-origin-isolated page (COOP/COEP). */
   wasmThreads: v.optional(v.pipe(PositiveInt, v.maxValue(64))),
   /** A manifest tier (test, light, standard, paper): its models and dtypes; clipModel/rewardModel still override. */
   tier: v.optional(NonEmpty),
+  /**
+   * Opt-in hub loading: the models' files from the Hugging Face hub (`hub: true`) or a mirror
+   * (its URL), at the commits a pinned manifest names (the package's, or `manifest`), each
+   * file's sha256 checked, kept in Cache Storage (`cache`, false for none) for offline use.
+   */
+  models: v.optional(
+    v.strictObject({
+      hub: v.union([v.literal(true), NonEmpty]),
+      manifest: v.optional(NonEmpty),
+      cache: v.optional(v.union([v.literal(false), NonEmpty]), rt.hub.cacheName),
+    }),
+  ),
   /** Manifest ids; default: the tier's, else the manifest's `defaults`. */
   clipModel: v.optional(NonEmpty),
   rewardModel: v.optional(NonEmpty),
@@ -211,7 +223,12 @@ export function resolveOptions(options: unknown, pageUrl: string) {
     ...rest,
     pageUrl,
     modelBase: folderUrl('modelBase', o.modelBase, pageUrl),
-    ortBase: folderUrl('ortBase', o.ortBase, pageUrl),
+    ortBase: o.ortBase === undefined ? undefined : folderUrl('ortBase', o.ortBase, pageUrl),
+    models: o.models && {
+      ...o.models,
+      hub: o.models.hub === true ? (true as const) : folderUrl('models.hub', o.models.hub, pageUrl),
+      manifest: o.models.manifest === undefined ? undefined : new URL(o.models.manifest, pageUrl).href,
+    },
     risk: { report: riskReport, ...o.risk },
   };
 }

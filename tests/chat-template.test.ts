@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { AutoTokenizer, env } from '@huggingface/transformers';
 import { describe, expect, it } from 'vitest';
-import { foldChatTemplate } from '../scripts/fetch/chat-template.ts';
+import { foldChatTemplate } from '../src/cli/fetch/chat-template.ts';
 import { decoderRewardFiles } from '../scripts/test-models/model-files.ts';
 
 describe('chat_template.jinja', () => {

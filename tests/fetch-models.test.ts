@@ -1,96 +1,38 @@
 // models:fetch against a local Hugging Face-like server that serves the REAL CLIP
 // config/tokenizer files from the fixtures (the hub itself is unreachable here):
-// listing, download, resume with Range, sha256 verification, manifest writing.
+// listing, download, resume with Range, sha256 verification, manifest writing; and the
+// pins that hub loading checks in the page (models:pin).
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
-import { type Server, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AutoTokenizer, env } from '@huggingface/transformers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CATALOG, type HubModel } from '../scripts/fetch/catalog.ts';
-import { fetchModels } from '../scripts/fetch/fetch-models.ts';
+import { CATALOG, type HubModel } from '../src/cli/fetch/catalog.ts';
+import { fetchModels } from '../src/cli/fetch/fetch-models.ts';
+import { pinModels, pinnedManifest } from '../src/cli/fetch/pin-models.ts';
+import { type HubRepos, type HubTestServer, commitOf, serveAsCatalogModel, startHubServer } from '../e2e/hub-test-server.ts';
 import { parseManifest, tierModels } from '../src/runtime/manifest.ts';
 
 const FIXTURE = resolve(import.meta.dirname, '../../shared/fixtures/clip-vit-base-patch32');
 const REPO = 'Xenova/clip-vit-base-patch32';
 const files = new Map<string, Buffer>();
 /** Repositories served, by "repo@revision": the CLIP fixture files and the generated evaluator-kind models in their real repos' layout. */
-const repos = new Map<string, Map<string, Buffer>>([[`${REPO}@main`, files]]);
-/** The commit a served branch stands at (made up, stable): "repo@commit" → "repo@branch". */
-const commitOf = (repo: string, revision: string) => (/^[0-9a-f]{40}$/.test(revision) ? revision : createHash('sha1').update(`${repo}@${revision}`).digest('hex'));
-const servedAt = (repo: string, revision: string) =>
-  repos.get(`${repo}@${revision}`) ?? [...repos].find(([key]) => key.startsWith(`${repo}@`) && commitOf(repo, key.slice(repo.length + 1)) === revision)?.[1];
-const served: string[] = [];
-let server: Server;
+const repos: HubRepos = new Map([[`${REPO}@main`, files]]);
+let hub: HubTestServer;
 let host: string;
-let corrupt = false;
-const ranges: string[] = [];
 
 /** A generated model folder served as a catalog model's repository (its ONNX under the dtype's file name). */
-function serveGenerated(catalogId: string, generated: string, onnxAs: string): HubModel {
-  const model = CATALOG.find((m) => m.id === catalogId) as HubModel;
-  const dir = resolve(import.meta.dirname, '../models', generated);
-  const served = new Map<string, Buffer>();
-  for (const path of model.files) {
-    const source = path === onnxAs ? 'onnx/model.onnx' : path;
-    if (existsSync(join(dir, source))) served.set(path, readFileSync(join(dir, source)));
-  }
-  repos.set(`${model.repo}@${model.revision}`, served);
-  return { ...model, files: [...served.keys()] };
-}
+const serveGenerated = (catalogId: string, generated: string, onnxAs: string): HubModel =>
+  serveAsCatalogModel(repos, catalogId, resolve(import.meta.dirname, '../models', generated), (path) => (path === onnxAs ? 'onnx/model.onnx' : path));
 
 beforeAll(async () => {
   for (const name of readdirSync(FIXTURE)) files.set(name, readFileSync(join(FIXTURE, name)));
   files.set('onnx/text_model.onnx', readFileSync(resolve(import.meta.dirname, '../models/test-clip/onnx/text_model.onnx')));
-  server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    const revision = /^\/api\/models\/([^/]+\/[^/]+)\/revision\/([^/]+)$/.exec(url.pathname);
-    if (revision) {
-      const [, repo, rev] = revision as unknown as [string, string, string];
-      if (!servedAt(repo, decodeURIComponent(rev))) return void res.writeHead(404).end();
-      res.writeHead(200, { 'content-type': 'application/json' });
-      return void res.end(JSON.stringify({ id: repo, sha: commitOf(repo, decodeURIComponent(rev)) }));
-    }
-    const tree = /^\/api\/models\/([^/]+\/[^/]+)\/tree\/([^/]+)(?:\/(.*))?$/.exec(url.pathname);
-    const listed = tree ? servedAt(tree[1]!, tree[2]!) : undefined;
-    if (tree && listed) {
-      const folder = tree[3] ?? '';
-      const entries = new Map<string, object>();
-      for (const [path, bytes] of listed) {
-        if (folder && !path.startsWith(`${folder}/`)) continue;
-        const rest = folder ? path.slice(folder.length + 1) : path;
-        if (rest.includes('/')) {
-          const dir = (folder ? `${folder}/` : '') + rest.split('/')[0];
-          entries.set(dir, { type: 'directory', path: dir, size: 0 });
-        } else {
-          // Like the hub: large files are LFS with a sha256, small ones are not.
-          const lfs = path.endsWith('.onnx') || path === 'tokenizer.json' ? { lfs: { oid: createHash('sha256').update(bytes).digest('hex'), size: bytes.length } } : {};
-          entries.set(path, { type: 'file', path, size: bytes.length, ...lfs });
-        }
-      }
-      res.writeHead(200, { 'content-type': 'application/json' });
-      return void res.end(JSON.stringify([...entries.values()]));
-    }
-    const resolved = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(url.pathname);
-    const path = resolved?.[3] ?? '';
-    const bytes = resolved ? servedAt(resolved[1]!, resolved[2]!)?.get(path) : undefined;
-    if (!bytes) return void res.writeHead(404).end();
-    served.push(url.pathname);
-    const body = corrupt && path === 'tokenizer.json' ? Buffer.from(bytes).fill(32, 0, 10) : bytes;
-    const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
-    if (range) {
-      ranges.push(`${path}@${range[1]}`);
-      res.writeHead(206, { 'content-range': `bytes ${range[1]}-${body.length - 1}/${body.length}` });
-      return void res.end(body.subarray(Number(range[1])));
-    }
-    res.writeHead(200).end(body);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  host = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  hub = await startHubServer(repos);
+  host = hub.host;
 });
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+afterAll(() => hub.close());
 
 function modelsDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'vlm-guard-fetch-'));
@@ -118,7 +60,7 @@ describe('models:fetch', () => {
     // The catalog names a branch: it is resolved once, every file comes from that commit, and the commit is recorded.
     const commit = commitOf(REPO, 'main');
     expect(manifest.models['clip-vit-base-patch32']!.origin).toEqual({ repo: REPO, revision: commit });
-    expect(served.filter((p) => p.startsWith(`/${REPO}/`)).every((p) => p.startsWith(`/${REPO}/resolve/${commit}/`))).toBe(true);
+    expect(hub.served.filter((p) => p.startsWith(`/${REPO}/`)).every((p) => p.startsWith(`/${REPO}/resolve/${commit}/`))).toBe(true);
     expect(manifest.models['test-reward']).toBeDefined(); // the rest of the manifest is kept
     env.allowRemoteModels = false;
     env.localModelPath = `${dir}/`;
@@ -131,10 +73,10 @@ describe('models:fetch', () => {
     const tokenizer = files.get('tokenizer.json')!;
     mkdirSync(join(dir, clip.id), { recursive: true });
     writeFileSync(join(dir, clip.id, 'tokenizer.json.part'), tokenizer.subarray(0, 1_000_000));
-    ranges.length = 0;
+    hub.ranges.length = 0;
     const [first] = await fetchModels({ host, modelsDir: dir, models: [clip] });
     expect(first!.resumed).toBe(1);
-    expect(ranges).toEqual(['tokenizer.json@1000000']);
+    expect(hub.ranges).toEqual(['tokenizer.json@1000000']);
     expect(readFileSync(join(dir, clip.id, 'tokenizer.json')).equals(tokenizer)).toBe(true);
     const lines: string[] = [];
     await fetchModels({ host, modelsDir: dir, models: [clip], log: (l) => lines.push(l) });
@@ -146,11 +88,11 @@ describe('models:fetch', () => {
 
   it('rejects a file whose sha256 does not match the listing, and keeps it aside', async () => {
     const dir = modelsDir();
-    corrupt = true;
+    hub.tamper = (path, bytes) => (path === 'tokenizer.json' ? Buffer.from(bytes).fill(32, 0, 10) : undefined);
     try {
       await expect(fetchModels({ host, modelsDir: dir, models: [clip] })).rejects.toThrow(/sha256 .* does not match/);
     } finally {
-      corrupt = false;
+      hub.tamper = null;
     }
     expect(existsSync(join(dir, clip.id, 'tokenizer.json'))).toBe(false);
     expect(existsSync(join(dir, clip.id, 'tokenizer.json.corrupt'))).toBe(true);
@@ -178,3 +120,30 @@ describe('models:fetch', () => {
     );
   });
 });
+
+describe('models:pin', () => {
+  it("pins each model at a commit with every file's sha256 (the listing's for LFS files, hashed here for small git files); the pinned manifest keeps the tiers whose models are all pinned", async () => {
+    const toxic = serveGenerated('toxic-bert', 'test-toxic', 'onnx/model_quantized.onnx');
+    const pinned = await pinModels({ host, models: [clip, toxic] });
+    const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+    expect(pinned['clip-vit-base-patch32']!.files).toEqual(clip.files.map((path) => ({ path, sha256: sha(files.get(path)!), bytes: files.get(path)!.length })));
+    expect(pinned['clip-vit-base-patch32']!.origin).toEqual({ repo: REPO, revision: commitOf(REPO, 'main') });
+    expect(pinned['toxic-bert']!.origin).toEqual({ repo: 'Xenova/toxic-bert', revision: toxic.revision }); // pinned in the catalog already
+
+    const base = parseManifest(JSON.parse(readFileSync(resolve(import.meta.dirname, '../models/manifest.json'), 'utf8')), 'repo');
+    const manifest = parseManifest(pinnedManifest(base, pinned), 'pinned');
+    expect(Object.keys(manifest.tiers)).toEqual(['light']);
+    expect(manifest.defaults).toEqual({ clip: 'clip-vit-base-patch32', reward: 'toxic-bert', ocr: 'ppocr-v4' });
+    expect(Object.keys(manifest.models).sort()).toEqual(['clip-vit-base-patch32', 'ppocr-v4', 'toxic-bert']); // PP-OCRv4 still comes from modelBase (npm)
+  });
+
+  it('refuses a small file whose bytes disagree with the listing', async () => {
+    hub.tamper = (path, bytes) => (path === 'config.json' ? bytes.subarray(1) : undefined);
+    try {
+      await expect(pinModels({ host, models: [clip] })).rejects.toThrow(/config\.json: \d+ bytes, the listing says \d+/);
+    } finally {
+      hub.tamper = null;
+    }
+  });
+});
+

@@ -18,7 +18,8 @@ describe('createGuard option validation', () => {
   it('fills defaults and resolves folders against the page', () => {
     const o = resolveOptions(undefined, PAGE);
     expect(o.modelBase).toBe('https://app.example/models/');
-    expect(o.ortBase).toBe('https://app.example/ort/');
+    expect(o.ortBase).toBeUndefined(); // the runtime shipped beside the module
+    expect(resolveOptions({ ortBase: 'vendor/ort' }, PAGE).ortBase).toBe('https://app.example/chat/vendor/ort/');
     expect(o.device).toBe('auto');
     expect(o.imageCacheSize).toBe(64);
     expect(o.reward.framing).toBe('auto');

@@ -41,7 +41,7 @@ class ClipWorker implements ClipWorkerApi {
   #loaded: Loaded | null = null;
 
   async load(config: ClipLoadConfig, onProgress?: ProgressSink) {
-    configureEnvironment(config);
+    configureEnvironment(config, onProgress);
     const progress_callback = progressForwarder(config.modelId, onProgress);
     return loadOnDevice(config, async (device) => {
       const options = { device, dtype: config.dtype[device] as 'fp32', progress_callback };

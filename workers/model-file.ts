@@ -38,40 +38,91 @@ function pathInModel(url: string, modelBase: string, modelId: string): string | 
   return url.startsWith(folder) ? url.slice(folder.length).split(/[?#]/)[0]! : null;
 }
 
-/**
- * Fetches a model file and checks it. A file the manifest does not list answers 404
- * (transformers.js treats optional files as absent; a required one fails as missing);
- * a body whose sha256 differs fails with MODEL_INTEGRITY.
- */
-export async function verifiedFetch(url: string, model: ModelFiles & { modelBase: string }, init?: RequestInit): Promise<Response> {
-  const path = pathInModel(url, model.modelBase, model.modelId);
-  const expected = path === null ? undefined : model.sha256[path];
-  if (expected === undefined) return new Response(null, { status: 404, statusText: `${url} is not a file of ${model.modelId} in the manifest` });
-  const response = await fetch(url, init);
-  if (!response.ok || !response.body) return response;
+type ModelSource = ModelFiles & { modelBase: string };
+
+/** Called as a file's bytes arrive: its path, bytes so far, its size. */
+export type BytesSink = (path: string, loaded: number, total: number) => void;
+
+/** Where a file really comes from: the model's own folder (a hub revision), else the model base. */
+const sourceUrl = (model: ModelSource, path: string) => `${model.folder ?? `${model.modelBase}${model.modelId}/`}${path}`;
+
+async function readChunks(body: ReadableStream<Uint8Array<ArrayBuffer>>, onBytes?: (loaded: number) => void): Promise<Uint8Array<ArrayBuffer>[]> {
   const chunks: Uint8Array<ArrayBuffer>[] = [];
-  const reader = response.body.getReader();
+  const reader = body.getReader();
+  let loaded = 0;
   for (;;) {
     const { done, value } = await reader.read();
-    if (done) break;
+    if (done) return chunks;
     chunks.push(value);
+    loaded += value.byteLength;
+    onBytes?.(loaded);
   }
-  const actual = await sha256Of(chunks);
-  if (actual !== expected) {
-    throw (integrityFailure = new GuardError('MODEL_INTEGRITY', `Model file ${url} does not match the manifest: sha256 ${actual}, expected ${expected}. Refusing to load ${model.modelId}.`, { url, model: model.modelId }));
-  }
+}
+
+function verifiedResponse(chunks: Uint8Array<ArrayBuffer>[], from: Headers): Response {
   const body = new Blob(chunks);
-  const headers = new Headers(response.headers);
+  const headers = new Headers(from);
   headers.delete('content-encoding');
   headers.set('content-length', String(body.size));
   return new Response(body, { status: 200, headers });
 }
 
+/**
+ * The model's Cache Storage (hub loading keeps verified files there for offline use); null
+ * when it has none or the browser offers none here (an insecure origin, storage blocked):
+ * the file is then fetched as usual.
+ */
+const openCache = (model: ModelSource) => (model.cacheName && globalThis.caches ? caches.open(model.cacheName).catch(() => null) : Promise.resolve(null));
+
+/**
+ * Fetches a model file and checks it. A file the manifest does not list answers 404
+ * (transformers.js treats optional files as absent; a required one fails as missing);
+ * a body whose sha256 differs fails with MODEL_INTEGRITY. With a cache, a copy there is
+ * used when its sha256 still matches (else fetched again), and a fetched file is kept.
+ */
+export async function verifiedFetch(url: string, model: ModelSource, init?: RequestInit, onBytes?: BytesSink): Promise<Response> {
+  const path = pathInModel(url, model.modelBase, model.modelId);
+  const expected = path === null ? undefined : model.sha256[path];
+  if (path === null || expected === undefined) return new Response(null, { status: 404, statusText: `${url} is not a file of ${model.modelId} in the manifest` });
+  const source = sourceUrl(model, path);
+  const cache = await openCache(model);
+  const cached = await cache?.match(source);
+  if (cache && cached?.body) {
+    const chunks = await readChunks(cached.body);
+    if ((await sha256Of(chunks)) === expected) return verifiedResponse(chunks, cached.headers);
+    await cache.delete(source);
+  }
+  const response = await fetch(source, init);
+  if (!response.ok || !response.body) return response;
+  const total = Number(response.headers.get('content-length')) || model.bytes[path] || 0;
+  const chunks = await readChunks(response.body, onBytes && ((loaded) => onBytes(path, loaded, total)));
+  const actual = await sha256Of(chunks);
+  if (actual !== expected) {
+    throw (integrityFailure = new GuardError('MODEL_INTEGRITY', `Model file ${source} does not match the manifest: sha256 ${actual}, expected ${expected}. Refusing to load ${model.modelId}.`, { url: source, model: model.modelId }));
+  }
+  const verified = verifiedResponse(chunks, response.headers);
+  // A full quota costs only the offline copy: the file itself is verified and loads.
+  if (cache) await cache.put(source, verified.clone()).catch(() => undefined);
+  return verified;
+}
+
+/** Download progress as the workers report it, one event per file per percent at most. */
+export function bytesToProgress(modelId: string, sink: ProgressSink | undefined): BytesSink | undefined {
+  if (!sink) return undefined;
+  const reported = new Map<string, number>();
+  return (file, loaded, total) => {
+    const progress = total > 0 ? Math.min(100, Math.floor((100 * loaded) / total)) : 0;
+    if (reported.get(file) === progress) return;
+    reported.set(file, progress);
+    void sink({ model: modelId, status: 'progress', file, loaded, total, progress });
+  };
+}
+
 /** One model file for a bare onnxruntime-web worker: verified, with progress and typed errors. */
-export async function fetchModelFile(path: string, model: ModelFiles & { modelBase: string }, onProgress?: ProgressSink): Promise<ArrayBuffer> {
-  const url = `${model.modelBase}${model.modelId}/${path}`;
+export async function fetchModelFile(path: string, model: ModelSource, onProgress?: ProgressSink): Promise<ArrayBuffer> {
+  const url = sourceUrl(model, path);
   void onProgress?.({ model: model.modelId, status: 'download', file: path });
-  const response = await verifiedFetch(url, model).catch((cause: unknown) => {
+  const response = await verifiedFetch(`${model.modelBase}${model.modelId}/${path}`, model, undefined, bytesToProgress(model.modelId, onProgress)).catch((cause: unknown) => {
     if (cause instanceof GuardError) throw cause;
     throw new GuardError('MODEL_LOAD_FAILED', `Could not fetch ${url}: ${String(cause)}`, { url, model: model.modelId });
   });

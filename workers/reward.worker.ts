@@ -12,7 +12,7 @@ class RewardWorker implements RewardWorkerApi {
   #scorer: Scorer | null = null;
 
   async load(config: RewardLoadConfig, onProgress?: ProgressSink): Promise<RewardLoadReport> {
-    configureEnvironment(config);
+    configureEnvironment(config, onProgress);
     const report = await loadOnDevice({ ...config, needsShaderF16: F16_DTYPES.includes(config.dtype.webgpu) }, async (backend) => {
       this.#scorer =
         config.kind === 'decoder-reward'

@@ -2,7 +2,7 @@
 import { env } from '@huggingface/transformers';
 import * as Comlink from 'comlink';
 import type { ModelFiles, ModelProgress, ProgressSink, WorkerRuntimeConfig } from '../src/runtime/contracts.ts';
-import { verifiedFetch } from './model-file.ts';
+import { bytesToProgress, verifiedFetch } from './model-file.ts';
 import { MODEL_PATH_PREFIX, toModelUrl } from './backend-choice.ts';
 
 export { Comlink };
@@ -17,14 +17,16 @@ export const ortWebGpu = () => (env.backends.onnx as { webgpu?: { device?: unkno
  * to load from a URL base. We give it a path-only prefix and map that prefix to the
  * real base in env.fetch, which also lets the base live on another origin (a CDN).
  */
-export function configureEnvironment(config: WorkerRuntimeConfig & ModelFiles): void {
+export function configureEnvironment(config: WorkerRuntimeConfig & ModelFiles, onProgress?: ProgressSink): void {
   env.allowLocalModels = true;
   env.allowRemoteModels = config.allowRemoteModels;
   env.localModelPath = MODEL_PATH_PREFIX;
   // Every file is checked against the manifest's sha256 before transformers.js sees it.
-  env.fetch = (input, init) => verifiedFetch(toModelUrl(String(input), config.modelBase), config, init);
-  // Offline caching is the service worker's job (public/sw.js); whatever serves a file,
-  // verifiedFetch checks its bytes against the manifest on every load.
+  // Download progress as bytes arrive (transformers.js itself reports a file once it has it).
+  const onBytes = bytesToProgress(config.modelId, onProgress);
+  env.fetch = (input, init) => verifiedFetch(toModelUrl(String(input), config.modelBase), config, init, onBytes);
+  // Offline caching is the service worker's job (public/sw.js), or verifiedFetch's for
+  // hub loading; whatever serves a file, its bytes are checked against the manifest on every load.
   env.useBrowserCache = false;
   // transformers.js would cache ORT's runtime and import it from a blob: URL, which a
   // strict CSP (script-src 'self') forbids; load it from our own URL instead.

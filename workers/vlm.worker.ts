@@ -89,7 +89,7 @@ class VlmWorker implements VlmWorkerApi {
   #interrupt = new InterruptableStoppingCriteria();
 
   async load(config: VlmLoadConfig, onProgress?: ProgressSink): Promise<LoadReport> {
-    configureEnvironment(config);
+    configureEnvironment(config, onProgress);
     const progress_callback = progressForwarder(config.modelId, onProgress);
     return loadOnDevice(config, async (device) => {
       const [processor, model] = await Promise.all([

@@ -7,7 +7,7 @@ import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from '@playwright/test';
-import { chromiumLaunchOptions } from '../../e2e/chromium.ts';
+import { chromiumLaunchOptions } from '../../src/cli/chromium.ts';
 import { FIGSTEP_DIR, figstepCases } from '../../e2e/figstep.ts';
 import { installPageHelpers } from '../../e2e/support.ts';
 import type { EvalItem } from '../../src/evaluation/labels.ts';

@@ -15,6 +15,7 @@ import {
   createGuard,
 } from '../index.ts';
 import { dropZone } from './drop-zone.ts';
+import { progressView } from './load-progress.ts';
 import { riskList } from './risk-view.ts';
 import { selectedTier } from './tiers.ts';
 
@@ -33,14 +34,9 @@ let running: AbortController | null = null;
 /** The section's guard and what it was made for; another device, tier or risk setting replaces (and disposes) it. */
 let current: { key: string; guard: Promise<Guard> } | null = null;
 const localGenerators = new Map<Device, Promise<LocalGenerator>>();
-
-function onProgress(p: ModelProgress): void {
-  if (p.status === 'progress' && p.progress !== undefined) {
-    progressBar.hidden = false;
-    progressBar.value = p.progress;
-    status.textContent = `Loading ${p.model}: ${p.file ?? ''}`;
-  }
-}
+/** This run's load display, made anew per run: the guard's and the local VLM's files add up in one bar. */
+let showLoad = progressView(status, progressBar);
+const onProgress = (p: ModelProgress) => showLoad(p);
 
 function cached<K, V>(map: Map<K, Promise<V>>, key: K, make: () => Promise<V>): Promise<V> {
   let value = map.get(key);
@@ -210,6 +206,10 @@ form.addEventListener('submit', (event) => {
   stopButton.disabled = false;
   vanillaText.textContent = '';
   alignedText.textContent = '';
+  // The last run's evaluation goes before this one's comes.
+  $('ask-result').hidden = true;
+  $('deep').hidden = true;
+  showLoad = progressView(status, progressBar);
   void (async () => {
     try {
       status.textContent = 'Loading models…';
@@ -243,6 +243,7 @@ form.addEventListener('submit', (event) => {
       await showPreferenceCount();
       status.textContent = 'Done.';
     } catch (error) {
+      progressBar.hidden = true;
       status.textContent = `Error: ${error instanceof Error ? error.message : String(error)}`;
     } finally {
       running = null;

@@ -14,6 +14,7 @@ const form = $<HTMLFormElement>('calibrate-form');
 const status = $('calibrate-status');
 const progressBar = $<HTMLProgressElement>('calibrate-progress');
 const downloadButton = $<HTMLButtonElement>('calibrate-download');
+const runButton = $<HTMLButtonElement>('calibrate-button');
 let folder: { name: string; files: Map<string, File> } | null = null;
 let lastReport: EvalReport | null = null;
 const charts: Chart[] = [];
@@ -74,10 +75,15 @@ function showReport(report: EvalReport): void {
   const holder = $('calibrate-charts');
   holder.replaceChildren();
   for (const { id, config } of reportCharts(report)) {
+    // Chart.js sizes a responsive chart from a box of its own; the box's CSS height keeps it
+    // readable on a phone (the report's own aspect ratio would make it a sliver there).
+    const box = document.createElement('div');
+    box.className = 'chart';
     const canvas = document.createElement('canvas');
     canvas.id = `calibrate-${id}`;
-    holder.append(canvas);
-    charts.push(new Chart(canvas, config));
+    box.append(canvas);
+    holder.append(box);
+    charts.push(new Chart(canvas, { ...config, options: { ...config.options, maintainAspectRatio: false } }));
   }
   $('calibrate-report').hidden = false;
 }
@@ -101,6 +107,11 @@ form.addEventListener('submit', (event) => {
   const fprTarget = Number(new FormData(form).get('fprTarget'));
   const device = ((document.querySelector('input[name="device"]:checked') as HTMLInputElement | null)?.value ?? 'auto') as Device;
   const imageText = (document.getElementById('image-text') as HTMLInputElement | null)?.checked ?? false;
+  // One run at a time; the last run's report goes before this one's comes.
+  runButton.disabled = true;
+  downloadButton.disabled = true;
+  $('calibrate-report').hidden = true;
+  lastReport = null;
   void (async () => {
     try {
       const labelsName = ['labels.json', 'labels.csv'].find((n) => files.has(n));
@@ -108,9 +119,10 @@ form.addEventListener('submit', (event) => {
       const items: EvalItem[] = parseLabels(await files.get(labelsName)!.text(), labelsName);
       const missing = items.filter((i) => !files.has(i.file));
       if (missing.length > 0) throw new Error(`${missing.length} listed file(s) are not in the folder, e.g. ${missing[0]!.file}.`);
-      status.textContent = 'Loading models…';
-      const guard = await guardFor(device, imageText);
+      const guard = await guardFor(device, imageText, { status, bar: progressBar });
       progressBar.hidden = false;
+      progressBar.max = 100;
+      status.textContent = `Scoring ${items.length} items…`;
       const records = await runEvaluation(guard, items, {
         loadImage: async (file) => files.get(file)!,
         onRecord: (_r, done, total) => {
@@ -130,6 +142,8 @@ form.addEventListener('submit', (event) => {
     } catch (error) {
       progressBar.hidden = true;
       status.textContent = `Error: ${error instanceof Error ? error.message : String(error)}`;
+    } finally {
+      runButton.disabled = false;
     }
   })();
 });

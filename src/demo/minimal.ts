@@ -1,6 +1,7 @@
 // The minimal evaluation page: pick an image, paste an answer, see ETA's verdict.
 import { createGuard, type Device, type EvaluationResult, type Guard, type ModelProgress } from '../index.ts';
 import { explainDecision } from './explain.ts';
+import { progressView } from './load-progress.ts';
 import { riskList } from './risk-view.ts';
 import { selectedTier } from './tiers.ts';
 
@@ -17,22 +18,21 @@ if ('serviceWorker' in navigator) {
   navigator.serviceWorker.register('/sw.js').catch((error: unknown) => console.warn('vlm-guard: no offline support:', error));
 }
 
-function showProgress(p: ModelProgress): void {
-  if (p.status === 'progress' && p.progress !== undefined) {
-    progressBar.hidden = false;
-    progressBar.value = p.progress;
-    status.textContent = `Loading ${p.model}: ${p.file ?? ''}`;
-  }
-}
+/** Where a loading guard reports: the section that asked for it last. */
+const progressSinks = new Map<string, (p: ModelProgress) => void>();
 
-/** The page's guards, one per backend and OCR choice (the calibration section uses them too). */
-export function guardFor(device: Device, imageText: boolean): Promise<Guard> {
+/**
+ * The page's guards, one per backend and OCR choice (the calibration section uses them too);
+ * `section` is the status line and bar of the section asking, which shows the load.
+ */
+export function guardFor(device: Device, imageText: boolean, section: { status: HTMLElement; bar: HTMLProgressElement } = { status, bar: progressBar }): Promise<Guard> {
   const tier = selectedTier();
   const key = `${device}:${imageText}:${tier ?? ''}`;
   let guard = guards.get(key);
   if (!guard) {
-    status.textContent = `Loading models (${device}${imageText ? ', with OCR' : ''})…`;
-    guard = createGuard({ device, imageText: imageText ? 'on' : 'off', ...(tier ? { tier } : {}), onProgress: showProgress });
+    section.status.textContent = `Loading models (${device}${imageText ? ', with OCR' : ''})…`;
+    progressSinks.set(key, progressView(section.status, section.bar));
+    guard = createGuard({ device, imageText: imageText ? 'on' : 'off', ...(tier ? { tier } : {}), onProgress: (p) => progressSinks.get(key)?.(p) });
     guard.catch(() => guards.delete(key));
     guards.set(key, guard);
   }

@@ -54,6 +54,9 @@ const STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-wid
 table{border-collapse:collapse;margin:.5rem 0 1rem}th,td{border:1px solid #d0d7de;padding:.3rem .6rem;text-align:left}th{background:#f6f8fa}
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(28rem,1fr));gap:1rem}`;
 
+/** Chart.js's UMD build (in chart.js/dist/), which the report inlines. */
+export const CHART_JS = 'chart.umd.min.js';
+
 /** A standalone HTML report; `chartJs` is Chart.js's UMD build, inlined so the file needs no network. */
 export function renderHtmlReport(report: EvalReport, chartJs: string): string {
   const charts = reportCharts(report);

@@ -65,6 +65,10 @@ export interface ModelFiles {
   sha256: Record<string, string>;
   /** Path → size in bytes, as the manifest lists it (memory is estimated before a fetch). */
   bytes: Record<string, number>;
+  /** Absolute URL of the folder the files come from (a hub revision); default: `${modelBase}${modelId}/`. */
+  folder?: string;
+  /** Cache Storage that keeps the verified files for offline use (hub loading). */
+  cacheName?: string;
 }
 
 export interface ClipLoadConfig extends WorkerRuntimeConfig, ModelFiles {

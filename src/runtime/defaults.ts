@@ -4,9 +4,10 @@ import { IMAGE_FETCH_TIMEOUT_MS } from '../images/image-fetch.ts';
 
 export const RUNTIME_DEFAULTS = {
   modelBase: '/models/',
-  ortBase: '/ort/',
   device: 'auto' as 'auto' | 'webgpu' | 'wasm',
   allowRemoteModels: false,
+  /** Hub loading (createGuard({ models: { hub } })): the hub, and the Cache Storage its files are kept in. */
+  hub: { host: 'https://huggingface.co', cacheName: 'vlm-guard-hub-v1' },
   /** Read the text in the image (OCR) as an image signal: off by default (ETA's CLIP check only). */
   imageText: 'off' as 'auto' | 'on' | 'off',
   /** Calls of evaluate/respond/assessRisks running at once, and waiting beyond those. */

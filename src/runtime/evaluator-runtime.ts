@@ -14,6 +14,7 @@ import type {
   Device,
   LoadReport,
   MemoryApi,
+  ModelFiles,
   ModelProgress,
   OcrWorkerApi,
   RewardFraming,
@@ -25,7 +26,8 @@ import type {
 import { ClipEvaluator } from './evaluators/clip-evaluator.ts';
 import { OcrEvaluator } from './evaluators/ocr-evaluator.ts';
 import { RewardEvaluator } from './evaluators/reward-evaluator.ts';
-import { type ClipModelEntry, type Manifest, type RewardModelEntry, findModel, tierModels } from './manifest.ts';
+import { type ClipModelEntry, type Manifest, type ManifestModel, type RewardModelEntry, findModel, tierModels } from './manifest.ts';
+import { type HubOptions, hubFiles, hubManifest } from './hub-source.ts';
 import { loadManifest, modelFiles, needsShaderF16, runtimeConfig } from './model-source.ts';
 import type { WindowOptions } from './text-windows.ts';
 import { WorkerHost } from './worker-host.ts';
@@ -33,11 +35,13 @@ import { WorkerHost } from './worker-host.ts';
 /** What the runtime needs of the guard's options. */
 export interface RuntimeOptions {
   modelBase: string;
-  ortBase: string;
+  ortBase: string | undefined;
   device: Device;
   wasmThreads?: number;
   allowRemoteModels: boolean;
   tier?: string;
+  /** Hub loading (opt-in); absent: the models come from modelBase. */
+  models?: HubOptions;
   clipModel?: string;
   rewardModel?: string;
   ocrModel?: string;
@@ -89,7 +93,8 @@ export class EvaluatorRuntime {
 
   /** Loads the manifest and the models (workers side by side); resolves when all are ready. */
   static async start(options: RuntimeOptions, onProgress: (progress: ModelProgress) => void): Promise<EvaluatorRuntime> {
-    const manifest = await loadManifest(options.modelBase);
+    const manifest = options.models ? await hubManifest(options.models) : await loadManifest(options.modelBase);
+    const files: FilesOf = (id, entry) => (options.models ? hubFiles(options.models, modelFiles(id, entry), entry) : modelFiles(id, entry));
     const tier = options.tier === undefined ? undefined : tierModels(manifest, options.tier);
     const clipId = options.clipModel ?? tier?.models.clip ?? manifest.defaults.clip;
     const rewardId = options.rewardModel ?? tier?.models.reward ?? manifest.defaults.reward;
@@ -104,7 +109,7 @@ export class EvaluatorRuntime {
         label: 'CLIP worker',
         spawn: () => new Worker(new URL('../../workers/clip.worker.ts', import.meta.url), { type: 'module', name: 'vlm-guard-clip' }),
         init: (api, { deviceLost }) =>
-          api.load({ ...onDevice(runtime, deviceLost), ...modelFiles(clipId, clipEntry), maxTextTokens: clipEntry.maxTextTokens, dtype: clipEntry.dtype, needsShaderF16: needsShaderF16(clipEntry) }, progress),
+          api.load({ ...onDevice(runtime, deviceLost), ...files(clipId, clipEntry), maxTextTokens: clipEntry.maxTextTokens, dtype: clipEntry.dtype, needsShaderF16: needsShaderF16(clipEntry) }, progress),
         ...timeouts,
       }),
       reward: new WorkerHost<RewardWorkerApi, RewardLoadReport>({
@@ -114,7 +119,7 @@ export class EvaluatorRuntime {
           api.load(
             {
               ...onDevice(runtime, deviceLost),
-              ...modelFiles(rewardId, rewardEntry),
+              ...files(rewardId, rewardEntry),
               kind: rewardEntry.kind,
               maxTokens: rewardEntry.maxTokens,
               dtype: rewardEntry.dtype,
@@ -129,7 +134,7 @@ export class EvaluatorRuntime {
         ...timeouts,
       }),
     };
-    const ocr = ocrHost({ ...options, ocrModel: options.ocrModel ?? tier?.models.ocr }, manifest, runtime, progress, timeouts);
+    const ocr = ocrHost({ ...options, ocrModel: options.ocrModel ?? tier?.models.ocr }, manifest, files, runtime, progress, timeouts);
     if (ocr.host) hosts.ocr = ocr.host;
     try {
       const [clipReport, rewardReport, ocrReport] = await Promise.all([
@@ -239,10 +244,14 @@ export class EvaluatorRuntime {
   }
 }
 
+/** A model's files and where they come from (modelBase, or the hub). */
+type FilesOf = (modelId: string, entry: ManifestModel) => ModelFiles;
+
 /** The OCR worker when image text is on (or `auto` and the manifest has an OCR model). */
 function ocrHost(
   options: Pick<RuntimeOptions, 'imageText' | 'ocrModel' | 'ocr'>,
   manifest: Manifest,
+  files: FilesOf,
   runtime: WorkerRuntimeConfig,
   onProgress: (progress: ModelProgress) => void,
   timeouts: { loadTimeoutMs: number; callTimeoutMs: number },
@@ -257,7 +266,7 @@ function ocrHost(
   const host = new WorkerHost<OcrWorkerApi, LoadReport>({
     label: 'OCR worker',
     spawn: () => new Worker(new URL('../../workers/ocr.worker.ts', import.meta.url), { type: 'module', name: 'vlm-guard-ocr' }),
-    init: (api, { deviceLost }) => api.load({ ...onDevice(runtime, deviceLost), ...modelFiles(modelId, entry), files: entry.roles, ocr: options.ocr }, onProgress),
+    init: (api, { deviceLost }) => api.load({ ...onDevice(runtime, deviceLost), ...files(modelId, entry), files: entry.roles, ocr: options.ocr }, onProgress),
     ...timeouts,
   });
   return { host, modelId };

@@ -1,12 +1,18 @@
 // Where models and ORT's runtime come from: the manifest at the model base URL, and
 // the settings every model worker starts with.
 import { ORT_WASM_FILES } from './defaults.ts';
+import { shippedOrtFiles } from './shipped-ort.ts';
 import { GuardError } from '../errors.ts';
 import type { Device, ModelFiles, WorkerRuntimeConfig } from './contracts.ts';
 import { F16_DTYPES, type Manifest, type ManifestModel, parseManifest } from './manifest.ts';
 
-export async function loadManifest(modelBase: string): Promise<Manifest> {
-  const url = `${modelBase}manifest.json`;
+/** The manifest in a model base folder (`<modelBase>manifest.json`). */
+export function loadManifest(modelBase: string): Promise<Manifest> {
+  return readManifest(`${modelBase}manifest.json`);
+}
+
+/** A manifest at a URL, validated. */
+export async function readManifest(url: string): Promise<Manifest> {
   let response: Response;
   try {
     response = await fetch(url);
@@ -25,11 +31,12 @@ export async function loadManifest(modelBase: string): Promise<Manifest> {
   return parseManifest(json, url);
 }
 
-export function runtimeConfig(options: { modelBase: string; ortBase: string; allowRemoteModels: boolean; device: Device; wasmThreads?: number }): WorkerRuntimeConfig {
+/** `ortBase`: a folder holding ORT's files; unset, the runtime shipped beside the module. */
+export function runtimeConfig(options: { modelBase: string; ortBase: string | undefined; allowRemoteModels: boolean; device: Device; wasmThreads?: number }): WorkerRuntimeConfig {
   return {
     ...(options.wasmThreads !== undefined ? { wasmThreads: options.wasmThreads } : {}),
     modelBase: options.modelBase,
-    ortWasm: { mjs: `${options.ortBase}${ORT_WASM_FILES.mjs}`, wasm: `${options.ortBase}${ORT_WASM_FILES.wasm}` },
+    ortWasm: options.ortBase ? { mjs: `${options.ortBase}${ORT_WASM_FILES.mjs}`, wasm: `${options.ortBase}${ORT_WASM_FILES.wasm}` } : shippedOrtFiles(),
     allowRemoteModels: options.allowRemoteModels,
     device: options.device,
   };

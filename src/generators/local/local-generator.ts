@@ -33,7 +33,7 @@ export const LOCAL_DEFAULTS = {
 const Ms = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3_600_000));
 export const LocalGeneratorOptionsSchema = v.strictObject({
   modelBase: v.optional(v.pipe(v.string(), v.nonEmpty()), RUNTIME_DEFAULTS.modelBase),
-  ortBase: v.optional(v.pipe(v.string(), v.nonEmpty()), RUNTIME_DEFAULTS.ortBase),
+  ortBase: v.optional(v.pipe(v.string(), v.nonEmpty())),
   /** Manifest id of a `vlm` model; default: the manifest's `defaults.vlm`. */
   model: v.optional(v.pipe(v.string(), v.nonEmpty())),
   device: v.optional(v.picklist(['auto', 'webgpu', 'wasm']), RUNTIME_DEFAULTS.device),
@@ -101,7 +101,7 @@ export class LocalGenerator implements Generator {
     const modelId = o.model ?? manifest.defaults.vlm;
     if (!modelId) throw new GuardError('MODEL_UNKNOWN', `The manifest at ${modelBase} names no default VLM; pass LocalGenerator.create({ model }).`);
     const entry = findModel(manifest, modelId, 'vlm');
-    const runtime = runtimeConfig({ modelBase, ortBase: folder(o.ortBase), allowRemoteModels: o.allowRemoteModels, device: o.device });
+    const runtime = runtimeConfig({ modelBase, ortBase: o.ortBase === undefined ? undefined : folder(o.ortBase), allowRemoteModels: o.allowRemoteModels, device: o.device });
     const onProgress = o.onProgress ? Comlink.proxy(o.onProgress) : undefined;
     const host = new WorkerHost<VlmWorkerApi, LoadReport>({
       label: 'VLM worker',

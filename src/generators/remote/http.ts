@@ -70,7 +70,7 @@ export async function postWithRetry(options: PostOptions): Promise<Response> {
       if (options.signal?.aborted) throw abortedError(`The request to ${url}`);
       if (timedOut) throw new GuardError('TIMEOUT', `${url} sent no response within ${options.firstByteTimeoutMs} ms.`, { url });
       if (attempt >= retry.maxRetries) {
-        throw new GuardError('GENERATOR_HTTP', `Could not reach ${url}: ${cause instanceof Error ? cause.message : String(cause)}`, { url }, { cause });
+        throw new GuardError('GENERATOR_HTTP', `Could not reach ${url}: ${cause instanceof Error ? cause.message : String(cause)}${corsHint(url)}`, { url }, { cause });
       }
     } finally {
       clearTimeout(timer);
@@ -91,3 +91,14 @@ export async function postWithRetry(options: PostOptions): Promise<Response> {
     await sleep(retryDelay(attempt, response, retry), options.signal);
   }
 }
+
+/**
+ * A browser reports a request its CORS rules blocked exactly like an unreachable server
+ * (a bare TypeError), so a failure on another origin names both causes.
+ */
+function corsHint(url: string): string {
+  const page = globalThis.location?.origin;
+  if (!page || page === 'null' || new URL(url, globalThis.location.href).origin === page) return '';
+  return `. Either the server is down, or it does not allow requests from this page's origin (${page}): an OpenAI-compatible server must answer the CORS preflight and send Access-Control-Allow-Origin (e.g. vLLM's --allowed-origins, Ollama's OLLAMA_ORIGINS).`;
+}
+

@@ -1,10 +1,10 @@
-// The page `npm run eval` drives in Chromium: creates a guard on the chosen models and
-// backend and runs the labelled set through it (src/evaluation/run-set.ts).
-import { GuardError } from '../../src/errors.ts';
-import type { EvalItem } from '../../src/evaluation/labels.ts';
-import { type EvalRecord, runEvaluation } from '../../src/evaluation/run-set.ts';
-import { RemoteGenerator } from '../../src/generators/remote/openai-generator.ts';
-import { createGuard } from '../../src/index.ts';
+// The page `vlm-guard eval` (`npm run eval` in the repo) drives in Chromium: creates a guard on
+// the chosen models and backend and runs the labelled set through it (src/evaluation/run-set.ts).
+import { GuardError } from '../errors.ts';
+import type { EvalItem } from '../evaluation/labels.ts';
+import { type EvalRecord, runEvaluation } from '../evaluation/run-set.ts';
+import { RemoteGenerator } from '../generators/remote/openai-generator.ts';
+import { createGuard } from '../index.ts';
 
 export interface EvalPageConfig {
   modelBase: string;

@@ -1,12 +1,12 @@
-// The real models behind the manifest's tiers, for `npm run models:fetch`: where each
+// The real models behind the manifest's tiers, for `vlm-guard fetch` (`npm run models:fetch` in the repo): where each
 // comes from (a Hugging Face repository at a pinned revision, or a local export for
 // models with no published ONNX) and its manifest entry. File sizes and sha256 are
 // taken from the hub's LFS metadata at fetch time and verified.
 //
 // Thresholds of real models must come from calibration on labelled data (npm run eval);
 // until measured here they are recorded with `calibrated: false` and the demo says so.
-import type { ManifestModel } from '../../src/runtime/manifest.ts';
-import { LLAMA_GUARD_3_CATEGORIES } from '../../src/risk-categories.ts';
+import type { ManifestModel } from '../../runtime/manifest.ts';
+import { LLAMA_GUARD_3_CATEGORIES } from '../../risk-categories.ts';
 
 /** Omit over each member of a union (plain Omit would keep only the common keys). */
 type OmitEach<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -26,7 +26,7 @@ export interface HubModel extends CatalogBase {
   files: string[];
 }
 
-/** A model with no published ONNX: the user exports it, then `npm run models:add` records it. */
+/** A model with no published ONNX: the user exports it, then `vlm-guard add` records it. */
 export interface ExportModel extends CatalogBase {
   export: { source: string; commands: string[] };
 }
@@ -114,7 +114,7 @@ export const CATALOG: CatalogModel[] = [
       commands: [
         'pip install "optimum[onnxruntime]"   # an Optimum release that exports Qwen3',
         'optimum-cli export onnx --model Skywork/Skywork-Reward-V2-Qwen3-0.6B --task text-classification /tmp/skywork-onnx',
-        'npm run models:add -- --id skywork-reward-v2-qwen3-0.6b --from /tmp/skywork-onnx',
+        'npx vlm-guard add --id skywork-reward-v2-qwen3-0.6b --from /tmp/skywork-onnx   # in the repo: npm run models:add -- …',
       ],
     },
     entry: {

@@ -1,7 +1,7 @@
 // Fetches catalog models into models/<id>/ and records them in models/manifest.json.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ManifestFile, type ManifestModel, parseManifest } from '../../src/runtime/manifest.ts';
+import { type ManifestFile, type ManifestModel, parseManifest } from '../../runtime/manifest.ts';
 import type { CatalogModel, HubModel } from './catalog.ts';
 import { type DownloadProgress, downloadFile, isCommit, listRepository, resolveCommit } from './hub-download.ts';
 

@@ -1,14 +1,14 @@
-// Writes scripts/check/photos/: the 16 benign photos of ../shared/fixtures/benign-photos at
+// Writes src/check/photos/: the 16 benign photos of ../shared/fixtures/benign-photos at
 // most 256 px a side (JPEG, drawn by Chromium's decoder and canvas), with their captions
 // and licences — what `npm run models:check` needs, small enough to ship. Run once; the
 // output is committed.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { chromium } from '@playwright/test';
-import { chromiumLaunchOptions } from '../../e2e/chromium.ts';
+import { chromiumLaunchOptions } from '../src/cli/chromium.ts';
 
-const SOURCE = resolve(import.meta.dirname, '../../../shared/fixtures/benign-photos');
-const OUT = resolve(import.meta.dirname, 'photos');
+const SOURCE = resolve(import.meta.dirname, '../../shared/fixtures/benign-photos');
+const OUT = resolve(import.meta.dirname, '../src/check/photos');
 const MAX_SIDE = 256;
 
 const captions = JSON.parse(readFileSync(resolve(SOURCE, 'captions.json'), 'utf8')) as Record<string, { caption: string; license: string; source: string }>;

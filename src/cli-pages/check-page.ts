@@ -1,6 +1,6 @@
-// The page `npm run models:check` drives in Chromium: loads each installed model through
-// the public API, on the chosen backend, and runs the probes of scripts/check/probes.ts.
-import { type Guard, LocalGenerator, createGuard, isGuardError } from '../../src/index.ts';
+// The page `vlm-guard check` (`npm run models:check` in the repo) drives in Chromium: loads each
+// installed model through the public API, on the chosen backend, and runs the probes of probes.ts.
+import { type Guard, LocalGenerator, createGuard, isGuardError } from '../index.ts';
 import { ANSWER_PAIRS, CAPTION_MATCH_MIN, OCR_LINE, type ProbeRow, VLM_PHOTO } from './probes.ts';
 
 export interface CheckModel {

@@ -4,7 +4,7 @@
 // folder (ours, transformers.js, Python's) finds the template.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CHAT_TEMPLATE_FILE } from '../../src/runtime/manifest.ts';
+import { CHAT_TEMPLATE_FILE } from '../../runtime/manifest.ts';
 
 /**
  * Writes chat_template.jinja into tokenizer_config.json's `chat_template` (the file wins,

@@ -1,6 +1,6 @@
-// How every browser run of this project starts Chromium (tests and bench alike).
+// How every browser run of this project starts Chromium: tests, bench, and the CLI's check.
 import { existsSync } from 'node:fs';
-import type { LaunchOptions } from '@playwright/test';
+import type { LaunchOptions } from 'playwright-core';
 
 // Debian's Chromium when present (CI, this machine); else Playwright's own
 // (`npx playwright install chromium`). Playwright never downloads a browser here.
