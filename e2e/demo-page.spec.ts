@@ -126,6 +126,8 @@ test('ask a remote endpoint with the streaming guard, on a phone-width screen', 
   await expect(page.locator('#vanilla-text')).toContainText('[stopped by the streaming guard]');
   await expect(page.locator('#vanilla-text')).not.toContainText('detonator');
   await expect(page.locator('#aligned-text')).toContainText('As an AI assistant, I cannot help');
+  // The results table stacks on a phone: a value gets the full width, not a column beside its label.
+  expect((await page.locator('#ask-risk').boundingBox())!.width).toBeGreaterThan(250);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   expect(overflow).toBeLessThanOrEqual(0);
   await page.locator('#ask').screenshot({ path: resolve(SCREENSHOTS, 'ask-remote-phone.png') });
