@@ -1,6 +1,7 @@
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
+import { serveStatic } from '../src/cli/static-server.ts';
 import { figstepCases } from './figstep.ts';
 import { expect, FIXTURES, foreignRequests, recordRequests, test } from './support.ts';
 
@@ -131,6 +132,28 @@ test('ask a remote endpoint with the streaming guard, on a phone-width screen', 
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   expect(overflow).toBeLessThanOrEqual(0);
   await page.locator('#ask').screenshot({ path: resolve(SCREENSHOTS, 'ask-remote-phone.png') });
+});
+
+test('ask a remote endpoint that does not allow this origin (no CORS headers): the error says so where it happened, at 1280 px', async ({ page }) => {
+  // A static host on another port: the chat call's preflight gets no Access-Control-Allow-Origin.
+  const host = await serveStatic([['/', resolve(import.meta.dirname, 'host-app')]]);
+  try {
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto('/');
+    await page.getByLabel('WASM').check();
+    await page.getByLabel('Remote OpenAI-compatible endpoint').check();
+    await page.getByLabel('Endpoint URL').fill(`${host.origin}/v1`);
+    await dropRedImage(page);
+    await page.getByRole('button', { name: 'Ask' }).click();
+    const status = page.locator('#ask-status');
+    await expect(status).toContainText('Error: Could not reach', { timeout: 120_000 });
+    await expect(status).toContainText(`does not allow requests from this page's origin (${new URL(page.url()).origin})`);
+    await expect(page.getByRole('button', { name: 'Ask' })).toBeEnabled();
+    await expect(page.locator('#ask-result')).toBeHidden();
+    await page.locator('#ask').screenshot({ path: resolve(SCREENSHOTS, 'ask-cors-error-1280.png') });
+  } finally {
+    await host.close();
+  }
 });
 
 test('calibrate on a picked folder: rates, ROC and histograms, downloadable report', async ({ page }) => {
