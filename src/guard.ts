@@ -8,7 +8,7 @@ import { type ResolvedPolicy, type Thresholds, resolvePolicy } from './eta/polic
 import { SingleChecks, runtimeScorers } from './eta/scorers.ts';
 import type { Generator } from './generators/types.ts';
 import { type ImageInputs, type ImageSource, checkImagesArgument, imageList } from './images/image-input.ts';
-import { type GuardOptions, type ResolvedOptions, ThresholdsSchema, checkRiskNeedsGenerator, resolveOptions } from './options.ts';
+import { AlignmentOverridesSchema, type GuardOptions, type ResolvedOptions, RespondModeSchema, ThresholdsSchema, checkRiskNeedsGenerator, resolveOptions } from './options.ts';
 import { parseOption } from './validation.ts';
 import { PreferenceRecorder } from './preferences/recorder.ts';
 import { type RespondInput, type RespondOptions, type RespondResult, respond } from './respond/respond.ts';
@@ -179,6 +179,9 @@ export class Guard extends EventTarget {
       const generator = options.generator ?? this.#options.generator;
       if (!generator) throw new GuardError('OPTIONS_INVALID', 'respond() needs a VLM: pass createGuard({ generator }) or respond(input, { generator }).');
       const riskMode = this.#reports.mode(options.riskReport, 'respond()');
+      // Per-call alignment and mode: the same fields and rules as createGuard's (no undefined values, no inherited keys).
+      const alignment = options.alignment === undefined ? undefined : parseOption(AlignmentOverridesSchema, options.alignment, 'respond() alignment');
+      const mode = options.mode === undefined ? undefined : parseOption(RespondModeSchema, options.mode, 'respond() mode');
       // The VLM is sent the bytes that are judged; no image, no answer.
       const images = await Promise.all(imageList(input.image).map((image) => this.runtime.fetchImage(image, signal)));
       const image = Array.isArray(input.image) ? images : images[0]!;
@@ -197,7 +200,7 @@ export class Guard extends EventTarget {
           ...(risk.judge ? { judge: (response: string, risks: string) => this.#reports.judgeWithin(generator, { ...request, response, risks }, signal) } : {}),
         },
         { ...input, image },
-        { ...options, signal },
+        { ...options, signal, ...(alignment ? { alignment } : {}), ...(mode ? { mode } : {}) },
       );
       if (result.modeUsed !== 'off') this.#announceAligned({ ...input, image }, result);
       return { ...result, ...this.#provenance() };

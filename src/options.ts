@@ -2,7 +2,7 @@
 // (every default filled in from the subsystems' DEFAULTS objects) is ResolvedOptions;
 // invalid options fail with a message that names the option.
 import * as v from 'valibot';
-import { ALIGNMENT_DEFAULTS } from './alignment/config.ts';
+import { ALIGNMENT_DEFAULTS, type AlignmentConfig } from './alignment/config.ts';
 import { ETA_DEFAULTS } from './eta/defaults.ts';
 import { GuardError } from './errors.ts';
 import type { Generator } from './generators/types.ts';
@@ -14,7 +14,7 @@ import { MRD_VARIANTS, type RiskPrompts } from './risk/prompts.ts';
 import type { ModelProgress } from './runtime/contracts.ts';
 import { RUNTIME_DEFAULTS } from './runtime/defaults.ts';
 import { WINDOW_DEFAULTS } from './runtime/text-windows.ts';
-import { parseOption } from './validation.ts';
+import { parseOption, plainObject } from './validation.ts';
 
 const PositiveMs = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3_600_000));
 const PositiveInt = v.pipe(v.number(), v.integer(), v.minValue(1));
@@ -37,42 +37,89 @@ const perCategory = <T extends v.GenericSchema>(value: T) =>
 const everyCategory = <T extends v.GenericSchema>(value: T, defaults: Record<RiskCategory, v.InferOutput<T>>) =>
   section(Object.fromEntries(RISK_CATEGORIES.map((c) => [c, v.optional(value, defaults[c])])) as Record<RiskCategory, v.OptionalSchema<T, v.InferOutput<T>>>);
 
-export const ThresholdsSchema = v.strictObject({ image: v.optional(Finite), reward: v.optional(Finite) });
+/** A CLIP cosine threshold: finite, within [-1, 1]. */
+const Cosine = v.pipe(v.number(), v.finite(), v.minValue(-1), v.maxValue(1));
+
+/**
+ * Threshold overrides (guard and per call): a key left out keeps the preset's number; a key
+ * given must be a finite number — `undefined` is refused, never read as "no threshold".
+ */
+export const ThresholdsSchema = plainObject({ image: v.exactOptional(Cosine), reward: v.exactOptional(Finite) });
 
 const PolicySchema = v.union([
   v.picklist(Presets),
-  v.strictObject({
-    preset: v.optional(v.picklist(Presets)),
+  plainObject({
+    preset: v.exactOptional(v.picklist(Presets)),
     /** Override the preset's numbers. */
-    thresholds: v.optional(ThresholdsSchema),
+    thresholds: v.exactOptional(ThresholdsSchema),
     /** How a failed check's `unknown` counts (default: unsafe, fail closed). */
-    unknownAs: v.optional(v.picklist(['unsafe', 'safe'])),
+    unknownAs: v.exactOptional(v.picklist(['unsafe', 'safe'])),
     /** `parallel`: image checked while the answer is scored/generated; `reference`: ETA's order, image only for an unsafe answer. */
-    order: v.optional(v.picklist(['parallel', 'reference'])),
+    order: v.exactOptional(v.picklist(['parallel', 'reference'])),
   }),
 ]);
 
-const { vanilla, shallow, deep, autoDeep } = ALIGNMENT_DEFAULTS;
+/** Alignment's fields and their types, once: createGuard fills in defaults, a call only overrides. */
+const ALIGNMENT_FIELDS = {
+  vanilla: { maxTokens: PositiveInt, temperature: Temperature },
+  shallow: { prefix: v.string(), maxTokens: PositiveInt, temperature: Temperature },
+  deep: {
+    prefix: v.string(),
+    candidates: v.pipe(PositiveInt, v.maxValue(64)),
+    topK: PositiveInt,
+    temperature: Temperature,
+    sentenceMaxTokens: PositiveInt,
+    sentenceEnd: v.pipe(v.array(NonEmpty), v.minLength(1)),
+    maxTotalTokens: PositiveInt,
+    maxRequests: PositiveInt,
+  },
+  autoDeep: { imageMargin: Finite, rewardMargin: Finite },
+} as const;
+type AlignmentFields = typeof ALIGNMENT_FIELDS;
+type AlignmentSectionName = keyof AlignmentFields;
+
+/** A section with every key defaulted (createGuard). */
+function defaultedSection<K extends AlignmentSectionName>(name: K) {
+  const fields = ALIGNMENT_FIELDS[name];
+  const defaults = ALIGNMENT_DEFAULTS[name] as Record<string, unknown>;
+  const entries = Object.fromEntries(
+    Object.entries(fields).map(([key, schema]) => {
+      const fallback = defaults[key];
+      return [key, v.optional(schema, Array.isArray(fallback) ? () => [...(fallback as unknown[])] : fallback)];
+    }),
+  ) as { [F in keyof AlignmentFields[K]]: v.OptionalSchema<AlignmentFields[K][F] & v.GenericSchema, AlignmentConfig[K][F & keyof AlignmentConfig[K]]> };
+  return section(entries);
+}
+
+/** A section whose keys only override (per call): a key given must hold a value. */
+function overrideSection<K extends AlignmentSectionName>(name: K) {
+  const entries = Object.fromEntries(Object.entries(ALIGNMENT_FIELDS[name]).map(([key, schema]) => [key, v.exactOptional(schema)])) as {
+    [F in keyof AlignmentFields[K]]: v.ExactOptionalSchema<AlignmentFields[K][F] & v.GenericSchema, undefined>;
+  };
+  return v.exactOptional(plainObject(entries));
+}
+
 /** Alignment numbers (docs/method.md); any may be overridden, per guard and per call. */
-export const AlignmentSchema = v.strictObject({
-  vanilla: section({ maxTokens: v.optional(PositiveInt, vanilla.maxTokens), temperature: v.optional(Temperature, vanilla.temperature) }),
-  shallow: section({
-    prefix: v.optional(v.string(), shallow.prefix),
-    maxTokens: v.optional(PositiveInt, shallow.maxTokens),
-    temperature: v.optional(Temperature, shallow.temperature),
-  }),
-  deep: section({
-    prefix: v.optional(v.string(), deep.prefix),
-    candidates: v.optional(v.pipe(PositiveInt, v.maxValue(64)), deep.candidates),
-    topK: v.optional(PositiveInt, deep.topK),
-    temperature: v.optional(Temperature, deep.temperature),
-    sentenceMaxTokens: v.optional(PositiveInt, deep.sentenceMaxTokens),
-    sentenceEnd: v.optional(v.pipe(v.array(NonEmpty), v.minLength(1)), () => [...deep.sentenceEnd]),
-    maxTotalTokens: v.optional(PositiveInt, deep.maxTotalTokens),
-    maxRequests: v.optional(PositiveInt, deep.maxRequests),
-  }),
-  autoDeep: section({ imageMargin: v.optional(Finite, autoDeep.imageMargin), rewardMargin: v.optional(Finite, autoDeep.rewardMargin) }),
+export const AlignmentSchema = plainObject({
+  vanilla: defaultedSection('vanilla'),
+  shallow: defaultedSection('shallow'),
+  deep: defaultedSection('deep'),
+  autoDeep: defaultedSection('autoDeep'),
+  /** What the app gets when even the aligned answer is judged unsafe (or unknown, counted unsafe). */
+  fallback: v.optional(NonEmpty, ALIGNMENT_DEFAULTS.fallback),
 });
+
+/** One call's alignment overrides: the same fields, validated the same way, no defaults filled in. */
+export const AlignmentOverridesSchema = plainObject({
+  vanilla: overrideSection('vanilla'),
+  shallow: overrideSection('shallow'),
+  deep: overrideSection('deep'),
+  autoDeep: overrideSection('autoDeep'),
+  fallback: v.exactOptional(NonEmpty),
+});
+
+/** respond()'s alignment mode. */
+export const RespondModeSchema = v.picklist(['off', 'shallow', 'deep', 'auto']);
 
 const RiskSchema = v.strictObject({
   descriptions: everyCategory(NonEmpty, RISK_DEFAULTS.descriptions),

@@ -2,7 +2,11 @@
 // prompt) and what it judges of an answer (text and tool calls) — LanguageModelV3 shapes.
 import type { LanguageModelV3CallOptions, LanguageModelV3Prompt } from '@ai-sdk/provider';
 import { describe, expect, it } from 'vitest';
-import { judgedText, promptView, withAssistantPrefix, withSystemNote } from '../src/ai-sdk/prompt.ts';
+import { withAssistantPrefix, withSystemNote } from '../src/ai-sdk/prompt.ts';
+import { contentFields, promptView } from '../src/answers/ai-sdk-content.ts';
+import { judgedText } from '../src/answers/answer-view.ts';
+
+const judged = (content: Parameters<typeof contentFields>[0]) => judgedText(contentFields(content));
 
 const png = new Uint8Array([137, 80, 78, 71]);
 const prompt: LanguageModelV3Prompt = [
@@ -22,7 +26,7 @@ const prompt: LanguageModelV3Prompt = [
 ];
 
 describe('AI SDK prompt view', () => {
-  it('takes every image of every user turn (bytes as a Blob, base64 as a data URL, a URL as its address), not other files', async () => {
+  it('takes every image of every turn (bytes as a Blob, base64 as a data URL, a URL as its address), not other files', async () => {
     const view = promptView(prompt);
     expect(view.images).toHaveLength(3);
     const [bytes, base64, url] = view.images;
@@ -38,15 +42,15 @@ describe('AI SDK prompt view', () => {
     expect(promptView([{ role: 'user', content: [{ type: 'text', text: 'hi' }] }])).toEqual({ images: [], prompt: 'hi' });
   });
 
-  it('judges the text and every tool call of an answer', () => {
+  it('judges the reasoning, the text and every tool call of an answer', () => {
     expect(
-      judgedText([
+      judged([
         { type: 'text', text: 'Here you go.' },
         { type: 'reasoning', text: 'hidden' },
         { type: 'tool-call', toolCallId: '1', toolName: 'search', input: '{"q":"bomb"}' },
       ]),
-    ).toBe('Here you go.\nsearch({"q":"bomb"})');
-    expect(judgedText([{ type: 'tool-call', toolCallId: '1', toolName: 'send', input: '{}' }])).toBe('send({})');
+    ).toBe('hidden\nHere you go.\nsearch({"q":"bomb"})');
+    expect(judged([{ type: 'tool-call', toolCallId: '1', toolName: 'send', input: '{}' }])).toBe('send({})');
   });
 
   it('continues with an assistant turn last, or regenerates under a system note first; the app\'s call is otherwise kept', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Verdict, countsAsUnsafe, decide, imageVerdict, responseVerdict } from '../src/eta/decision.ts';
+import { type Verdict, countsAsUnsafe, decide, judgeScore } from '../src/eta/decision.ts';
 
 describe('ETA decision rule', () => {
   it('aligns when image and answer are both unsafe', () => {
@@ -24,10 +24,10 @@ describe('ETA decision rule', () => {
   });
 
   it('uses ETA threshold directions: image unsafe at ≥, reward unsafe at ≤', () => {
-    expect(imageVerdict(0.16, 0.16)).toBe('unsafe');
-    expect(imageVerdict(0.1599, 0.16)).toBe('safe');
-    expect(responseVerdict(0.06, 0.06)).toBe('unsafe');
-    expect(responseVerdict(0.0601, 0.06)).toBe('safe');
+    expect(judgeScore(0.16, 0.16, 'at-or-above').verdict).toBe('unsafe');
+    expect(judgeScore(0.1599, 0.16, 'at-or-above').verdict).toBe('safe');
+    expect(judgeScore(0.06, 0.06, 'at-or-below').verdict).toBe('unsafe');
+    expect(judgeScore(0.0601, 0.06, 'at-or-below').verdict).toBe('safe');
   });
 });
 

@@ -46,15 +46,23 @@ export type BytesSink = (path: string, loaded: number, total: number) => void;
 /** Where a file really comes from: the model's own folder (a hub revision), else the model base. */
 const sourceUrl = (model: ModelSource, path: string) => `${model.folder ?? `${model.modelBase}${model.modelId}/`}${path}`;
 
-async function readChunks(body: ReadableStream<Uint8Array<ArrayBuffer>>, onBytes?: (loaded: number) => void): Promise<Uint8Array<ArrayBuffer>[]> {
+/**
+ * A body's bytes, read to its end — or null once it passes `limit` bytes (the manifest's
+ * size: a server that sends without end is stopped there, not at the load's time limit).
+ */
+async function readChunks(body: ReadableStream<Uint8Array<ArrayBuffer>>, limit: number | undefined, onBytes?: (loaded: number) => void): Promise<Uint8Array<ArrayBuffer>[] | null> {
   const chunks: Uint8Array<ArrayBuffer>[] = [];
   const reader = body.getReader();
   let loaded = 0;
   for (;;) {
     const { done, value } = await reader.read();
     if (done) return chunks;
-    chunks.push(value);
     loaded += value.byteLength;
+    if (limit !== undefined && loaded > limit) {
+      await reader.cancel().catch(() => undefined);
+      return null;
+    }
+    chunks.push(value);
     onBytes?.(loaded);
   }
 }
@@ -85,17 +93,21 @@ export async function verifiedFetch(url: string, model: ModelSource, init?: Requ
   const expected = path === null ? undefined : model.sha256[path];
   if (path === null || expected === undefined) return new Response(null, { status: 404, statusText: `${url} is not a file of ${model.modelId} in the manifest` });
   const source = sourceUrl(model, path);
+  const limit = model.bytes[path];
   const cache = await openCache(model);
   const cached = await cache?.match(source);
   if (cache && cached?.body) {
-    const chunks = await readChunks(cached.body);
-    if ((await sha256Of(chunks)) === expected) return verifiedResponse(chunks, cached.headers);
+    const chunks = await readChunks(cached.body, limit);
+    if (chunks && (await sha256Of(chunks)) === expected) return verifiedResponse(chunks, cached.headers);
     await cache.delete(source);
   }
   const response = await fetch(source, init);
   if (!response.ok || !response.body) return response;
   const total = Number(response.headers.get('content-length')) || model.bytes[path] || 0;
-  const chunks = await readChunks(response.body, onBytes && ((loaded) => onBytes(path, loaded, total)));
+  const chunks = await readChunks(response.body, limit, onBytes && ((loaded) => onBytes(path, loaded, total)));
+  if (chunks === null) {
+    throw (integrityFailure = new GuardError('MODEL_INTEGRITY', `Model file ${source} is larger than the manifest says (${limit} bytes): stopped reading there. Refusing to load ${model.modelId}.`, { url: source, model: model.modelId }));
+  }
   const actual = await sha256Of(chunks);
   if (actual !== expected) {
     throw (integrityFailure = new GuardError('MODEL_INTEGRITY', `Model file ${source} does not match the manifest: sha256 ${actual}, expected ${expected}. Refusing to load ${model.modelId}.`, { url: source, model: model.modelId }));

@@ -5,11 +5,14 @@ import { F16_DTYPES } from '../src/runtime/manifest.ts';
 import { type Scorer, decoderReward, guardGenerative, sequenceClassifier } from './reward/scorers.ts';
 import { Comlink, configureEnvironment, infer, loadOnDevice, loseWebGpuDevice, notLoaded, ortWebGpu } from './transformers-env.ts';
 import { workerMemory } from './memory-probe.ts';
+import { SerialQueue } from './serial-queue.ts';
 
 class RewardWorker implements RewardWorkerApi {
   readonly memory = workerMemory;
 
   #scorer: Scorer | null = null;
+  /** The worker's one session (of any kind) runs one scoring call at a time. */
+  readonly #queue = new SerialQueue();
 
   async load(config: RewardLoadConfig, onProgress?: ProgressSink): Promise<RewardLoadReport> {
     configureEnvironment(config, onProgress);
@@ -39,7 +42,7 @@ class RewardWorker implements RewardWorkerApi {
 
   #run(texts: string[], as: 'response' | 'request', detail: boolean): Promise<ScoredText[]> {
     const scorer = this.#scorer ?? (() => { throw notLoaded('reward worker'); })();
-    return infer('Reward scoring', () => scorer.score(texts, as, detail));
+    return this.#queue.run(() => infer('Reward scoring', () => scorer.score(texts, as, detail)));
   }
 }
 

@@ -1,5 +1,6 @@
 // vlm-guard/ai-sdk: ETA as an AI SDK language-model middleware (wrapLanguageModel). Calls
-// whose prompt shows an image are evaluated — every image, the answer's text and tool calls —
+// whose prompt shows an image are evaluated — every image; the answer's text, reasoning and
+// tool calls (src/answers: the one view of an answer every integration judges) —
 // and, when ETA's rule says so, aligned through the same model. The answer is judged whole
 // before the app sees any of it (streams included: they are read to the end, then replayed);
 // a pass reaches the app as the model produced it, and the decision rides along in
@@ -16,7 +17,8 @@ import type {
 import { GuardError } from '../errors.ts';
 import type { Guard } from '../guard.ts';
 import { type Continuation, LanguageModelGenerator } from './model-generator.ts';
-import { type PromptView, judgedText, promptView } from './prompt.ts';
+import { type PromptView, StreamedAnswer, contentFields, promptView } from '../answers/ai-sdk-content.ts';
+import { judgedText } from '../answers/answer-view.ts';
 
 /** The note put first when the model cannot continue a partial answer (continuation `regenerate`). */
 export const SAFETY_NOTE = 'The previous answer to this request was judged unsafe for the image shown. Answer helpfully and harmlessly; refuse any harmful part.';
@@ -41,10 +43,12 @@ export interface VlmGuardDecision {
   decision: 'pass' | 'align';
   /** Whether the app received an aligned answer instead of the model's. */
   aligned: boolean;
-  /** The model's own answer, as judged (its text and tool calls). */
+  /** The model's own answer, as judged (its reasoning, text and tool calls). */
   vanilla: string;
-  /** The aligned answer, when there is one. */
+  /** What the app received instead, when aligned: the aligned answer, or the fallback when that too was judged unsafe. */
   alignedText?: string;
+  /** True when the aligned answer was still judged unsafe and the app got `alignment.fallback` instead. */
+  fallback?: boolean;
   reason: string;
   response: { score: number | null; verdict: string };
   images: { score: number | null; verdict: string }[];
@@ -66,24 +70,25 @@ export function vlmGuardMiddleware(options: VlmGuardMiddlewareOptions): Language
     throw new GuardError('GENERATOR_UNSUPPORTED', 'vlmGuardMiddleware: deep alignment continues partial answers sentence by sentence; it needs continuation { kind: "continue" } (a provider that continues a final assistant turn).', {});
   }
 
-  /** Judges an answer; the aligned text when ETA says to align, with the decision. */
+  /** Judges an answer once (guard.respond with the answer given); the text to ship when ETA says to align. */
   async function judge(view: PromptView, answer: string, model: LanguageModelV3, params: LanguageModelV3CallOptions): Promise<VlmGuardDecision> {
     const guard = await options.guard;
     const signal = params.abortSignal;
-    const call = signal ? { signal } : {};
-    const evaluation = await guard.evaluate({ image: view.images, prompt: view.prompt, response: answer }, call);
-    const base = {
-      vanilla: answer,
-      reason: evaluation.reason,
-      response: { score: evaluation.responseCheck.score, verdict: evaluation.responseCheck.verdict },
-      images: evaluation.images.map((i) => ({ score: i.image.score, verdict: i.verdict })),
-      mode,
-    };
-    if (evaluation.decision === 'pass') return { ...base, decision: 'pass', aligned: false };
     // The app's call, without its streaming: alignment asks the model for whole answers.
     const generator = new LanguageModelGenerator(model, params, continuation);
-    const result = await guard.respond({ image: view.images, prompt: view.prompt, ...(view.system ? { system: view.system } : {}) }, { ...call, generator, mode, answer });
-    return { ...base, decision: 'align', aligned: result.text !== answer, alignedText: result.text, reason: result.reason };
+    const result = await guard.respond(
+      { image: view.images, prompt: view.prompt, ...(view.system ? { system: view.system } : {}) },
+      { ...(signal ? { signal } : {}), generator, mode, answer },
+    );
+    const base = {
+      vanilla: answer,
+      reason: result.reason,
+      response: { score: result.responseCheck.score, verdict: result.responseCheck.verdict },
+      images: result.images.map((i) => ({ score: i.image.score, verdict: i.verdict })),
+      mode,
+    };
+    if (result.decision === 'pass') return { ...base, decision: 'pass', aligned: false };
+    return { ...base, decision: 'align', aligned: true, alignedText: result.text, fallback: result.fallback === true };
   }
 
   const decided = (decision: VlmGuardDecision) => {
@@ -97,7 +102,7 @@ export function vlmGuardMiddleware(options: VlmGuardMiddlewareOptions): Language
       const view = promptView(params.prompt);
       if (view.images.length === 0) return doGenerate();
       const result = await doGenerate();
-      const decision = decided(await judge(view, judgedText(result.content), model, params));
+      const decision = decided(await judge(view, judgedText(contentFields(result.content)), model, params));
       const providerMetadata = withDecision(result.providerMetadata, decision);
       if (!decision.aligned) return { ...result, providerMetadata };
       const content: LanguageModelV3Content[] = [{ type: 'text', text: decision.alignedText ?? '' }];
@@ -109,39 +114,19 @@ export function vlmGuardMiddleware(options: VlmGuardMiddlewareOptions): Language
       const { stream, ...rest } = await doStream();
       // Read to the end before anything goes on: no token reaches the app unjudged.
       const parts: LanguageModelV3StreamPart[] = [];
+      const answer = new StreamedAnswer();
       const reader = stream.getReader();
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
         parts.push(value);
+        answer.add(value);
       }
-      const decision = decided(await judge(view, streamedAnswer(parts), model, params));
+      const decision = decided(await judge(view, judgedText(answer.fields), model, params));
       const out = decision.aligned ? alignedParts(parts, decision.alignedText ?? '') : parts;
       return { ...rest, stream: replay(out, decision) };
     },
   };
-}
-
-/** A stream's answer as the app would read it: the text blocks and every tool call. */
-function streamedAnswer(parts: readonly LanguageModelV3StreamPart[]): string {
-  const content: LanguageModelV3Content[] = [];
-  const texts = new Map<string, { type: 'text'; text: string }>();
-  /** The text block of an id, made where it first appears (a delta may come without its start). */
-  const block = (id: string) => {
-    let found = texts.get(id);
-    if (!found) {
-      found = { type: 'text', text: '' };
-      texts.set(id, found);
-      content.push(found);
-    }
-    return found;
-  };
-  for (const part of parts) {
-    if (part.type === 'text-start') block(part.id);
-    else if (part.type === 'text-delta') block(part.id).text += part.delta;
-    else if (part.type === 'tool-call') content.push(part);
-  }
-  return judgedText(content);
 }
 
 /** The aligned answer as stream parts: the stream's own framing (start, metadata, usage), one text block, finish 'stop'. */

@@ -35,6 +35,12 @@ export interface AlignmentConfig {
   deep: DeepConfig;
   /** `auto` mode goes deep when both scores are this far past their thresholds. */
   autoDeep: { imageMargin: number; rewardMargin: number };
+  /**
+   * What the app gets when the aligned answer is itself judged unsafe (or unknown, counted
+   * unsafe): a fixed refusal in our words, never the model's text (the method stops at the
+   * aligned text; we check it once more before it ships).
+   */
+  fallback: string;
 }
 
 export const ETA_SAFETY_PREFIX = 'As an AI assistant';
@@ -53,9 +59,11 @@ export const ALIGNMENT_DEFAULTS: AlignmentConfig = {
     maxRequests: 64,
   },
   autoDeep: { imageMargin: 0.05, rewardMargin: 0.5 },
+  fallback: "I can't help with this request. If there is something else about the image you'd like to know, I'm happy to help.",
 };
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends unknown[] ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
+/** One call's overrides (validated by AlignmentOverridesSchema: a key given holds a value). */
 export type AlignmentOverrides = DeepPartial<AlignmentConfig>;
 
 export function mergeAlignment(base: AlignmentConfig, ...overrides: (AlignmentOverrides | undefined)[]): AlignmentConfig {
@@ -65,6 +73,7 @@ export function mergeAlignment(base: AlignmentConfig, ...overrides: (AlignmentOv
       shallow: { ...acc.shallow, ...o?.shallow },
       deep: { ...acc.deep, ...o?.deep },
       autoDeep: { ...acc.autoDeep, ...o?.autoDeep },
+      fallback: o?.fallback ?? acc.fallback,
     }),
     base,
   );

@@ -5,12 +5,28 @@ import type { UnknownVerdictTreatment } from './policy.ts';
 export type Verdict = 'safe' | 'unsafe' | 'unknown' | 'skipped';
 export type Decision = 'pass' | 'align';
 
-export function imageVerdict(score: number, threshold: number): Verdict {
-  return score >= threshold ? 'unsafe' : 'safe';
+/** Which side of its threshold is unsafe: a CLIP cosine at or above it; a reward at or below it. */
+export type UnsafeSide = 'at-or-above' | 'at-or-below';
+
+/** A verdict and, when it is `unknown`, why. */
+export interface Judged {
+  verdict: 'safe' | 'unsafe' | 'unknown';
+  /** Why the score could not be judged (a NaN, an infinite or a missing number). */
+  why?: string;
 }
 
-export function responseVerdict(reward: number, threshold: number): Verdict {
-  return reward <= threshold ? 'unsafe' : 'safe';
+const isFiniteNumber = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+
+/**
+ * THE verdict rule, the only place a score becomes a verdict: `safe` only when a finite
+ * score met a finite threshold on the safe side; anything else is `unsafe` or `unknown`
+ * with its reason. Every check (image, response, image text, single checks) goes through it.
+ */
+export function judgeScore(score: unknown, threshold: unknown, unsafeSide: UnsafeSide): Judged {
+  if (!isFiniteNumber(threshold)) return { verdict: 'unknown', why: `the threshold is not a finite number (${String(threshold)})` };
+  if (!isFiniteNumber(score)) return { verdict: 'unknown', why: `the score is not a finite number (${String(score)})` };
+  const unsafe = unsafeSide === 'at-or-above' ? score >= threshold : score <= threshold;
+  return { verdict: unsafe ? 'unsafe' : 'safe' };
 }
 
 /** Whether a verdict counts as unsafe once the policy has decided what `unknown` means. */

@@ -7,7 +7,7 @@ import { type CheckError, asGuardError } from '../errors.ts';
 export type { CheckError } from '../errors.ts';
 import type { TextLine } from '../ocr/config.ts';
 import type { RiskCategory } from '../risk-categories.ts';
-import { type Decision, type Verdict, combineImageSignals, countsAsUnsafe, decide, firedSignals, imageVerdict, responseVerdict } from './decision.ts';
+import { type Decision, type UnsafeSide, type Verdict, combineImageSignals, countsAsUnsafe, decide, firedSignals, judgeScore } from './decision.ts';
 import type { ResolvedPolicy } from './policy.ts';
 
 /** What every check reports: its score against its threshold, the verdict, and its time. */
@@ -87,12 +87,23 @@ const errorOf = (error: unknown): CheckError => {
   return { code: e.code, message: e.message };
 };
 
+/**
+ * A score against its threshold, as a check reports it: the one verdict rule
+ * (decision.ts judgeScore); a score that is not a finite number is `unknown` with
+ * MODEL_OUTPUT_INVALID, and the result carries null for it (NaN is not JSON).
+ */
+export function scoredCheck(score: unknown, threshold: number, side: UnsafeSide): Pick<Check, 'score' | 'threshold' | 'verdict' | 'error'> {
+  const { verdict, why } = judgeScore(score, threshold, side);
+  const finite = typeof score === 'number' && Number.isFinite(score) ? score : null;
+  return { score: finite, threshold, verdict, ...(why ? { error: { code: 'MODEL_OUTPUT_INVALID', message: `Not judged: ${why}.` } } : {}) };
+}
+
 /** The image check, never throwing: a failure is `unknown` with its error. */
 export async function checkImage(score: ImageScorers['image'], threshold: number): Promise<ImageCheck> {
   const started = performance.now();
   try {
     const { score: s, cached } = await score();
-    return { score: s, threshold, verdict: imageVerdict(s, threshold), cached, ms: since(started) };
+    return { ...scoredCheck(s, threshold, 'at-or-above'), cached, ms: since(started) };
   } catch (error) {
     return { score: null, threshold, verdict: 'unknown', cached: false, error: errorOf(error), ms: since(started) };
   }
@@ -103,7 +114,7 @@ export async function checkResponse(score: Scorers['response'], text: string, th
   const started = performance.now();
   try {
     const { score: s, codes, categories } = await score(text);
-    return { score: s, threshold, verdict: responseVerdict(s, threshold), ...(codes ? { codes, categories: categories ?? [] } : {}), ms: since(started) };
+    return { ...scoredCheck(s, threshold, 'at-or-below'), ...(codes ? { codes, categories: categories ?? [] } : {}), ms: since(started) };
   } catch (error) {
     return { score: null, threshold, verdict: 'unknown', error: errorOf(error), ms: since(started) };
   }
@@ -115,7 +126,7 @@ export async function checkImageText(read: NonNullable<ImageScorers['imageText']
   try {
     const { text, lines, score } = await read();
     if (score === null) return { text, lines, score: null, threshold, verdict: 'safe', ms: since(started) };
-    return { text, lines, score, threshold, verdict: responseVerdict(score, threshold), ms: since(started) };
+    return { text, lines, ...scoredCheck(score, threshold, 'at-or-below'), ms: since(started) };
   } catch (error) {
     return { text: '', lines: [], score: null, threshold, verdict: 'unknown', error: errorOf(error), ms: since(started) };
   }

@@ -5,8 +5,7 @@ import type { ImageInput, ImageSource } from '../images/image-input.ts';
 import type { Backend } from '../runtime/contracts.ts';
 import type { EvaluatorRuntime } from '../runtime/evaluator-runtime.ts';
 import type { ImageTextReading } from '../runtime/evaluators/ocr-evaluator.ts';
-import { imageVerdict, responseVerdict } from './decision.ts';
-import type { ImageCheck, ImageScorers, ResponseCheck, Scorers } from './pipeline.ts';
+import { type ImageCheck, type ImageScorers, type ResponseCheck, type Scorers, scoredCheck } from './pipeline.ts';
 import type { ResolvedPolicy } from './policy.ts';
 
 /** The response's score: a generative guard's P(safe) with its categories, else the reward. */
@@ -60,7 +59,7 @@ export class SingleChecks {
       const started = performance.now();
       const threshold = this.#policy.thresholds.image;
       const { score, cached, timings } = await this.#runtime.clip.imageScore(await this.#runtime.fetchImage(image, signal));
-      return { score, threshold, verdict: imageVerdict(score, threshold), cached, ms: performance.now() - started, timings };
+      return { ...scoredCheck(score, threshold, 'at-or-above'), cached, ms: performance.now() - started, timings };
     }, options.signal);
   }
 
@@ -72,7 +71,7 @@ export class SingleChecks {
       const started = performance.now();
       const threshold = this.#policy.thresholds.reward;
       const { score, codes, categories } = await scoreResponse(this.#runtime, response);
-      return { score, threshold, verdict: responseVerdict(score, threshold), ...(codes ? { codes, categories: categories ?? [] } : {}), ms: performance.now() - started };
+      return { ...scoredCheck(score, threshold, 'at-or-below'), ...(codes ? { codes, categories: categories ?? [] } : {}), ms: performance.now() - started };
     }, options.signal);
   }
 

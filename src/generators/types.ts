@@ -1,25 +1,14 @@
 // One interface for every VLM the guard can drive: remote (OpenAI-compatible) or local (in a worker).
 import type { ImageInputs } from '../images/image-input.ts';
-import type { Completion } from '../runtime/index.ts';
+import type { Completion, SamplingParams } from '../runtime/index.ts';
 
-export type { Completion, FinishReason } from '../runtime/index.ts';
+export type { Completion, FinishReason, SamplingParams } from '../runtime/index.ts';
 
 export interface ChatInput {
   prompt: string;
   /** One image or several, shown before the prompt in the user turn. */
   image?: ImageInputs;
   system?: string;
-}
-
-export interface SamplingParams {
-  maxTokens: number;
-  /** 0 = greedy. */
-  temperature: number;
-  topK?: number;
-  /** The output ends right after the first of these (the stop string is kept in the text). */
-  stop?: string[];
-  /** Makes sampling reproducible where the backend supports it. */
-  seed?: number;
 }
 
 export interface GenerateRequest extends ChatInput {

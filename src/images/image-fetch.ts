@@ -61,7 +61,12 @@ export async function fetchImage(input: ImageInput, policy: ImageFetchPolicy, si
   const limit = AbortSignal.timeout(policy.timeoutMs);
   const stop = signal ? AbortSignal.any([signal, limit]) : limit;
   try {
-    const response = await fetch(url, { signal: stop, credentials: 'same-origin' });
+    // No redirect is followed: a page cannot see where one leads until the request has gone
+    // there, so following any could reach an origin the host did not allow.
+    const response = await fetch(url, { signal: stop, credentials: 'same-origin', redirect: 'manual' });
+    if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400)) {
+      throw new GuardError('INPUT_INVALID', `The image at ${url.href} redirects elsewhere; the guard follows no redirect (it cannot see where one leads before following it). Pass the final URL, or the image as a Blob.`, { url: url.href });
+    }
     if (!response.ok) throw new GuardError('IMAGE_UNDECODABLE', `Could not fetch the image at ${url.href}: HTTP ${response.status}.`, { url: url.href });
     const blob = await response.blob();
     if (blob.size === 0) throw new GuardError('IMAGE_UNDECODABLE', `The image at ${url.href} is empty (0 bytes).`, { url: url.href });

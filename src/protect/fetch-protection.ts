@@ -2,11 +2,13 @@
 // page already makes are evaluated (with the image from the request) and, when ETA's
 // rule says so, answered with the aligned text — produced through the same endpoint —
 // in the same wire format (JSON or SSE). Other requests pass through untouched.
-import { GuardError } from '../errors.ts';
+import { judgedText } from '../answers/answer-view.ts';
+import { type ChatBody, type ChatChoice, type ChatChunk, type ChatMessage, ChoiceAnswer, chatBody, conversation } from '../answers/openai-chat.ts';
+import { GuardError, isGuardError } from '../errors.ts';
 import type { RemoteCapabilities } from '../generators/remote/openai-generator.ts';
 import { RemoteGenerator } from '../generators/remote/openai-generator.ts';
 import { readSseJson } from '../generators/remote/sse.ts';
-import type { EvaluationResult, Guard, GuardRespondResult } from '../guard.ts';
+import type { Guard, GuardRespondResult } from '../guard.ts';
 
 export interface ProtectOptions {
   /** Which requests to guard: a URL substring, a RegExp, or a predicate (default: `/chat/completions`). */
@@ -16,57 +18,13 @@ export interface ProtectOptions {
   /** How the endpoint continues a partial assistant message (see RemoteGenerator). */
   capabilities?: Partial<RemoteCapabilities>;
   /** Called with every decision, per answer (the one-tag script turns it into `vlmguard:decision`). */
-  onDecision?: (result: (EvaluationResult | GuardRespondResult) & { aligned: boolean; url: string }) => void;
+  onDecision?: (result: GuardRespondResult & { aligned: boolean; url: string }) => void;
   onError?: (error: unknown) => void;
 }
 
 export interface Protection {
   /** Restores the fetch that was there before. */
   restore(): void;
-}
-
-interface ChatPart {
-  type: string;
-  text?: string;
-  /** OpenAI's object form, or the plain string some clients send. */
-  image_url?: { url: string } | string;
-}
-
-interface ChatBody {
-  model: string;
-  stream?: boolean;
-  messages: { role: string; content: string | ChatPart[] | null }[];
-}
-
-/** A tool call as sent whole (message) or in pieces (delta, by `index`). */
-interface ToolCall {
-  index?: number;
-  function?: { name?: string; arguments?: string };
-}
-
-interface ChatMessage {
-  role?: string;
-  content?: string | null;
-  tool_calls?: ToolCall[];
-  /** The legacy single function call. */
-  function_call?: { name?: string; arguments?: string };
-}
-
-interface ChatChoice {
-  index: number;
-  delta?: ChatMessage;
-  message?: ChatMessage;
-  finish_reason?: string | null;
-}
-
-interface ChatChunk {
-  id?: string;
-  object?: string;
-  created?: number;
-  model?: string;
-  system_fingerprint?: string;
-  choices?: ChatChoice[];
-  usage?: unknown;
 }
 
 const matcher = (match: ProtectOptions['match']): ((url: string) => boolean) => {
@@ -109,33 +67,14 @@ async function outgoing(input: RequestInfo | URL, init: RequestInit | undefined,
   };
 }
 
-/** The chat body, when the bytes are OpenAI-style chat JSON (messages and a model). */
-function chatBody(bytes: Uint8Array<ArrayBuffer> | null): ChatBody | null {
+/** The chat body, when the bytes are JSON in the shape of a chat request. */
+function chatBodyOf(bytes: Uint8Array<ArrayBuffer> | null): ChatBody | null {
   if (!bytes) return null;
   try {
-    const body = JSON.parse(new TextDecoder().decode(bytes)) as ChatBody;
-    return body && Array.isArray(body.messages) && typeof body.model === 'string' ? body : null;
+    return chatBody(JSON.parse(new TextDecoder().decode(bytes)));
   } catch {
     return null;
   }
-}
-
-const partsOf = (content: ChatBody['messages'][number]['content']): ChatPart[] =>
-  typeof content === 'string' ? [{ type: 'text', text: content }] : Array.isArray(content) ? content : [];
-
-const imageUrlOf = (part: ChatPart): string | null =>
-  part.type !== 'image_url' ? null : typeof part.image_url === 'string' ? part.image_url : (part.image_url?.url ?? null);
-
-/** Every image of the conversation (the answer may refer to any), the last user turn's text, the system prompt. */
-function conversation(body: ChatBody): { images: string[]; prompt: string; system?: string } {
-  const images = body.messages.filter((m) => m.role === 'user').flatMap((m) => partsOf(m.content).map(imageUrlOf)).filter((u): u is string => u !== null);
-  const user = [...body.messages].reverse().find((m) => m.role === 'user');
-  const system = body.messages.find((m) => m.role === 'system');
-  return {
-    images,
-    prompt: partsOf(user?.content ?? null).filter((p) => p.type === 'text').map((p) => p.text ?? '').join('\n'),
-    ...(typeof system?.content === 'string' ? { system: system.content } : {}),
-  };
 }
 
 /** Headers for the alignment requests: the app's, less those of its own body. */
@@ -145,28 +84,6 @@ function alignmentHeaders(headers: Headers): Record<string, string> {
     if (key !== 'content-type' && key !== 'content-length') out[key] = value;
   });
   return out;
-}
-
-/** One choice's answer as it came: its text and its tool calls' names and arguments (pieces joined). */
-class ChoiceAnswer {
-  content = '';
-  readonly #calls = new Map<number, { name: string; arguments: string }>();
-
-  add(message: ChatMessage | undefined): void {
-    if (typeof message?.content === 'string') this.content += message.content;
-    const calls = [...(message?.tool_calls ?? []), ...(message?.function_call ? [{ index: -1, function: message.function_call }] : [])];
-    calls.forEach((call, i) => {
-      const at = call.index ?? i;
-      const seen = this.#calls.get(at) ?? { name: '', arguments: '' };
-      this.#calls.set(at, { name: seen.name + (call.function?.name ?? ''), arguments: seen.arguments + (call.function?.arguments ?? '') });
-    });
-  }
-
-  /** What is judged: every token the app receives — the text, then each tool call as `name(arguments)`. */
-  get judged(): string {
-    const calls = [...this.#calls.values()].map((c) => `${c.name}(${c.arguments})`);
-    return [this.content, ...calls].filter((part) => part !== '').join('\n');
-  }
 }
 
 /** The answers in a response body, per choice (every choice, even one with no text). */
@@ -262,7 +179,7 @@ export function protectFetch(guardOrPromise: Guard | Promise<Guard>, options: Pr
       // A call to a chat endpoint whose body cannot be read is not passed unjudged.
       throw failed(new GuardError('INPUT_INVALID', `vlm-guard could not read the request to ${rawUrl}: ${String(error)}`, { url: rawUrl }, { cause: error }));
     }
-    const body = out.method === 'POST' ? chatBody(out.body) : null;
+    const body = out.method === 'POST' ? chatBodyOf(out.body) : null;
     const talk = body ? conversation(body) : null;
     if (!body || !talk || talk.images.length === 0) return originalFetch(input, init);
 
@@ -270,7 +187,9 @@ export function protectFetch(guardOrPromise: Guard | Promise<Guard>, options: Pr
     // The request goes out as the page made it (a read stream body is re-sent as the bytes read).
     const response = await originalFetch(input instanceof Request ? input : out.url, input instanceof Request ? init : { ...init, body: out.body });
     if (!response.ok) return response;
-    const stream = body.stream === true;
+    // SSE by what the server sent (a server may stream without being asked), else by the request.
+    const type = response.headers.get('content-type') ?? '';
+    const stream = /text\/event-stream/i.test(type) || (body.stream === true && !/json/i.test(type));
     try {
       const bytes = new Uint8Array(await response.arrayBuffer());
       const { chunks, answers } = await answersOf(bytes, out.url, stream);
@@ -278,29 +197,24 @@ export function protectFetch(guardOrPromise: Guard | Promise<Guard>, options: Pr
       // The endpoint that produced the answer also aligns it, when ETA says so.
       const generator = new RemoteGenerator({
         baseUrl: out.url.replace(/\/chat\/completions.*$/, ''),
-        model: body.model,
+        ...(typeof body.model === 'string' && body.model ? { model: body.model } : {}),
         headers: alignmentHeaders(out.headers),
         fetch: originalFetch,
         ...(options.capabilities ? { capabilities: options.capabilities } : {}),
       });
       const call = { generator, mode: options.mode ?? 'shallow', ...(out.signal ? { signal: out.signal } : {}) };
-      const request = { prompt: talk.prompt, ...(talk.system ? { system: talk.system } : {}) };
-      // Every answer (text and tool calls) with every image: the most unsafe image counts (the answer may refer to any).
+      const request = { image: talk.images, prompt: talk.prompt, ...(talk.system ? { system: talk.system } : {}) };
+      // Every answer (reasoning, text, refusal, tool calls) with every image, judged once:
+      // respond with the answer given evaluates it and aligns it when ETA says so.
       const choices: GuardNote['choices'] = [];
       let images: GuardNote['images'] = [];
       for (const [index, answer] of answers) {
-        const text = answer.judged;
-        const evaluation = await guard.evaluate({ image: talk.images, prompt: talk.prompt, response: text }, out.signal ? { signal: out.signal } : {});
-        images = evaluation.images.map((i) => ({ score: i.image.score, verdict: i.verdict }));
-        if (evaluation.decision === 'pass') {
-          options.onDecision?.({ ...evaluation, aligned: false, url: out.url });
-          choices.push({ index, decision: 'pass', aligned: false });
-          continue;
-        }
-        const result = await guard.respond({ ...request, image: talk.images }, { ...call, answer: text });
-        options.onDecision?.({ ...result, aligned: result.text !== text, url: out.url });
-        texts.set(index, result.text);
-        choices.push({ index, decision: 'align', aligned: result.text !== text });
+        const result = await guard.respond(request, { ...call, answer: judgedText(answer.fields) });
+        images = result.images.map((i) => ({ score: i.image.score, verdict: i.verdict }));
+        const aligned = result.decision === 'align';
+        options.onDecision?.({ ...result, aligned, url: out.url });
+        if (aligned) texts.set(index, result.text);
+        choices.push({ index, decision: result.decision, aligned });
       }
       const note: GuardNote = { decision: choices.some((c) => c.decision === 'align') ? 'align' : 'pass', aligned: choices.some((c) => c.aligned), choices, images };
       if (!note.aligned) {
@@ -309,10 +223,18 @@ export function protectFetch(guardOrPromise: Guard | Promise<Guard>, options: Pr
       }
       return alignedResponse(response, chunks, texts, stream, note);
     } catch (error) {
+      // The app's own abort reads as fetch reports one: an AbortError.
+      if (out.signal?.aborted || isGuardError(error, 'ABORTED')) throw abortError(out.signal);
       // Never hand back an answer that was not judged: the app gets a typed failure instead.
       throw failed(error instanceof GuardError ? error : new GuardError('INFERENCE_FAILED', `vlm-guard could not guard the answer: ${String(error)}`, {}, { cause: error }));
     }
   };
+
+  /** What fetch throws on abort: the signal's reason when it is an AbortError DOMException, else a new one. */
+  function abortError(signal: AbortSignal | undefined): DOMException {
+    const reason: unknown = signal?.reason;
+    return reason instanceof DOMException && reason.name === 'AbortError' ? reason : new DOMException('The operation was aborted.', 'AbortError');
+  }
 
   function failed(error: GuardError): GuardError {
     options.onError?.(error);

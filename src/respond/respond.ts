@@ -7,6 +7,7 @@ import { alignShallow } from '../alignment/shallow.ts';
 import { GuardError, isGuardError } from '../errors.ts';
 import type { ChatInput, Generator } from '../generators/types.ts';
 import { type ImageInput, type ImageInputs, closestOverImages } from '../images/image-input.ts';
+import { countsAsUnsafe } from '../eta/decision.ts';
 import { type EtaOutcome, type ImageCheck, ImageChecks, type ResponseCheck, type Scorers, checkResponse, decideEta, imageTextsOf } from '../eta/pipeline.ts';
 import type { ResolvedPolicy } from '../eta/policy.ts';
 import type { RiskReport } from '../risk/assess.ts';
@@ -67,8 +68,12 @@ export interface RespondResult extends EtaOutcome {
   /** The alignment that produced `text`; `off` when the vanilla answer stands. */
   modeUsed: 'off' | 'shallow' | 'deep';
   modeRequested: RespondMode;
-  /** Reward of the aligned answer. */
+  /** The aligned answer's own check (it is judged before it ships). */
   alignedCheck?: ResponseCheck;
+  /** The aligned answer as the model gave it (kept even when the fallback shipped instead). */
+  alignedText?: string;
+  /** True when the aligned answer was still unsafe (or unknown, counted unsafe) and `text` is `alignment.fallback`. */
+  fallback?: boolean;
   deep?: { sentences: DeepSentence[]; tokens: number; stoppedBy: DeepResult['stoppedBy']; requests: number };
   streamingGuard?: { stoppedEarly: boolean; sentencesChecked: number; withheld: string };
   /** The risk report (riskReport option). */
@@ -116,6 +121,8 @@ export async function respond(deps: RespondDeps, input: RespondInput, options: R
   let released = '';
   let sentencesChecked = 0;
   let stoppedEarly = false;
+  /** The outcome that withheld a sentence: once the gate withholds, the decision is `align`. */
+  let withheldBy: EtaOutcome | null = null;
   let gateQueue = Promise.resolve();
   const onVanillaToken = (delta: string) => {
     vanilla += delta;
@@ -126,7 +133,9 @@ export async function respond(deps: RespondDeps, input: RespondInput, options: R
         const soFar = released + sentence;
         const check = await scoreText(soFar);
         sentencesChecked++;
-        if ((await decideEta(policy, check, images)).decision === 'align') {
+        const judged = await decideEta(policy, check, images);
+        if (judged.decision === 'align') {
+          withheldBy = judged;
           stoppedEarly = true;
           generation.abort();
           return;
@@ -165,14 +174,17 @@ export async function respond(deps: RespondDeps, input: RespondInput, options: R
   if (stoppedEarly) vanillaComplete = false;
   const generateMs = performance.now() - tGenerate;
 
-  const outcome = await decideEta(policy, await scoreText(vanilla), images);
+  // Withheld text never comes back: the outcome that withheld it stands (a re-score of the
+  // whole text cannot turn it into a pass).
+  const outcome = withheldBy !== null ? withheldOutcome(withheldBy) : await decideEta(policy, await scoreText(vanilla), images);
   const { decision, reason, image, imageText, imageSignals, responseCheck } = outcome;
   imageTextRead(imageTextsOf(outcome));
   const modeUsed = decision === 'align' ? chooseAlignment(mode, image, responseCheck, alignment) : 'off';
   if (gate && modeUsed === 'off' && !stoppedEarly && options.answer === undefined) emit(vanilla.slice(released.length), 'vanilla');
 
   const tAlign = performance.now();
-  let text = vanilla;
+  // Report-only (mode off) after the gate withheld: what was released, never the withheld sentence.
+  let text = stoppedEarly ? released : vanilla;
   let deep: RespondResult['deep'];
   let riskAware: RespondResult['riskAware'];
   if (modeUsed !== 'off') {
@@ -182,15 +194,21 @@ export async function respond(deps: RespondDeps, input: RespondInput, options: R
       const risks = report ? namedRisks(report) : null;
       const aware = riskAwareAlignment(deps.riskAware, risks, chat, alignment);
       riskAware = aware.named;
-      ({ text, deep } = await align(deps, { ...aware.chat, image: input.image }, modeUsed, aware.alignment, { onToken: (d) => emit(d, 'aligned'), signal: options.signal }));
+      ({ text, deep } = await align(deps, { ...aware.chat, image: input.image }, modeUsed, aware.alignment, { signal: options.signal }));
       // An abort that came with the last piece still ends the call as aborted.
       if (options.signal?.aborted) throw new GuardError('ABORTED', 'The alignment was aborted.');
     } catch (error) {
       throw withVanilla(error, vanilla);
     }
   }
-  const alignMs = modeUsed === 'off' ? 0 : performance.now() - tAlign;
+  // The aligned answer is judged before it ships; one still unsafe (or unknown, counted
+  // unsafe) becomes the fixed fallback. Its tokens reach onToken only after that check.
   const [alignedCheck, risk] = await Promise.all([modeUsed === 'off' ? undefined : scoreText(text), riskReport]);
+  const alignedText = modeUsed === 'off' ? undefined : text;
+  const fallback = alignedCheck !== undefined && countsAsUnsafe(alignedCheck.verdict, policy.unknownAs);
+  if (fallback) text = alignment.fallback;
+  if (modeUsed !== 'off') emit(text, 'aligned');
+  const alignMs = modeUsed === 'off' ? 0 : performance.now() - tAlign;
   const tJudge = performance.now();
   const judge = deps.judge ? await judgeAnswers(deps.judge, vanilla, modeUsed === 'off' ? undefined : text, risk?.summary ?? riskSummary({})) : undefined;
 
@@ -207,7 +225,7 @@ export async function respond(deps: RespondDeps, input: RespondInput, options: R
     images: outcome.images,
     imageSignals,
     responseCheck,
-    ...(alignedCheck ? { alignedCheck } : {}),
+    ...(alignedCheck ? { alignedCheck, alignedText: alignedText!, fallback } : {}),
     ...(deep ? { deep } : {}),
     ...(gate ? { streamingGuard: { stoppedEarly, sentencesChecked, withheld: vanilla.slice(released.length) } } : {}),
     ...(risk ? { risk } : {}),
@@ -223,6 +241,11 @@ export async function respond(deps: RespondDeps, input: RespondInput, options: R
       total: performance.now() - started,
     },
   };
+}
+
+/** The gate's outcome as the call's: the check that withheld a sentence decides. */
+function withheldOutcome(outcome: EtaOutcome): EtaOutcome {
+  return { ...outcome, reason: `${outcome.reason} (the streaming guard withheld a sentence)` };
 }
 
 async function judgeAnswers(judge: NonNullable<RespondDeps['judge']>, vanilla: string, aligned: string | undefined, risks: string) {

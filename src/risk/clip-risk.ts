@@ -2,6 +2,7 @@
 // text: the question, the text read from the image) against one description per
 // DREAM category, and the same result in OpenAI's moderation shape.
 import { CATEGORY_LABELS, RISK_CATEGORIES, type RiskCategory, type RiskSource } from '../risk-categories.ts';
+import { judgeScore } from '../eta/decision.ts';
 
 export type CategoryScores = Record<RiskCategory, number>;
 
@@ -50,7 +51,8 @@ export function buildClipRiskReport(
   const categories = RISK_CATEGORIES.map((category): CategoryRisk => {
     const sources: Partial<Record<RiskSource, SourceScore>> = {};
     const add = (source: RiskSource, score: number, threshold: number) => {
-      sources[source] = { score, threshold, flagged: score >= threshold };
+      // The one verdict rule: a score that cannot be judged is flagged, not cleared.
+      sources[source] = { score, threshold, flagged: judgeScore(score, threshold, 'at-or-above').verdict !== 'safe' };
     };
     if (inputs.image) add('image-content', inputs.image[category], thresholds.image[category]);
     for (const text of inputs.texts ?? []) add(text.source, text.scores[category], thresholds.text[category]);

@@ -13,6 +13,18 @@ export type { WorkerImage } from '../images/image-input.ts';
 /** eos: the model ended; stop: a stop string ended it; length: the token cap did. */
 export type FinishReason = 'eos' | 'stop' | 'length';
 
+/** How a VLM samples (the worker contract; generators re-export it). */
+export interface SamplingParams {
+  maxTokens: number;
+  /** 0 = greedy. */
+  temperature: number;
+  topK?: number;
+  /** The output ends right after the first of these (the stop string is kept in the text). */
+  stop?: string[];
+  /** Makes sampling reproducible where the backend supports it. */
+  seed?: number;
+}
+
 export interface Completion {
   /** The generated continuation only (not the assistant prefix). */
   text: string;
@@ -174,7 +186,7 @@ export interface VlmRequest {
   system?: string;
   images?: WorkerImage[];
   assistantPrefix?: string;
-  sampling: import('../generators/types.ts').SamplingParams;
+  sampling: SamplingParams;
 }
 
 export interface VlmWorkerApi extends MemoryApi {

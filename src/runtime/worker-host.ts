@@ -18,7 +18,9 @@ export interface WorkerHostOptions<Api, Report> {
 interface Live<Api, Report> {
   worker: Worker;
   api: Comlink.Remote<Api>;
+  /** Rejects when the worker crashed or was stopped: every call waiting on it fails at once. */
   crashed: Promise<never>;
+  stopped: (why: string) => void;
   ready: Promise<Report>;
 }
 
@@ -93,16 +95,18 @@ export class WorkerHost<Api, Report> {
     if (this.#live) return this.#live;
     const worker = this.#options.spawn();
     const api = Comlink.wrap<Api>(worker);
+    let stopped: (why: string) => void = () => undefined;
     const crashed = new Promise<never>((_, reject) => {
+      stopped = (why) => reject(new GuardError('WORKER_CRASHED', `${this.#options.label} ${why}. It will be restarted on the next call.`, { worker: this.#options.label }));
       const fail = (detail: string) => {
+        stopped(`crashed: ${detail}`);
         if (this.#live?.worker === worker) this.#kill();
-        reject(new GuardError('WORKER_CRASHED', `${this.#options.label} crashed: ${detail}. It will be restarted on the next call.`, { worker: this.#options.label }));
       };
       worker.addEventListener('error', (event) => fail(event.message || 'uncaught error in the worker'));
       worker.addEventListener('messageerror', () => fail('a message could not be deserialised'));
     });
     crashed.catch(() => undefined); // observed through the races below
-    const live: Live<Api, Report> = { worker, api, crashed, ready: Promise.resolve() as Promise<Report> };
+    const live: Live<Api, Report> = { worker, api, crashed, stopped, ready: Promise.resolve() as Promise<Report> };
     live.ready = this.#bounded(live, this.#options.init(api, { deviceLost: this.#deviceLost }), this.#options.loadTimeoutMs, 'model load');
     live.ready.then((report) => {
       this.#lastReport = report;
@@ -119,9 +123,9 @@ export class WorkerHost<Api, Report> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        // A stuck worker cannot be interrupted; replace it.
-        if (this.#live === live) this.#kill();
         reject(new GuardError('TIMEOUT', `${this.#options.label}: ${what} did not finish within ${timeoutMs} ms.`, { worker: this.#options.label }));
+        // A stuck worker cannot be interrupted; replace it (the calls waiting on it fail now, and retry on the new one).
+        if (this.#live === live) this.#kill();
       }, timeoutMs);
     });
     return Promise.race([work, live.crashed, timeout, this.#disposal.promise]).finally(() => clearTimeout(timer));
@@ -131,6 +135,7 @@ export class WorkerHost<Api, Report> {
     const live = this.#live;
     this.#live = null;
     if (!live) return;
+    live.stopped('was stopped');
     live.api[Comlink.releaseProxy]();
     live.worker.terminate();
   }

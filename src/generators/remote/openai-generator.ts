@@ -36,7 +36,8 @@ const d = REMOTE_DEFAULTS;
 export const RemoteGeneratorOptionsSchema = v.strictObject({
   /** e.g. `http://127.0.0.1:8000/v1` (absolute). */
   baseUrl: v.pipe(v.string(), v.url('must be an absolute URL')),
-  model: v.pipe(v.string(), v.nonEmpty()),
+  /** The model to ask for; left out, the server's own (vLLM and llama.cpp serve one model). */
+  model: v.optional(v.pipe(v.string(), v.nonEmpty())),
   apiKey: v.optional(v.string()),
   headers: v.optional(v.record(v.string(), v.string())),
   capabilities: v.optional(
@@ -105,7 +106,7 @@ export class RemoteGenerator implements Generator {
     this.#firstByteMs = o.timeouts.firstByteMs;
     this.#idleMs = o.timeouts.idleMs;
     this.#fetch = o.fetch ?? globalThis.fetch.bind(globalThis);
-    this.id = `remote:${this.#options.baseUrl} ${o.model}`;
+    this.id = `remote:${this.#options.baseUrl} ${o.model ?? '(server model)'}`;
   }
 
   /** One request with `n`, or n concurrent ones where the server has no `n`. */
@@ -213,7 +214,7 @@ export class RemoteGenerator implements Generator {
   async #build(request: GenerateRequest, n: number): Promise<{ url: string; body: Record<string, unknown> }> {
     const { sampling } = request;
     const common: Record<string, unknown> = {
-      model: this.#options.model,
+      ...(this.#options.model !== undefined ? { model: this.#options.model } : {}),
       max_tokens: sampling.maxTokens,
       temperature: sampling.temperature,
       ...(n > 1 ? { n } : {}),

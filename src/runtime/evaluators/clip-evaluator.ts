@@ -6,6 +6,7 @@ import { WINDOW_DEFAULTS } from '../text-windows.ts';
 import { cosineSimilarity } from './cosine.ts';
 import type { ClipWorkerApi, LoadReport } from '../contracts.ts';
 import type { WorkerHost } from '../worker-host.ts';
+import { scoringText } from '../../answers/scoring-text.ts';
 
 export interface ImageScore {
   /** cosine(image_embeds, text_embeds). */
@@ -50,7 +51,9 @@ export class ClipEvaluator {
     return { embedding, cached: false, decodeMs: t1 - t0, embedMs: performance.now() - t1 };
   }
 
-  async textEmbeddings(texts: string[]): Promise<Float32Array[]> {
+  /** Embeddings of the texts' scoring copies (src/answers/scoring-text.ts), as every score reads them. */
+  async textEmbeddings(given: string[]): Promise<Float32Array[]> {
+    const texts = given.map(scoringText);
     const found = new Map<string, Float32Array>();
     for (const text of new Set(texts)) {
       const hit = this.#textCache.get(text);

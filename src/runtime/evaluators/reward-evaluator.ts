@@ -1,4 +1,6 @@
 // Response risk: the reward model's score of the response alone (ETA's post-generation check).
+// Every text is scored as its scoring copy (src/answers/scoring-text.ts): one place, every path.
+import { scoringText } from '../../answers/scoring-text.ts';
 import type { RewardLoadReport, RewardWorkerApi, ScoredText } from '../contracts.ts';
 import type { WorkerHost } from '../worker-host.ts';
 
@@ -18,12 +20,13 @@ export class RewardEvaluator {
   /** A score with detail: a guard-generative model names the risk categories of an unsafe text. */
   async assess(text: string): Promise<ScoredText & { ms: number }> {
     const started = performance.now();
-    const [scored] = await this.#host.call('reward scoring', (api) => api.assess([text]));
+    const [scored] = await this.#host.call('reward scoring', (api) => api.assess([scoringText(text)]));
     return { ...scored!, ms: performance.now() - started };
   }
 
   /** One batched call, e.g. for deep alignment's N candidates. */
   scoreMany(texts: string[], as: 'response' | 'request' = 'response'): Promise<number[]> {
-    return this.#host.call('reward scoring', (api) => api.score(texts, as));
+    const copies = texts.map(scoringText);
+    return this.#host.call('reward scoring', (api) => api.score(copies, as));
   }
 }
