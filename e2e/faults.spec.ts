@@ -63,7 +63,7 @@ test('abort at every stage: queued, generating, risk report, aligning — ABORTE
     const before = new AbortController();
     before.abort();
     const early = await guard.evaluate({ image: red, response: 'x' }, { signal: before.signal }).then(() => 'finished', fail);
-    // During deep alignment: abort at the first aligned token.
+    // At deep alignment's answer: abort when it reaches onToken (aligned text arrives once judged).
     const aligning = new AbortController();
     const deep = await guard.respond(bomb, { mode: 'deep', signal: aligning.signal, onToken: (_d, { phase }) => phase === 'aligned' && aligning.abort() }).then(() => 'finished', fail);
     // During the VLM risk report, while the answer is generated: at the answer's first token

@@ -207,7 +207,11 @@ export async function respond(deps: RespondDeps, input: RespondInput, options: R
   const alignedText = modeUsed === 'off' ? undefined : text;
   const fallback = alignedCheck !== undefined && countsAsUnsafe(alignedCheck.verdict, policy.unknownAs);
   if (fallback) text = alignment.fallback;
-  if (modeUsed !== 'off') emit(text, 'aligned');
+  if (modeUsed !== 'off') {
+    emit(text, 'aligned');
+    // An abort that came with the aligned answer still ends the call as aborted.
+    if (options.signal?.aborted) throw withVanilla(new GuardError('ABORTED', 'The alignment was aborted.'), vanilla);
+  }
   const alignMs = modeUsed === 'off' ? 0 : performance.now() - tAlign;
   const tJudge = performance.now();
   const judge = deps.judge ? await judgeAnswers(deps.judge, vanilla, modeUsed === 'off' ? undefined : text, risk?.summary ?? riskSummary({})) : undefined;
