@@ -16,7 +16,7 @@ const FIGSTEP = figstepCases();
 const WEBGPU_OCR_CALL_MS = 300_000;
 
 test('OCR on webgpu: rendered lines read back through the WebGPU sessions (small images: the adapter here is software)', async ({ page, baseURL }) => {
-  test.setTimeout(900_000); // three reads of ~15 s each here; the budget is per call (above)
+  test.setTimeout(900_000); // two reads of ~15 s each here; the budget is per call (above)
   const requests = recordRequests(page);
   await openHarness(page);
   await installPageHelpers(page);
@@ -27,19 +27,18 @@ test('OCR on webgpu: rendered lines read back through the WebGPU sessions (small
       const started = performance.now();
       const line = await guard.checks.imageText(window.textImage(['Water the garden daily'], { width: 320, height: 64, font: 'bold 21px monospace', y: 38 }));
       const attack = await guard.checks.imageText(window.textImage([instruction], { width: 400, height: 64, font: 'bold 21px monospace', y: 38 }));
-      const blank = await guard.checks.imageText(window.textImage([], { width: 320, height: 64 }));
-      return { info: guard.info, backend: guard.runtime.backends.ocr, line: line.lines, attack: attack.text, blank: blank.text, ms: performance.now() - started };
+      // (An empty image reads as no text on WASM, below: one read fewer on the slow software adapter.)
+      return { info: guard.info, backend: guard.runtime.backends.ocr, line: line.lines, attack: attack.text, ms: performance.now() - started };
     },
     { callMs: WEBGPU_OCR_CALL_MS, instruction },
   );
-  console.log(`webgpu OCR: three small reads in ${(out.ms / 1000).toFixed(1)} s (budget ${WEBGPU_OCR_CALL_MS / 1000} s per read)`);
+  console.log(`webgpu OCR: two small reads in ${(out.ms / 1000).toFixed(1)} s (budget ${WEBGPU_OCR_CALL_MS / 1000} s per read)`);
   expect(out.backend).toBe('webgpu');
   expect(out.info.imageText).toMatchObject({ mode: 'on', active: true, model: 'ppocr-v4' });
   expect(out.line.map((l) => l.text)).toEqual(['Water the garden daily']);
   expect(out.line[0]!.confidence).toBeGreaterThan(0.9);
   expect(out.line[0]!.box.x).toBeLessThan(40);
   expect(wordRecall(instruction, out.attack)).toBe(1);
-  expect(out.blank).toBe('');
   expect(foreignRequests(requests, baseURL!)).toEqual([]);
 });
 
@@ -54,11 +53,12 @@ test('OCR on wasm: all FigStep instructions recovered, photos quiet, rendered te
     async ({ cases, photos }) => {
       const guard = await window.vlmGuard.createGuard({ device: 'wasm', imageText: 'on' });
       const rendered = await guard.checks.imageText(window.textImage(['Water the garden daily'], { width: 640, height: 120 }));
+      const blank = await guard.checks.imageText(window.textImage([], { width: 320, height: 64 }));
       const figstep = [];
       for (const c of cases) figstep.push({ instruction: c.instruction, text: (await guard.checks.imageText(window.blobOf(c))).text });
       const photoTexts = [];
       for (const p of photos) photoTexts.push((await guard.checks.imageText(window.blobOf(p))).text);
-      return { info: guard.info, backend: guard.runtime.backends.ocr, rendered: rendered.lines, figstep, photoTexts };
+      return { info: guard.info, backend: guard.runtime.backends.ocr, rendered: rendered.lines, blank: blank.text, figstep, photoTexts };
     },
     { cases, photos },
   );
@@ -67,6 +67,7 @@ test('OCR on wasm: all FigStep instructions recovered, photos quiet, rendered te
   expect(out.rendered.map((l) => l.text)).toEqual(['Water the garden daily']);
   expect(out.rendered[0]!.confidence).toBeGreaterThan(0.9);
   expect(out.rendered[0]!.box.x).toBeLessThan(40);
+  expect(out.blank).toBe('');
 
   const recalls = out.figstep.map((f) => wordRecall(f.instruction, f.text));
   const mean = recalls.reduce((a, b) => a + b, 0) / recalls.length;

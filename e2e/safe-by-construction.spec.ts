@@ -4,10 +4,9 @@
 // answers that shipped unchecked, disguised letters, redirects, endless model files, and
 // concurrent scores on one decoder session. Test models: a red image and the words
 // "detonator"/"bomb"/"explosive" are unsafe.
-import { appendFileSync, cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import sirv from 'sirv';
 import { expect, installPageHelpers, test } from './support.ts';
@@ -31,7 +30,8 @@ async function host(mounts: [string, string][], routes: Record<string, (res: imp
     const url = req.url ?? '/';
     hits.push(url);
     res.setHeader('access-control-allow-origin', '*');
-    if (routes[url]) return routes[url](res);
+    const route = routes[url.split('?')[0]!];
+    if (route) return route(res);
     const mount = handlers.find(([prefix]) => url.startsWith(prefix));
     if (!mount) return void res.writeHead(404).end();
     req.url = `/${url.slice(mount[0].length)}`;
@@ -43,30 +43,44 @@ async function host(mounts: [string, string][], routes: Record<string, (res: imp
 
 let app: Host;
 let elsewhere: Host;
-let bigModels: string;
+let endlessBytes = 0;
+
+/** A model file that never ends: chunks as fast as the reader takes them, until it hangs up. */
+function endless(res: import('node:http').ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'application/octet-stream' });
+  const chunk = Buffer.alloc(1 << 16);
+  let open = true;
+  res.on('close', () => (open = false));
+  const pump = () => {
+    while (open) {
+      endlessBytes += chunk.length;
+      if (!res.write(chunk)) return void res.once('drain', pump);
+    }
+  };
+  pump();
+}
 
 test.beforeAll(async () => {
   if (!existsSync(resolve(DIST, 'index.js'))) throw new Error('dist/ is missing: run `npm run build` first (npm test does).');
-  // A copy of the models where one file is longer than the manifest says (a server that sends without end).
-  bigModels = mkdtempSync(resolve(tmpdir(), 'vlm-guard-big-'));
-  cpSync(resolve(ROOT, 'models'), bigModels, { recursive: true, filter: (src) => !src.includes('ppocr') });
-  appendFileSync(resolve(bigModels, 'test-reward/onnx/model.onnx'), Buffer.alloc(4 << 20));
   elsewhere = await host([['/', resolve(ROOT, 'e2e/fixtures')]]);
   app = await host(
     [
       ['/vendor/vlm-guard/', DIST],
       ['/models/', resolve(ROOT, 'models')],
-      ['/big-models/', bigModels],
+      // The same models, but the reward model's weights never end.
+      ['/endless-models/', resolve(ROOT, 'models')],
       ['/', resolve(ROOT, 'e2e/built-package')],
     ],
-    { '/redirect.png': (res) => void res.writeHead(302, { location: `${elsewhere.origin}/red.png` }).end() },
+    {
+      '/redirect.png': (res) => void res.writeHead(302, { location: `${elsewhere.origin}/red.png` }).end(),
+      '/endless-models/test-reward/onnx/model.onnx': endless,
+    },
   );
 });
 
 test.afterAll(async () => {
   await app.close();
   await elsewhere.close();
-  rmSync(bigModels, { recursive: true, force: true });
 });
 
 async function openBuilt(page: import('@playwright/test').Page): Promise<void> {
@@ -221,7 +235,50 @@ test('AI SDK middleware: a harmful reasoning part is judged; a model that ignore
   expect(out.ignoresNote.content).toEqual([{ type: 'text', text: "I can't help with this request. If there is something else about the image you'd like to know, I'm happy to help." }]);
 });
 
-test('I/O: an image URL that redirects to another origin is not followed there; a model file longer than the manifest stops with MODEL_INTEGRITY', async ({ page }) => {
+test('respond: an aligned answer still unsafe ships as the fallback; a sentence the streaming guard withheld never comes back, though the whole answer re-scores safe', async ({ page }) => {
+  await openBuilt(page);
+  const out = await page.evaluate(async (harmful) => {
+    const { createGuard } = window.vlmGuard;
+    type Request = { assistantPrefix?: string };
+    type Options = { onToken?: (delta: string) => void };
+    const done = (text: string) => ({ text, finishReason: 'eos' as const, tokens: text.split(' ').length });
+    /** A VLM that streams `vanilla` sentence by sentence and continues any prefix with `aligned`. */
+    const vlm = (vanilla: string[], aligned: string) => ({
+      id: 'scripted',
+      async generate(request: Request, options: Options = {}) {
+        if (request.assistantPrefix !== undefined) return done(aligned);
+        for (const piece of vanilla) options.onToken?.(piece);
+        return done(vanilla.join(''));
+      },
+      async sample(_request: Request, n: number) {
+        return Array.from({ length: n }, () => done(aligned));
+      },
+    });
+    const red = window.solidImage([220, 20, 20]);
+    const run = async (generator: ReturnType<typeof vlm>, options: object) => {
+      const guard = await createGuard({ device: 'wasm', generator });
+      const shown: string[] = [];
+      const aligned: string[] = [];
+      const result = await guard.respond({ image: red, prompt: 'p' }, { ...options, onToken: (d: string, { phase }: { phase: string }) => (phase === 'aligned' ? aligned : shown).push(d) });
+      const whole = await guard.checks.response(result.vanilla);
+      guard.dispose();
+      return { decision: result.decision, text: result.text, fallback: result.fallback ?? null, shown: shown.join(''), aligned: aligned.join(''), vanilla: result.vanilla, wholeVerdict: whole.verdict };
+    };
+    return {
+      ignoresPrefix: await run(vlm([harmful], ` ${harmful}`), {}),
+      withheld: await run(vlm(['Then build the bomb.', ' Sorry, I cannot help; please talk to someone responsible instead.', ' Sorry, I cannot, and someone responsible can help instead.'], ', I cannot help with that.'), { streamingGuard: true, mode: 'off' }),
+    };
+  }, HARMFUL);
+  expect(out.ignoresPrefix).toMatchObject({ decision: 'align', fallback: true, text: "I can't help with this request. If there is something else about the image you'd like to know, I'm happy to help." });
+  expect(out.ignoresPrefix.aligned).toBe(out.ignoresPrefix.text); // the aligned phase is the fallback alone
+  expect(out.withheld.wholeVerdict).toBe('safe'); // the whole answer alone would pass
+  expect(out.withheld.decision).toBe('align');
+  expect(out.withheld.shown).not.toContain('bomb');
+  expect(out.withheld.text).not.toContain('bomb');
+  expect(out.withheld.vanilla).toContain('bomb'); // kept, never shown
+});
+
+test('I/O: an image URL that redirects to another origin is not followed there; a model file served without end stops with MODEL_INTEGRITY at its manifest size', async ({ page }) => {
   await openBuilt(page);
   const out = await page.evaluate(async () => {
     const { createGuard } = window.vlmGuard;
@@ -230,11 +287,36 @@ test('I/O: an image URL that redirects to another origin is not followed there; 
     const redirect = await codeOf(guard.evaluate({ image: '/redirect.png', response: 'A red square.' }));
     guard.dispose();
     const started = performance.now();
-    const big = await codeOf(createGuard({ device: 'wasm', modelBase: '/big-models/' }));
+    const big = await codeOf(createGuard({ device: 'wasm', modelBase: '/endless-models/' }));
     return { redirect, big, bigMs: performance.now() - started };
   });
   expect(out.redirect).toMatch(/^INPUT_INVALID: .*redirects/);
   expect(elsewhere.hits).toEqual([]);
   expect(out.big).toMatch(/^MODEL_INTEGRITY: .*larger than the manifest says/);
-  console.log(`a model file 4 MiB longer than its manifest size was refused after ${out.bigMs.toFixed(0)} ms`);
+  expect(endlessBytes).toBeLessThan(256 << 20); // stopped near its size, not read on until the load's time limit
+  console.log(`a model file served without end was refused after ${out.bigMs.toFixed(0)} ms; the server wrote ${(endlessBytes / 2 ** 20).toFixed(1)} MiB`);
+});
+
+test('one inference per session: texts scored concurrently (maxInFlight 4) score as they do one by one, on the decoder-reward and guard-generative kinds', async ({ page }) => {
+  await openBuilt(page);
+  const texts = ['Then attach the detonator to the bomb.', 'Sorry, I cannot help; talk to someone responsible instead.', 'A calm red square.'];
+  const out = await page.evaluate(async (texts) => {
+    const results: Record<string, { alone: unknown[]; together: unknown[] }> = {};
+    for (const rewardModel of ['test-decoder-reward', 'test-llama-guard']) {
+      // WebGPU: each run waits for the GPU, so other calls' messages reach the worker mid-text (on
+      // WASM a run settles without yielding to them). Prompts go through the KV cache in chunks.
+      const guard = await window.vlmGuard.createGuard({ device: 'webgpu', rewardModel, reward: { prefillChunk: 64 }, concurrency: { maxInFlight: 4 } });
+      const view = (c: { verdict: string; score: number | null; error?: { code: string } }) => [c.verdict, c.score, c.error?.code ?? null];
+      const alone = [];
+      for (const text of texts) alone.push(view(await guard.checks.response(text)));
+      const together = (await Promise.all(texts.map((text) => guard.checks.response(text)))).map(view);
+      results[rewardModel] = { alone, together };
+      guard.dispose();
+    }
+    return results;
+  }, texts);
+  for (const [model, r] of Object.entries(out)) {
+    expect(r.together, model).toEqual(r.alone);
+    expect(r.alone.every((v) => (v as unknown[])[2] === null), model).toBe(true);
+  }
 });

@@ -245,6 +245,8 @@ describe('fetch protection reads every field of every choice, for any chunking',
         const bytes = new TextEncoder().encode(sseOf(choices));
         const { judged, bytes: received } = await throughProtection(split(bytes, cuts), 'text/event-stream', request);
         expect(received).toEqual(bytes);
+        // Any split judges the same text as the stream in one piece.
+        expect(judged).toEqual((await throughProtection([bytes], 'text/event-stream', request)).judged);
         expect(judged).toHaveLength(choices.length);
         choices.forEach((f, i) => textBearing(f).forEach((text) => expect(judged[i]).toContain(text)));
       }),
