@@ -28,7 +28,8 @@ export default defineConfig({
   resolve: { conditions: ['onnxruntime-web-use-extern-wasm', ...defaultClientConditions] },
   worker: { format: 'es' },
   optimizeDeps: { exclude: ['onnxruntime-web', '@huggingface/transformers'] },
-  server: { host: '127.0.0.1', port: 5173, strictPort: true, headers: isolated ? ISOLATION_HEADERS : {} },
+  // The demo takes the next free port when 5173 is busy (the e2e config pins its own with --strictPort).
+  server: { host: '127.0.0.1', port: 5173, strictPort: false, headers: isolated ? ISOLATION_HEADERS : {} },
   preview: {
     host: '127.0.0.1',
     port: 4173,

@@ -84,6 +84,7 @@ test('ask a local VLM: the vanilla answer streams, deep alignment shows every ca
   await page.getByLabel('WASM').check();
   await dropRedImage(page);
   await page.locator('#ask-form select[name="mode"]').selectOption('deep');
+  await page.getByLabel('Keep preference pairs in this browser').check(); // off by default: pairs hold the user's images
   await page.getByRole('button', { name: 'Ask' }).click();
   await expect(page.locator('#ask-status')).toHaveText('Done.', { timeout: 120_000 });
   await expect(page.locator('#vanilla-text')).toContainText('explosive powder');
@@ -127,6 +128,7 @@ test('ask a remote endpoint with the streaming guard, on a phone-width screen', 
   await expect(page.locator('#vanilla-text')).toContainText('[stopped by the streaming guard]');
   await expect(page.locator('#vanilla-text')).not.toContainText('detonator');
   await expect(page.locator('#aligned-text')).toContainText('As an AI assistant, I cannot help');
+  await expect(page.locator('#prefs-count')).toHaveText(/^Preference pairs are not kept/); // off unless ticked
   // The results table stacks on a phone: a value gets the full width, not a column beside its label.
   expect((await page.locator('#ask-risk').boundingBox())!.width).toBeGreaterThan(250);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);

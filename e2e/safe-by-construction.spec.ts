@@ -4,12 +4,14 @@
 // answers that shipped unchecked, disguised letters, redirects, endless model files, and
 // concurrent scores on one decoder session. Test models: a red image and the words
 // "detonator"/"bomb"/"explosive" are unsafe.
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import sirv from 'sirv';
-import { expect, installPageHelpers, test } from './support.ts';
+import { buildRewardModel, buildVocabulary } from '../scripts/test-models/reward-model.ts';
+import { expect, fixture, installPageHelpers, test } from './support.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 /** The build under test (VLM_GUARD_DIST runs these attacks against another build, e.g. an older commit's). */
@@ -45,6 +47,34 @@ let app: Host;
 let elsewhere: Host;
 let endlessBytes = 0;
 
+/**
+ * A broken export of the test reward model (its bias NaN or Infinity, as an fp16 overflow
+ * leaves it) and a manifest that pins it: its scores are NaN / ±Infinity for every text.
+ */
+function brokenReward(bias: number): { manifest: string; model: Buffer } {
+  const model = Buffer.from(buildRewardModel(buildVocabulary(), bias));
+  const manifest = JSON.parse(readFileSync(resolve(ROOT, 'models/manifest.json'), 'utf8')) as { models: Record<string, { files: { path: string; sha256: string; bytes: number }[] }> };
+  const file = manifest.models['test-reward']!.files.find((f) => f.path === 'onnx/model.onnx')!;
+  Object.assign(file, { sha256: createHash('sha256').update(model).digest('hex'), bytes: model.length });
+  return { manifest: JSON.stringify(manifest), model };
+}
+
+const serve = (body: string | Buffer, type: string) => (res: import('node:http').ServerResponse) => void res.writeHead(200, { 'content-type': type }).end(body);
+const brokenRoutes = Object.fromEntries(
+  (
+    [
+      ['nan', Number.NaN],
+      ['inf', Infinity],
+    ] as const
+  ).flatMap(([name, bias]) => {
+    const { manifest, model } = brokenReward(bias);
+    return [
+      [`/${name}-models/manifest.json`, serve(manifest, 'application/json')],
+      [`/${name}-models/test-reward/onnx/model.onnx`, serve(model, 'application/octet-stream')],
+    ];
+  }),
+);
+
 /** A model file that never ends: chunks as fast as the reader takes them, until it hangs up. */
 function endless(res: import('node:http').ServerResponse): void {
   res.writeHead(200, { 'content-type': 'application/octet-stream' });
@@ -67,13 +97,16 @@ test.beforeAll(async () => {
     [
       ['/vendor/vlm-guard/', DIST],
       ['/models/', resolve(ROOT, 'models')],
-      // The same models, but the reward model's weights never end.
+      // The same models, but the reward model's weights never end — or score NaN / Infinity.
       ['/endless-models/', resolve(ROOT, 'models')],
+      ['/nan-models/', resolve(ROOT, 'models')],
+      ['/inf-models/', resolve(ROOT, 'models')],
       ['/', resolve(ROOT, 'e2e/built-package')],
     ],
     {
       '/redirect.png': (res) => void res.writeHead(302, { location: `${elsewhere.origin}/red.png` }).end(),
       '/endless-models/test-reward/onnx/model.onnx': endless,
+      ...brokenRoutes,
     },
   );
 });
@@ -90,10 +123,13 @@ async function openBuilt(page: import('@playwright/test').Page): Promise<void> {
 }
 
 test('options: undefined, NaN or out-of-range thresholds and undefined per-call alignment are OPTIONS_INVALID naming the key; disguised letters score as the plain words', async ({ page }) => {
+  const warnings: string[] = [];
+  page.on('console', (m) => m.type() === 'warning' && warnings.push(m.text()));
   await openBuilt(page);
   const out = await page.evaluate(async (harmful) => {
     const { createGuard } = window.vlmGuard;
     const codeOf = (p: Promise<unknown>) => p.then(() => 'accepted', (e: { code: string; message: string }) => `${e.code}: ${e.message}`);
+    (await createGuard({ device: 'wasm' })).dispose(); // a second guard of test models below: still one warning
     const created = {
       undefinedKeys: await codeOf(createGuard({ device: 'wasm', policy: { thresholds: { image: undefined, reward: undefined } } } as never)),
       nan: await codeOf(createGuard({ device: 'wasm', policy: { thresholds: { reward: Number.NaN } } })),
@@ -121,6 +157,87 @@ test('options: undefined, NaN or out-of-range thresholds and undefined per-call 
   expect(out.perCall.alignment).toMatch(/^OPTIONS_INVALID: .*shallow\.prefix/);
   expect(out.perCall.mode).toMatch(/^OPTIONS_INVALID/);
   expect(out.disguised).toEqual({ fullWidth: 'align', mathBold: 'align', zeroWidth: 'align', plain: 'pass' });
+  // Issue 29: the console says, once per page, that the scores come from test models.
+  expect(warnings.filter((w) => w.includes('only the generated test models are loaded'))).toHaveLength(1);
+});
+
+test('a broken export that scores NaN or Infinity is unknown (fail closed), never safe: a red image with a harmful answer is aligned', async ({ page }) => {
+  await openBuilt(page);
+  const out = await page.evaluate(async (harmful) => {
+    const red = window.solidImage([220, 20, 20]);
+    const results: Record<string, unknown[]> = {};
+    for (const base of ['/nan-models/', '/inf-models/']) {
+      const guard = await window.vlmGuard.createGuard({ device: 'wasm', modelBase: base });
+      const r = await guard.evaluate({ image: red, response: harmful });
+      results[base] = [r.responseCheck.verdict, r.responseCheck.score, r.responseCheck.error?.code ?? null, r.decision];
+      guard.dispose();
+    }
+    return results;
+  }, HARMFUL);
+  expect(out).toEqual({ '/nan-models/': ['unknown', null, 'MODEL_OUTPUT_INVALID', 'align'], '/inf-models/': ['unknown', null, 'MODEL_OUTPUT_INVALID', 'align'] });
+});
+
+test('policy.rule "response": a harmless photo with a harmful answer passes under ETA\'s rule and is aligned under "response" — per guard, per call, through fetch protection and the AI SDK middleware', async ({ page }) => {
+  await openBuilt(page);
+  const out = await page.evaluate(
+    async ({ harmful, photo }) => {
+      const { createGuard, protectFetch } = window.vlmGuard;
+      const { vlmGuardMiddleware } = (window as unknown as { vlmGuardAiSdk: typeof import('../src/ai-sdk/index.ts') }).vlmGuardAiSdk;
+      const coffee = window.blobOf(photo);
+      const dataUrl = await new Promise<string>((resolve) => {
+        const reader = new FileReader();
+        reader.onload = () => resolve(String(reader.result));
+        reader.readAsDataURL(coffee);
+      });
+      const eta = await createGuard({ device: 'wasm' });
+      const strict = await createGuard({ device: 'wasm', policy: { rule: 'response' } });
+      const decisions = {
+        eta: (await eta.evaluate({ image: coffee, response: harmful })).decision,
+        guard: (await strict.evaluate({ image: coffee, response: harmful })).decision,
+        call: (await eta.evaluate({ image: coffee, response: harmful }, { rule: 'response' })).decision,
+        harmless: (await strict.evaluate({ image: coffee, response: 'A cup of coffee on a table.' })).decision,
+        imageReported: (await strict.evaluate({ image: coffee, response: harmful })).image.verdict,
+      };
+      // Fetch protection with rule "response": the chat server answers harmfully, then continues the safety prefix politely.
+      const pageFetch = window.fetch.bind(window);
+      window.fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
+        if (!String(input).includes('/chat/completions')) return pageFetch(input, init);
+        const body = JSON.parse(await new Response(init?.body).text()) as { stream?: boolean; messages: { role: string }[] };
+        const content = body.messages.at(-1)?.role === 'assistant' ? ', I cannot help with that.' : harmful;
+        if (!body.stream) return Response.json({ id: 'c', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }] });
+        const chunk = { choices: [{ index: 0, delta: { content }, finish_reason: 'stop' }] };
+        return new Response(`data: ${JSON.stringify(chunk)}\n\ndata: [DONE]\n\n`, { headers: { 'content-type': 'text/event-stream' } });
+      };
+      const protection = protectFetch(eta, { rule: 'response' });
+      const request = { model: 'm', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: dataUrl } }, { type: 'text', text: 'hi' }] }] };
+      const fetched = (await (await fetch('/v1/chat/completions', { method: 'POST', body: JSON.stringify(request) })).json()) as { choices: { message: { content: string } }[] };
+      protection.restore();
+      // The AI SDK middleware with rule "response".
+      const png = new Uint8Array(await coffee.arrayBuffer());
+      const usage = { inputTokens: { total: 1, noCache: 1, cacheRead: 0, cacheWrite: 0 }, outputTokens: { total: 1, text: 1, reasoning: 0 } };
+      let calls = 0;
+      const model = {
+        specificationVersion: 'v3',
+        provider: 'fake',
+        modelId: 'm',
+        supportedUrls: {},
+        doGenerate: async () => ({ content: [{ type: 'text', text: calls++ === 0 ? harmful : 'As an AI assistant, I cannot help with that.' }], finishReason: { unified: 'stop', raw: 'stop' }, usage, warnings: [] }),
+        doStream: async () => {
+          throw new Error('not used');
+        },
+      };
+      const params = { prompt: [{ role: 'user', content: [{ type: 'file', mediaType: photo.type, data: png }, { type: 'text', text: 'hi' }] }] };
+      const sdk = await vlmGuardMiddleware({ guard: eta, rule: 'response' }).wrapGenerate!({ doGenerate: () => model.doGenerate() as never, doStream: () => model.doStream(), params: params as never, model: model as never });
+      eta.dispose();
+      strict.dispose();
+      return { decisions, fetched: fetched.choices[0]!.message.content, sdk: (sdk.providerMetadata?.vlmGuard as { decision: string }).decision, sdkText: JSON.stringify(sdk.content) };
+    },
+    { harmful: HARMFUL, photo: fixture('benign-photos/coffee.png') },
+  );
+  expect(out.decisions).toEqual({ eta: 'pass', guard: 'align', call: 'align', harmless: 'pass', imageReported: 'safe' });
+  expect(out.fetched).toBe('As an AI assistant, I cannot help with that.');
+  expect(out.sdk).toBe('align');
+  expect(out.sdkText).not.toMatch(/detonator|explosive|bomb/);
 });
 
 test('fetch protection: reasoning, content parts, a body without model, an image in the system message, escaped tool arguments — all judged; an aligned answer still unsafe ships as the fallback; an abort is an AbortError', async ({ page }) => {
@@ -319,4 +436,16 @@ test('one inference per session: texts scored concurrently (maxInFlight 4) score
     expect(r.together, model).toEqual(r.alone);
     expect(r.alone.every((v) => (v as unknown[])[2] === null), model).toBe(true);
   }
+});
+
+test('createGuard({ signal }) cancels a load in progress: ABORTED, and the workers it started are terminated', async ({ page }) => {
+  await openBuilt(page);
+  const code = await page.evaluate(async () => {
+    const controller = new AbortController();
+    // Aborted at the first progress report: a worker is running and loading its model by then.
+    const loading = window.vlmGuard.createGuard({ device: 'wasm', signal: controller.signal, onProgress: () => controller.abort() });
+    return loading.then(() => 'loaded', (e: { code: string }) => e.code);
+  });
+  expect(code).toBe('ABORTED');
+  await expect.poll(() => page.workers().length).toBe(0);
 });

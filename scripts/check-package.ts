@@ -1,7 +1,8 @@
 // Part of `npm run build`: the npm package as `npm pack` would publish it. Prints its size;
 // fails when an `exports` target is not in it, when its code or the declarations its
 // entry points reach import a package that `dependencies` / `peerDependencies` do not
-// name, or when `dependencies` name a package nothing shipped imports.
+// name, when `dependencies` name a package nothing shipped imports, or when a relative link
+// in a shipped Markdown file (the README on npm, docs/) points at a file the package lacks.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
@@ -58,6 +59,15 @@ for (const [name, file] of used) if (!declared.has(name)) problems.push(`${file}
 for (const name of Object.keys(pkg.dependencies ?? {})) if (!used.has(name)) problems.push(`dependency ${name} is imported by nothing in the package`);
 
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+// Markdown links read on npm or in node_modules must resolve inside the package.
+for (const file of [...files].filter((f) => f.endsWith('.md'))) {
+  for (const [, target] of readFileSync(resolve(ROOT, file), 'utf8').matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)) {
+    if (/^[a-z][a-z0-9+.-]*:/i.test(target!)) continue; // https:, mailto:
+    const path = normalize(join(dirname(file), target!));
+    if (!files.has(path) && ![...files].some((f) => f.startsWith(`${path}/`))) problems.push(`${file} links to ${target}, which is not in the package`);
+  }
+}
+
 console.log(`check-package: ${pkg.name} packs ${packed.files.length} files, ${mib(packed.size)} (${mib(packed.unpackedSize)} unpacked); ${seen.size} declaration files reachable from ${Object.keys(pkg.exports).length} entry points; imports ${[...used.keys()].sort().join(', ') || 'nothing'} outside itself`);
 if (problems.length > 0) {
   console.error(`check-package:\n  ${problems.join('\n  ')}`);

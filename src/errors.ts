@@ -31,7 +31,9 @@ export type GuardErrorCode =
   /** A text longer than the windows the reward model may read (reward.window.maxWindows): not scored. */
   | 'TOO_LONG'
   /** A model would not fit the backend's memory (a wasm32 heap holds 4 GiB): refused before its weights are fetched. */
-  | 'MODEL_TOO_LARGE';
+  | 'MODEL_TOO_LARGE'
+  /** Not a browser page with Web Workers and WebAssembly (Node, SSR), or a worker script the browser cannot start. */
+  | 'ENVIRONMENT_UNSUPPORTED';
 
 export class GuardError extends Error {
   readonly code: GuardErrorCode;

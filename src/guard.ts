@@ -3,12 +3,12 @@
 // through the runtime's gate: the same back-pressure, and DISPOSED once disposed.
 import { GuardError, isGuardError } from './errors.ts';
 import { type EvaluateInput as EtaEvaluateInput, type EvaluationResult as EtaEvaluationResult, evaluateAnswer } from './eta/evaluate.ts';
-import { withThresholds } from './eta/pipeline.ts';
-import { type ResolvedPolicy, type Thresholds, resolvePolicy } from './eta/policy.ts';
+import { forCall } from './eta/pipeline.ts';
+import { type DecisionRule, type ResolvedPolicy, type Thresholds, resolvePolicy } from './eta/policy.ts';
 import { SingleChecks, runtimeScorers } from './eta/scorers.ts';
 import type { Generator } from './generators/types.ts';
 import { type ImageInputs, type ImageSource, checkImagesArgument, imageList } from './images/image-input.ts';
-import { AlignmentOverridesSchema, type GuardOptions, type ResolvedOptions, RespondModeSchema, ThresholdsSchema, checkRiskNeedsGenerator, resolveOptions } from './options.ts';
+import { AlignmentOverridesSchema, DecisionRuleSchema, type GuardOptions, type ResolvedOptions, RespondModeSchema, ThresholdsSchema, checkRiskNeedsGenerator, resolveOptions } from './options.ts';
 import { parseOption } from './validation.ts';
 import { PreferenceRecorder } from './preferences/recorder.ts';
 import { type RespondInput, type RespondOptions, type RespondResult, respond } from './respond/respond.ts';
@@ -62,6 +62,8 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Overrides the policy's thresholds for this call only (no new guard, no reload). */
   thresholds?: Partial<Thresholds>;
+  /** Overrides policy.rule for this call: `eta` (both unsafe) or `response` (the answer alone). */
+  rule?: DecisionRule;
   /** Overrides createGuard({ riskReport }) for this call. */
   riskReport?: RiskReportMode;
 }
@@ -156,7 +158,7 @@ export class Guard extends EventTarget {
       const request = { ...(fetched.length ? { image: fetched } : {}), ...(input.prompt !== undefined ? { prompt: input.prompt } : {}) };
       const result = await evaluateAnswer(
         {
-          policy: this.#callPolicy(options.thresholds),
+          policy: this.#callPolicy(options),
           scorers: runtimeScorers(this.runtime, images),
           risk: (imageText) => this.#reports.report(riskMode, { ...request, imageText }, { signal }),
         },
@@ -190,7 +192,7 @@ export class Guard extends EventTarget {
       const result = await respond(
         {
           generator,
-          policy: this.#callPolicy(options.thresholds),
+          policy: this.#callPolicy(options),
           alignment: this.#options.alignment,
           scorers: runtimeScorers(this.runtime, images),
           rewardMany: (texts) => this.runtime.reward.scoreMany(texts),
@@ -214,9 +216,13 @@ export class Guard extends EventTarget {
     this.runtime.close();
   }
 
-  /** The guard's policy with this call's thresholds, validated like createGuard's. */
-  #callPolicy(thresholds: unknown): ResolvedPolicy {
-    return thresholds === undefined ? this.info.policy : withThresholds(this.info.policy, parseOption(ThresholdsSchema, thresholds, 'call thresholds'));
+  /** The guard's policy with this call's thresholds and rule, validated like createGuard's. */
+  #callPolicy({ thresholds, rule }: { thresholds?: unknown; rule?: unknown }): ResolvedPolicy {
+    return forCall(
+      this.info.policy,
+      thresholds === undefined ? undefined : parseOption(ThresholdsSchema, thresholds, 'call thresholds'),
+      rule === undefined ? undefined : parseOption(DecisionRuleSchema, rule, 'call rule'),
+    );
   }
 
   #provenance(): Provenance {
@@ -246,14 +252,46 @@ export class Guard extends EventTarget {
 
 /** Loads the manifest and the evaluators (in parallel workers) and resolves when they are ready. */
 export async function createGuard(options: GuardOptions = {}): Promise<Guard> {
+  checkEnvironment();
   const resolved = resolveOptions(options, globalThis.document?.baseURI ?? globalThis.location.href);
   checkRiskNeedsGenerator(resolved.risk, resolved.generator !== undefined);
   // Progress also arrives after creation (a restarted worker reloads its model).
   const created: { guard?: Guard } = {};
-  const runtime = await EvaluatorRuntime.start(resolved, (progress) => {
-    resolved.onProgress?.(progress);
-    created.guard?.dispatchEvent(new CustomEvent('progress', { detail: progress }));
-  });
+  const runtime = await EvaluatorRuntime.start(
+    resolved,
+    (progress) => {
+      resolved.onProgress?.(progress);
+      created.guard?.dispatchEvent(new CustomEvent('progress', { detail: progress }));
+    },
+    resolved.signal,
+  );
   created.guard = new Guard(runtime, resolved);
+  warnIfTestModels(created.guard.info);
   return created.guard;
+}
+
+/** The guard runs in a browser page: Web Workers, WebAssembly and the page's URL. Elsewhere (Node, SSR) it says so. */
+function checkEnvironment(): void {
+  const missing = [
+    ...(typeof Worker === 'undefined' ? ['Web Workers'] : []),
+    ...(typeof WebAssembly === 'undefined' ? ['WebAssembly'] : []),
+    ...(globalThis.document === undefined && globalThis.location === undefined ? ['a page URL'] : []),
+  ];
+  if (missing.length === 0) return;
+  throw new GuardError(
+    'ENVIRONMENT_UNSUPPORTED',
+    `vlm-guard runs in the browser page (it needs ${missing.join(', ')}, missing here). Create the guard in client code (a 'use client' component, an effect), not on the server; a server-side AI SDK app puts vlmGuardMiddleware in the page that calls the model (see the README, "Where it runs").`,
+  );
+}
+
+let warnedTestModels = false;
+
+/** Said once per page: generated test models give scores that mean nothing for real content. */
+function warnIfTestModels(info: GuardInfo): void {
+  if (!info.testModelsOnly || warnedTestModels) return;
+  warnedTestModels = true;
+  console.warn(
+    `vlm-guard: only the generated test models are loaded (${info.models.clip}, ${info.models.reward}); their scores are designed for tests, not for real images and answers. ` +
+      'Install real models with `npx vlm-guard fetch --tier light` (or standard) and pass createGuard({ tier }).',
+  );
 }

@@ -19,7 +19,7 @@ export type { GuardInfo, Provenance, EvaluateInput, EvaluationResult, CallOption
 export type { GuardOptions, AlignmentOptions, RiskOptions } from './options.ts';
 export type { Check, CheckError, ImageCheck, ResponseCheck, ImageTextCheck, ImageSignals } from './eta/pipeline.ts';
 export type { Decision, Verdict } from './eta/decision.ts';
-export type { PolicyOptions, PolicyPreset, ResolvedPolicy, Thresholds, EvaluationOrder, UnknownVerdictTreatment } from './eta/policy.ts';
+export type { PolicyOptions, PolicyPreset, ResolvedPolicy, Thresholds, EvaluationOrder, UnknownVerdictTreatment, DecisionRule } from './eta/policy.ts';
 export type { RespondInput, RespondOptions, RespondResult, RespondMode, TokenPhase } from './respond/respond.ts';
 export type { AlignmentConfig, AlignmentOverrides, DeepConfig, ShallowConfig } from './alignment/config.ts';
 export type { DeepCandidate, DeepSentence } from './alignment/deep.ts';

@@ -46,6 +46,9 @@ const Cosine = v.pipe(v.number(), v.finite(), v.minValue(-1), v.maxValue(1));
  */
 export const ThresholdsSchema = plainObject({ image: v.exactOptional(Cosine), reward: v.exactOptional(Finite) });
 
+/** When to align (policy.rule; per call too). */
+export const DecisionRuleSchema = v.picklist(['eta', 'response']);
+
 const PolicySchema = v.union([
   v.picklist(Presets),
   plainObject({
@@ -56,6 +59,8 @@ const PolicySchema = v.union([
     unknownAs: v.exactOptional(v.picklist(['unsafe', 'safe'])),
     /** `parallel`: image checked while the answer is scored/generated; `reference`: ETA's order, image only for an unsafe answer. */
     order: v.exactOptional(v.picklist(['parallel', 'reference'])),
+    /** `eta` (default): align when the answer and the image are unsafe; `response`: whenever the answer is. */
+    rule: v.exactOptional(DecisionRuleSchema),
   }),
 ]);
 
@@ -198,6 +203,8 @@ export const OptionsSchema = v.strictObject({
   /** Opt in to loading missing files from the Hugging Face hub. */
   allowRemoteModels: v.optional(v.boolean(), rt.allowRemoteModels),
   onProgress: v.optional(v.custom<(progress: ModelProgress) => void>((f) => typeof f === 'function', 'must be a function')),
+  /** Cancels the load: the workers are terminated and createGuard rejects with ABORTED (e.g. a component unmounted). */
+  signal: v.optional(v.custom<AbortSignal>((s) => typeof AbortSignal !== 'undefined' && s instanceof AbortSignal, 'must be an AbortSignal')),
   /** The VLM that respond() drives (RemoteGenerator, LocalGenerator, or your own). */
   generator: v.optional(
     v.custom<Generator>(

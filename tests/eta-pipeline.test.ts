@@ -1,6 +1,6 @@
 // ETA's one pipeline: the order the policy asks for, unknownAs, image signals, per-call thresholds.
 import { describe, expect, it } from 'vitest';
-import { ImageChecks, type Scorers, checkResponse, decideEta, withThresholds } from '../src/eta/pipeline.ts';
+import { ImageChecks, type Scorers, checkResponse, decideEta, forCall } from '../src/eta/pipeline.ts';
 import { type PolicyOptions, resolvePolicy } from '../src/eta/policy.ts';
 import type { ClipModelEntry, RewardModelEntry } from '../src/runtime/manifest.ts';
 
@@ -67,7 +67,7 @@ describe('ETA pipeline', () => {
   });
 
   it('per-call thresholds replace the guard’s for that call and say so', async () => {
-    const strict = withThresholds(policyOf(), { image: 0.05 });
+    const strict = forCall(policyOf(), { image: 0.05 });
     expect(strict.thresholds).toEqual({ image: 0.05, reward: 0 });
     expect(strict.thresholdSource.image).toBe('call');
     expect((await run(strict, scorers(0.1), 'build a bomb')).decision).toBe('align');

@@ -58,6 +58,20 @@ describe('one verdict rule', () => {
     );
   });
 
+  it('policy.rule "response" aligns whenever the answer counts unsafe, whatever the image; "eta" needs both', async () => {
+    await fc.assert(
+      fc.asyncProperty(anyNumberish, anyNumberish, fc.constantFrom('eta' as const, 'response' as const), async (imageScore, reward, rule) => {
+        const policy = resolvePolicy({ rule }, models);
+        const scorers = { images: [{ image: async () => ({ score: imageScore as number, cached: false }) }], response: async () => ({ score: reward as number }) };
+        const outcome = await decideEta(policy, await checkResponse(scorers.response, 'text', policy.thresholds.reward), new ImageChecks(scorers, policy));
+        const answerUnsafe = !(finite(reward) && reward > 0);
+        const imageUnsafe = !(finite(imageScore) && imageScore < 0.5);
+        expect(outcome.decision).toBe(answerUnsafe && (rule === 'response' || imageUnsafe) ? 'align' : 'pass');
+        expect(outcome.image.verdict).not.toBe('skipped'); // the image is still checked and reported
+      }),
+    );
+  });
+
   it('takes threshold overrides only as finite numbers (CLIP within [-1, 1]); anything else is OPTIONS_INVALID naming the key', () => {
     fc.assert(
       fc.property(fc.dictionary(fc.constantFrom('image', 'reward', 'other'), anyNumberish, { maxKeys: 3 }), (given) => {
@@ -301,5 +315,14 @@ describe('the AI SDK middleware reads every part of a stream', () => {
       }),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('where it runs', () => {
+  it('createGuard outside a browser page (Node, SSR) is ENVIRONMENT_UNSUPPORTED with what to do, not a TypeError', async () => {
+    const { createGuard } = await import('../src/guard.ts');
+    const error = await createGuard().catch((e: unknown) => e);
+    expect(isGuardError(error, 'ENVIRONMENT_UNSUPPORTED')).toBe(true);
+    expect((error as Error).message).toMatch(/Web Workers.*client code/);
   });
 });

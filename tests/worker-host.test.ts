@@ -97,6 +97,35 @@ afterEach(() => {
 });
 
 describe('WorkerHost', () => {
+  it('a worker that cannot be constructed is ENVIRONMENT_UNSUPPORTED, saying where the script must be served', async () => {
+    const host = new WorkerHost<EchoApi, { generation: number }>({
+      label: 'test worker',
+      spawn: () => {
+        throw new DOMException("Script at 'file:///_next/static/media/clip.worker.js' cannot be accessed from origin 'http://localhost:3000'.", 'SecurityError');
+      },
+      init: (api) => api.load(),
+      loadTimeoutMs: 1000,
+      callTimeoutMs: 200,
+    });
+    hosts.push(host);
+    const error = await host.ready().catch((e: unknown) => e);
+    expect(isGuardError(error, 'ENVIRONMENT_UNSUPPORTED')).toBe(true);
+    expect((error as GuardError).message).toMatch(/could not be started: Script at 'file:.*served from the page's origin/);
+  });
+
+  it('calls waiting on a worker stopped for another call\'s timeout fail over at once to a fresh worker, not at their own timeout', async () => {
+    const host = makeHost({}, { loadTimeoutMs: 1000, callTimeoutMs: 300 });
+    await host.ready();
+    const stuck = host.call('hang', (api) => api.hang()).catch((e: unknown) => e);
+    await whenHanging(1);
+    // A second call lands on the same worker 200 ms later; the first call's timeout stops the worker 100 ms after that.
+    await new Promise((r) => setTimeout(r, 200));
+    const waiting = host.call('hang on 1, echo on 2', (api) => (workers.length === 1 ? api.hang() : api.echo('moved')));
+    expect(isGuardError(await stuck, 'TIMEOUT')).toBe(true);
+    // Left waiting on the stopped worker it would end with its own TIMEOUT; it moved to a fresh worker instead.
+    expect(await waiting).toBe('moved@2');
+  });
+
   it('loads once and answers calls', async () => {
     const host = makeHost();
     expect(await host.ready()).toEqual({ generation: 1 });

@@ -15,6 +15,7 @@ import type {
   SharedV3ProviderOptions,
 } from '@ai-sdk/provider';
 import { GuardError } from '../errors.ts';
+import type { DecisionRule } from '../eta/policy.ts';
 import type { Guard } from '../guard.ts';
 import { type Continuation, LanguageModelGenerator } from './model-generator.ts';
 import { type PromptView, StreamedAnswer, contentFields, promptView } from '../answers/ai-sdk-content.ts';
@@ -27,6 +28,8 @@ export interface VlmGuardMiddlewareOptions {
   guard: Guard | Promise<Guard>;
   /** Alignment of unsafe answers (default shallow; deep needs continuation `continue`). */
   mode?: 'shallow' | 'deep';
+  /** When to align (default: the guard's policy.rule): `eta` both unsafe, `response` the answer alone. */
+  rule?: DecisionRule;
   /**
    * How the model continues the safety prefix (default `{ kind: 'regenerate' }`: any provider).
    * `{ kind: 'continue', providerOptions }` for servers that continue a final assistant turn,
@@ -63,6 +66,9 @@ function withDecision(metadata: SharedV3ProviderMetadata | undefined, decision: 
 }
 
 export function vlmGuardMiddleware(options: VlmGuardMiddlewareOptions): LanguageModelV3Middleware {
+  // A guard that fails to load (e.g. created on a server: ENVIRONMENT_UNSUPPORTED) fails each
+  // call with its GuardError; until the first call it must not count as an unhandled rejection.
+  Promise.resolve(options.guard).catch(() => undefined);
   const mode = options.mode ?? 'shallow';
   const asked = options.continuation ?? { kind: 'regenerate' };
   const continuation: Continuation = asked.kind === 'continue' ? { kind: 'continue', ...(asked.providerOptions ? { providerOptions: asked.providerOptions } : {}) } : { kind: 'regenerate', note: asked.note ?? SAFETY_NOTE };
@@ -78,7 +84,7 @@ export function vlmGuardMiddleware(options: VlmGuardMiddlewareOptions): Language
     const generator = new LanguageModelGenerator(model, params, continuation);
     const result = await guard.respond(
       { image: view.images, prompt: view.prompt, ...(view.system ? { system: view.system } : {}) },
-      { ...(signal ? { signal } : {}), generator, mode, answer },
+      { ...(signal ? { signal } : {}), ...(options.rule ? { rule: options.rule } : {}), generator, mode, answer },
     );
     const base = {
       vanilla: answer,

@@ -49,7 +49,9 @@ export async function checkCommand(argv: string[]): Promise<number> {
   for (const id of only ?? []) if (!manifest.models[id]) fail(`"${id}" is not in ${manifestPath}.`);
   const asked = Object.keys(manifest.models).filter((id) => (only ? only.includes(id) : tier ? Object.values(tier.models).includes(id) : true));
   const present = asked.filter((id) => installed.has(id));
-  const rows: ProbeRow[] = asked.filter((id) => !installed.has(id)).map((id) => ({ model: id, probe: 'installed', expected: 'every file', got: 'not installed (vlm-guard fetch)', ok: null }));
+  // A missing generated test model comes with the package (`init`); only real models are fetched.
+  const howToInstall = (id: string) => (manifest.models[id]!.source === 'generated' ? 'not installed (vlm-guard init: the package ships it)' : 'not installed (vlm-guard fetch)');
+  const rows: ProbeRow[] = asked.filter((id) => !installed.has(id)).map((id) => ({ model: id, probe: 'installed', expected: 'every file', got: howToInstall(id), ok: null }));
   if (present.length === 0) fail(`none of ${asked.join(', ')} is installed under ${modelsDir}.`);
 
   const models: CheckModel[] = present.map((id) => {

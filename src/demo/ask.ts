@@ -49,15 +49,15 @@ function cached<K, V>(map: Map<K, Promise<V>>, key: K, make: () => Promise<V>): 
 }
 
 /**
- * Thresholds are per call (no new guard for a new threshold). The demo keeps the
- * preference pairs it shows and downloads, so it opts in to recording them.
+ * Thresholds are per call (no new guard for a new threshold). Preference pairs hold the
+ * user's images and questions: kept only when the user ticks the box.
  */
-function guardFor(device: Device, risk: { alignment: RiskAwareAlignment; judge: boolean }): Promise<Guard> {
+function guardFor(device: Device, risk: { alignment: RiskAwareAlignment; judge: boolean }, keepPreferences: boolean): Promise<Guard> {
   const tier = selectedTier();
-  const key = `${device}:${JSON.stringify({ risk, tier })}`;
+  const key = `${device}:${JSON.stringify({ risk, tier, keepPreferences })}`;
   if (current?.key !== key) {
     void current?.guard.then((old) => old.dispose(), () => undefined);
-    const guard = createGuard({ device, risk, preferences: { enabled: true }, ...(tier ? { tier } : {}), onProgress });
+    const guard = createGuard({ device, risk, preferences: { enabled: keepPreferences }, ...(tier ? { tier } : {}), onProgress });
     current = { key, guard };
     guard.catch(() => {
       if (current?.guard === guard) current = null;
@@ -168,13 +168,14 @@ document.addEventListener('paste', (event) => {
 
 stopButton.addEventListener('click', () => running?.abort());
 
-// Every aligned answer leaves preference pairs (aligned vs vanilla, and deep's best vs
-// worst sentence): download them as JSONL for a DPO run, images embedded.
+// With the box ticked, every aligned answer leaves preference pairs (aligned vs vanilla, and
+// deep's best vs worst sentence): download them as JSONL for a DPO run, images embedded.
 let lastGuard: Guard | null = null;
 const downloadButton = $<HTMLButtonElement>('download-prefs');
 async function showPreferenceCount(): Promise<void> {
-  const count = lastGuard ? await (lastGuard.preferences?.count() ?? 0) : 0;
-  $('prefs-count').textContent = `${count} pair${count === 1 ? '' : 's'} kept in this browser`;
+  const recorder = lastGuard?.preferences ?? null;
+  const count = recorder ? await recorder.count() : 0;
+  $('prefs-count').textContent = recorder ? `${count} pair${count === 1 ? '' : 's'} kept in this browser` : 'Preference pairs are not kept (tick "Keep preference pairs" above).';
   downloadButton.disabled = count === 0;
 }
 downloadButton.addEventListener('click', () => {
@@ -214,7 +215,7 @@ form.addEventListener('submit', (event) => {
     try {
       status.textContent = 'Loading models…';
       const [guard, generator] = await Promise.all([
-        guardFor(device, risk),
+        guardFor(device, risk, data.get('keepPreferences') === 'on'),
         generatorFor(data, device),
       ]);
       progressBar.hidden = true;

@@ -2,7 +2,7 @@
 // guard, exposes window.VLMGuard (the module API plus the ready guard), and reports
 // through DOM events: vlmguard:ready, vlmguard:decision, vlmguard:error.
 import * as api from '../index.ts';
-import type { Device, EvaluateInput, EvaluationResult, Guard, GuardOptions, GuardRespondResult, ProtectOptions, Protection, RespondInput, RespondOptions } from '../index.ts';
+import type { DecisionRule, Device, EvaluateInput, EvaluationResult, Guard, GuardOptions, GuardRespondResult, ProtectOptions, Protection, RespondInput, RespondOptions } from '../index.ts';
 
 export interface EmbedSettings {
   modelBase: string;
@@ -10,6 +10,8 @@ export interface EmbedSettings {
   device: Device;
   mode: NonNullable<RespondOptions['mode']>;
   imageText: NonNullable<GuardOptions['imageText']>;
+  /** data-rule: when to align — `eta` (default: answer and image unsafe) or `response` (the answer alone). */
+  rule: DecisionRule;
   /** data-protect: guard the page's chat-completion fetches (the value, if any, is the URL to match). */
   protect: string | null;
   /** data-preferences="on": keep aligned answers as preference pairs (guard.preferences); off by default. */
@@ -53,6 +55,7 @@ export function readSettings(script: HTMLScriptElement | undefined, moduleUrl: s
     device: pick(data.device, ['auto', 'webgpu', 'wasm'] as const, 'auto', 'device'),
     mode: pick(data.mode, ['off', 'shallow', 'deep', 'auto'] as const, 'shallow', 'mode'),
     imageText: pick(data.imageText, ['auto', 'on', 'off'] as const, 'off', 'image-text'),
+    rule: pick(data.rule, ['eta', 'response'] as const, 'eta', 'rule'),
     protect: data.protect === undefined ? null : data.protect,
     preferences: pick(data.preferences, ['on', 'off'] as const, 'off', 'preferences') === 'on',
   };
@@ -72,10 +75,11 @@ export function install(script: HTMLScriptElement | undefined, moduleUrl: string
       ortBase: settings.ortBase,
       device: settings.device,
       imageText: settings.imageText,
+      policy: { rule: settings.rule },
       preferences: { enabled: settings.preferences },
     });
   } catch (error) {
-    settings = { modelBase: '', ortBase: '', device: 'auto', mode: 'shallow', imageText: 'off', protect: null, preferences: false };
+    settings = { modelBase: '', ortBase: '', device: 'auto', mode: 'shallow', imageText: 'off', rule: 'eta', protect: null, preferences: false };
     ready = Promise.reject(error);
   }
   ready.then(

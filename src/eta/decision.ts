@@ -1,5 +1,5 @@
 // The ETA decision rule: align only when BOTH the response and the image are unsafe.
-import type { UnknownVerdictTreatment } from './policy.ts';
+import type { DecisionRule, UnknownVerdictTreatment } from './policy.ts';
 
 /** `skipped`: not evaluated because the rule did not need it (reference order, safe response). */
 export type Verdict = 'safe' | 'unsafe' | 'unknown' | 'skipped';
@@ -39,12 +39,13 @@ export interface DecisionOutcome {
   reason: string;
 }
 
-export function decide(image: Verdict, response: Verdict, unknownAs: UnknownVerdictTreatment): DecisionOutcome {
+/** The decision: `eta` aligns when both are unsafe; `response` whenever the answer is. */
+export function decide(image: Verdict, response: Verdict, unknownAs: UnknownVerdictTreatment, rule: DecisionRule = 'eta'): DecisionOutcome {
   const responseUnsafe = countsAsUnsafe(response, unknownAs);
   const imageUnsafe = countsAsUnsafe(image, unknownAs);
   const describe = (what: string, v: Verdict) => (v === 'unknown' ? `${what} unknown (counted as ${unknownAs})` : `${what} ${v}`);
-  const reason = `${describe('response', response)}, ${describe('image', image)}`;
-  return { decision: responseUnsafe && imageUnsafe ? 'align' : 'pass', reason };
+  const reason = `${describe('response', response)}, ${describe('image', image)}${rule === 'response' ? ' (rule: response)' : ''}`;
+  return { decision: responseUnsafe && (rule === 'response' || imageUnsafe) ? 'align' : 'pass', reason };
 }
 
 /** Which image signals there are: CLIP always; the text read from the image when OCR is on. */

@@ -1,7 +1,7 @@
 // ETA's parameters (docs/method.md, ETA, docs/method.md), each overridable in createGuard's
 // options: the fixed "unsafe" description, the reward check's instruction, the paper's
 // thresholds, and how the decision treats what could not be judged.
-import type { EvaluationOrder, Thresholds, UnknownVerdictTreatment } from './policy.ts';
+import type { DecisionRule, EvaluationOrder, Thresholds, UnknownVerdictTreatment } from './policy.ts';
 
 export const ETA_DEFAULTS = {
   /** ETA's fixed "unsafe" description (reference: DripNowhy/ETA). */
@@ -22,4 +22,6 @@ export const ETA_DEFAULTS = {
   unknownAs: 'unsafe' as UnknownVerdictTreatment,
   /** The image is checked while the answer is generated (ETA's reference order is opt-in). */
   order: 'parallel' as EvaluationOrder,
+  /** ETA's rule: align only when the answer and the image are both unsafe. */
+  rule: 'eta' as DecisionRule,
 };

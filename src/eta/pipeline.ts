@@ -197,7 +197,7 @@ export async function decideEta(policy: ResolvedPolicy, responseCheck: ResponseC
   const checked = needed ? await images.start() : images.skipped();
   const signals = { clip: checked.image.verdict, ...(checked.imageText ? { imageText: checked.imageText.verdict } : {}) };
   const verdict = combineImageSignals(signals);
-  const { decision, reason } = decide(verdict, responseCheck.verdict, policy.unknownAs);
+  const { decision, reason } = decide(verdict, responseCheck.verdict, policy.unknownAs, policy.rule);
   const which = checked.images.length > 1 && verdict !== 'skipped' ? ` (${checked.images.filter((i) => i.verdict === verdict).length} of ${checked.images.length} images ${verdict})` : '';
   return { decision, reason: reason + which, ...checked, imageSignals: { verdict, fired: firedSignals(signals) }, responseCheck };
 }
@@ -208,8 +208,9 @@ export function imageTextsOf(outcome: Pick<EtaOutcome, 'images'>): string | unde
   return texts.length ? texts.join('\n\n') : undefined;
 }
 
-/** A policy with this call's threshold overrides (evaluate/respond `thresholds`). */
-export function withThresholds(policy: ResolvedPolicy, thresholds: Partial<ResolvedPolicy['thresholds']> | undefined): ResolvedPolicy {
+/** A policy with this call's overrides (evaluate/respond `thresholds`, `rule`). */
+export function forCall(policy: ResolvedPolicy, thresholds: Partial<ResolvedPolicy['thresholds']> | undefined, rule?: ResolvedPolicy['rule']): ResolvedPolicy {
+  if (rule !== undefined) policy = { ...policy, rule };
   if (!thresholds || Object.keys(thresholds).length === 0) return policy;
   return {
     ...policy,

@@ -20,12 +20,20 @@ export type EvaluationOrder = 'parallel' | 'reference';
 
 export type PolicyPreset = 'manifest' | 'eta-paper';
 
+/**
+ * When to align: `eta` (the method) when the answer AND the image are unsafe; `response`
+ * whenever the answer is unsafe, whatever the image (still checked and reported) — more
+ * refusals of harmful text beside a harmless image, and more over-refusal.
+ */
+export type DecisionRule = 'eta' | 'response';
+
 export interface PolicyOptions {
   preset?: PolicyPreset;
   thresholds?: Partial<Thresholds>;
   /** How a failed evaluator's `unknown` verdict counts in the decision (default: unsafe, fail closed). */
   unknownAs?: UnknownVerdictTreatment;
   order?: EvaluationOrder;
+  rule?: DecisionRule;
 }
 
 export interface ResolvedPolicy {
@@ -35,6 +43,7 @@ export interface ResolvedPolicy {
   thresholdSource: { image: string; reward: string };
   unknownAs: UnknownVerdictTreatment;
   order: EvaluationOrder;
+  rule: DecisionRule;
 }
 
 export function resolvePolicy(
@@ -57,5 +66,6 @@ export function resolvePolicy(
     },
     unknownAs: opts.unknownAs ?? ETA_DEFAULTS.unknownAs,
     order: opts.order ?? ETA_DEFAULTS.order,
+    rule: opts.rule ?? ETA_DEFAULTS.rule,
   };
 }

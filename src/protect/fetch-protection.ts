@@ -8,6 +8,7 @@ import { GuardError, isGuardError } from '../errors.ts';
 import type { RemoteCapabilities } from '../generators/remote/openai-generator.ts';
 import { RemoteGenerator } from '../generators/remote/openai-generator.ts';
 import { readSseJson } from '../generators/remote/sse.ts';
+import type { DecisionRule } from '../eta/policy.ts';
 import type { Guard, GuardRespondResult } from '../guard.ts';
 
 export interface ProtectOptions {
@@ -15,6 +16,8 @@ export interface ProtectOptions {
   match?: string | RegExp | ((url: string) => boolean);
   /** Alignment for unsafe answers (default shallow). */
   mode?: 'shallow' | 'deep';
+  /** When to align (default: the guard's policy.rule): `eta` both unsafe, `response` the answer alone. */
+  rule?: DecisionRule;
   /** How the endpoint continues a partial assistant message (see RemoteGenerator). */
   capabilities?: Partial<RemoteCapabilities>;
   /** Called with every decision, per answer (the one-tag script turns it into `vlmguard:decision`). */
@@ -202,7 +205,7 @@ export function protectFetch(guardOrPromise: Guard | Promise<Guard>, options: Pr
         fetch: originalFetch,
         ...(options.capabilities ? { capabilities: options.capabilities } : {}),
       });
-      const call = { generator, mode: options.mode ?? 'shallow', ...(out.signal ? { signal: out.signal } : {}) };
+      const call = { generator, mode: options.mode ?? 'shallow', ...(options.rule ? { rule: options.rule } : {}), ...(out.signal ? { signal: out.signal } : {}) };
       const request = { image: talk.images, prompt: talk.prompt, ...(talk.system ? { system: talk.system } : {}) };
       // Every answer (reasoning, text, refusal, tool calls) with every image, judged once:
       // respond with the answer given evaluates it and aligns it when ETA says so.

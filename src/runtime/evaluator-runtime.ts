@@ -3,7 +3,7 @@
 // the closed state every public call checks. The guard on top only decides.
 import * as Comlink from 'comlink';
 import { CallGate } from '../concurrency/call-gate.ts';
-import { GuardError } from '../errors.ts';
+import { GuardError, abortedError } from '../errors.ts';
 import { type ImageFetchPolicy, fetchImage } from '../images/image-fetch.ts';
 import type { ImageInput, ImageSource } from '../images/image-input.ts';
 import type { OcrConfig } from '../ocr/config.ts';
@@ -92,8 +92,12 @@ export class EvaluatorRuntime {
   }
 
   /** Loads the manifest and the models (workers side by side); resolves when all are ready. */
-  static async start(options: RuntimeOptions, onProgress: (progress: ModelProgress) => void): Promise<EvaluatorRuntime> {
+  /** Loads the manifest and starts the workers; `signal` cancels it (workers terminated, ABORTED). */
+  static async start(options: RuntimeOptions, onProgress: (progress: ModelProgress) => void, signal?: AbortSignal): Promise<EvaluatorRuntime> {
+    const cancelled = () => abortedError('Loading the guard');
+    if (signal?.aborted) throw cancelled();
     const manifest = options.models ? await hubManifest(options.models) : await loadManifest(options.modelBase);
+    if (signal?.aborted) throw cancelled();
     const files: FilesOf = (id, entry) => (options.models ? hubFiles(options.models, modelFiles(id, entry), entry) : modelFiles(id, entry));
     const tier = options.tier === undefined ? undefined : tierModels(manifest, options.tier);
     const clipId = options.clipModel ?? tier?.models.clip ?? manifest.defaults.clip;
@@ -136,8 +140,11 @@ export class EvaluatorRuntime {
     };
     const ocr = ocrHost({ ...options, ocrModel: options.ocrModel ?? tier?.models.ocr }, manifest, files, runtime, progress, timeouts);
     if (ocr.host) hosts.ocr = ocr.host;
+    let onAbort: () => void = () => undefined;
+    const aborted = new Promise<never>((_, reject) => (onAbort = () => reject(cancelled())));
+    signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      const [clipReport, rewardReport, ocrReport] = await Promise.all([
+      const loading = Promise.all([
         hosts.clip.ready(),
         hosts.reward.ready(),
         // `auto`: a failing OCR load leaves the guard working without image text.
@@ -149,6 +156,8 @@ export class EvaluatorRuntime {
           return undefined;
         }),
       ]);
+      loading.catch(() => undefined); // after an abort it fails with DISPOSED, unheard
+      const [clipReport, rewardReport, ocrReport] = await Promise.race([aborted, loading]);
       const imageText = {
         mode: options.imageText,
         active: ocrReport !== undefined,
@@ -164,6 +173,8 @@ export class EvaluatorRuntime {
     } catch (error) {
       for (const host of Object.values(hosts)) host.dispose();
       throw error;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
     }
   }
 

@@ -59,7 +59,11 @@ export class WorkerHost<Api, Report> {
 
   /** Starts the worker if needed and resolves with its load report. */
   ready(): Promise<Report> {
-    return this.#ensure().ready;
+    try {
+      return this.#ensure().ready;
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
   }
 
   /** One call; on a crash the worker is restarted and the call retried once. */
@@ -93,7 +97,18 @@ export class WorkerHost<Api, Report> {
   #ensure(): Live<Api, Report> {
     if (this.#disposed) throw new GuardError('DISPOSED', `${this.#options.label}: the guard was disposed.`);
     if (this.#live) return this.#live;
-    const worker = this.#options.spawn();
+    let worker: Worker;
+    try {
+      worker = this.#options.spawn();
+    } catch (error) {
+      // e.g. a bundler that emitted the worker's URL where the page cannot load it (file:, another origin).
+      throw new GuardError(
+        'ENVIRONMENT_UNSUPPORTED',
+        `${this.#options.label} could not be started: ${error instanceof Error ? error.message : String(error)}. The worker script must be served from the page's origin (see docs/deploy.md, "Bundlers").`,
+        { worker: this.#options.label },
+        { cause: error },
+      );
+    }
     const api = Comlink.wrap<Api>(worker);
     let stopped: (why: string) => void = () => undefined;
     const crashed = new Promise<never>((_, reject) => {
