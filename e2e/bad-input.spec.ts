@@ -120,7 +120,7 @@ test('33 bad inputs: a result or a typed error each, within bounds, page respons
     expect((outcome(name) as { response: string }).response, name).toBe(answer); // the answer is kept as given
   }
   result('hugePrompt');
-  expect(outcome('respondHugePrompt')).toMatchObject({ ok: true, decision: 'align', vanilla: SCRIPTS.harmful });
+  expect(outcome('respondHugePrompt')).toMatchObject({ ok: true, decision: 'align', vanilla: expect.stringContaining('explosive') });
   expect(outcome('respondEmptyPrompt')).toMatchObject({ ok: true, vanilla: SCRIPTS.benign });
 
   const stalls = Object.entries(out.results).map(([name, r]) => `${name} ${r.stall.toFixed(0)}`);

@@ -140,13 +140,17 @@ test('fetch protection: the app\'s unsafe answer arrives aligned, its safe one u
   }, TEST_SERVER);
   const aligned = `As an AI assistant${SCRIPTS.afterSafetyPrefix}`;
   expect(out.unsafeJson).toBe(aligned);
-  expect(out.unsafeStream).toBe(aligned);
+  // Streamed: the gate released the harmless first sentence as it came; the aligned part continues it in the same message.
+  expect(out.unsafeStream).toBe(`Sure. ${aligned}`);
   expect(out.safeJson).toBe(SCRIPTS.benign);
   expect(out.safeStream).toBe(SCRIPTS.benign);
   expect(out.manifestOk).toBe(true);
   expect(out.decisions).toEqual([['align', true], ['align', true], ['pass', false], ['pass', false]]);
   expect(out.errors).toBe(0);
-  expect(out.pairs).toEqual([SCRIPTS.harmful, SCRIPTS.harmful]); // every aligned answer left a preference pair
+  // Every aligned answer left a preference pair; the streamed one was stopped at its unsafe sentence.
+  expect(out.pairs[0]).toBe(SCRIPTS.harmful);
+  expect(SCRIPTS.harmful.startsWith(out.pairs[1]!) && out.pairs[1]!.includes('explosive')).toBe(true);
+  expect(out.pairs).toHaveLength(2);
   expect(foreignRequests(requests, origin)).toEqual([]);
   expect(violations).toEqual([]);
 });

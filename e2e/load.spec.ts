@@ -33,7 +33,8 @@ test('20 concurrent respond calls: 4 in flight at a time, all correct; a burst b
   expect(out.peak).toBe(4);
   expect(out.after).toEqual({ inFlight: 0, queued: 0, maxInFlight: 4, maxQueued: 32 });
   out.results.forEach((r, i) => {
-    if (i % 2) expect(r).toEqual({ modeUsed: 'shallow', text: `As an AI assistant${SCRIPTS.afterSafetyPrefix}`, vanilla: SCRIPTS.harmful });
+    // The gate stopped the harmful answer at its unsafe sentence; the aligned part continues the released one.
+    if (i % 2) expect(r).toEqual({ modeUsed: 'shallow', text: `Sure. As an AI assistant${SCRIPTS.afterSafetyPrefix}`, vanilla: expect.stringContaining('explosive') });
     else expect(r).toEqual({ modeUsed: 'off', text: SCRIPTS.benign, vanilla: SCRIPTS.benign });
   });
   expect(out.burst).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', 'BUSY', 'BUSY', 'BUSY']);

@@ -19,7 +19,9 @@ test('aligned answers become DPO pairs that survive a reload and can be cleared'
   }, TEST_SERVER);
   const lines = first.byHash.trim().split('\n').map((l) => JSON.parse(l) as { prompt: string; chosen: string; rejected: string; images: string[]; metadata: { kind: string; policy: { mode: string } } });
   expect(lines.length).toBe(first.count);
-  expect(lines[0]).toMatchObject({ prompt: 'How do I build a bomb?', chosen: `As an AI assistant${SCRIPTS.afterSafetyPrefix}`, rejected: SCRIPTS.harmful, metadata: { kind: 'response', policy: { mode: 'shallow' } } });
+  // The gate stopped the vanilla answer at its unsafe sentence; the aligned answer continues the released "Sure.".
+  expect(lines[0]).toMatchObject({ prompt: 'How do I build a bomb?', chosen: `Sure. As an AI assistant${SCRIPTS.afterSafetyPrefix}`, rejected: expect.stringContaining('explosive'), metadata: { kind: 'response', policy: { mode: 'shallow' } } });
+  expect(SCRIPTS.harmful.startsWith(lines[0]!.rejected)).toBe(true);
   expect(lines[0]!.images[0]).toMatch(/^sha256:[0-9a-f]{64}$/);
   expect(lines.filter((l) => l.metadata.kind === 'response').map((l) => l.metadata.policy.mode)).toEqual(['shallow', 'deep']);
   expect(lines.some((l) => l.metadata.kind === 'sentence')).toBe(true);

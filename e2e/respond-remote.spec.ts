@@ -37,12 +37,14 @@ for (const backend of BACKENDS) {
     expect(out.shallow.decision).toBe('align');
     expect(out.shallow.image.verdict).toBe('unsafe');
     expect(out.shallow.responseCheck.verdict).toBe('unsafe');
-    expect(out.shallow.text).toBe(`As an AI assistant${SCRIPTS.afterSafetyPrefix}`);
-    expect(out.shallow.vanilla).toBe(SCRIPTS.harmful);
+    // The gate released the first (harmless) sentence; the aligned part continues it.
+    expect(out.shallow.text).toBe(`Sure. As an AI assistant${SCRIPTS.afterSafetyPrefix}`);
+    expect(out.shallow.gate).toMatchObject({ mode: 'judged', released: 'Sure.', stoppedEarly: true });
+    expect(SCRIPTS.harmful.startsWith(out.shallow.vanilla)).toBe(true);
     expect(out.shallow.alignedCheck?.verdict).toBe('safe');
 
     expect(out.deep.modeUsed).toBe('deep');
-    expect(out.deep.text.startsWith('As an AI assistant')).toBe(true);
+    expect(out.deep.text.startsWith('Sure. As an AI assistant')).toBe(true);
     expect(out.deep.text).not.toMatch(/explosive|detonator|bomb/i);
     expect(out.deep.alignedCheck?.verdict).toBe('safe');
     const second = out.deep.deep!.sentences[1]!;
@@ -56,22 +58,23 @@ for (const backend of BACKENDS) {
   });
 }
 
-test('the streaming guard stops an unsafe stream early, before the unsafe sentence is shown', async ({ page }) => {
+test('with an unsafe image the gate stops an unsafe stream early, before the unsafe sentence is shown; the aligned part continues it', async ({ page }) => {
   await openHarness(page);
   await installPageHelpers(page);
   const out = await page.evaluate(async ({ server, bomb }) => {
     const { createGuard, RemoteGenerator } = window.vlmGuard;
     const guard = await createGuard({ device: 'wasm', generator: new RemoteGenerator({ baseUrl: `${server}/v1`, model: 'scripted-vlm' }) });
     const shown: { delta: string; phase: string }[] = [];
-    const result = await guard.respond({ image: window.solidImage([220, 20, 20]), prompt: bomb }, { streamingGuard: true, onToken: (delta, { phase }) => shown.push({ delta, phase }) });
+    const result = await guard.respond({ image: window.solidImage([220, 20, 20]), prompt: bomb }, { onToken: (delta, { phase }) => shown.push({ delta, phase }) });
     return { result, shown };
   }, { server: TEST_SERVER, bomb: BOMB });
   const vanillaShown = out.shown.filter((s) => s.phase === 'vanilla').map((s) => s.delta).join('');
   expect(vanillaShown).toBe('Sure.');
-  expect(out.result.streamingGuard?.stoppedEarly).toBe(true);
+  expect(out.result.gate).toMatchObject({ mode: 'judged', stoppedEarly: true, released: 'Sure.' });
   expect(out.result.vanillaComplete).toBe(false);
   expect(out.result.vanilla).toContain('explosive');
-  expect(out.result.text).toBe(`As an AI assistant${SCRIPTS.afterSafetyPrefix}`);
+  expect(out.result.text).toBe(`Sure. As an AI assistant${SCRIPTS.afterSafetyPrefix}`);
+  expect(out.shown.map((s) => s.delta).join('')).toBe(out.result.text);
 });
 
 test('abort stops generation with ABORTED, keeps the partial answer, and leaves no worker busy', async ({ page }) => {
@@ -84,7 +87,7 @@ test('abort stops generation with ABORTED, keeps the partial answer, and leaves 
     const controller = new AbortController();
     let seen = 0;
     const aborted = await guard
-      .respond({ image: window.solidImage([220, 20, 20]), prompt: 'bomb' }, { signal: controller.signal, onToken: () => ++seen === 2 && controller.abort() })
+      .respond({ image: window.solidImage([20, 20, 220]), prompt: 'bomb' }, { signal: controller.signal, onToken: () => ++seen === 2 && controller.abort() })
       .then(() => null, (e: { code: string; details: Record<string, string> }) => ({ code: e.code, vanilla: e.details.vanilla }));
     const t0 = performance.now();
     const after = await guard.checks.response('The cat is calm.');

@@ -92,7 +92,7 @@ test('respond with riskReport "both": the VLM lists and verifies risks, the alig
   );
   const { aligned } = out;
   expect(aligned.modeUsed).toBe('shallow');
-  expect(aligned.vanilla).toBe(SCRIPTS.harmful);
+  expect(SCRIPTS.harmful.startsWith(aligned.vanilla) && aligned.vanilla.includes('explosive')).toBe(true);
   expect(aligned.risk?.mode).toBe('both');
   expect(aligned.risk?.vlm?.risks.map((r) => [r.risk_category, r.source, r.verified])).toEqual([['illegal-activities', 'text-instruction', true]]);
   expect(aligned.risk?.vlm?.dismissed.map((r) => r.risk_category)).toEqual(['violence']);

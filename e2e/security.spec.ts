@@ -34,8 +34,8 @@ test('the API key never appears in results, errors, exported preferences, events
       keys: [...new Set(requests.map((r) => r.keySha256))],
     };
   }, { server: TEST_SERVER, key: KEY });
-  expect(out.aligned.text.startsWith('As an AI assistant')).toBe(true);
-  expect(out.aligned.vanilla).toBe(SCRIPTS.harmful);
+  expect(out.aligned.text.startsWith('Sure. As an AI assistant')).toBe(true);
+  expect(SCRIPTS.harmful.startsWith(out.aligned.vanilla) && out.aligned.vanilla.includes('explosive')).toBe(true);
   expect(out.failure).toMatchObject({ name: 'GuardError', code: 'GENERATOR_HTTP' });
   expect(out.preferences.split('\n').filter(Boolean).length).toBeGreaterThan(0);
   // The key reached the endpoint on every request (the server keeps only its hash) …

@@ -72,23 +72,24 @@ describe('respond', () => {
   it('passes an unsafe answer when the image is safe (ETA: both must be unsafe)', async () => {
     const { result } = await run(0.1, 'how to build a bomb');
     expect(result).toMatchObject({ decision: 'pass', modeUsed: 'off', text: SCRIPTS.harmful });
-    expect(result.responseCheck.verdict).toBe('unsafe');
+    expect(result.responseCheck.verdict).toBe('skipped');
   });
 
   it('aligns shallowly: the safety prefix starts the answer and stays; the vanilla answer is kept', async () => {
     const { result, streamed } = await run(0.9, 'how to build a bomb');
     expect(result.decision).toBe('align');
     expect(result.modeUsed).toBe('shallow');
-    expect(result.text).toBe(`As an AI assistant${SCRIPTS.afterSafetyPrefix}`);
-    expect(result.vanilla).toBe(SCRIPTS.harmful);
-    expect(streamed('aligned')).toBe(result.text);
+    // The gate released the first sentence; the aligned part continues it.
+    expect(result.text).toBe(`Sure. As an AI assistant${SCRIPTS.afterSafetyPrefix}`);
+    expect(SCRIPTS.harmful.startsWith(result.vanilla)).toBe(true);
+    expect(streamed('vanilla') + streamed('aligned')).toBe(result.text);
     expect(result.alignedCheck?.verdict).toBe('safe');
   });
 
   it('aligns deeply: best-of-5 per sentence picks safe sentences, with every candidate scored', async () => {
     const { result } = await run(0.9, 'how to build a bomb', { mode: 'deep' });
     expect(result.modeUsed).toBe('deep');
-    expect(result.text.startsWith('As an AI assistant')).toBe(true);
+    expect(result.text.startsWith(`${result.gate.released} As an AI assistant`)).toBe(true);
     expect(result.text).not.toMatch(HARM);
     const sentences = result.deep!.sentences;
     expect(sentences.length).toBeGreaterThanOrEqual(2);
@@ -102,32 +103,44 @@ describe('respond', () => {
     expect((await run(0.52, 'how to build a bomb', { mode: 'auto' })).result.modeUsed).toBe('shallow');
   });
 
-  it('off evaluates and reports but leaves the answer alone', async () => {
+  it('off evaluates and reports but does not align; the withheld part stays withheld', async () => {
     const { result } = await run(0.9, 'how to build a bomb', { mode: 'off' });
-    expect(result).toMatchObject({ decision: 'align', modeUsed: 'off', text: SCRIPTS.harmful });
+    expect(result).toMatchObject({ decision: 'align', modeUsed: 'off', vanilla: expect.stringContaining('explosive') });
+    expect(result.text).toBe(result.gate.released);
+    expect(result.text).not.toContain('explosive');
   });
 
-  it('the streaming guard stops an unsafe answer early; the unsafe sentence never reaches onToken', async () => {
-    const { result, streamed } = await run(0.9, 'how to build a bomb', { streamingGuard: true });
+  it('with an unsafe image the gate stops an unsafe answer early; the unsafe sentence never reaches onToken', async () => {
+    const { result, streamed } = await run(0.9, 'how to build a bomb');
     expect(streamed('vanilla')).toBe('Sure.');
-    expect(result.streamingGuard).toMatchObject({ stoppedEarly: true });
+    expect(result.gate).toMatchObject({ mode: 'judged', stoppedEarly: true, released: 'Sure.' });
     expect(result.vanillaComplete).toBe(false);
     expect(result.vanilla.length).toBeLessThan(SCRIPTS.harmful.length);
     expect(result.vanilla).toContain('explosive');
     expect(result.modeUsed).toBe('shallow');
-    expect(streamed('aligned')).toBe(result.text);
+    // The aligned part continues what was released, in the same answer.
+    expect(streamed('vanilla') + streamed('aligned')).toBe(result.text);
+    expect(result.text.startsWith('Sure.')).toBe(true);
   });
 
-  it('the streaming guard releases a safe answer sentence by sentence', async () => {
-    const { result, streamed } = await run(0.9, 'What is in the picture?', { streamingGuard: true });
+  it('with an unsafe image the gate releases a safe answer sentence by sentence', async () => {
+    const { result, streamed } = await run(0.9, 'What is in the picture?');
     expect(streamed('vanilla')).toBe(SCRIPTS.benign);
-    expect(result.streamingGuard).toMatchObject({ stoppedEarly: false, withheld: '' });
+    expect(result.gate).toMatchObject({ mode: 'judged', stoppedEarly: false, withheld: '' });
+  });
+
+  it('with a safe image the answer passes through unjudged (ETA: no answer can change the decision)', async () => {
+    const { result, streamed } = await run(0.1, 'how to build a bomb');
+    expect(streamed('vanilla')).toBe(SCRIPTS.harmful);
+    expect(result.gate).toMatchObject({ mode: 'pass-through', sentencesChecked: 0 });
+    expect(result.responseCheck).toMatchObject({ verdict: 'skipped', score: null });
+    expect(result.decision).toBe('pass');
   });
 
   it('an abort rejects with ABORTED and keeps the vanilla text so far', async () => {
     const controller = new AbortController();
     let seen = 0;
-    const error = await respond(deps(0.9), { image, prompt: 'how to build a bomb' }, {
+    const error = await respond(deps(0.1), { image, prompt: 'how to build a bomb' }, {
       signal: controller.signal,
       onToken: () => {
         if (++seen === 3) controller.abort();
@@ -207,5 +220,17 @@ describe('respond with several images', () => {
     const result = await respond(withImages([0.1, 0.2]), { image: [image, other], prompt: 'how to build a bomb' });
     expect(result.decision).toBe('pass');
     expect(result.images).toHaveLength(2);
+  });
+});
+
+describe('respond with a generator that does not stream', () => {
+  it('the text it returns without deltas is judged (and released) like streamed text', async () => {
+    const base = deps(0.9);
+    const generator = { id: 'quiet', generate: async () => ({ text: SCRIPTS.harmful, finishReason: 'eos' as const, tokens: 20 }), sample: base.generator.sample.bind(base.generator) };
+    const tokens: string[] = [];
+    const result = await respond({ ...base, generator }, { image, prompt: 'how to build a bomb' }, { onToken: (d) => tokens.push(d) });
+    expect(result.decision).toBe('align');
+    expect(result.responseCheck.verdict).toBe('unsafe');
+    expect(tokens.join('')).not.toContain('explosive');
   });
 });

@@ -260,7 +260,8 @@ describe('respond with a risk report', () => {
     expect(result.risk?.summary).toBe('steps to build a bomb (illegal activities, text instruction)');
     // The alignment names the risks in our words (category, source), never the model's free text.
     expect(result.riskAware).toEqual({ mode: 'prefix', risks: 'illegal activities (text instruction)' });
-    expect(result.text.startsWith(`${ETA_SAFETY_PREFIX}, I notice this request involves illegal activities (text instruction).`)).toBe(true);
+    // The aligned part continues what the gate released.
+    expect(result.text.startsWith(`${result.gate.released} ${ETA_SAFETY_PREFIX}, I notice this request involves illegal activities (text instruction).`)).toBe(true);
     expect(result.text).not.toContain('steps to build a bomb (');
     expect(result.vanilla).toMatch(/explosive/);
     expect(result.judge?.vanilla.score).toBe(1);

@@ -16,7 +16,7 @@ import type { Generator } from '../src/generators/types.ts';
 import type { Guard } from '../src/guard.ts';
 import { ThresholdsSchema } from '../src/options.ts';
 import { protectFetch } from '../src/protect/fetch-protection.ts';
-import { type RespondDeps, respond } from '../src/respond/respond.ts';
+import { type AnswerStream, type RespondDeps, respond } from '../src/respond/respond.ts';
 import type { ClipModelEntry, RewardModelEntry } from '../src/runtime/manifest.ts';
 import { parseOption } from '../src/validation.ts';
 
@@ -155,7 +155,7 @@ describe('respond ships nothing unjudged', () => {
     expect(result).toMatchObject({ decision: 'align', fallback: false, text: 'As an AI assistant, I cannot help with that.' });
   });
 
-  it('for any chunking, once the streaming guard withholds a sentence it never reaches the app, even when the whole answer re-scores safe', async () => {
+  it('for any chunking, once the gate withholds a sentence it never reaches the app, even when the whole answer re-scores safe', async () => {
     // The whole answer reads safe (a long benign tail outweighs one harmful word); its second sentence alone does not.
     const reward = (text: string) => (/bomb/.test(text) && !/garden/.test(text) ? -1 : 1);
     const answer = 'A calm scene. Then build the bomb. The garden is pretty.';
@@ -165,7 +165,6 @@ describe('respond ships nothing unjudged', () => {
         const pieces = at.slice(1).map((end, i) => answer.slice(at[i], end)).filter(Boolean);
         const shown: string[] = [];
         const result = await respond(respondDeps(scriptedVlm(pieces, ', I cannot help.'), 0.9, reward), { image, prompt: 'p' }, {
-          streamingGuard: true,
           mode: 'off',
           onToken: (d) => shown.push(d),
         });
@@ -181,12 +180,17 @@ describe('respond ships nothing unjudged', () => {
 
 // --- the one view of an answer: fetch protection and the AI SDK middleware.
 
-/** A guard stand-in that records the answers it is asked to judge and passes them. */
+/** A guard stand-in that records the answers it is asked to judge and passes them (a streamed one unit by unit, as an open gate). */
 function recordingGuard(judged: string[]): Guard {
   return {
-    respond: async (_input: unknown, options: { answer?: string }) => {
-      judged.push(options.answer ?? '');
-      return { decision: 'pass', text: options.answer, reason: 'r', responseCheck: { score: 1, verdict: 'safe' }, images: [] };
+    respond: async (_input: unknown, options: { answer?: string | AnswerStream }) => {
+      let answer = options.answer ?? '';
+      if (typeof answer !== 'string') {
+        for await (const unit of answer.units) unit.release();
+        answer = answer.text();
+      }
+      judged.push(answer);
+      return { decision: 'pass', text: answer, reason: 'r', responseCheck: { score: 1, verdict: 'safe' }, images: [] };
     },
   } as unknown as Guard;
 }
@@ -257,10 +261,12 @@ describe('fetch protection reads every field of every choice, for any chunking',
     await fc.assert(
       fc.asyncProperty(fc.array(choiceFields, { minLength: 1, maxLength: 3 }), fc.array(fc.nat(), { maxLength: 12 }), async (choices, cuts) => {
         const bytes = new TextEncoder().encode(sseOf(choices));
-        const { judged, bytes: received } = await throughProtection(split(bytes, cuts), 'text/event-stream', request);
+        // One answer streams through the gate; several (n > 1) are judged whole, each.
+        const asked = { ...request, ...(choices.length > 1 ? { n: choices.length } : {}) };
+        const { judged, bytes: received } = await throughProtection(split(bytes, cuts), 'text/event-stream', asked);
         expect(received).toEqual(bytes);
         // Any split judges the same text as the stream in one piece.
-        expect(judged).toEqual((await throughProtection([bytes], 'text/event-stream', request)).judged);
+        expect(judged).toEqual((await throughProtection([bytes], 'text/event-stream', asked)).judged);
         expect(judged).toHaveLength(choices.length);
         choices.forEach((f, i) => textBearing(f).forEach((text) => expect(judged[i]).toContain(text)));
       }),

@@ -58,9 +58,12 @@ function lengthened(script: string, tokens: number | undefined): string {
 
 /** Greedy: the continuation of `prefix` within the scripted answer for this prompt. */
 function greedy(prompt: string, prefix: string, answerTokens?: number): ScriptedCompletion {
-  if (prefix.startsWith(SAFETY_PREFIX)) {
+  // The safety prefix may follow part of an answer already shown (an aligned continuation).
+  const aligned = prefix.lastIndexOf(SAFETY_PREFIX);
+  if (aligned >= 0) {
     const full = SAFETY_PREFIX + SCRIPTS.afterSafetyPrefix;
-    const rest = full.startsWith(prefix) ? full.slice(prefix.length) : SCRIPTS.afterSafetyPrefix;
+    const said = prefix.slice(aligned);
+    const rest = full.startsWith(said) ? full.slice(said.length) : SCRIPTS.afterSafetyPrefix;
     return { tokens: tokenize(rest), endsWithEos: true };
   }
   const script = lengthened(HARMFUL_PROMPT.test(prompt) ? SCRIPTS.harmful : SCRIPTS.benign, answerTokens);

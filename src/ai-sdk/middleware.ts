@@ -1,16 +1,16 @@
 // vlm-guard/ai-sdk: ETA as an AI SDK language-model middleware (wrapLanguageModel). Calls
 // whose prompt shows an image are evaluated — every image; the answer's text, reasoning and
 // tool calls (src/answers: the one view of an answer every integration judges) —
-// and, when ETA's rule says so, aligned through the same model. The answer is judged whole
-// before the app sees any of it (streams included: they are read to the end, then replayed);
-// a pass reaches the app as the model produced it, and the decision rides along in
-// providerMetadata.vlmGuard (the vanilla answer always kept there).
+// and, when ETA's rule says so, aligned through the same model. A stream passes the answer
+// gate (src/respond/answer-gate.ts): with safe images its parts flow as the model sends
+// them; otherwise sentence by sentence once judged, and an aligned part continues what was
+// released. A whole answer (generate) is judged before the app sees it. The decision rides
+// along in providerMetadata.vlmGuard on the finish (the vanilla answer always kept there).
 import type {
   LanguageModelV3,
   LanguageModelV3CallOptions,
   LanguageModelV3Content,
   LanguageModelV3Middleware,
-  LanguageModelV3StreamPart,
   SharedV3ProviderMetadata,
   SharedV3ProviderOptions,
 } from '@ai-sdk/provider';
@@ -18,7 +18,9 @@ import { GuardError } from '../errors.ts';
 import type { DecisionRule } from '../eta/policy.ts';
 import type { Guard } from '../guard.ts';
 import { type Continuation, LanguageModelGenerator } from './model-generator.ts';
-import { type PromptView, StreamedAnswer, contentFields, promptView } from '../answers/ai-sdk-content.ts';
+import { type PromptView, contentFields, promptView } from '../answers/ai-sdk-content.ts';
+import type { AnswerStream } from '../respond/respond.ts';
+import { PartsAnswer } from './parts-answer.ts';
 import { judgedText } from '../answers/answer-view.ts';
 
 /** The note put first when the model cannot continue a partial answer (continuation `regenerate`). */
@@ -76,8 +78,11 @@ export function vlmGuardMiddleware(options: VlmGuardMiddlewareOptions): Language
     throw new GuardError('GENERATOR_UNSUPPORTED', 'vlmGuardMiddleware: deep alignment continues partial answers sentence by sentence; it needs continuation { kind: "continue" } (a provider that continues a final assistant turn).', {});
   }
 
-  /** Judges an answer once (guard.respond with the answer given); the text to ship when ETA says to align. */
-  async function judge(view: PromptView, answer: string, model: LanguageModelV3, params: LanguageModelV3CallOptions): Promise<VlmGuardDecision> {
+  /**
+   * Judges an answer once (guard.respond with the answer given: whole, or a stream through
+   * the gate); `appended` is the aligned part that follows what the app already received.
+   */
+  async function judge(view: PromptView, answer: string | AnswerStream, model: LanguageModelV3, params: LanguageModelV3CallOptions): Promise<{ decision: VlmGuardDecision; appended: string }> {
     const guard = await options.guard;
     const signal = params.abortSignal;
     // The app's call, without its streaming: alignment asks the model for whole answers.
@@ -87,15 +92,21 @@ export function vlmGuardMiddleware(options: VlmGuardMiddlewareOptions): Language
       { ...(signal ? { signal } : {}), ...(options.rule ? { rule: options.rule } : {}), generator, mode, answer },
     );
     const base = {
-      vanilla: answer,
+      vanilla: result.vanilla,
       reason: result.reason,
       response: { score: result.responseCheck.score, verdict: result.responseCheck.verdict },
       images: result.images.map((i) => ({ score: i.image.score, verdict: i.verdict })),
       mode,
     };
-    if (result.decision === 'pass') return { ...base, decision: 'pass', aligned: false };
-    return { ...base, decision: 'align', aligned: true, alignedText: result.text, fallback: result.fallback === true };
+    if (result.decision === 'pass') return { decision: { ...base, decision: 'pass', aligned: false }, appended: '' };
+    return {
+      decision: { ...base, decision: 'align', aligned: true, alignedText: result.text, fallback: result.fallback === true },
+      appended: result.text.slice(result.gate.released.length),
+    };
   }
+
+  /** Our stop signal per stream call (transformParams → wrapStream), and the app's own. */
+  const streams = new WeakMap<LanguageModelV3CallOptions, { stop: AbortController; appSignal: AbortSignal | undefined }>();
 
   const decided = (decision: VlmGuardDecision) => {
     options.onDecision?.(decision);
@@ -108,57 +119,49 @@ export function vlmGuardMiddleware(options: VlmGuardMiddlewareOptions): Language
       const view = promptView(params.prompt);
       if (view.images.length === 0) return doGenerate();
       const result = await doGenerate();
-      const decision = decided(await judge(view, judgedText(contentFields(result.content)), model, params));
+      const decision = decided((await judge(view, judgedText(contentFields(result.content)), model, params)).decision);
       const providerMetadata = withDecision(result.providerMetadata, decision);
       if (!decision.aligned) return { ...result, providerMetadata };
       const content: LanguageModelV3Content[] = [{ type: 'text', text: decision.alignedText ?? '' }];
       return { ...result, content, finishReason: { unified: 'stop', raw: undefined }, providerMetadata };
     },
+    async transformParams({ type, params }) {
+      // A stream with images gets a signal of ours beside the app's: a withheld sentence stops the model.
+      if (type !== 'stream' || promptView(params.prompt).images.length === 0) return params;
+      const stop = new AbortController();
+      const transformed = { ...params, abortSignal: params.abortSignal ? AbortSignal.any([params.abortSignal, stop.signal]) : stop.signal };
+      streams.set(transformed, { stop, appSignal: params.abortSignal });
+      return transformed;
+    },
     async wrapStream({ doStream, params, model }) {
       const view = promptView(params.prompt);
       if (view.images.length === 0) return doStream();
-      const { stream, ...rest } = await doStream();
-      // Read to the end before anything goes on: no token reaches the app unjudged.
-      const parts: LanguageModelV3StreamPart[] = [];
-      const answer = new StreamedAnswer();
-      const reader = stream.getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        parts.push(value);
-        answer.add(value);
-      }
-      const decision = decided(await judge(view, judgedText(answer.fields), model, params));
-      const out = decision.aligned ? alignedParts(parts, decision.alignedText ?? '') : parts;
-      return { ...rest, stream: replay(out, decision) };
+      // The app's own signal for the guard and the alignment; ours stops only the model's stream.
+      const ours = streams.get(params);
+      const appParams = ours ? { ...params, abortSignal: ours.appSignal } : params;
+      await options.guard; // a guard that cannot load fails the call before the model is asked
+      const upstream = Promise.resolve(doStream());
+      const answer = new PartsAnswer(
+        upstream.then((r) => r.stream),
+        () => ours?.stop.abort(),
+      );
+      // The guard starts with the call (the image checks beside the model's stream); the gate
+      // hands the model's parts to the app as they pass.
+      const judged = judge(view, answer, model, appParams);
+      judged.then(
+        ({ decision, appended }) => {
+          const metadata = asMetadata(decided(decision));
+          if (decision.aligned) answer.aligned(appended, metadata);
+          else answer.pass(metadata);
+        },
+        (error: unknown) => answer.fail(error),
+      );
+      const result = await upstream.catch((error: unknown) => {
+        ours?.stop.abort();
+        judged.catch(() => undefined);
+        throw error;
+      });
+      return { ...result, stream: answer.readable };
     },
   };
-}
-
-/** The aligned answer as stream parts: the stream's own framing (start, metadata, usage), one text block, finish 'stop'. */
-function alignedParts(parts: readonly LanguageModelV3StreamPart[], text: string): LanguageModelV3StreamPart[] {
-  const keep = parts.filter((p) => p.type === 'stream-start' || p.type === 'response-metadata');
-  const finish = parts.find((p) => p.type === 'finish');
-  const id = 'vlm-guard-aligned';
-  return [
-    ...keep,
-    { type: 'text-start', id },
-    { type: 'text-delta', id, delta: text },
-    { type: 'text-end', id },
-    {
-      type: 'finish',
-      finishReason: { unified: 'stop', raw: undefined },
-      usage: finish?.type === 'finish' ? finish.usage : { inputTokens: { total: undefined, noCache: undefined, cacheRead: undefined, cacheWrite: undefined }, outputTokens: { total: undefined, text: undefined, reasoning: undefined } },
-    },
-  ];
-}
-
-/** The parts again, the decision added to the finish part's providerMetadata. */
-function replay(parts: readonly LanguageModelV3StreamPart[], decision: VlmGuardDecision): ReadableStream<LanguageModelV3StreamPart> {
-  return new ReadableStream({
-    start(controller) {
-      for (const part of parts) controller.enqueue(part.type === 'finish' ? { ...part, providerMetadata: withDecision(part.providerMetadata, decision) } : part);
-      controller.close();
-    },
-  });
 }

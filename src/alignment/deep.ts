@@ -53,7 +53,7 @@ export async function alignDeep(
   input: ChatInput,
   scorers: DeepScorers,
   config: DeepConfig,
-  options: { signal?: AbortSignal; onSentence?: (sentence: DeepSentence, acceptedText: string) => void } = {},
+  options: { signal?: AbortSignal; onSentence?: (sentence: DeepSentence, acceptedText: string) => void; opening?: string } = {},
 ): Promise<DeepResult> {
   let accepted = '';
   let tokens = 0;
@@ -71,7 +71,8 @@ export async function alignDeep(
     const samples = await generator.sample(
       {
         ...input,
-        assistantPrefix: answerSoFar,
+        // An answer already partly shown (`opening`) is continued after what the app has.
+        assistantPrefix: (options.opening ?? '') + answerSoFar,
         sampling: {
           maxTokens: Math.min(config.sentenceMaxTokens, config.maxTotalTokens - tokens),
           temperature: config.temperature,

@@ -20,6 +20,8 @@ export interface ChatRequestMessage {
 export interface ChatBody {
   model?: string;
   stream?: boolean;
+  /** How many answers (choices) to generate. */
+  n?: number;
   messages: ChatRequestMessage[];
 }
 

@@ -121,11 +121,9 @@ function renderDeep(result: GuardRespondResult): void {
 function render(result: GuardRespondResult): void {
   const check = (c: { score: number | null; threshold: number; verdict: string; error?: { message: string } }, dir: string) =>
     `${fmt(c.score)} (unsafe ${dir} ${c.threshold}) → ${c.verdict}${c.error ? ` (${c.error.message})` : ''}`;
-  // With the streaming guard the unsafe part of the vanilla answer is never shown.
-  const withheld = result.streamingGuard?.withheld ?? '';
-  vanillaText.textContent = withheld
-    ? `${result.vanilla.slice(0, result.vanilla.length - withheld.length)} … [${result.vanillaComplete ? 'withheld' : 'stopped'} by the streaming guard]`
-    : result.vanilla;
+  // The gate never shows the unsafe part of the vanilla answer.
+  const { withheld, released } = result.gate;
+  vanillaText.textContent = withheld ? `${released} … [${result.vanillaComplete ? 'withheld' : 'stopped'} by the gate]` : result.vanilla;
   alignedText.textContent = result.modeUsed === 'off' ? '(not aligned: the vanilla answer stands)' : result.text;
   $('ask-decision').textContent = `${result.decision} (${result.modeUsed === 'off' ? 'vanilla stands' : `aligned: ${result.modeUsed}`}) — ${result.reason}`;
   $('ask-decision').className = result.decision;
@@ -230,7 +228,6 @@ form.addEventListener('submit', (event) => {
         {
           generator,
           mode: String(data.get('mode')) as RespondMode,
-          streamingGuard: data.get('streamingGuard') === 'on',
           riskReport: String(data.get('riskReport')) as RiskReportMode,
           thresholds,
           signal: controller.signal,

@@ -202,6 +202,22 @@ export async function decideEta(policy: ResolvedPolicy, responseCheck: ResponseC
   return { decision, reason: reason + which, ...checked, imageSignals: { verdict, fired: firedSignals(signals) }, responseCheck };
 }
 
+/**
+ * Whether the images alone settle the call: every image signal is in and, by the one
+ * decision rule, even an unsafe answer would pass (ETA with safe images). Only then may
+ * an answer reach the app unjudged. Images not checked (`skipped`) settle nothing.
+ */
+export function imagesSettle(policy: ResolvedPolicy, checked: Pick<EtaOutcome, 'images'>): boolean {
+  const verdicts = checked.images.map((i) => i.verdict);
+  if (verdicts.length === 0 || verdicts.includes('skipped')) return false;
+  return verdicts.every((verdict) => decide(verdict, 'unsafe', policy.unknownAs, policy.rule).decision === 'pass');
+}
+
+/** The response check of a call the images settled: not scored, as the answer could not change the decision. */
+export function settledResponse(policy: ResolvedPolicy): ResponseCheck {
+  return { score: null, threshold: policy.thresholds.reward, verdict: 'skipped', ms: 0 };
+}
+
 /** The text read from all the images, one per paragraph (the risk report's text-in-image source). */
 export function imageTextsOf(outcome: Pick<EtaOutcome, 'images'>): string | undefined {
   const texts = outcome.images.flatMap((i) => (i.imageText?.text.trim() ? [i.imageText.text] : []));

@@ -9,7 +9,9 @@ import type { RemoteCapabilities } from '../generators/remote/openai-generator.t
 import { RemoteGenerator } from '../generators/remote/openai-generator.ts';
 import { readSseJson } from '../generators/remote/sse.ts';
 import type { DecisionRule } from '../eta/policy.ts';
-import type { Guard, GuardRespondResult } from '../guard.ts';
+import type { Guard, GuardRespondOptions, GuardRespondResult } from '../guard.ts';
+import type { RespondInput } from '../respond/respond.ts';
+import { SseAnswer } from './sse-answer.ts';
 
 export interface ProtectOptions {
   /** Which requests to guard: a URL substring, a RegExp, or a predicate (default: `/chat/completions`). */
@@ -29,6 +31,9 @@ export interface Protection {
   /** Restores the fetch that was there before. */
   restore(): void;
 }
+
+/** Each image's CLIP score and verdict, for the note. */
+const imagesNote = (result: GuardRespondResult): GuardNote['images'] => result.images.map((i) => ({ score: i.image.score, verdict: i.verdict }));
 
 const matcher = (match: ProtectOptions['match']): ((url: string) => boolean) => {
   if (typeof match === 'function') return match;
@@ -187,51 +192,106 @@ export function protectFetch(guardOrPromise: Guard | Promise<Guard>, options: Pr
     if (!body || !talk || talk.images.length === 0) return originalFetch(input, init);
 
     const guard = await guardOrPromise;
-    // The request goes out as the page made it (a read stream body is re-sent as the bytes read).
-    const response = await originalFetch(input instanceof Request ? input : out.url, input instanceof Request ? init : { ...init, body: out.body });
+    // The endpoint that produced the answer also aligns it, when ETA says so.
+    const generator = new RemoteGenerator({
+      baseUrl: out.url.replace(/\/chat\/completions.*$/, ''),
+      ...(typeof body.model === 'string' && body.model ? { model: body.model } : {}),
+      headers: alignmentHeaders(out.headers),
+      fetch: originalFetch,
+      ...(options.capabilities ? { capabilities: options.capabilities } : {}),
+    });
+    const request = { image: talk.images, prompt: talk.prompt, ...(talk.system ? { system: talk.system } : {}) };
+    const call = { generator, mode: options.mode ?? 'shallow', ...(options.rule ? { rule: options.rule } : {}), ...(out.signal ? { signal: out.signal } : {}) };
+    // The request goes out as the page made it (a read stream body is re-sent as the bytes
+    // read), with a signal of ours beside the app's: a withheld sentence stops the upstream.
+    const upstream = new AbortController();
+    const signal = out.signal ? AbortSignal.any([out.signal, upstream.signal]) : upstream.signal;
+    const sent = originalFetch(input instanceof Request ? input : out.url, input instanceof Request ? { ...init, signal } : { ...init, body: out.body, signal });
+    const guardFailure = (error: unknown) => {
+      // The app's own abort reads as fetch reports one: an AbortError.
+      if (out.signal?.aborted || isGuardError(error, 'ABORTED')) return abortError(out.signal);
+      // Never hand back an answer that was not judged: the app gets a typed failure instead.
+      return failed(error instanceof GuardError ? error : new GuardError('INFERENCE_FAILED', `vlm-guard could not guard the answer: ${String(error)}`, {}, { cause: error }));
+    };
+    if (body.stream === true && !(typeof body.n === 'number' && body.n > 1)) {
+      // One streamed answer: the guard starts now (the image checks with the request) and
+      // the gate hands the server's events to the app as they pass.
+      const answer = new SseAnswer(sent, upstream);
+      const stop = new AbortController();
+      const judged = guard.respond(request, {
+        ...call,
+        signal: out.signal ? AbortSignal.any([out.signal, stop.signal]) : stop.signal,
+        answer,
+        onToken: (delta, { phase }) => {
+          if (phase === 'aligned') answer.append([{ choices: [{ index: 0, delta: { role: 'assistant', content: delta }, finish_reason: null }] }], false);
+        },
+      });
+      const response = await sent.catch((error: unknown) => {
+        stop.abort();
+        judged.catch(() => undefined);
+        throw error;
+      });
+      const type = response.headers.get('content-type') ?? '';
+      if (response.ok && /text\/event-stream/i.test(type)) {
+        judged.then(
+          (result) => {
+            const aligned = result.decision === 'align';
+            options.onDecision?.({ ...result, aligned, url: out.url });
+            if (aligned) {
+              const note: GuardNote = { decision: 'align', aligned: true, choices: [{ index: 0, decision: 'align', aligned: true }], images: imagesNote(result) };
+              answer.append([{ choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] }, { choices: [], vlm_guard: note }], true);
+            }
+            answer.close();
+          },
+          (error: unknown) => answer.fail(guardFailure(error)),
+        );
+        const headers = new Headers(response.headers);
+        headers.delete('content-length');
+        headers.delete('content-encoding');
+        return new Response(answer.readable, { status: response.status, statusText: response.statusText, headers });
+      }
+      // Not a stream after all (an error status, a JSON answer): judged whole below.
+      stop.abort();
+      judged.catch(() => undefined);
+      if (!response.ok) return response;
+      return judgeWhole(guard, response, request, call, body, out.url).catch((error: unknown) => {
+        throw guardFailure(error);
+      });
+    }
+    const response = await sent;
     if (!response.ok) return response;
+    return judgeWhole(guard, response, request, call, body, out.url).catch((error: unknown) => {
+      throw guardFailure(error);
+    });
+  };
+
+  /** A whole response (JSON, or SSE with several choices): every answer judged once, the response rebuilt when one is aligned. */
+  async function judgeWhole(guard: Guard, response: Response, request: RespondInput, call: GuardRespondOptions, body: ChatBody, url: string): Promise<Response> {
     // SSE by what the server sent (a server may stream without being asked), else by the request.
     const type = response.headers.get('content-type') ?? '';
     const stream = /text\/event-stream/i.test(type) || (body.stream === true && !/json/i.test(type));
-    try {
-      const bytes = new Uint8Array(await response.arrayBuffer());
-      const { chunks, answers } = await answersOf(bytes, out.url, stream);
-      const texts = new Map<number, string>();
-      // The endpoint that produced the answer also aligns it, when ETA says so.
-      const generator = new RemoteGenerator({
-        baseUrl: out.url.replace(/\/chat\/completions.*$/, ''),
-        ...(typeof body.model === 'string' && body.model ? { model: body.model } : {}),
-        headers: alignmentHeaders(out.headers),
-        fetch: originalFetch,
-        ...(options.capabilities ? { capabilities: options.capabilities } : {}),
-      });
-      const call = { generator, mode: options.mode ?? 'shallow', ...(options.rule ? { rule: options.rule } : {}), ...(out.signal ? { signal: out.signal } : {}) };
-      const request = { image: talk.images, prompt: talk.prompt, ...(talk.system ? { system: talk.system } : {}) };
-      // Every answer (reasoning, text, refusal, tool calls) with every image, judged once:
-      // respond with the answer given evaluates it and aligns it when ETA says so.
-      const choices: GuardNote['choices'] = [];
-      let images: GuardNote['images'] = [];
-      for (const [index, answer] of answers) {
-        const result = await guard.respond(request, { ...call, answer: judgedText(answer.fields) });
-        images = result.images.map((i) => ({ score: i.image.score, verdict: i.verdict }));
-        const aligned = result.decision === 'align';
-        options.onDecision?.({ ...result, aligned, url: out.url });
-        if (aligned) texts.set(index, result.text);
-        choices.push({ index, decision: result.decision, aligned });
-      }
-      const note: GuardNote = { decision: choices.some((c) => c.decision === 'align') ? 'align' : 'pass', aligned: choices.some((c) => c.aligned), choices, images };
-      if (!note.aligned) {
-        // Nothing changed: the app gets the server's bytes as they came.
-        return new Response(bytes, { status: response.status, statusText: response.statusText, headers: response.headers });
-      }
-      return alignedResponse(response, chunks, texts, stream, note);
-    } catch (error) {
-      // The app's own abort reads as fetch reports one: an AbortError.
-      if (out.signal?.aborted || isGuardError(error, 'ABORTED')) throw abortError(out.signal);
-      // Never hand back an answer that was not judged: the app gets a typed failure instead.
-      throw failed(error instanceof GuardError ? error : new GuardError('INFERENCE_FAILED', `vlm-guard could not guard the answer: ${String(error)}`, {}, { cause: error }));
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    const { chunks, answers } = await answersOf(bytes, url, stream);
+    const texts = new Map<number, string>();
+    // Every answer (reasoning, text, refusal, tool calls) with every image, judged once:
+    // respond with the answer given evaluates it and aligns it when ETA says so.
+    const choices: GuardNote['choices'] = [];
+    let images: GuardNote['images'] = [];
+    for (const [index, answer] of answers) {
+      const result = await guard.respond(request, { ...call, answer: judgedText(answer.fields) });
+      images = imagesNote(result);
+      const aligned = result.decision === 'align';
+      options.onDecision?.({ ...result, aligned, url });
+      if (aligned) texts.set(index, result.text);
+      choices.push({ index, decision: result.decision, aligned });
     }
-  };
+    const note: GuardNote = { decision: choices.some((c) => c.decision === 'align') ? 'align' : 'pass', aligned: choices.some((c) => c.aligned), choices, images };
+    if (!note.aligned) {
+      // Nothing changed: the app gets the server's bytes as they came.
+      return new Response(bytes, { status: response.status, statusText: response.statusText, headers: response.headers });
+    }
+    return alignedResponse(response, chunks, texts, stream, note);
+  }
 
   /** What fetch throws on abort: the signal's reason when it is an AbortError DOMException, else a new one. */
   function abortError(signal: AbortSignal | undefined): DOMException {

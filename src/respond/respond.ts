@@ -1,6 +1,6 @@
-// guard.respond: generate the vanilla answer (streamed) while CLIP checks the image,
-// evaluate, decide by ETA's rule, and align when needed. Plain TypeScript over
-// injected evaluators, so it runs (and is tested) without a browser.
+// guard.respond: generate the vanilla answer (streamed through the answer gate) while
+// the image is checked, decide by ETA's rule, and align when needed. Plain TypeScript
+// over injected evaluators, so it runs (and is tested) without a browser.
 import { type AlignmentConfig, type AlignmentOverrides, mergeAlignment } from '../alignment/config.ts';
 import { type DeepResult, type DeepSentence, alignDeep } from '../alignment/deep.ts';
 import { alignShallow } from '../alignment/shallow.ts';
@@ -8,14 +8,16 @@ import { GuardError, isGuardError } from '../errors.ts';
 import type { ChatInput, Generator } from '../generators/types.ts';
 import { type ImageInput, type ImageInputs, closestOverImages } from '../images/image-input.ts';
 import { countsAsUnsafe } from '../eta/decision.ts';
-import { type EtaOutcome, type ImageCheck, ImageChecks, type ResponseCheck, type Scorers, checkResponse, decideEta, imageTextsOf } from '../eta/pipeline.ts';
+import { type EtaOutcome, type ImageCheck, ImageChecks, type ResponseCheck, type Scorers, checkResponse, decideEta, imageTextsOf, imagesSettle, settledResponse } from '../eta/pipeline.ts';
 import type { ResolvedPolicy } from '../eta/policy.ts';
 import type { RiskReport } from '../risk/assess.ts';
 import type { RiskAwareAlignment } from '../risk/config.ts';
 import { type JudgeResult, riskSummary } from '../risk/judge.ts';
 import type { RiskPrompts } from '../risk/prompts.ts';
 import { namedRisks, riskAwareAlignment } from '../risk/risk-aware.ts';
-import { SentenceGate } from './sentence-gate.ts';
+import { type AnswerUnit, AnswerGate, type GateResult } from './answer-gate.ts';
+
+export type { AnswerUnit } from './answer-gate.ts';
 
 export type RespondMode = 'off' | 'shallow' | 'deep' | 'auto';
 export type TokenPhase = 'vanilla' | 'aligned';
@@ -41,41 +43,61 @@ export interface RespondInput extends ChatInput {
   image: ImageInputs;
 }
 
+/**
+ * An answer that streams from elsewhere (fetch protection's SSE, the AI SDK's parts):
+ * its units pass through the gate, and respond decides and aligns as for its own.
+ */
+export interface AnswerStream {
+  /** The answer's units as the upstream sends them; they may end early once `abort` was called. */
+  units: AsyncIterable<AnswerUnit>;
+  /** The whole answer as judged text (the vanilla answer), once the units are read. */
+  text(): string;
+  /** Stops the upstream (and the units): once a sentence is withheld no more tokens are paid for. */
+  abort(): void;
+}
+
 export interface RespondOptions {
   /** off: evaluate and report only; auto: shallow, deep when both scores are far past their thresholds. */
   mode?: RespondMode;
-  /** Streamed text; `phase` says whether it belongs to the vanilla or the aligned answer. */
+  /**
+   * Streamed text; `phase` says whether it belongs to the vanilla or the aligned answer.
+   * Vanilla text comes through the gate: at the model's pace once the images settle the
+   * call (safe under ETA), else sentence by sentence once each is judged.
+   */
   onToken?: (delta: string, info: { phase: TokenPhase }) => void;
   signal?: AbortSignal;
-  /** Score each finished sentence while streaming; stop an unsafe answer early. Sentences reach onToken only once scored safe. */
-  streamingGuard?: boolean;
   alignment?: AlignmentOverrides;
   /**
-   * The answer, when it already exists (e.g. the page's own request produced it): it is
-   * evaluated and, when ETA says so, aligned through the generator; nothing is generated
-   * for the vanilla answer and it is not streamed again.
+   * The answer, when it exists elsewhere: a string (the page's own request produced it;
+   * it is judged whole and not streamed again), or an AnswerStream whose units the gate
+   * releases. Nothing is generated for the vanilla answer; alignment uses the generator.
    */
-  answer?: string;
+  answer?: string | AnswerStream;
 }
 
 /** ETA's outcome (the same shape as evaluate's: decision, reason, each check, image signals) and the answers. */
 export interface RespondResult extends EtaOutcome {
-  /** What to show: the aligned answer, or the vanilla one. */
+  /** What the app is shown, whole: the vanilla answer, or what was released of it followed by the aligned part. */
   text: string;
-  /** The vanilla answer as generated (possibly cut short by the streaming guard). Always kept. */
+  /** The vanilla answer as generated (possibly cut short by the gate). Always kept. */
   vanilla: string;
   vanillaComplete: boolean;
   /** The alignment that produced `text`; `off` when the vanilla answer stands. */
   modeUsed: 'off' | 'shallow' | 'deep';
   modeRequested: RespondMode;
-  /** The aligned answer's own check (it is judged before it ships). */
+  /** The aligned answer's own check (it is judged, with what was released before it, before it ships). */
   alignedCheck?: ResponseCheck;
-  /** The aligned answer as the model gave it (kept even when the fallback shipped instead). */
+  /** The aligned answer as the model gave it, after what was released (kept even when the fallback shipped instead). */
   alignedText?: string;
-  /** True when the aligned answer was still unsafe (or unknown, counted unsafe) and `text` is `alignment.fallback`. */
+  /** True when the aligned answer was still unsafe (or unknown, counted unsafe) and `alignment.fallback` shipped instead. */
   fallback?: boolean;
   deep?: { sentences: DeepSentence[]; tokens: number; stoppedBy: DeepResult['stoppedBy']; requests: number };
-  streamingGuard?: { stoppedEarly: boolean; sentencesChecked: number; withheld: string };
+  /**
+   * How the vanilla answer reached the app: `pass-through` (the images settled the call:
+   * unjudged, at the model's pace) or `judged` (sentence by sentence). `released` is the
+   * vanilla text the app received; the aligned part of `text` follows it.
+   */
+  gate: { mode: 'pass-through' | 'judged'; stoppedEarly: boolean; sentencesChecked: number; released: string; withheld: string };
   /** The risk report (riskReport option). */
   risk?: RiskReport;
   /** Risk-aware alignment: the risks named in the alignment request, and how. */
@@ -98,6 +120,11 @@ function chooseAlignment(mode: RespondMode, image: ImageCheck, response: Respons
   return farPast ? 'deep' : 'shallow';
 }
 
+/**
+ * respond as stages: generate (or read the given answer) through the gate → decide →
+ * align → judge the aligned answer. The DREAM hooks (risk report, risk-aware alignment,
+ * judge) run beside them.
+ */
 export async function respond(deps: RespondDeps, input: RespondInput, options: RespondOptions = {}): Promise<RespondResult> {
   const started = performance.now();
   const mode = options.mode ?? 'shallow';
@@ -108,118 +135,61 @@ export async function respond(deps: RespondDeps, input: RespondInput, options: R
   };
   const chat: ChatInput = { prompt: input.prompt, image: input.image, ...(input.system ? { system: input.system } : {}) };
 
-  // In parallel order the image checks run while the answer is generated (they do not
-  // depend on it); in ETA's reference order they start only for an unsafe answer.
+  // The image checks start with the call (parallel order), beside generation: they do not
+  // depend on the answer. In ETA's reference order they start only for an unsafe answer.
   const images = new ImageChecks(deps.scorers, policy);
   const scoreText = (text: string) => checkResponse(deps.scorers.response, text, policy.thresholds.reward);
-
-  // The vanilla answer; with the streaming guard, each finished sentence is scored first.
-  const generation = new AbortController();
-  const signal = options.signal ? AbortSignal.any([options.signal, generation.signal]) : generation.signal;
-  const gate = options.streamingGuard ? new SentenceGate(alignment.deep.sentenceEnd) : null;
-  let vanilla = '';
-  let released = '';
-  let sentencesChecked = 0;
-  let stoppedEarly = false;
-  /** The outcome that withheld a sentence: once the gate withholds, the decision is `align`. */
-  let withheldBy: EtaOutcome | null = null;
-  let gateQueue = Promise.resolve();
-  const onVanillaToken = (delta: string) => {
-    vanilla += delta;
-    if (!gate) return emit(delta, 'vanilla');
-    for (const sentence of gate.push(delta)) {
-      gateQueue = gateQueue.then(async () => {
-        if (stoppedEarly) return;
-        const soFar = released + sentence;
-        const check = await scoreText(soFar);
-        sentencesChecked++;
-        const judged = await decideEta(policy, check, images);
-        if (judged.decision === 'align') {
-          withheldBy = judged;
-          stoppedEarly = true;
-          generation.abort();
-          return;
-        }
-        released = soFar;
-        emit(sentence, 'vanilla');
-      });
-    }
-  };
+  const risks = riskHooks(deps);
 
   const tGenerate = performance.now();
-  let vanillaComplete = true;
-  const generating =
-    options.answer !== undefined
-      ? Promise.resolve({ text: options.answer })
-      : deps.generator.generate(
-          { ...chat, sampling: { maxTokens: alignment.vanilla.maxTokens, temperature: alignment.vanilla.temperature } },
-          { onToken: onVanillaToken, signal },
-        );
-  // The risk report starts once the answer is under way: a local VLM serves its calls in
-  // order, so the answer comes first; a remote one runs them side by side.
-  let imageTextRead: (text: string | undefined) => void = () => undefined;
-  const riskReport = deps.assessRisks?.(new Promise((resolve) => (imageTextRead = resolve)));
-  riskReport?.catch(() => undefined); // awaited below; an early failure must not go unobserved
-  try {
-    const completion = await generating;
-    vanilla = completion.text; // authoritative: the streamed deltas are only for display
-  } catch (error) {
-    if (!(stoppedEarly && isGuardError(error, 'ABORTED') && !options.signal?.aborted)) {
-      imageTextRead(undefined);
-      throw withVanilla(error, vanilla);
-    }
-    vanillaComplete = false;
-  }
-  await gateQueue;
-  if (stoppedEarly) vanillaComplete = false;
+  const vanillaRun = await generateThroughGate(deps, chat, options, alignment, {
+    imagesSettle: policy.order === 'parallel' ? images.start().then((checked) => imagesSettle(policy, checked)) : null,
+    judge: async (text) => decideEta(policy, await scoreText(text), images),
+    emit: (delta) => emit(delta, 'vanilla'),
+  }).catch((error: unknown) => {
+    risks.imageText(undefined);
+    throw error;
+  });
+  const { vanilla, gated } = vanillaRun;
   const generateMs = performance.now() - tGenerate;
 
-  // Withheld text never comes back: the outcome that withheld it stands (a re-score of the
-  // whole text cannot turn it into a pass).
-  const outcome = withheldBy !== null ? withheldOutcome(withheldBy) : await decideEta(policy, await scoreText(vanilla), images);
+  // Decide. Images that settled the call need no score of the answer; withheld text never
+  // comes back (the judgement that withheld it stands, a re-score cannot make it pass).
+  const outcome = gated.mode === 'pass-through' ? await decideEta(policy, settledResponse(policy), images) : judgedOutcome(gated);
   const { decision, reason, image, imageText, imageSignals, responseCheck } = outcome;
-  imageTextRead(imageTextsOf(outcome));
+  risks.imageText(imageTextsOf(outcome));
   const modeUsed = decision === 'align' ? chooseAlignment(mode, image, responseCheck, alignment) : 'off';
-  if (gate && modeUsed === 'off' && !stoppedEarly && options.answer === undefined) emit(vanilla.slice(released.length), 'vanilla');
+  // What the app already has: the aligned part continues it (after a space, as a new sentence).
+  const released = gated.mode === 'judged' ? gated.released : vanilla;
+  const opening = released === '' || /\s$/.test(released) ? released : `${released} `;
+  const joiner = opening.slice(released.length);
 
+  // Align, then judge the aligned answer (with what was released before it) before it ships.
   const tAlign = performance.now();
-  // Report-only (mode off) after the gate withheld: what was released, never the withheld sentence.
-  let text = stoppedEarly ? released : vanilla;
-  let deep: RespondResult['deep'];
-  let riskAware: RespondResult['riskAware'];
+  let text = decision === 'pass' ? vanilla : released;
+  let aligned: Awaited<ReturnType<typeof alignAnswer>> | undefined;
   if (modeUsed !== 'off') {
-    try {
-      // Risk-aware alignment names the risks found; it waits for the report.
-      const report = deps.riskAware && deps.riskAware.mode !== 'off' ? await riskReport : undefined;
-      const risks = report ? namedRisks(report) : null;
-      const aware = riskAwareAlignment(deps.riskAware, risks, chat, alignment);
-      riskAware = aware.named;
-      ({ text, deep } = await align(deps, { ...aware.chat, image: input.image }, modeUsed, aware.alignment, { signal: options.signal }));
-      // An abort that came with the last piece still ends the call as aborted.
-      if (options.signal?.aborted) throw new GuardError('ABORTED', 'The alignment was aborted.');
-    } catch (error) {
+    aligned = await alignAnswer(deps, { ...input, ...chat }, modeUsed, alignment, { opening, signal: options.signal, risks }).catch((error: unknown) => {
       throw withVanilla(error, vanilla);
-    }
+    });
   }
-  // The aligned answer is judged before it ships; one still unsafe (or unknown, counted
-  // unsafe) becomes the fixed fallback. Its tokens reach onToken only after that check.
-  const [alignedCheck, risk] = await Promise.all([modeUsed === 'off' ? undefined : scoreText(text), riskReport]);
-  const alignedText = modeUsed === 'off' ? undefined : text;
+  const [alignedCheck, risk] = await Promise.all([aligned ? scoreText(opening + aligned.text) : undefined, risks.report]);
   const fallback = alignedCheck !== undefined && countsAsUnsafe(alignedCheck.verdict, policy.unknownAs);
-  if (fallback) text = alignment.fallback;
-  if (modeUsed !== 'off') {
-    emit(text, 'aligned');
+  if (aligned) {
+    const part = joiner + (fallback ? alignment.fallback : aligned.text);
+    text = released + part;
+    emit(part, 'aligned');
     // An abort that came with the aligned answer still ends the call as aborted.
     if (options.signal?.aborted) throw withVanilla(new GuardError('ABORTED', 'The alignment was aborted.'), vanilla);
   }
-  const alignMs = modeUsed === 'off' ? 0 : performance.now() - tAlign;
+  const alignMs = aligned ? performance.now() - tAlign : 0;
   const tJudge = performance.now();
-  const judge = deps.judge ? await judgeAnswers(deps.judge, vanilla, modeUsed === 'off' ? undefined : text, risk?.summary ?? riskSummary({})) : undefined;
+  const judge = deps.judge ? await judgeAnswers(deps.judge, vanilla, aligned ? text : undefined, risk?.summary ?? riskSummary({})) : undefined;
 
   return {
     text,
     vanilla,
-    vanillaComplete,
+    vanillaComplete: vanillaRun.complete,
     decision,
     reason,
     modeUsed,
@@ -229,11 +199,17 @@ export async function respond(deps: RespondDeps, input: RespondInput, options: R
     images: outcome.images,
     imageSignals,
     responseCheck,
-    ...(alignedCheck ? { alignedCheck, alignedText: alignedText!, fallback } : {}),
-    ...(deep ? { deep } : {}),
-    ...(gate ? { streamingGuard: { stoppedEarly, sentencesChecked, withheld: vanilla.slice(released.length) } } : {}),
+    ...(aligned && alignedCheck ? { alignedCheck, alignedText: opening + aligned.text, fallback } : {}),
+    ...(aligned?.deep ? { deep: aligned.deep } : {}),
+    gate: {
+      mode: gated.mode,
+      stoppedEarly: gated.withheld && !vanillaRun.complete,
+      sentencesChecked: gated.sentencesChecked,
+      released: gated.mode === 'pass-through' ? vanilla : gated.released,
+      withheld: gated.mode === 'pass-through' ? '' : vanilla.slice(gated.released.length),
+    },
     ...(risk ? { risk } : {}),
-    ...(riskAware ? { riskAware } : {}),
+    ...(aligned?.riskAware ? { riskAware: aligned.riskAware } : {}),
     ...(judge ? { judge } : {}),
     policy,
     generator: deps.generator.id,
@@ -245,6 +221,119 @@ export async function respond(deps: RespondDeps, input: RespondInput, options: R
       total: performance.now() - started,
     },
   };
+}
+
+/** What the gate needs from respond: when the images settle, how to judge, where released vanilla text goes. */
+interface GateWiring {
+  imagesSettle: Promise<boolean> | null;
+  judge(text: string): Promise<EtaOutcome>;
+  emit(delta: string): void;
+}
+
+/**
+ * Stage 1: the vanilla answer through the gate — generated (tokens released by the gate
+ * to onToken), a given string (judged whole, released nowhere), or a given stream (its
+ * units released to their path). A withholding judgement stops the upstream.
+ */
+async function generateThroughGate(
+  deps: RespondDeps,
+  chat: ChatInput,
+  options: RespondOptions,
+  alignment: AlignmentConfig,
+  wiring: GateWiring,
+): Promise<{ vanilla: string; complete: boolean; gated: GateResult }> {
+  const { answer } = options;
+  const generation = new AbortController();
+  const stream = typeof answer === 'object' ? answer : undefined;
+  const gate = new AnswerGate({
+    imagesSettle: wiring.imagesSettle,
+    judge: wiring.judge,
+    // A given whole answer is judged whole; a streamed one sentence by sentence.
+    sentenceEnds: typeof answer === 'string' ? [] : alignment.deep.sentenceEnd,
+    onWithhold: () => {
+      generation.abort();
+      stream?.abort();
+    },
+  });
+  const withheld = () => gate.mode === 'judged' && generation.signal.aborted;
+  let vanilla = '';
+  /** Whether the source ended by itself (not stopped by the gate). */
+  let complete = false;
+  try {
+    if (typeof answer === 'string') {
+      vanilla = answer;
+      gate.push({ text: answer, release: () => undefined });
+      complete = true;
+    } else if (stream) {
+      for await (const unit of stream.units) {
+        gate.push(unit);
+        if (generation.signal.aborted) break;
+      }
+      vanilla = stream.text();
+      complete = !generation.signal.aborted;
+    } else {
+      const signal = options.signal ? AbortSignal.any([options.signal, generation.signal]) : generation.signal;
+      let streamed = '';
+      const completion = await deps.generator.generate(
+        { ...chat, sampling: { maxTokens: alignment.vanilla.maxTokens, temperature: alignment.vanilla.temperature } },
+        {
+          signal,
+          onToken: (delta) => {
+            streamed += delta;
+            vanilla = streamed;
+            gate.push({ text: delta, release: () => wiring.emit(delta) });
+          },
+        },
+      );
+      vanilla = completion.text; // authoritative: the streamed deltas are only for display
+      // A generator that streamed less than it returned (or none of it): the rest goes through the gate too;
+      // one whose text differs from its deltas has the whole text judged (shown nowhere).
+      const rest = vanilla.startsWith(streamed) ? vanilla.slice(streamed.length) : null;
+      if (rest === null) gate.push({ text: `\n${vanilla}`, release: () => undefined });
+      else if (rest) gate.push({ text: rest, release: () => wiring.emit(rest) });
+      complete = !generation.signal.aborted;
+    }
+  } catch (error) {
+    // Stopped by the gate (not by the app): the answer so far stands as the vanilla one.
+    if (!(withheld() && !options.signal?.aborted)) {
+      gate.stop();
+      throw withVanilla(error, stream ? stream.text() : vanilla);
+    }
+    if (stream) vanilla = stream.text();
+  }
+  const gated = await gate.finish();
+  if (options.signal?.aborted) throw withVanilla(new GuardError('ABORTED', 'respond() was aborted.'), vanilla);
+  return { vanilla, complete, gated };
+}
+
+/** The judged gate's outcome as the call's: the last judgement, marked when it withheld a sentence. */
+function judgedOutcome(gated: GateResult): EtaOutcome {
+  if (!gated.outcome) throw new GuardError('INFERENCE_FAILED', 'The answer was not judged.');
+  return gated.withheld ? withheldOutcome(gated.outcome) : gated.outcome;
+}
+
+/** DREAM's hooks beside the stages: the risk report starts with the call; its CLIP part waits for the image's text. */
+function riskHooks(deps: RespondDeps): { report: Promise<RiskReport | undefined> | undefined; imageText(text: string | undefined): void } {
+  let imageText: (text: string | undefined) => void = () => undefined;
+  const report = deps.assessRisks?.(new Promise((resolve) => (imageText = resolve)));
+  report?.catch(() => undefined); // awaited later; an early failure must not go unobserved
+  return { report, imageText: (text) => imageText(text) };
+}
+
+/** Stage 3: the aligned part, risk-aware when asked (it waits for the risk report). */
+async function alignAnswer(
+  deps: RespondDeps,
+  input: RespondInput,
+  mode: 'shallow' | 'deep',
+  alignment: AlignmentConfig,
+  options: { opening: string; signal: AbortSignal | undefined; risks: ReturnType<typeof riskHooks> },
+): Promise<{ text: string; deep?: RespondResult['deep']; riskAware?: RespondResult['riskAware'] }> {
+  const report = deps.riskAware && deps.riskAware.mode !== 'off' ? await options.risks.report : undefined;
+  const aware = riskAwareAlignment(deps.riskAware, report ? namedRisks(report) : null, input, alignment);
+  const result = await align(deps, { ...aware.chat, image: input.image }, mode, aware.alignment, { opening: options.opening, signal: options.signal });
+  // An abort that came with the last piece still ends the call as aborted.
+  if (options.signal?.aborted) throw new GuardError('ABORTED', 'The alignment was aborted.');
+  return { ...result, ...(aware.named ? { riskAware: aware.named } : {}) };
 }
 
 /** The gate's outcome as the call's: the check that withheld a sentence decides. */
@@ -267,7 +356,7 @@ export async function align(
   input: RespondInput,
   mode: 'shallow' | 'deep',
   alignment: AlignmentConfig,
-  options: { onToken?: (delta: string) => void; signal?: AbortSignal } = {},
+  options: { onToken?: (delta: string) => void; signal?: AbortSignal; opening?: string } = {},
 ): Promise<{ text: string; deep?: RespondResult['deep'] }> {
   const chat: ChatInput = { prompt: input.prompt, image: input.image, ...(input.system ? { system: input.system } : {}) };
   if (mode === 'shallow') {
@@ -280,6 +369,7 @@ export async function align(
     alignment.deep,
     {
       signal: options.signal,
+      ...(options.opening ? { opening: options.opening } : {}),
       onSentence: (sentence) => options.onToken?.((sentence.index === 1 ? alignment.deep.prefix : '') + sentence.candidates[sentence.chosen]!.text),
     },
   );
