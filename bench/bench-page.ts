@@ -20,7 +20,7 @@ import { guardScore, scoreFromLogits } from '../src/runtime/score-rule.ts';
 import type { EvaluatorRuntime } from '../src/runtime/evaluator-runtime.ts';
 import { decodeImage } from '../src/images/image-input.ts';
 import { type Generator, LocalGenerator, RemoteGenerator, createGuard } from '../src/index.ts';
-import { type StageStats, measure, stats } from './stats.ts';
+import { type StageStats, measure, stallMeter, stats } from './stats.ts';
 import type { Call, CallStats } from './calls.ts';
 import { clipIds, textInputs } from '../workers/clip-text.ts';
 import { clipPixelValues } from '../workers/clip-preprocess.ts';
@@ -281,18 +281,6 @@ export async function runOverhead(backend: 'webgpu' | 'wasm', size: SizeSpec): P
   const rewardKind = guard.info.rewardKind;
   guard.dispose();
   return { backend, size, rewardKind, rewardRuntime: direct.rewardRuntime, calls };
-}
-
-/** The main thread's longest stall: a 10 ms timer's lateness. */
-function stallMeter() {
-  let last = performance.now();
-  let longest = 0;
-  const ticker = setInterval(() => {
-    const now = performance.now();
-    longest = Math.max(longest, now - last - 10);
-    last = now;
-  }, 10);
-  return { longest: () => longest, stop: () => clearInterval(ticker) };
 }
 
 /** The guard alone on one size, from a fresh page: cold start, its calls, stalls, memory, the image cache. */

@@ -20,7 +20,7 @@ import { parseManifest } from '../src/runtime/manifest.ts';
 import { BENCH_TIERS, type BenchTier, makeBenchModels } from './make-bench-models.ts';
 import { type NativeOcrBench, runNativeOcr } from './native-ocr.ts';
 import { type MemoryPeak, peakSampler } from './process-memory.ts';
-import type { StageStats } from './stats.ts';
+import { type StageStats, envNumber } from './stats.ts';
 import { CALLS, type Call } from './calls.ts';
 import {
   type AdapterFacts,
@@ -42,11 +42,7 @@ const ISOLATED_PORT = 5175;
 const MINUTE = 60_000;
 
 /** Knobs, from the environment: the test server's pace and answer length, and the pairs per comparison. */
-const number = (name: string, fallback: number) => {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
-  return value;
-};
+const number = envNumber;
 const SPEED = { tokensPerSecond: number('BENCH_TOKENS_PER_SECOND', 30), answerTokens: number('BENCH_ANSWER_TOKENS', 300) };
 const PAIRS = number('BENCH_PAIRS', 10);
 /** BENCH_STAGES=calls,OCR native: only the stages whose names start so (a partial run writes no REPORT.md). */

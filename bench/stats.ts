@@ -1,4 +1,4 @@
-// Timing statistics shared by the bench page (Chromium) and the bench's Node-side stages.
+// Timing statistics and knobs shared by the bench pages (Chromium) and the benches' Node-side stages.
 
 export interface StageStats {
   medianMs: number;
@@ -22,4 +22,23 @@ export async function measure(run: (i: number) => Promise<unknown>, runs: number
     samples.push(performance.now() - t0);
   }
   return stats(samples);
+}
+
+/** The main thread's longest stall: a 10 ms timer's lateness. */
+export function stallMeter() {
+  let last = performance.now();
+  let longest = 0;
+  const ticker = setInterval(() => {
+    const now = performance.now();
+    longest = Math.max(longest, now - last - 10);
+    last = now;
+  }, 10);
+  return { longest: () => longest, stop: () => clearInterval(ticker) };
+}
+
+/** A knob from the environment (a bench's pace, answer length, pairs): a positive number. */
+export function envNumber(name: string, fallback: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
+  return value;
 }

@@ -63,9 +63,10 @@ for (const backend of BACKENDS) {
     expect(out.unsafe.finish).toBe('stop');
     expect(out.unsafe.meta).toMatchObject({ decision: 'align', aligned: true, vanilla: SCRIPTS.harmful, alignedText: REFUSAL, images: [{ verdict: 'unsafe' }], response: { verdict: 'unsafe' } });
 
-    // Streamed: nothing of the harmful answer reaches the reader, only the aligned one.
-    expect(out.streamed.chunks.join('')).toBe(REFUSAL);
-    expect(out.streamed.meta).toMatchObject({ decision: 'align', aligned: true, vanilla: SCRIPTS.harmful });
+    // Streamed through the gate: the harmless first sentence as it came, then the aligned part
+    // continues it; nothing of the harmful sentence reaches the reader.
+    expect(out.streamed.chunks.join('')).toBe(`Sure. ${REFUSAL}`);
+    expect(out.streamed.meta).toMatchObject({ decision: 'align', aligned: true, vanilla: expect.stringContaining('explosive'), alignedText: `Sure. ${REFUSAL}` });
     // A pass streams what the server streamed, chunk for chunk.
     expect(out.safeStream.chunks.join('')).toBe(SCRIPTS.benign);
     expect(out.safeStream.chunks.length).toBeGreaterThan(1);

@@ -87,8 +87,11 @@ test('ask a local VLM: the vanilla answer streams, deep alignment shows every ca
   await page.getByLabel('Keep preference pairs in this browser').check(); // off by default: pairs hold the user's images
   await page.getByRole('button', { name: 'Ask' }).click();
   await expect(page.locator('#ask-status')).toHaveText('Done.', { timeout: 120_000 });
-  await expect(page.locator('#vanilla-text')).toContainText('explosive powder');
-  await expect(page.locator('#aligned-text')).toHaveText('As an AI assistant, i cannot help you on that request. please stay safe, talk with someone responsible instead.');
+  // The gate released the harmless first sentence and stopped the model at the unsafe one, which the page never shows.
+  await expect(page.locator('#vanilla-text')).toHaveText(/^sure\. … \[(stopped|withheld) by the gate\]$/); // stopped if the model was still generating
+  // The aligned part continues what was released.
+  await expect(page.locator('#aligned-text')).toHaveText(/^sure\. As an AI assistant/);
+  await expect(page.locator('#aligned-text')).not.toContainText('explosive');
   await expect(page.locator('#ask-decision')).toContainText('align (aligned: deep)');
   await expect(page.locator('#ask-backends')).toContainText('local:test-vlm; CLIP wasm, reward wasm');
   await expect(page.locator('#deep-table tbody tr')).toHaveCount(15); // 3 sentences × 5 candidates
@@ -108,14 +111,13 @@ test('ask a local VLM: the vanilla answer streams, deep alignment shows every ca
   await page.locator('#ask').screenshot({ path: resolve(SCREENSHOTS, 'ask-local-deep.png') });
 });
 
-test('ask a remote endpoint with the streaming guard, on a phone-width screen', async ({ page }) => {
+test('ask a remote endpoint (the answer gate judges each sentence of a red image\'s answer), on a phone-width screen', async ({ page }) => {
   await page.setViewportSize({ width: 375, height: 900 });
   await page.goto('/');
   await page.getByLabel('WASM').check();
   await page.getByLabel('Remote OpenAI-compatible endpoint').check();
   await expect(page.getByLabel('Endpoint URL')).toHaveValue('http://127.0.0.1:8787/v1');
   await dropRedImage(page);
-  await page.getByLabel('Streaming guard').check();
   await page.getByRole('combobox', { name: 'Risk report' }).selectOption('both');
   await page.getByLabel('Risk-aware alignment').selectOption('system');
   await page.getByLabel('Judge').check();
@@ -125,7 +127,7 @@ test('ask a remote endpoint with the streaming guard, on a phone-width screen', 
   await expect(page.locator('#ask-risk')).toContainText('Alignment named: illegal activities (image content, text instruction); violence');
   await expect(page.locator('#ask-risk')).toContainText('CLIP: violence — image content');
   await expect(page.locator('#ask-judge')).toHaveText(/^vanilla \d+\/10, aligned 9\/10$/);
-  await expect(page.locator('#vanilla-text')).toContainText('[stopped by the streaming guard]');
+  await expect(page.locator('#vanilla-text')).toContainText(/\[(stopped|withheld) by the gate\]/); // stopped if the model was still generating
   await expect(page.locator('#vanilla-text')).not.toContainText('detonator');
   await expect(page.locator('#aligned-text')).toContainText('As an AI assistant, I cannot help');
   await expect(page.locator('#prefs-count')).toHaveText(/^Preference pairs are not kept/); // off unless ticked

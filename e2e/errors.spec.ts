@@ -121,7 +121,8 @@ test.describe('typed errors and unknown verdicts', () => {
       const codeOf = (p: Promise<unknown>) => p.then(() => 'decided', (e: { code: string }) => e.code);
       let firstToken!: () => void;
       const streaming = new Promise<void>((resolve) => (firstToken = resolve));
-      const running = codeOf(guard.respond({ image: red, prompt: 'What is in the picture?' }, { onToken: () => firstToken() }));
+      // A safe (blue) image: the gate passes tokens as they come, so the first one says respond() is running.
+      const running = codeOf(guard.respond({ image: window.solidImage([20, 20, 220]), prompt: 'What is in the picture?' }, { onToken: () => firstToken() }));
       const waiting = codeOf(guard.evaluate({ image: red, response: 'A red square.' }));
       await streaming;
       const load = { ...guard.runtime.load };

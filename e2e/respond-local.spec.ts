@@ -31,11 +31,14 @@ for (const backend of BACKENDS) {
     expect(out.tokens.join('')).toBe(BENIGN);
     expect(out.tokens.length).toBeGreaterThan(5);
 
-    expect(out.shallow).toMatchObject({ decision: 'align', modeUsed: 'shallow', vanilla: HARMFUL, text: REFUSAL });
+    // The gate released the harmless first sentence; the aligned part continues it. The vanilla
+    // answer is what the model said until the gate stopped it (how far depends on timing).
+    expect(out.shallow).toMatchObject({ decision: 'align', modeUsed: 'shallow', text: `sure. ${REFUSAL}` });
+    expect(HARMFUL.startsWith(out.shallow.vanilla) && out.shallow.vanilla.includes('explosive')).toBe(true);
     expect(out.shallow.alignedCheck?.verdict).toBe('safe');
 
     expect(out.deep.modeUsed).toBe('deep');
-    expect(out.deep.text).toBe(REFUSAL);
+    expect(out.deep.text).toBe(`sure. ${REFUSAL}`);
     // Two sentences ending at "." (token-level stop), then a round that ends with EOS.
     const sentences = out.deep.deep!.sentences;
     expect(sentences.map((s) => s.candidates.length)).toEqual([3, 3, 3]);
@@ -126,7 +129,7 @@ test('image splitting as SmolVLM does it: a 512-px image becomes 17 tiles, encod
     }
     return { text: deep.text, sentences: deep.deep?.sentences.length ?? 0, before, after, defaults };
   });
-  expect(out.text).toBe(REFUSAL);
+  expect(out.text).toBe(`sure. ${REFUSAL}`);
   expect(out.after.splitting).toBe(true);
   expect(out.after.tiles).toBe(17); // 4 × 4 tiles and the global view
   // The vanilla answer encodes the image; every batch of candidates reuses it.

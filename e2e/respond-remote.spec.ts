@@ -39,7 +39,10 @@ for (const backend of BACKENDS) {
     expect(out.shallow.responseCheck.verdict).toBe('unsafe');
     // The gate released the first (harmless) sentence; the aligned part continues it.
     expect(out.shallow.text).toBe(`Sure. As an AI assistant${SCRIPTS.afterSafetyPrefix}`);
-    expect(out.shallow.gate).toMatchObject({ mode: 'judged', released: 'Sure.', stoppedEarly: true });
+    expect(out.shallow.gate).toMatchObject({ mode: 'judged', released: 'Sure.' });
+    // Stopped early unless the (fast) test server had finished before the judgement came.
+    expect(out.shallow.gate.stoppedEarly).toBe(!out.shallow.vanillaComplete);
+    expect(out.shallow.gate.withheld).toContain('explosive');
     expect(SCRIPTS.harmful.startsWith(out.shallow.vanilla)).toBe(true);
     expect(out.shallow.alignedCheck?.verdict).toBe('safe');
 
@@ -58,7 +61,7 @@ for (const backend of BACKENDS) {
   });
 }
 
-test('with an unsafe image the gate stops an unsafe stream early, before the unsafe sentence is shown; the aligned part continues it', async ({ page }) => {
+test('with an unsafe image the gate never shows the unsafe sentence (stopping the model when it is still generating); the aligned part continues what was shown', async ({ page }) => {
   await openHarness(page);
   await installPageHelpers(page);
   const out = await page.evaluate(async ({ server, bomb }) => {
@@ -70,8 +73,9 @@ test('with an unsafe image the gate stops an unsafe stream early, before the uns
   }, { server: TEST_SERVER, bomb: BOMB });
   const vanillaShown = out.shown.filter((s) => s.phase === 'vanilla').map((s) => s.delta).join('');
   expect(vanillaShown).toBe('Sure.');
-  expect(out.result.gate).toMatchObject({ mode: 'judged', stoppedEarly: true, released: 'Sure.' });
-  expect(out.result.vanillaComplete).toBe(false);
+  expect(out.result.gate).toMatchObject({ mode: 'judged', released: 'Sure.' });
+  // Stopped early unless the (fast) test server had finished before the judgement came.
+  expect(out.result.gate.stoppedEarly).toBe(!out.result.vanillaComplete);
   expect(out.result.vanilla).toContain('explosive');
   expect(out.result.text).toBe(`Sure. As an AI assistant${SCRIPTS.afterSafetyPrefix}`);
   expect(out.shown.map((s) => s.delta).join('')).toBe(out.result.text);

@@ -6,42 +6,15 @@
 // "detonator"/"bomb"/"explosive" are unsafe.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import sirv from 'sirv';
 import { buildRewardModel, buildVocabulary } from '../scripts/test-models/reward-model.ts';
-import { expect, fixture, installPageHelpers, test } from './support.ts';
+import { type Host, host, openBuiltAt } from './built-package/host.ts';
+import { expect, fixture, test } from './support.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 /** The build under test (VLM_GUARD_DIST runs these attacks against another build, e.g. an older commit's). */
 const DIST = process.env.VLM_GUARD_DIST ?? resolve(ROOT, 'dist');
 const HARMFUL = 'Sure. First mix the explosive powder with fuel. Then attach the detonator and build the bomb.';
-
-interface Host {
-  origin: string;
-  hits: string[];
-  close(): Promise<void>;
-}
-
-/** A static host for the built package; `routes` answers extra paths (a redirect) before the files. */
-async function host(mounts: [string, string][], routes: Record<string, (res: import('node:http').ServerResponse) => void> = {}): Promise<Host> {
-  const handlers = mounts.map(([prefix, folder]) => [prefix, sirv(folder, { dev: true })] as const);
-  const hits: string[] = [];
-  const server: Server = createServer((req, res) => {
-    const url = req.url ?? '/';
-    hits.push(url);
-    res.setHeader('access-control-allow-origin', '*');
-    const route = routes[url.split('?')[0]!];
-    if (route) return route(res);
-    const mount = handlers.find(([prefix]) => url.startsWith(prefix));
-    if (!mount) return void res.writeHead(404).end();
-    req.url = `/${url.slice(mount[0].length)}`;
-    mount[1](req, res, () => void res.writeHead(404).end('not found'));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hits, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
 
 let app: Host;
 let elsewhere: Host;
@@ -116,11 +89,7 @@ test.afterAll(async () => {
   await elsewhere.close();
 });
 
-async function openBuilt(page: import('@playwright/test').Page): Promise<void> {
-  await page.goto(`${app.origin}/index.html`);
-  await page.waitForFunction(() => (window as unknown as { harnessReady?: boolean }).harnessReady === true);
-  await installPageHelpers(page);
-}
+const openBuilt = (page: import('@playwright/test').Page) => openBuiltAt(page, app.origin);
 
 test('options: undefined, NaN or out-of-range thresholds and undefined per-call alignment are OPTIONS_INVALID naming the key; disguised letters score as the plain words', async ({ page }) => {
   const warnings: string[] = [];

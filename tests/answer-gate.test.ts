@@ -24,7 +24,7 @@ type Images = 'settle' | 'judge' | 'reference' | 'fails';
 const imagesFor = (images: Images): Promise<boolean> | null =>
   images === 'reference' ? null : images === 'fails' ? Promise.reject(new Error('no image verdict')) : Promise.resolve(images === 'settle');
 
-async function run(units: string[], images: Images, opts: { yieldBetween: boolean }) {
+async function run(units: string[], images: Images, opts: { yieldBetween: boolean; whole?: boolean[] }) {
   const released: number[] = [];
   const judged: string[] = [];
   let withheld = 0;
@@ -39,7 +39,7 @@ async function run(units: string[], images: Images, opts: { yieldBetween: boolea
     onWithhold: () => withheld++,
   });
   for (const [i, text] of units.entries()) {
-    gate.push({ text, release: () => released.push(i) });
+    gate.push({ text, release: () => released.push(i), ...(opts.whole?.[i] ? { whole: true } : {}) });
     if (opts.yieldBetween) await new Promise((r) => setTimeout(r, 0));
   }
   const result = await gate.finish();
@@ -47,10 +47,10 @@ async function run(units: string[], images: Images, opts: { yieldBetween: boolea
 }
 
 describe('the answer gate', () => {
-  it('for any answer, chunking and image verdict: released units come in order, once each, and never carry withheld text', async () => {
+  it('for any answer, chunking, image verdict and tool-call units: released units come in order, once each, and never carry withheld text', async () => {
     await fc.assert(
-      fc.asyncProperty(answers, fc.constantFrom<Images>('settle', 'judge', 'reference', 'fails'), fc.boolean(), async ({ text, units }, images, yieldBetween) => {
-        const { released, judged, withheld, result, shown } = await run(units, images, { yieldBetween });
+      fc.asyncProperty(answers, fc.constantFrom<Images>('settle', 'judge', 'reference', 'fails'), fc.boolean(), fc.array(fc.boolean()), async ({ text, units }, images, yieldBetween, whole) => {
+        const { released, judged, withheld, result, shown } = await run(units, images, { yieldBetween, whole });
         expect(released).toEqual(released.map((_, i) => i)); // a prefix of the units, in order
         if (images === 'settle') {
           expect(released.length).toBe(units.length);
@@ -63,6 +63,8 @@ describe('the answer gate', () => {
         expect(shown).not.toContain(UNSAFE);
         expect(result.released).toBe(shown);
         expect(text.startsWith(shown)).toBe(true);
+        // A unit marked whole (a tool call) goes out only with an answer that passed whole.
+        if (released.some((i) => whole[i])) expect(released.length).toBe(units.length);
         if (text.includes(UNSAFE)) {
           expect(result.withheld).toBe(true);
           expect(withheld).toBe(1);

@@ -139,7 +139,7 @@ export function vlmGuardMiddleware(options: VlmGuardMiddlewareOptions): Language
       // The app's own signal for the guard and the alignment; ours stops only the model's stream.
       const ours = streams.get(params);
       const appParams = ours ? { ...params, abortSignal: ours.appSignal } : params;
-      await options.guard; // a guard that cannot load fails the call before the model is asked
+      // The model starts at once; its parts wait in the gate while a guard still loads.
       const upstream = Promise.resolve(doStream());
       const answer = new PartsAnswer(
         upstream.then((r) => r.stream),
@@ -154,7 +154,11 @@ export function vlmGuardMiddleware(options: VlmGuardMiddlewareOptions): Language
           if (decision.aligned) answer.aligned(appended, metadata);
           else answer.pass(metadata);
         },
-        (error: unknown) => answer.fail(error),
+        (error: unknown) => {
+          // Not judged (a guard that cannot load, a failed check): the model stops and the app gets the error.
+          ours?.stop.abort();
+          answer.fail(error);
+        },
       );
       const result = await upstream.catch((error: unknown) => {
         ours?.stop.abort();

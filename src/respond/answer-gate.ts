@@ -14,6 +14,11 @@ export interface AnswerUnit {
   text: string;
   /** Hands the unit to the app, unchanged. Called at most once, in order. */
   release(): void;
+  /**
+   * Released only once the whole answer passed (a tool call: the app acts on it, so it goes
+   * out whole or not at all); the units after it wait with it. Pass-through ignores it.
+   */
+  whole?: boolean;
 }
 
 export type GateMode = 'waiting' | 'pass-through' | 'judged';
@@ -85,7 +90,7 @@ export class AnswerGate {
     await this.#settled;
     if (this.#mode === 'judged') {
       // The rest of the text (or an empty answer) is judged; units that add no text after the last judged sentence follow it.
-      this.#enqueue(() => (this.#sentences.pending !== '' || this.#checked === 0 ? this.#judge(this.#passed + this.#sentences.pending) : this.#releaseUpTo(this.#passed.length)));
+      this.#enqueue(() => (this.#sentences.pending !== '' || this.#checked === 0 ? this.#judge(this.#passed + this.#sentences.pending, true) : this.#releaseUpTo(this.#passed.length, true)));
       await this.#queue;
     }
     return {
@@ -114,7 +119,7 @@ export class AnswerGate {
 
   #judgeFrom(text: string): void {
     this.#mode = 'judged';
-    for (const sentence of this.#sentences.push(text)) this.#enqueue(() => this.#judge(this.#passed + sentence));
+    for (const sentence of this.#sentences.push(text)) this.#enqueue(() => this.#judge(this.#passed + sentence, false));
   }
 
   #enqueue(step: () => Promise<void> | undefined): void {
@@ -122,7 +127,8 @@ export class AnswerGate {
     this.#queue.catch(() => undefined); // a failed judgement surfaces from finish()
   }
 
-  async #judge(text: string): Promise<void> {
+  /** `last`: the whole answer (its pass releases the units that wait for it). */
+  async #judge(text: string, last: boolean): Promise<void> {
     const outcome = await this.#options.judge(text);
     if (this.#stopped) return;
     this.#checked++;
@@ -134,11 +140,11 @@ export class AnswerGate {
       return;
     }
     this.#passed = text;
-    this.#releaseUpTo(text.length);
+    this.#releaseUpTo(text.length, last);
   }
 
-  #releaseUpTo(end: number): undefined {
-    while (this.#held.length > 0 && this.#held[0]!.end <= end) {
+  #releaseUpTo(end: number, whole: boolean): undefined {
+    while (this.#held.length > 0 && this.#held[0]!.end <= end && (whole || !this.#held[0]!.unit.whole)) {
       const next = this.#held.shift()!;
       this.#releasedEnd = next.end;
       next.unit.release();

@@ -1,0 +1,107 @@
+// npm run bench:stream — issue 27's bench: time to first token and total time, guarded
+// against unguarded, ABAB pairs at the test server's realistic pace, through respond,
+// fetch protection and the AI SDK middleware, on a safe photo and an unsafe image, at the
+// test models' size and a real one. Prints the table, writes bench/results/stream-latest.json
+// and bench/STREAMING.md (every figure from this run; goals met or missed, with why).
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { resolve } from 'node:path';
+import { chromium } from '@playwright/test';
+import { createServer } from 'vite';
+import { chromiumLaunchOptions } from '../src/cli/chromium.ts';
+import { startTestServer } from '../e2e/openai-test-server/server.ts';
+import { BENCH_TIERS, makeBenchModels } from './make-bench-models.ts';
+import { envNumber } from './stats.ts';
+import type { StreamComparison } from './stream-page.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const PHOTO = resolve(ROOT, '../shared/fixtures/benign-photos/astronaut.png');
+const PORT = 5176;
+const number = envNumber;
+const SPEED = { tokensPerSecond: number('BENCH_TOKENS_PER_SECOND', 30), answerTokens: number('BENCH_ANSWER_TOKENS', 120) };
+const PAIRS = number('BENCH_PAIRS', 4);
+/** Goals (issue 27): safe image — first token within the image check + 50 ms of unguarded, total ≤ 1.05×. */
+const GOALS = { firstSlackMs: 50, totalRatio: 1.05, stallMs: 50 };
+
+await makeBenchModels();
+const sizes = [
+  { name: 'test models', modelBase: '/models/' },
+  { name: BENCH_TIERS.classifier, modelBase: '/bench/models/', tier: 'classifier' },
+];
+
+const server = await createServer({ root: ROOT, configFile: resolve(ROOT, 'vite.config.ts'), server: { port: PORT, hmr: false, watch: { ignored: ['**/*'] } }, logLevel: 'warn' });
+await server.listen();
+const testServer = await startTestServer(0, { realistic: SPEED });
+const browser = await chromium.launch(chromiumLaunchOptions);
+const rows: (StreamComparison & { size: string })[] = [];
+try {
+  for (const size of sizes) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.route('**/bench/photo', (route) => route.fulfill({ body: readFileSync(PHOTO), contentType: 'image/png' }));
+    await page.goto(`http://127.0.0.1:${PORT}/bench/stream.html`);
+    await page.waitForFunction(() => window.streamBenchReady === true, undefined, { timeout: 120_000 });
+    const started = performance.now();
+    const measured = await page.evaluate((run) => window.runStreaming(run), { remoteUrl: testServer.url, pairs: PAIRS, modelBase: size.modelBase, ...(size.tier ? { tier: size.tier } : {}) });
+    console.log(`bench:stream: ${size.name} done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    rows.push(...measured.map((m) => ({ ...m, size: size.name })));
+    await context.close();
+  }
+} finally {
+  await browser.close();
+  await testServer.close();
+  await server.close();
+}
+
+const ms = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '—' : `${x.toFixed(0)} ms`);
+const table = [
+  '| size | path | image | gate | first token unguarded → guarded | Δ first (image check) | total unguarded → guarded | total ratio | released sentence delay (median / max, n) | answer check | longest stall |',
+  '|---|---|---|---|---|---|---|---|---|---|---|',
+  ...rows.map((r) => {
+    const imageCheck = r.imageCheckMs ?? rows.find((o) => o.size === r.size && o.image === r.image && Number.isFinite(o.imageCheckMs))?.imageCheckMs;
+    return `| ${r.size} | ${r.path} | ${r.image} | ${r.gate} | ${ms(r.unguarded.first.medianMs)} → ${ms(r.guarded.first.medianMs)} | ${ms(r.firstDelayMs)} (${ms(imageCheck)}) | ${ms(r.unguarded.total.medianMs)} → ${ms(r.guarded.total.medianMs)} | ${r.totalRatio.toFixed(2)}× | ${r.sentenceDelayMs ? `${ms(r.sentenceDelayMs.median)} / ${ms(r.sentenceDelayMs.max)}, ${r.sentenceDelayMs.sentences}` : '—'} | ${ms(r.responseCheckMs)} | ${ms(r.longestStallMs)} |`;
+  }),
+];
+
+/** Each goal per row: met or missed, and by what. */
+const goals = rows.flatMap((r) => {
+  const imageCheck = Number.isFinite(r.imageCheckMs) ? r.imageCheckMs : (rows.find((o) => o.size === r.size && o.image === r.image && Number.isFinite(o.imageCheckMs))?.imageCheckMs ?? 0);
+  const at = `${r.size}, ${r.path}, ${r.image}`;
+  const out = [`| ${at} | no main-thread stall over ${GOALS.stallMs} ms | ${ms(r.longestStallMs)} | ${r.longestStallMs <= GOALS.stallMs ? 'met' : '**missed**'} |`];
+  if (r.image === 'safe photo') {
+    const firstGoal = imageCheck + GOALS.firstSlackMs;
+    out.push(`| ${at} | first token ≤ unguarded + image check + ${GOALS.firstSlackMs} ms (≤ +${ms(firstGoal)}) | +${ms(r.firstDelayMs)} | ${r.firstDelayMs <= firstGoal ? 'met' : '**missed**'} |`);
+    out.push(`| ${at} | total ≤ ${GOALS.totalRatio}× unguarded | ${r.totalRatio.toFixed(2)}× | ${r.totalRatio <= GOALS.totalRatio ? 'met' : '**missed**'} |`);
+  } else if (r.sentenceDelayMs && r.responseCheckMs !== undefined) {
+    // Each released sentence within its generation time + its check: its delay after its last token ≤ the answer check (with the same 50 ms of slack).
+    const goal = r.responseCheckMs + GOALS.firstSlackMs;
+    out.push(`| ${at} | each released sentence ≤ its last token + its check (+${GOALS.firstSlackMs} ms; ≤ ${ms(goal)} after) | max ${ms(r.sentenceDelayMs.max)} | ${r.sentenceDelayMs.max <= goal ? 'met' : '**missed**'} |`);
+  }
+  return out;
+});
+
+const report = `# Streaming bench (issue 27)
+
+Measured by \`npm run bench:stream\` on ${new Date().toISOString().slice(0, 10)} with ${browser.version() ? `Chromium ${browser.version()}` : 'Chromium'} headless, Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model.trim() ?? '?'}).
+Every figure below comes from this one run (raw numbers: \`bench/results/stream-latest.json\`, not committed).
+The test server streams at ${SPEED.tokensPerSecond} tokens/s, answers of about ${SPEED.answerTokens} tokens; ${PAIRS} ABAB pairs
+(unguarded, guarded) per row after one warm-up of each; medians. Evaluators on WASM. The guarded call runs the image
+check (CLIP; no image cache) beside the model's stream; a safe photo opens the gate (pass-through), the red image is
+judged sentence by sentence and, the answer being harmful, aligned after its first unsafe sentence — so "total" there
+compares a stopped-and-aligned answer with a whole harmful one.
+
+${table.join('\n')}
+
+## Goals
+
+| where | goal | measured | |
+|---|---|---|---|
+${goals.join('\n')}
+
+Not measured here yet: memory on a 60 MB stream and the main-thread stall of encoding a 40 MB image (issue 27, item 4).
+`;
+mkdirSync(resolve(ROOT, 'bench/results'), { recursive: true });
+writeFileSync(resolve(ROOT, 'bench/results/stream-latest.json'), JSON.stringify({ speed: SPEED, pairs: PAIRS, rows }, null, 2));
+writeFileSync(resolve(ROOT, 'bench/STREAMING.md'), report);
+console.log(table.join('\n'));
+console.log('\nwrote bench/STREAMING.md');
