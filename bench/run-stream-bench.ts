@@ -80,12 +80,20 @@ const goals = rows.flatMap((r) => {
   return out;
 });
 
+/** Why a kind of goal was missed, said once under the table when any goal of that kind was. */
+const WHY: [RegExp, string][] = [
+  [/no main-thread stall/, 'stalls over 50 ms come with the photo (a 1 MB PNG) and not with the small red PNG, on every path; where that main-thread time goes is not isolated yet (candidates: the image as a data URL in a request body that fetch protection and the provider parse, the image handed to the workers). Large images off the main thread is issue 27 item 4, not done yet.'],
+  [/each released sentence/, 'the first sentence waits for the image verdict before its own check (the gate judges only once it knows the image is not safe), so its delay is the image check plus the answer check; later sentences take one answer check each (the whole answer so far is re-scored each time).'],
+];
+const missed = goals.filter((g) => g.endsWith('**missed** |'));
+const why = WHY.filter(([kind]) => missed.some((g) => kind.test(g))).map(([, text]) => `- ${text}`);
+
 const report = `# Streaming bench (issue 27)
 
 Measured by \`npm run bench:stream\` on ${new Date().toISOString().slice(0, 10)} with ${browser.version() ? `Chromium ${browser.version()}` : 'Chromium'} headless, Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model.trim() ?? '?'}).
 Every figure below comes from this one run (raw numbers: \`bench/results/stream-latest.json\`, not committed).
 The test server streams at ${SPEED.tokensPerSecond} tokens/s, answers of about ${SPEED.answerTokens} tokens; ${PAIRS} ABAB pairs
-(unguarded, guarded) per row after one warm-up of each; medians. Evaluators on WASM. The guarded call runs the image
+(unguarded, guarded) per row after one warm-up of each, every path asking for the same greedy answer; medians. Evaluators on WASM. The guarded call runs the image
 check (CLIP; no image cache) beside the model's stream; a safe photo opens the gate (pass-through), the red image is
 judged sentence by sentence and, the answer being harmful, aligned after its first unsafe sentence — so "total" there
 compares a stopped-and-aligned answer with a whole harmful one.
@@ -97,11 +105,13 @@ ${table.join('\n')}
 | where | goal | measured | |
 |---|---|---|---|
 ${goals.join('\n')}
+${why.length ? `\nWhy the missed ones are missed:\n\n${why.join('\n')}\n` : ''}
+"total" on the unsafe image compares a stopped-and-aligned answer with the whole harmful one: below 1× is the upstream stopped early.
 
 Not measured here yet: memory on a 60 MB stream and the main-thread stall of encoding a 40 MB image (issue 27, item 4).
 `;
 mkdirSync(resolve(ROOT, 'bench/results'), { recursive: true });
-writeFileSync(resolve(ROOT, 'bench/results/stream-latest.json'), JSON.stringify({ speed: SPEED, pairs: PAIRS, rows }, null, 2));
+writeFileSync(resolve(ROOT, 'bench/results/stream-latest.json'), JSON.stringify({ at: new Date().toISOString(), speed: SPEED, pairs: PAIRS, rows }, null, 2));
 writeFileSync(resolve(ROOT, 'bench/STREAMING.md'), report);
 console.log(table.join('\n'));
 console.log('\nwrote bench/STREAMING.md');

@@ -98,7 +98,7 @@ export async function runStreaming({ remoteUrl, pairs, modelBase, tier }: Stream
   for (const image of ['safe photo', 'unsafe image'] as const) {
     const prompt = prompts[image];
     const url = await dataUrl(images[image]);
-    const body = JSON.stringify({ model: 'scripted-vlm', stream: true, messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url } }, { type: 'text', text: prompt }] }] });
+    const body = JSON.stringify({ model: 'scripted-vlm', stream: true, temperature: 0, messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url } }, { type: 'text', text: prompt }] }] });
 
     /** One answer read from the first byte to the last; the first token is the first chunk that carries content. */
     const readSse = async (): Promise<StreamTiming> => {
@@ -120,7 +120,7 @@ export async function runStreaming({ remoteUrl, pairs, modelBase, tier }: Stream
       const t0 = performance.now();
       const model = guarded ? wrapLanguageModel({ model: provider('scripted-vlm'), middleware: vlmGuardMiddleware({ guard }) }) : provider('scripted-vlm');
       let first = 0;
-      for await (const delta of streamText({ model, messages }).textStream) if (!first && delta) first = performance.now() - t0;
+      for await (const delta of streamText({ model, messages, temperature: 0 }).textStream) if (!first && delta) first = performance.now() - t0;
       return { firstMs: first, totalMs: performance.now() - t0 };
     };
 
