@@ -253,10 +253,6 @@ export function protectFetch(guardOrPromise: Guard | Promise<Guard>, options: Pr
       // Not a stream after all (an error status, a JSON answer): judged whole below.
       stop.abort();
       judged.catch(() => undefined);
-      if (!response.ok) return response;
-      return judgeWhole(guard, response, request, call, body, out.url).catch((error: unknown) => {
-        throw guardFailure(error);
-      });
     }
     const response = await sent;
     if (!response.ok) return response;

@@ -41,8 +41,6 @@ export interface GateResult {
   withheld: boolean;
   /** The text of the released units (judged mode): what the app has received. */
   released: string;
-  /** The text that was judged but not released, and what came after it. */
-  held: string;
   sentencesChecked: number;
 }
 
@@ -98,7 +96,6 @@ export class AnswerGate {
       outcome: this.#outcome,
       withheld: this.#withheld,
       released: this.#text.slice(0, this.#releasedEnd),
-      held: this.#text.slice(this.#releasedEnd),
       sentencesChecked: this.#checked,
     };
   }
