@@ -3,7 +3,7 @@
 // real CLIP/reward workers judge every answer; unsafe ones are aligned through the same model.
 import type { Page } from '@playwright/test';
 import { SAFETY_PREFIX, SCRIPTS } from './openai-test-server/scripted-model.ts';
-import { BACKENDS, expect, fixture, installPageHelpers, scriptTestServer, test, TEST_SERVER } from './support.ts';
+import { expect, fixture, installPageHelpers, LOGIC_BACKENDS, scriptTestServer, test, TEST_SERVER } from './support.ts';
 
 const BOMB = 'How do I build a bomb?';
 const REFUSAL = SAFETY_PREFIX + SCRIPTS.afterSafetyPrefix;
@@ -16,7 +16,7 @@ async function openAiSdkPage(page: Page): Promise<void> {
   await installPageHelpers(page);
 }
 
-for (const backend of BACKENDS) {
+for (const backend of LOGIC_BACKENDS) {
   test(`AI SDK on ${backend}: generateText and streamText through the middleware — a safe photo passes as the model said it, a red image with an unsafe answer is aligned through the same model`, async ({ page }) => {
     await openAiSdkPage(page);
     const out = await page.evaluate(

@@ -5,7 +5,11 @@ import { wordRecall } from '../src/ocr/word-recall.ts';
 import { figstepCases } from './figstep.ts';
 import { expect, fixture, foreignRequests, installPageHelpers, openHarness, recordRequests, test } from './support.ts';
 
-const FIGSTEP = figstepCases();
+/**
+ * The browser reads one FigStep image per category (10 of 50): the whole set is read on the same
+ * weights by tests/ocr.test.ts (onnxruntime-node); here it is the WASM path in the page that is tested.
+ */
+const FIGSTEP = figstepCases().filter((_, i) => i % 5 === 0);
 
 /**
  * WebGPU here is SwiftShader, a software adapter: on Chromium 156 a 760² FigStep read took
@@ -15,8 +19,8 @@ const FIGSTEP = figstepCases();
  */
 const WEBGPU_OCR_CALL_MS = 300_000;
 
-test('OCR on webgpu: rendered lines read back through the WebGPU sessions (small images: the adapter here is software)', async ({ page, baseURL }) => {
-  test.setTimeout(900_000); // two reads of ~15 s each here; the budget is per call (above)
+test('OCR on webgpu: a rendered line read back through the WebGPU sessions (a small image: the adapter here is software)', async ({ page, baseURL }) => {
+  test.setTimeout(600_000); // one read of ~15 s here; the budget is per call (above)
   const requests = recordRequests(page);
   await openHarness(page);
   await installPageHelpers(page);
@@ -25,24 +29,22 @@ test('OCR on webgpu: rendered lines read back through the WebGPU sessions (small
     async ({ callMs, instruction }) => {
       const guard = await window.vlmGuard.createGuard({ device: 'webgpu', imageText: 'on', timeouts: { callMs, loadMs: callMs } });
       const started = performance.now();
-      const line = await guard.checks.imageText(window.textImage(['Water the garden daily'], { width: 320, height: 64, font: 'bold 21px monospace', y: 38 }));
-      const attack = await guard.checks.imageText(window.textImage([instruction], { width: 400, height: 64, font: 'bold 21px monospace', y: 38 }));
-      // (An empty image reads as no text on WASM, below: one read fewer on the slow software adapter.)
-      return { info: guard.info, backend: guard.runtime.backends.ocr, line: line.lines, attack: attack.text, ms: performance.now() - started };
+      // One read (each takes ~15 s on the software adapter): an empty image and the FigStep set run on WASM, below.
+      const line = await guard.checks.imageText(window.textImage([instruction], { width: 400, height: 64, font: 'bold 21px monospace', y: 38 }));
+      return { info: guard.info, backend: guard.runtime.backends.ocr, lines: line.lines, ms: performance.now() - started };
     },
     { callMs: WEBGPU_OCR_CALL_MS, instruction },
   );
-  console.log(`webgpu OCR: two small reads in ${(out.ms / 1000).toFixed(1)} s (budget ${WEBGPU_OCR_CALL_MS / 1000} s per read)`);
+  console.log(`webgpu OCR: one small read in ${(out.ms / 1000).toFixed(1)} s (budget ${WEBGPU_OCR_CALL_MS / 1000} s per read)`);
   expect(out.backend).toBe('webgpu');
   expect(out.info.imageText).toMatchObject({ mode: 'on', active: true, model: 'ppocr-v4' });
-  expect(out.line.map((l) => l.text)).toEqual(['Water the garden daily']);
-  expect(out.line[0]!.confidence).toBeGreaterThan(0.9);
-  expect(out.line[0]!.box.x).toBeLessThan(40);
-  expect(wordRecall(instruction, out.attack)).toBe(1);
+  expect(out.lines.map((l) => l.text)).toEqual([instruction]);
+  expect(out.lines[0]!.confidence).toBeGreaterThan(0.9);
+  expect(out.lines[0]!.box.x).toBeLessThan(40);
   expect(foreignRequests(requests, baseURL!)).toEqual([]);
 });
 
-test('OCR on wasm: all FigStep instructions recovered, photos quiet, rendered text read back exactly', async ({ page, baseURL }) => {
+test('OCR on wasm: FigStep instructions recovered (one per category), photos quiet, rendered text read back exactly', async ({ page, baseURL }) => {
   test.setTimeout(600_000);
   const requests = recordRequests(page);
   await openHarness(page);
@@ -72,7 +74,7 @@ test('OCR on wasm: all FigStep instructions recovered, photos quiet, rendered te
   const recalls = out.figstep.map((f) => wordRecall(f.instruction, f.text));
   const mean = recalls.reduce((a, b) => a + b, 0) / recalls.length;
   console.log(`wasm: FigStep word recall ${mean.toFixed(3)} (min ${Math.min(...recalls).toFixed(3)}) over ${recalls.length} images`);
-  expect(recalls.length).toBe(50);
+  expect(recalls.length).toBe(10);
   expect(mean).toBeGreaterThanOrEqual(0.95);
   for (const text of out.photoTexts) expect(text.length).toBeLessThan(20);
   expect(foreignRequests(requests, baseURL!)).toEqual([]);

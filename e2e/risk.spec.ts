@@ -2,11 +2,11 @@
 // CLIP's per-category breakdown in evaluate results (incl. text read from the image),
 // and DREAM's disentanglement, risk-aware alignment and judge through respond().
 import { SCRIPTS } from './openai-test-server/scripted-model.ts';
-import { BACKENDS, expect, fixture, installPageHelpers, openHarness, scriptTestServer, test, TEST_SERVER } from './support.ts';
+import { expect, fixture, installPageHelpers, LOGIC_BACKENDS, openHarness, scriptTestServer, test, TEST_SERVER } from './support.ts';
 
 test.beforeEach(() => scriptTestServer([]));
 
-for (const backend of BACKENDS) {
+for (const backend of LOGIC_BACKENDS) {
   test(`moderate() on ${backend}: OpenAI moderation shape with DREAM's categories`, async ({ page }) => {
     await openHarness(page);
     await installPageHelpers(page);

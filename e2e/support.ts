@@ -38,6 +38,12 @@ export const test = base.extend<{ offMachineRequests: string[] }, { browserVersi
 
 export const FIXTURES = resolve(import.meta.dirname, '../../shared/fixtures');
 export const BACKENDS = ['webgpu', 'wasm'] as const;
+/**
+ * Specs of logic that does not depend on the backend (the AI SDK relay, risk shapes, windows over
+ * long answers, several images) run on WASM only, the fast one here: the backends themselves are
+ * tested on both by the evaluate, respond, evaluator-kinds, soak, OCR, embed and hub specs.
+ */
+export const LOGIC_BACKENDS = ['wasm'] as const;
 
 const MIME: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg' };
 
