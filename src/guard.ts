@@ -194,6 +194,7 @@ export class Guard extends EventTarget {
           generator,
           policy: this.#callPolicy(options),
           alignment: this.#options.alignment,
+          gate: this.#options.gate,
           scorers: runtimeScorers(this.runtime, images),
           rewardMany: (texts) => this.runtime.reward.scoreMany(texts),
           imageTextScores: (image, texts) => this.runtime.clip.imageTextScores(image, texts),

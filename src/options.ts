@@ -8,6 +8,7 @@ import { GuardError } from './errors.ts';
 import type { Generator } from './generators/types.ts';
 import { OCR_DEFAULTS } from './ocr/config.ts';
 import { PREFERENCES_DEFAULTS } from './preferences/store.ts';
+import { GATE_DEFAULTS } from './respond/answer-gate.ts';
 import { RISK_CATEGORIES, type RiskCategory } from './risk-categories.ts';
 import { RISK_DEFAULTS, RISK_REPORT_MODES } from './risk/config.ts';
 import { MRD_VARIANTS, type RiskPrompts } from './risk/prompts.ts';
@@ -246,6 +247,12 @@ export const OptionsSchema = v.strictObject({
   risk: v.optional(RiskSchema, {}),
   /** Images one evaluate/respond call may carry; every one is judged. */
   maxImages: v.optional(v.pipe(PositiveInt, v.maxValue(256)), rt.maxImages),
+  /** The answer gate (streams): the context a sentence is judged in, the longest piece held, the part of a relayed answer kept. */
+  gate: section({
+    contextChars: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1 << 20)), GATE_DEFAULTS.contextChars),
+    windowChars: v.optional(v.pipe(PositiveInt, v.maxValue(1 << 20)), GATE_DEFAULTS.windowChars),
+    keepChars: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(2 ** 28)), GATE_DEFAULTS.keepChars),
+  }),
   /** Back-pressure for every call: at most `maxInFlight` run at once, `maxQueued` wait; beyond that BUSY. */
   concurrency: section({
     maxInFlight: v.optional(v.pipe(PositiveInt, v.maxValue(1024)), rt.concurrency.maxInFlight),

@@ -8,6 +8,7 @@ import { streamText, wrapLanguageModel } from 'ai';
 import { describe, expect, it } from 'vitest';
 import { vlmGuardMiddleware } from '../src/ai-sdk/middleware.ts';
 import { ALIGNMENT_DEFAULTS } from '../src/alignment/config.ts';
+import { GATE_DEFAULTS } from '../src/respond/answer-gate.ts';
 import { resolvePolicy } from '../src/eta/policy.ts';
 import type { Generator } from '../src/generators/types.ts';
 import type { Guard } from '../src/guard.ts';
@@ -25,6 +26,7 @@ function guardAt(imageScore: number, gates: string[]): Guard {
           generator: options.generator,
           policy,
           alignment: ALIGNMENT_DEFAULTS,
+          gate: GATE_DEFAULTS,
           scorers: { images: [{ image: async () => ({ score: imageScore, cached: false }) }], response: async (text) => ({ score: rewardOf(text) }) },
           rewardMany: async (texts) => texts.map(rewardOf),
           imageTextScores: async (_i, texts) => texts.map(() => 0.1),

@@ -7,6 +7,7 @@ import { createParser } from 'eventsource-parser';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ALIGNMENT_DEFAULTS } from '../src/alignment/config.ts';
+import { GATE_DEFAULTS } from '../src/respond/answer-gate.ts';
 import { resolvePolicy } from '../src/eta/policy.ts';
 import type { Guard } from '../src/guard.ts';
 import { protectFetch } from '../src/protect/fetch-protection.ts';
@@ -24,6 +25,7 @@ function guardAt(imageScore: number, decided: { gate?: string }[]): Guard {
     generator,
     policy,
     alignment: ALIGNMENT_DEFAULTS,
+    gate: GATE_DEFAULTS,
     scorers: { images: [{ image: async () => ({ score: imageScore, cached: false }) }], response: async (text) => ({ score: rewardOf(text) }) },
     rewardMany: async (texts) => texts.map(rewardOf),
     imageTextScores: async (_i, texts) => texts.map(() => 0.1),

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestServer, startTestServer } from '../e2e/openai-test-server/server.ts';
 import { SCRIPTS } from '../e2e/openai-test-server/scripted-model.ts';
 import { ALIGNMENT_DEFAULTS } from '../src/alignment/config.ts';
+import { GATE_DEFAULTS } from '../src/respond/answer-gate.ts';
 import { type GuardError, isGuardError } from '../src/errors.ts';
 import { RemoteGenerator } from '../src/generators/remote/openai-generator.ts';
 import { resolvePolicy } from '../src/eta/policy.ts';
@@ -30,6 +31,7 @@ function deps(imageScore: number, events: string[] = []): RespondDeps {
     generator: new RemoteGenerator({ baseUrl: `${server.url}/v1`, model: 'scripted-vlm' }),
     policy,
     alignment: ALIGNMENT_DEFAULTS,
+    gate: GATE_DEFAULTS,
     scorers: {
       images: [
         {

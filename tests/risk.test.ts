@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestServer, startTestServer } from '../e2e/openai-test-server/server.ts';
 import { ALIGNMENT_DEFAULTS, ETA_SAFETY_PREFIX } from '../src/alignment/config.ts';
+import { GATE_DEFAULTS } from '../src/respond/answer-gate.ts';
 import { isGuardError } from '../src/errors.ts';
 import { RemoteGenerator } from '../src/generators/remote/openai-generator.ts';
 import { resolvePolicy } from '../src/eta/policy.ts';
@@ -244,6 +245,7 @@ describe('respond with a risk report', () => {
         generator,
         policy: resolvePolicy('eta-paper', { clipId: 'c', clip: { thresholds: { image: 0.5 } } as never, rewardId: 'r', reward: { thresholds: { reward: 0 } } as never }),
         alignment: ALIGNMENT_DEFAULTS,
+        gate: GATE_DEFAULTS,
         scorers: { images: [{ image: async () => ({ score: 0.9, cached: false }) }], response: async (text) => ({ score: harmful(text) ? -2 : 1 }) },
         rewardMany: async (texts) => texts.map((t) => (harmful(t) ? -2 : 1)),
         imageTextScores: async (_i, texts) => texts.map(() => 0.1),

@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { vlmGuardMiddleware } from '../src/ai-sdk/middleware.ts';
 import { ALIGNMENT_DEFAULTS } from '../src/alignment/config.ts';
+import { GATE_DEFAULTS } from '../src/respond/answer-gate.ts';
 import { scoringText } from '../src/answers/scoring-text.ts';
 import { judgeScore } from '../src/eta/decision.ts';
 import { ImageChecks, checkResponse, decideEta } from '../src/eta/pipeline.ts';
@@ -130,6 +131,7 @@ function respondDeps(generator: Generator, imageScore: number, reward: (text: st
     generator,
     policy: resolvePolicy({}, models),
     alignment: ALIGNMENT_DEFAULTS,
+    gate: GATE_DEFAULTS,
     scorers: { images: [{ image: async () => ({ score: imageScore, cached: false }) }], response: async (text) => ({ score: reward(text) }) },
     rewardMany: async (texts) => texts.map(reward),
     imageTextScores: async (_image, texts) => texts.map(() => imageScore),
@@ -186,8 +188,13 @@ function recordingGuard(judged: string[]): Guard {
     respond: async (_input: unknown, options: { answer?: string | AnswerStream }) => {
       let answer = options.answer ?? '';
       if (typeof answer !== 'string') {
-        for await (const unit of answer.units) unit.release();
-        answer = answer.text();
+        // What the gate judges of a stream: its units' text, in order.
+        let text = '';
+        for await (const unit of answer.units) {
+          text += unit.text;
+          unit.release();
+        }
+        answer = text;
       }
       judged.push(answer);
       return { decision: 'pass', text: answer, reason: 'r', responseCheck: { score: 1, verdict: 'safe' }, images: [] };

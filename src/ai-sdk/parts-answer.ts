@@ -1,5 +1,5 @@
 // An AI SDK stream as the answer gate reads it: one unit per part (released to the app
-// unchanged; the text it adds to the judged answer), the answer gathered as it goes. The
+// unchanged; the text it adds to the judged answer: the gate keeps what it needs). The
 // finish part waits for the decision (it carries providerMetadata.vlmGuard); an aligned
 // answer closes the blocks left open and continues the message's text, then finishes 'stop'.
 import type { LanguageModelV3StreamPart, SharedV3ProviderMetadata } from '@ai-sdk/provider';
@@ -18,14 +18,9 @@ const NO_USAGE: FinishPart['usage'] = {
 };
 
 export class PartsAnswer extends AnswerRelay<Part, Part> {
-  readonly #answer = new StreamedAnswer();
   #finish: FinishPart | null = null;
   /** Blocks the app has seen start but not end, by id: what an aligned answer must close. */
   readonly #open = new Map<string, 'text' | 'reasoning' | 'tool-input'>();
-
-  text(): string {
-    return judgedText(this.#answer.fields);
-  }
 
   /** The model's answer stands: its finish part, with the decision. */
   pass(metadata: SharedV3ProviderMetadata[string]): void {
@@ -47,12 +42,17 @@ export class PartsAnswer extends AnswerRelay<Part, Part> {
 
   protected unitsOf(part: Part | null): AnswerUnit[] {
     if (!part) return [];
-    this.#answer.add(part);
     const one = new StreamedAnswer();
     one.add(part);
     // The finish part waits for the decision, which it carries; a tool call goes out whole or not at all.
     const toolCall = part.type === 'tool-call' || part.type.startsWith('tool-input');
-    return [{ text: judgedText(one.fields), release: () => (part.type === 'finish' ? (this.#finish = part) : this.#send(part)), ...(toolCall ? { whole: true } : {}) }];
+    return [{ text: judgedText(one.fields), release: () => this.forward(part), ...(toolCall ? { whole: true } : {}) }];
+  }
+
+  /** A part to the app; the finish part waits for the decision, which it carries. */
+  protected forward(part: Part): void {
+    if (part.type === 'finish') this.#finish = part;
+    else this.#send(part);
   }
 
   #send(part: Part): void {

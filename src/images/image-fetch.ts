@@ -3,6 +3,7 @@
 // and stopped by the call's signal. Everything after works on the bytes fetched, so the
 // image that is judged is the image that is sent.
 import { GuardError, abortedError } from '../errors.ts';
+import { dataUrlBlob } from './data-url.ts';
 import type { ImageInput, ImageSource } from './image-input.ts';
 
 export interface ImageFetchPolicy {
@@ -49,6 +50,14 @@ async function elementFile(img: HTMLImageElement, signal?: AbortSignal): Promise
 export async function fetchImage(input: ImageInput, policy: ImageFetchPolicy, signal?: AbortSignal): Promise<ImageSource> {
   if (typeof HTMLImageElement !== 'undefined' && input instanceof HTMLImageElement) return (await elementFile(input, signal)) ?? input;
   if (typeof input !== 'string' && !(input instanceof URL)) return input;
+  // A base64 data: URL (what chat requests carry) is read here, in slices, not fetched (see data-url.ts).
+  if (typeof input === 'string' && /^data:/i.test(input)) {
+    const blob = await dataUrlBlob(input, signal).catch((error: unknown) => {
+      if (signal?.aborted) throw abortedError('Reading the image');
+      throw error;
+    });
+    if (blob && blob.size > 0) return blob;
+  }
   let url: URL;
   try {
     url = new URL(String(input), policy.pageOrigin);

@@ -1,6 +1,6 @@
 // A chat-completion SSE response as the answer gate reads it: one unit per event (its
-// bytes, released to the app unchanged; the text its delta adds), the answer gathered as
-// it goes; the guard may append its own events (an aligned continuation, its note).
+// bytes, released to the app unchanged; the text its delta adds: the gate keeps what it
+// needs); the guard may append its own events (an aligned continuation, its note).
 import { judgedText } from '../answers/answer-view.ts';
 import { type ChatChunk, ChoiceAnswer } from '../answers/openai-chat.ts';
 import { AnswerRelay } from '../respond/answer-relay.ts';
@@ -10,7 +10,6 @@ import { SseEventSplitter, sseMessages } from './sse-events.ts';
 const encoder = new TextEncoder();
 
 export class SseAnswer extends AnswerRelay<Uint8Array, Uint8Array> {
-  readonly #answer = new ChoiceAnswer();
   readonly #splitter = new SseEventSplitter();
   readonly #messagesOf = sseMessages();
   /** The first chunk's id, model and creation time: what the aligned events carry. */
@@ -24,15 +23,17 @@ export class SseAnswer extends AnswerRelay<Uint8Array, Uint8Array> {
     );
   }
 
-  text(): string {
-    return judgedText(this.#answer.fields);
-  }
-
   /** Appends the guard's own events (the aligned continuation, the note), each a chunk in the stream's shape. */
   append(chunks: object[], done: boolean): void {
     const first = this.#first ?? {};
     const base = { id: first.id, object: 'chat.completion.chunk', created: first.created, model: first.model };
     this.enqueue(encoder.encode(chunks.map((chunk) => `data: ${JSON.stringify({ ...base, ...chunk })}\n\n`).join('') + (done ? 'data: [DONE]\n\n' : '')));
+  }
+
+  protected forward(chunk: Uint8Array): void {
+    const held = this.#splitter.flush(); // the start of an event the units had not completed
+    if (held) this.enqueue(held);
+    this.enqueue(chunk);
   }
 
   protected unitsOf(chunk: Uint8Array | null): AnswerUnit[] {
@@ -52,7 +53,6 @@ export class SseAnswer extends AnswerRelay<Uint8Array, Uint8Array> {
       } catch {
         // Not JSON: a client would fail on it; judged as text all the same.
         delta.add({ content: item });
-        this.#answer.add({ content: item });
         continue;
       }
       this.#first ??= chunk;
@@ -60,7 +60,6 @@ export class SseAnswer extends AnswerRelay<Uint8Array, Uint8Array> {
         const message = choice.delta ?? choice.message;
         toolCall ||= Boolean(message?.tool_calls?.length || message?.function_call);
         delta.add(message);
-        this.#answer.add(choice.delta ?? choice.message);
       }
     }
     return { text: judgedText(delta.fields), release: () => this.enqueue(bytes), ...(toolCall ? { whole: true } : {}) };

@@ -2,9 +2,11 @@
 // and the AI SDK middleware alike. Units (a token, an SSE event, a stream part) wait
 // until the image signals are in. Images that settle the call (ETA: safe images, so no
 // answer can change the decision) open the gate: units flow as they come, unjudged and
-// unbuffered. Otherwise each finished sentence is judged with all the text before it,
-// and a unit reaches the app only once every character it carries was judged to pass;
-// the first judgement to align stops the gate for good (nothing after it is released).
+// unbuffered. Otherwise each finished sentence (or window of a sentence that does not
+// end) is judged with the text just before it, and a unit reaches the app only once
+// every character it carries was judged to pass; the first judgement to align stops the
+// gate for good (nothing after it is released). What the gate keeps is bounded: the
+// context a judgement reads, the units not yet released, and `keepChars` of the answer.
 import type { EtaOutcome } from '../eta/pipeline.ts';
 import { SentenceGate } from './sentence-gate.ts';
 
@@ -21,26 +23,51 @@ export interface AnswerUnit {
   whole?: boolean;
 }
 
+/** How much the gate reads and keeps (createGuard's `gate` option). */
+export interface GateLimits {
+  /**
+   * Characters of the text already passed that a judgement reads before the new sentence: a
+   * sentence is judged in its context, and the judged answer is covered piece by piece
+   * (each judgement costs the same however long the answer grows; the reward model reads
+   * long texts in windows of its own).
+   */
+  contextChars: number;
+  /** A sentence that has not ended after this many characters is judged as it is (window by window). */
+  windowChars: number;
+  /** Characters of the answer kept for the result (`vanilla`); a relayed answer's reader holds all of it. */
+  keepChars: number;
+}
+
+export const GATE_DEFAULTS: GateLimits = { contextChars: 2000, windowChars: 2000, keepChars: 1 << 20 };
+
 export type GateMode = 'waiting' | 'pass-through' | 'judged';
 
 export interface AnswerGateOptions {
   /** Resolves true when the images settle the call; null when they are not checked first (ETA's reference order). */
   imagesSettle: Promise<boolean> | null;
-  /** ETA's decision over the answer so far. */
+  /** ETA's decision over a piece of the answer (with the context before it). */
   judge(text: string): Promise<EtaOutcome>;
   sentenceEnds: readonly string[];
+  limits: GateLimits;
   /** Called once, with the first judgement to align: the upstream should stop. */
   onWithhold?(outcome: EtaOutcome): void;
 }
 
 export interface GateResult {
   mode: 'pass-through' | 'judged';
-  /** The last judgement (judged mode): the whole answer's when it passed, the withholding one otherwise. */
+  /**
+   * Judged mode: the withholding judgement, or (the answer passed) the least safe of its
+   * judgements — the answer's score is its most unsafe piece's.
+   */
   outcome: EtaOutcome | null;
   /** Whether a judgement stopped the gate. */
   withheld: boolean;
-  /** The text of the released units (judged mode): what the app has received. */
-  released: string;
+  /** Characters of the answer released to the app (judged mode; pass-through releases all). */
+  releasedChars: number;
+  /** The answer as pushed, its first `keepChars` characters. */
+  kept: string;
+  /** Whether `kept` is the whole answer. */
+  keptWhole: boolean;
   sentencesChecked: number;
 }
 
@@ -49,38 +76,74 @@ export class AnswerGate {
   readonly #sentences: SentenceGate;
   #mode: GateMode = 'waiting';
   readonly #settled: Promise<void>;
-  /** Units not yet released, each with where its text ends in #text. */
+  /** Units not yet released, each with where its text ends (characters from the answer's start). */
   #held: { unit: AnswerUnit; end: number }[] = [];
-  /** Everything pushed (kept only while waiting or judging: pass-through keeps nothing). */
-  #text = '';
-  /** The longest prefix of #text judged to pass. */
-  #passed = '';
+  /** Characters pushed so far. */
+  #pushed = 0;
+  /** Text pushed while waiting for the images (judged from once they do not settle the call). */
+  #waiting = '';
+  /** The end of the text passed so far, and its last `contextChars` (what the next judgement reads first). */
+  #passedEnd = 0;
+  #context = '';
   /** Where the last released unit's text ends. */
   #releasedEnd = 0;
+  #kept = '';
+  #keptWhole = true;
   #queue: Promise<void> = Promise.resolve();
   #outcome: EtaOutcome | null = null;
   #withheld = false;
   #stopped = false;
   #checked = 0;
+  #failed = false;
+  /** Judgements queued or under way. */
+  #judging = 0;
+  /** Readers waiting for the gate to hold less (see room()). */
+  #roomWaiters: (() => void)[] = [];
 
   constructor(options: AnswerGateOptions) {
     this.#options = options;
-    this.#sentences = new SentenceGate(options.sentenceEnds);
+    this.#sentences = new SentenceGate(options.sentenceEnds, options.limits.windowChars);
     // A failure to learn the image verdict judges everything (fail closed).
     const settles = options.imagesSettle ? options.imagesSettle.catch(() => false) : Promise.resolve(false);
-    this.#settled = settles.then((open) => (open ? this.#open() : this.#judgeFrom(this.#text)));
+    this.#settled = settles.then((open) => (open ? this.#open() : this.#judgeFrom(this.#waiting)));
   }
 
   get mode(): GateMode {
     return this.#mode;
   }
 
+  /** Whether the gate still keeps text it is given (open, it needs none but what it keeps). */
+  get keeping(): boolean {
+    return this.#mode !== 'pass-through' || this.#kept.length < this.#options.limits.keepChars;
+  }
+
+  /**
+   * Resolves once the gate holds little enough for its reader to read on (back-pressure on a
+   * stream): open, stopped, or at most two windows of text held. It waits only for what will
+   * come without more text (the image verdict, judgements under way): text after the last
+   * sentence, and units held behind a tool call (they wait for the whole answer), need more.
+   */
+  async room(): Promise<void> {
+    const limit = 2 * this.#options.limits.windowChars;
+    const progressing = () => this.#mode === 'waiting' || this.#judging > 0;
+    while (!this.#stopped && !this.#failed && progressing() && this.#pushed - this.#releasedEnd > limit && !this.#held[0]?.unit.whole) {
+      await new Promise<void>((resolve) => this.#roomWaiters.push(resolve));
+    }
+  }
+
+  /** The answer so far, its first `keepChars` characters. */
+  get kept(): string {
+    return this.#kept;
+  }
+
   push(unit: AnswerUnit): void {
+    this.#keep(unit.text); // the vanilla answer: all the model said, also after a stop (until its stream ends)
     if (this.#stopped) return;
+    this.#pushed += unit.text.length;
     if (this.#mode === 'pass-through') return unit.release();
-    this.#text += unit.text;
-    this.#held.push({ unit, end: this.#text.length });
+    this.#held.push({ unit, end: this.#pushed });
     if (this.#mode === 'judged') this.#judgeFrom(unit.text);
+    else this.#waiting += unit.text;
   }
 
   /** The answer has ended: the text after the last sentence is judged, and the gate settles. */
@@ -88,14 +151,16 @@ export class AnswerGate {
     await this.#settled;
     if (this.#mode === 'judged') {
       // The rest of the text (or an empty answer) is judged; units that add no text after the last judged sentence follow it.
-      this.#enqueue(() => (this.#sentences.pending !== '' || this.#checked === 0 ? this.#judge(this.#passed + this.#sentences.pending, true) : this.#releaseUpTo(this.#passed.length, true)));
+      this.#enqueue(() => (this.#sentences.pending !== '' || this.#checked === 0 ? this.#judge(this.#sentences.pending, true) : this.#releaseUpTo(this.#passedEnd, true)));
       await this.#queue;
     }
     return {
       mode: this.#mode === 'pass-through' ? 'pass-through' : 'judged',
       outcome: this.#outcome,
       withheld: this.#withheld,
-      released: this.#text.slice(0, this.#releasedEnd),
+      releasedChars: this.#mode === 'pass-through' ? this.#pushed : this.#releasedEnd,
+      kept: this.#kept,
+      keptWhole: this.#keptWhole,
       sentencesChecked: this.#checked,
     };
   }
@@ -104,40 +169,68 @@ export class AnswerGate {
   stop(): void {
     this.#stopped = true;
     this.#held = [];
+    this.#makeRoom();
+  }
+
+  #makeRoom(): void {
+    const waiters = this.#roomWaiters;
+    this.#roomWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  #keep(text: string): void {
+    const room = this.#options.limits.keepChars - this.#kept.length;
+    if (text.length > room) this.#keptWhole = false;
+    if (room > 0) this.#kept += text.length > room ? text.slice(0, room) : text;
   }
 
   #open(): void {
     this.#mode = 'pass-through';
     const held = this.#held;
     this.#held = [];
-    this.#text = '';
+    this.#waiting = '';
     if (!this.#stopped) for (const { unit } of held) unit.release();
+    this.#makeRoom();
   }
 
   #judgeFrom(text: string): void {
     this.#mode = 'judged';
-    for (const sentence of this.#sentences.push(text)) this.#enqueue(() => this.#judge(this.#passed + sentence, false));
+    this.#waiting = '';
+    for (const sentence of this.#sentences.push(text)) this.#enqueue(() => this.#judge(sentence, false));
   }
 
   #enqueue(step: () => Promise<void> | undefined): void {
-    this.#queue = this.#queue.then(() => (this.#stopped ? undefined : step()));
-    this.#queue.catch(() => undefined); // a failed judgement surfaces from finish()
+    this.#judging++;
+    this.#queue = this.#queue
+      .then(() => (this.#stopped ? undefined : step()))
+      .finally(() => {
+        this.#judging--;
+        this.#makeRoom();
+      });
+    // A failed judgement surfaces from finish(); the reader is not kept waiting for room meanwhile.
+    this.#queue.catch(() => {
+      this.#failed = true;
+      this.#makeRoom();
+    });
   }
 
-  /** `last`: the whole answer (its pass releases the units that wait for it). */
-  async #judge(text: string, last: boolean): Promise<void> {
-    const outcome = await this.#options.judge(text);
+  /** Judges the next piece after its context; `last`: the answer ends with it (its pass releases the units that wait for it). */
+  async #judge(piece: string, last: boolean): Promise<void> {
+    const read = this.#context + piece;
+    const outcome = await this.#options.judge(read);
     if (this.#stopped) return;
     this.#checked++;
-    this.#outcome = outcome;
     if (outcome.decision === 'align') {
+      this.#outcome = outcome;
       this.#withheld = true;
       this.stop();
       this.#options.onWithhold?.(outcome);
       return;
     }
-    this.#passed = text;
-    this.#releaseUpTo(text.length, last);
+    if (!this.#outcome || lessSafe(outcome, this.#outcome)) this.#outcome = outcome;
+    this.#passedEnd += piece.length;
+    this.#context = contextOf(read, this.#options.limits.contextChars);
+    this.#releaseUpTo(this.#passedEnd, last);
   }
 
   #releaseUpTo(end: number, whole: boolean): undefined {
@@ -146,6 +239,23 @@ export class AnswerGate {
       this.#releasedEnd = next.end;
       next.unit.release();
     }
+    this.#makeRoom();
     return undefined;
   }
+}
+
+/** The last `chars` of a passed text, from a word's start where there is one. */
+function contextOf(text: string, chars: number): string {
+  if (text.length <= chars) return text;
+  const tail = text.slice(text.length - chars);
+  const space = tail.indexOf(' ');
+  return space >= 0 ? tail.slice(space + 1) : tail;
+}
+
+/** Of two passing judgements, whether `a` judged its answer less safe: no score (unknown) first, then the lower reward. */
+function lessSafe(a: EtaOutcome, b: EtaOutcome): boolean {
+  const sa = a.responseCheck.score;
+  const sb = b.responseCheck.score;
+  if (sa === null || sb === null) return sa === null && sb !== null;
+  return sa < sb;
 }

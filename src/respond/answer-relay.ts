@@ -2,6 +2,10 @@
 // chunks read as answer units (each path says how a chunk becomes units), the stream the
 // app reads (the released units, then what the guard appends), and a stop that ends both
 // the upstream request and the read (a body that does not end on abort must not keep it).
+// The upstream is read at the app's pace (no more than the app has taken: back-pressure),
+// in slices that leave the page its turn, and — once the gate is open and keeps no more
+// of the answer — forwarded chunk by chunk without being read into units at all.
+import { slicer } from '../concurrency/yield-to-page.ts';
 import type { AnswerStream, AnswerUnit } from './respond.ts';
 
 export abstract class AnswerRelay<In, Out> implements AnswerStream {
@@ -9,6 +13,10 @@ export abstract class AnswerRelay<In, Out> implements AnswerStream {
   readonly #stop: () => void;
   #reader: ReadableStreamDefaultReader<In> | null = null;
   #out: ReadableStreamDefaultController<Out> | null = null;
+  /** Resolves the read loop's wait for the app to take what it was given. */
+  #wake: (() => void) | null = null;
+  #cancelled = false;
+  #bypassed = false;
   /** The app's stream: the released units, then what the guard appends. */
   readonly readable: ReadableStream<Out>;
 
@@ -20,7 +28,13 @@ export abstract class AnswerRelay<In, Out> implements AnswerStream {
       start: (controller) => {
         this.#out = controller;
       },
-      cancel: () => this.abort(), // the app stopped reading: stop paying for tokens
+      pull: () => this.#wakeUp(),
+      cancel: () => {
+        // The app stopped reading: stop paying for tokens.
+        this.#cancelled = true;
+        this.#wakeUp();
+        this.abort();
+      },
     });
   }
 
@@ -28,10 +42,16 @@ export abstract class AnswerRelay<In, Out> implements AnswerStream {
     return this.#read();
   }
 
-  abstract text(): string;
-
   /** The units one upstream chunk completes (none until a whole one is in); null: the stream ended. */
   protected abstract unitsOf(chunk: In | null): AnswerUnit[];
+
+  /** Hands an upstream chunk to the app as it came (after what the units held back of it): the gate is open and needs no more text. */
+  protected abstract forward(chunk: In): void;
+
+  /** The gate is open and keeps no more text: chunks go to the app as they come, unread. */
+  bypass(): void {
+    this.#bypassed = true;
+  }
 
   abort(): void {
     this.#stop();
@@ -50,16 +70,34 @@ export abstract class AnswerRelay<In, Out> implements AnswerStream {
     this.#out?.error(error);
   }
 
+  #wakeUp(): void {
+    const wake = this.#wake;
+    this.#wake = null;
+    wake?.();
+  }
+
+  /** Waits while the app has not taken what it was given (its queue is full). */
+  async #demand(): Promise<void> {
+    while (!this.#cancelled && (this.#out?.desiredSize ?? 1) <= 0) await new Promise<void>((resolve) => (this.#wake = resolve));
+  }
+
   async *#read(): AsyncGenerator<AnswerUnit> {
     const reader = (await this.#upstream).getReader();
     this.#reader = reader;
+    const breathe = slicer();
     let ended = false;
     try {
       for (;;) {
+        await this.#demand();
         const { done, value } = await reader.read();
         ended = done;
-        yield* this.unitsOf(done ? null : value);
-        if (done) break;
+        if (done) {
+          if (!this.#bypassed) yield* this.unitsOf(null);
+          break;
+        }
+        if (this.#bypassed) this.forward(value);
+        else yield* this.unitsOf(value);
+        await breathe();
       }
     } finally {
       // Stopped early (a withheld sentence): the rest is not read.

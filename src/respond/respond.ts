@@ -15,7 +15,7 @@ import type { RiskAwareAlignment } from '../risk/config.ts';
 import { type JudgeResult, riskSummary } from '../risk/judge.ts';
 import type { RiskPrompts } from '../risk/prompts.ts';
 import { namedRisks, riskAwareAlignment } from '../risk/risk-aware.ts';
-import { type AnswerUnit, AnswerGate, type GateResult } from './answer-gate.ts';
+import { type AnswerUnit, AnswerGate, type GateLimits, type GateResult } from './answer-gate.ts';
 
 export type { AnswerUnit } from './answer-gate.ts';
 
@@ -26,6 +26,8 @@ export interface RespondDeps {
   generator: Generator;
   policy: ResolvedPolicy;
   alignment: AlignmentConfig;
+  /** What the answer gate reads and keeps. */
+  gate: GateLimits;
   /** This call's scorers (one per image of the call); the pipeline turns them into checks. */
   scorers: Scorers;
   rewardMany(texts: string[]): Promise<number[]>;
@@ -48,12 +50,12 @@ export interface RespondInput extends ChatInput {
  * its units pass through the gate, and respond decides and aligns as for its own.
  */
 export interface AnswerStream {
-  /** The answer's units as the upstream sends them; they may end early once `abort` was called. */
+  /** The answer's units as the upstream sends them; they may end early once `abort` was called. The gate keeps their text. */
   units: AsyncIterable<AnswerUnit>;
-  /** The whole answer as judged text (the vanilla answer), once the units are read. */
-  text(): string;
   /** Stops the upstream (and the units): once a sentence is withheld no more tokens are paid for. */
   abort(): void;
+  /** The gate is open and keeps no more text: the rest may go to the app as it comes, without units. */
+  bypass?(): void;
 }
 
 export interface RespondOptions {
@@ -79,8 +81,13 @@ export interface RespondOptions {
 export interface RespondResult extends EtaOutcome {
   /** What the app is shown, whole: the vanilla answer, or what was released of it followed by the aligned part. */
   text: string;
-  /** The vanilla answer as generated (possibly cut short by the gate). Always kept. */
+  /** The vanilla answer as generated (possibly cut short by the gate). Always kept (see `vanillaCut`). */
   vanilla: string;
+  /**
+   * True when `vanilla` holds only the first `gate.keepChars` characters of an answer relayed
+   * to the app (fetch protection, the AI SDK): the app received all of it, the guard keeps a bounded part.
+   */
+  vanillaCut?: true;
   vanillaComplete: boolean;
   /** The alignment that produced `text`; `off` when the vanilla answer stands. */
   modeUsed: 'off' | 'shallow' | 'deep';
@@ -151,6 +158,7 @@ export async function respond(deps: RespondDeps, input: RespondInput, options: R
     throw error;
   });
   const { vanilla, gated } = vanillaRun;
+  const releasedText = vanilla.slice(0, gated.releasedChars);
   const generateMs = performance.now() - tGenerate;
 
   // Decide. Images that settled the call need no score of the answer; withheld text never
@@ -160,7 +168,7 @@ export async function respond(deps: RespondDeps, input: RespondInput, options: R
   risks.imageText(imageTextsOf(outcome));
   const modeUsed = decision === 'align' ? chooseAlignment(mode, image, responseCheck, alignment) : 'off';
   // What the app already has: the aligned part continues it (after a space, as a new sentence).
-  const released = gated.mode === 'judged' ? gated.released : vanilla;
+  const released = releasedText;
   const opening = released === '' || /\s$/.test(released) ? released : `${released} `;
   const joiner = opening.slice(released.length);
 
@@ -190,6 +198,7 @@ export async function respond(deps: RespondDeps, input: RespondInput, options: R
     text,
     vanilla,
     vanillaComplete: vanillaRun.complete,
+    ...(vanillaRun.cut && typeof options.answer === 'object' ? { vanillaCut: true as const } : {}),
     decision,
     reason,
     modeUsed,
@@ -205,8 +214,8 @@ export async function respond(deps: RespondDeps, input: RespondInput, options: R
       mode: gated.mode,
       stoppedEarly: gated.withheld && !vanillaRun.complete,
       sentencesChecked: gated.sentencesChecked,
-      released: gated.mode === 'pass-through' ? vanilla : gated.released,
-      withheld: gated.mode === 'pass-through' ? '' : vanilla.slice(gated.released.length),
+      released: releasedText,
+      withheld: vanilla.slice(releasedText.length),
     },
     ...(risk ? { risk } : {}),
     ...(aligned?.riskAware ? { riskAware: aligned.riskAware } : {}),
@@ -241,7 +250,7 @@ async function generateThroughGate(
   options: RespondOptions,
   alignment: AlignmentConfig,
   wiring: GateWiring,
-): Promise<{ vanilla: string; complete: boolean; gated: GateResult }> {
+): Promise<{ vanilla: string; complete: boolean; gated: GateResult; cut: boolean }> {
   const { answer } = options;
   const generation = new AbortController();
   const stream = typeof answer === 'object' ? answer : undefined;
@@ -250,6 +259,8 @@ async function generateThroughGate(
     judge: wiring.judge,
     // A given whole answer is judged whole; a streamed one sentence by sentence.
     sentenceEnds: typeof answer === 'string' ? [] : alignment.deep.sentenceEnd,
+    // A given whole answer is read whole (the reward model windows it); a stream piece by piece.
+    limits: typeof answer === 'string' ? { ...deps.gate, contextChars: 0, windowChars: Number.POSITIVE_INFINITY } : deps.gate,
     onWithhold: () => {
       generation.abort();
       stream?.abort();
@@ -259,6 +270,8 @@ async function generateThroughGate(
   let vanilla = '';
   /** Whether the source ended by itself (not stopped by the gate). */
   let complete = false;
+  /** Whether the rest of a stream went to the app without the gate reading it (kept text full). */
+  let bypassed = false;
   try {
     if (typeof answer === 'string') {
       vanilla = answer;
@@ -268,8 +281,13 @@ async function generateThroughGate(
       for await (const unit of stream.units) {
         gate.push(unit);
         if (generation.signal.aborted) break;
+        if (!bypassed && !gate.keeping && stream.bypass) {
+          stream.bypass();
+          bypassed = true;
+        }
+        await gate.room(); // the upstream is read no faster than the gate releases
       }
-      vanilla = stream.text();
+      vanilla = gate.kept;
       complete = !generation.signal.aborted;
     } else {
       const signal = options.signal ? AbortSignal.any([options.signal, generation.signal]) : generation.signal;
@@ -297,13 +315,13 @@ async function generateThroughGate(
     // Stopped by the gate (not by the app): the answer so far stands as the vanilla one.
     if (!(withheld() && !options.signal?.aborted)) {
       gate.stop();
-      throw withVanilla(error, stream ? stream.text() : vanilla);
+      throw withVanilla(error, stream ? gate.kept : vanilla);
     }
-    if (stream) vanilla = stream.text();
+    if (stream) vanilla = gate.kept;
   }
   const gated = await gate.finish();
   if (options.signal?.aborted) throw withVanilla(new GuardError('ABORTED', 'respond() was aborted.'), vanilla);
-  return { vanilla, complete, gated };
+  return { vanilla, complete, gated, cut: bypassed || !gated.keptWhole };
 }
 
 /** The judged gate's outcome as the call's: the last judgement, marked when it withheld a sentence. */

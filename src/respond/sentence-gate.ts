@@ -1,23 +1,32 @@
-// Holds streamed text back until a sentence is finished, so the streaming guard can
-// score it before anyone sees it.
+// Holds streamed text back until a sentence is finished, so the gate can judge it before
+// anyone sees it. A sentence that does not end (a code block, a list without stops) is
+// cut at `maxChars` — window by window — so text is never held, or searched, without bound.
 
 export class SentenceGate {
   #pending = '';
+  /** How far #pending was searched for an end mark already (marks straddling it are searched again). */
+  #searched = 0;
   readonly #ends: readonly string[];
+  readonly #maxChars: number;
+  readonly #longestEnd: number;
 
-  constructor(sentenceEnds: readonly string[]) {
+  constructor(sentenceEnds: readonly string[], maxChars = Number.POSITIVE_INFINITY) {
     this.#ends = sentenceEnds;
+    this.#maxChars = maxChars;
+    this.#longestEnd = Math.max(0, ...sentenceEnds.map((end) => end.length));
   }
 
-  /** Adds streamed text; returns the sentences it completed (each with its end mark). */
+  /** Adds streamed text; returns the sentences it completed (each with its end mark) or cut. */
   push(delta: string): string[] {
     this.#pending += delta;
     const finished: string[] = [];
     for (;;) {
       const end = this.#firstEnd();
-      if (end < 0) return finished;
-      finished.push(this.#pending.slice(0, end));
-      this.#pending = this.#pending.slice(end);
+      const cut = end < 0 ? this.#cut() : end;
+      if (cut < 0) return finished;
+      finished.push(this.#pending.slice(0, cut));
+      this.#pending = this.#pending.slice(cut);
+      this.#searched = 0;
     }
   }
 
@@ -27,11 +36,20 @@ export class SentenceGate {
   }
 
   #firstEnd(): number {
+    const from = Math.max(0, this.#searched - this.#longestEnd + 1);
     let end = -1;
     for (const mark of this.#ends) {
-      const at = this.#pending.indexOf(mark);
+      const at = this.#pending.indexOf(mark, from);
       if (at >= 0 && (end < 0 || at + mark.length < end)) end = at + mark.length;
     }
-    return end;
+    this.#searched = this.#pending.length;
+    return end > this.#maxChars ? this.#cut() : end;
+  }
+
+  /** Past `maxChars` without an end: a window ends at the last space within it (or at the limit). */
+  #cut(): number {
+    if (this.#pending.length < this.#maxChars) return -1;
+    const space = this.#pending.lastIndexOf(' ', this.#maxChars - 1);
+    return space > 0 ? space + 1 : this.#maxChars;
   }
 }
