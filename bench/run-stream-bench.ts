@@ -9,9 +9,11 @@ import { resolve } from 'node:path';
 import { chromium } from '@playwright/test';
 import { createServer } from 'vite';
 import { chromiumLaunchOptions } from '../src/cli/chromium.ts';
+import { heapGrowthMiB } from '../e2e/heap-peak.ts';
 import { startTestServer } from '../e2e/openai-test-server/server.ts';
 import { BENCH_TIERS, makeBenchModels } from './make-bench-models.ts';
 import { envNumber } from './stats.ts';
+import type { LargeRun } from './large-stream-page.ts';
 import type { StreamComparison } from './stream-page.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -20,6 +22,9 @@ const PORT = 5176;
 const number = envNumber;
 const SPEED = { tokensPerSecond: number('BENCH_TOKENS_PER_SECOND', 30), answerTokens: number('BENCH_ANSWER_TOKENS', 120) };
 const PAIRS = number('BENCH_PAIRS', 4);
+/** The large answer (issue 27 item 4: memory flat, no stall over 50 ms, on 60 MB). */
+const LARGE_MB = number('BENCH_LARGE_MB', 60);
+const LARGE_GOAL_MB = 100;
 /** Goals (issue 27): safe image — first token within the image check + 50 ms of unguarded, total ≤ 1.05×. */
 const GOALS = { firstSlackMs: 50, totalRatio: 1.05, stallMs: 50 };
 
@@ -34,6 +39,7 @@ await server.listen();
 const testServer = await startTestServer(0, { realistic: SPEED });
 const browser = await chromium.launch(chromiumLaunchOptions);
 const rows: (StreamComparison & { size: string })[] = [];
+const large: (LargeRun & { path: string; guarded: boolean; heapMiB: number })[] = [];
 try {
   for (const size of sizes) {
     const context = await browser.newContext();
@@ -47,6 +53,21 @@ try {
     rows.push(...measured.map((m) => ({ ...m, size: size.name })));
     await context.close();
   }
+  // A large answer: the page's heap sampled (CDP) while it streams, above what it was before (after a collection).
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.route('**/bench/photo', (route) => route.fulfill({ body: readFileSync(PHOTO), contentType: 'image/png' }));
+  await page.goto(`http://127.0.0.1:${PORT}/bench/stream.html`);
+  await page.waitForFunction(() => window.streamBenchReady === true, undefined, { timeout: 120_000 });
+  const cdp = await context.newCDPSession(page);
+  for (const path of ['fetch protection', 'AI SDK middleware'] as const) {
+    await page.evaluate(({ path, mb }) => window.runLarge(path, mb, true), { path, mb: 1 }); // warm-up: the guard loads
+    for (const guarded of [false, true, false, true]) {
+      const { result, growthMiB } = await heapGrowthMiB(cdp, () => page.evaluate(({ path, mb, guarded }) => window.runLarge(path, mb, guarded), { path, mb: LARGE_MB, guarded }));
+      large.push({ ...result, path, guarded, heapMiB: growthMiB });
+    }
+  }
+  await context.close();
 } finally {
   await browser.close();
   await testServer.close();
@@ -55,11 +76,11 @@ try {
 
 const ms = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '—' : `${x.toFixed(0)} ms`);
 const table = [
-  '| size | path | image | gate | first token unguarded → guarded | Δ first (image check) | total unguarded → guarded | total ratio | released sentence delay (median / max, n) | answer check | longest stall |',
+  '| size | path | image | gate | first token unguarded → guarded | Δ first (image check) | total unguarded → guarded | total ratio | released sentence delay (median / max, n) | answer check | longest stall unguarded → guarded |',
   '|---|---|---|---|---|---|---|---|---|---|---|',
   ...rows.map((r) => {
     const imageCheck = r.imageCheckMs ?? rows.find((o) => o.size === r.size && o.image === r.image && Number.isFinite(o.imageCheckMs))?.imageCheckMs;
-    return `| ${r.size} | ${r.path} | ${r.image} | ${r.gate} | ${ms(r.unguarded.first.medianMs)} → ${ms(r.guarded.first.medianMs)} | ${ms(r.firstDelayMs)} (${ms(imageCheck)}) | ${ms(r.unguarded.total.medianMs)} → ${ms(r.guarded.total.medianMs)} | ${r.totalRatio.toFixed(2)}× | ${r.sentenceDelayMs ? `${ms(r.sentenceDelayMs.median)} / ${ms(r.sentenceDelayMs.max)}, ${r.sentenceDelayMs.sentences}` : '—'} | ${ms(r.responseCheckMs)} | ${ms(r.longestStallMs)} |`;
+    return `| ${r.size} | ${r.path} | ${r.image} | ${r.gate} | ${ms(r.unguarded.first.medianMs)} → ${ms(r.guarded.first.medianMs)} | ${ms(r.firstDelayMs)} (${ms(imageCheck)}) | ${ms(r.unguarded.total.medianMs)} → ${ms(r.guarded.total.medianMs)} | ${r.totalRatio.toFixed(2)}× | ${r.sentenceDelayMs ? `${ms(r.sentenceDelayMs.median)} / ${ms(r.sentenceDelayMs.max)}, ${r.sentenceDelayMs.sentences}` : '—'} | ${ms(r.responseCheckMs)} | ${ms(r.unguardedStallMs)} → ${ms(r.longestStallMs)} |`;
   }),
 ];
 
@@ -67,7 +88,7 @@ const table = [
 const goals = rows.flatMap((r) => {
   const imageCheck = Number.isFinite(r.imageCheckMs) ? r.imageCheckMs : (rows.find((o) => o.size === r.size && o.image === r.image && Number.isFinite(o.imageCheckMs))?.imageCheckMs ?? 0);
   const at = `${r.size}, ${r.path}, ${r.image}`;
-  const out = [`| ${at} | no main-thread stall over ${GOALS.stallMs} ms | ${ms(r.longestStallMs)} | ${r.longestStallMs <= GOALS.stallMs ? 'met' : '**missed**'} |`];
+  const out = [`| ${at} | no main-thread stall over ${GOALS.stallMs} ms (guarded call) | ${ms(r.longestStallMs)} (unguarded: ${ms(r.unguardedStallMs)}) | ${r.longestStallMs <= GOALS.stallMs ? 'met' : '**missed**'} |`];
   if (r.image === 'safe photo') {
     const firstGoal = imageCheck + GOALS.firstSlackMs;
     out.push(`| ${at} | first token ≤ unguarded + image check + ${GOALS.firstSlackMs} ms (≤ +${ms(firstGoal)}) | +${ms(r.firstDelayMs)} | ${r.firstDelayMs <= firstGoal ? 'met' : '**missed**'} |`);
@@ -82,8 +103,8 @@ const goals = rows.flatMap((r) => {
 
 /** Why a kind of goal was missed, said once under the table when any goal of that kind was. */
 const WHY: [RegExp, string][] = [
-  [/no main-thread stall/, 'stalls over 50 ms come with the photo (a 1 MB PNG) and not with the small red PNG, on every path; where that main-thread time goes is not isolated yet (candidates: the image as a data URL in a request body that fetch protection and the provider parse, the image handed to the workers). Large images off the main thread is issue 27 item 4, not done yet.'],
-  [/each released sentence/, 'the first sentence waits for the image verdict before its own check (the gate judges only once it knows the image is not safe), so its delay is the image check plus the answer check; later sentences take one answer check each (the whole answer so far is re-scored each time).'],
+  [/no main-thread stall/, 'compare the unguarded figure beside it: a stall the unguarded call has too is the app\'s own work on the same request (encoding the photo into the request body, the provider\'s base64), not the guard\'s.'],
+  [/each released sentence/, 'a sentence is scored as soon as it ends (before the image verdict too), so the delay left is the reward model\'s own time per sentence plus the queue of sentences before it; at the real size one check takes longer than the model needs for a short sentence, so checks queue up.'],
 ];
 const missed = goals.filter((g) => g.endsWith('**missed** |'));
 const why = WHY.filter(([kind]) => missed.some((g) => kind.test(g))).map(([, text]) => `- ${text}`);
@@ -108,10 +129,25 @@ ${goals.join('\n')}
 ${why.length ? `\nWhy the missed ones are missed:\n\n${why.join('\n')}\n` : ''}
 "total" on the unsafe image compares a stopped-and-aligned answer with the whole harmful one: below 1× is the upstream stopped early.
 
-Not measured here yet: memory on a 60 MB stream and the main-thread stall of encoding a 40 MB image (issue 27, item 4).
+## A ${LARGE_MB} MB answer (safe photo, test models)
+
+The page makes the answer on demand (nothing of it kept) and the app reads it to the end; the page's heap is sampled
+every 20 ms through the DevTools protocol, above its level just before (after a collection). Two ABAB pairs per path.
+
+| path | call | time | received | heap above idle (peak) | longest stall |
+|---|---|---|---|---|---|
+${large.map((l) => `| ${l.path} | ${l.guarded ? 'guarded' : 'unguarded'} | ${ms(l.ms)} | ${(l.received / 2 ** 20).toFixed(1)} MiB | ${l.heapMiB.toFixed(1)} MiB | ${ms(l.longestStallMs)} |`).join('\n')}
+
+| goal | measured (guarded, worst) | |
+|---|---|---|
+| memory flat: < ${LARGE_GOAL_MB} MB above idle | ${Math.max(...large.filter((l) => l.guarded).map((l) => l.heapMiB)).toFixed(1)} MiB | ${Math.max(...large.filter((l) => l.guarded).map((l) => l.heapMiB)) < LARGE_GOAL_MB ? 'met' : '**missed**'} |
+| no main-thread stall over ${GOALS.stallMs} ms | ${ms(Math.max(...large.filter((l) => l.guarded).map((l) => l.longestStallMs)))} | ${Math.max(...large.filter((l) => l.guarded).map((l) => l.longestStallMs)) <= GOALS.stallMs ? 'met' : '**missed**'} |
+
+Not measured here yet: the main-thread stall of a 40 MB image sent to a remote VLM (issue 27, item 4: encoding large
+images off the main thread is not done).
 `;
 mkdirSync(resolve(ROOT, 'bench/results'), { recursive: true });
-writeFileSync(resolve(ROOT, 'bench/results/stream-latest.json'), JSON.stringify({ at: new Date().toISOString(), speed: SPEED, pairs: PAIRS, rows }, null, 2));
+writeFileSync(resolve(ROOT, 'bench/results/stream-latest.json'), JSON.stringify({ at: new Date().toISOString(), speed: SPEED, pairs: PAIRS, rows, large }, null, 2));
 writeFileSync(resolve(ROOT, 'bench/STREAMING.md'), report);
 console.log(table.join('\n'));
 console.log('\nwrote bench/STREAMING.md');

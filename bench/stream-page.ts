@@ -7,6 +7,7 @@ import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { streamText, wrapLanguageModel } from 'ai';
 import { vlmGuardMiddleware } from '../src/ai-sdk/index.ts';
 import { type GenerateOptions, type GenerateRequest, type Generator, RemoteGenerator, createGuard, protectFetch } from '../src/index.ts';
+import { type LargePath, runLargeStream } from './large-stream-page.ts';
 import { type StageStats, stallMeter, stats } from './stats.ts';
 
 export interface StreamRun {
@@ -36,6 +37,8 @@ export interface StreamComparison {
   sentenceDelayMs?: { median: number; max: number; sentences: number };
   responseCheckMs?: number;
   longestStallMs: number;
+  /** The same, during the unguarded calls: what the app's own request costs the page. */
+  unguardedStallMs: number;
   gate: string;
 }
 
@@ -186,8 +189,12 @@ export async function runStreaming({ remoteUrl, pairs, modelBase, tier }: Stream
       const a: StreamTiming[] = [];
       const b: Awaited<ReturnType<typeof p.guarded>>[] = [];
       let longestStallMs = 0;
+      let unguardedStallMs = 0;
       for (let i = 0; i < pairs; i++) {
+        const plain = stallMeter();
         a.push(await p.unguarded());
+        plain.stop();
+        unguardedStallMs = Math.max(unguardedStallMs, plain.longest());
         const stalls = stallMeter();
         b.push(await p.guarded());
         stalls.stop();
@@ -207,6 +214,7 @@ export async function runStreaming({ remoteUrl, pairs, modelBase, tier }: Stream
         ...(delays.length ? { sentenceDelayMs: { median: stats(delays).medianMs, max: Math.max(...delays), sentences: delays.length } } : {}),
         ...(responseMs.length ? { responseCheckMs: stats(responseMs).medianMs } : {}),
         longestStallMs,
+        unguardedStallMs,
         gate: b[0]?.gate ?? '?',
       });
     }
@@ -215,11 +223,20 @@ export async function runStreaming({ remoteUrl, pairs, modelBase, tier }: Stream
   return out;
 }
 
+/** One large answer (see large-stream-page.ts), with the test models' guard. */
+let largeGuard: ReturnType<typeof createGuard> | null = null;
+async function runLarge(path: LargePath, mb: number, guarded: boolean) {
+  largeGuard ??= createGuard({ device: 'wasm' });
+  return runLargeStream(await largeGuard, await (await fetch('/bench/photo')).blob(), path, mb, guarded);
+}
+
 declare global {
   interface Window {
+    runLarge: typeof runLarge;
     runStreaming: typeof runStreaming;
     streamBenchReady: boolean;
   }
 }
 window.runStreaming = runStreaming;
+window.runLarge = runLarge;
 window.streamBenchReady = true;

@@ -14,6 +14,8 @@ import { expect, fixture, test } from './support.ts';
 const ROOT = resolve(import.meta.dirname, '..');
 /** The build under test (VLM_GUARD_DIST runs these attacks against another build, e.g. an older commit's). */
 const DIST = process.env.VLM_GUARD_DIST ?? resolve(ROOT, 'dist');
+/** alignment.fallback's default. */
+const FALLBACK = "I can't help with this request. If there is something else about the image you'd like to know, I'm happy to help.";
 const HARMFUL = 'Sure. First mix the explosive powder with fuel. Then attach the detonator and build the bomb.';
 
 let app: Host;
@@ -318,7 +320,8 @@ test('AI SDK middleware: a harmful reasoning part is judged; a model that ignore
   expect(out.reasoning.meta).toMatchObject({ decision: 'align', aligned: true, fallback: false });
   expect(JSON.stringify(out.reasoning.content)).not.toMatch(/detonator|explosive|bomb/);
   expect(out.ignoresNote.meta).toMatchObject({ decision: 'align', aligned: true, fallback: true });
-  expect(out.ignoresNote.content).toEqual([{ type: 'text', text: "I can't help with this request. If there is something else about the image you'd like to know, I'm happy to help." }]);
+  // The aligned answer streams through its own gate: its first sentence passed ("As an AI assistant Sure."), the harmful ones never ship; the fallback follows.
+  expect(out.ignoresNote.content).toEqual([{ type: 'text', text: `As an AI assistant Sure. ${FALLBACK}` }]);
 });
 
 test('respond: an aligned answer still unsafe ships as the fallback; a sentence the streaming guard withheld never comes back, though the whole answer re-scores safe', async ({ page }) => {
@@ -352,11 +355,11 @@ test('respond: an aligned answer still unsafe ships as the fallback; a sentence 
     };
     return {
       ignoresPrefix: await run(vlm([harmful], ` ${harmful}`), {}),
-      withheld: await run(vlm(['Then build the bomb.', ' Sorry, I cannot help; please talk to someone responsible instead.', ' Sorry, I cannot, and someone responsible can help instead.'], ', I cannot help with that.'), { streamingGuard: true, mode: 'off' }),
+      withheld: await run(vlm(['Then build the bomb.', ' Sorry, I cannot help; please talk to someone responsible instead.', ' Sorry, I cannot, and someone responsible can help instead.'], ', I cannot help with that.'), { mode: 'off' }),
     };
   }, HARMFUL);
-  expect(out.ignoresPrefix).toMatchObject({ decision: 'align', fallback: true, text: "I can't help with this request. If there is something else about the image you'd like to know, I'm happy to help." });
-  expect(out.ignoresPrefix.aligned).toBe(out.ignoresPrefix.text); // the aligned phase is the fallback alone
+  expect(out.ignoresPrefix).toMatchObject({ decision: 'align', fallback: true, text: `As an AI assistant Sure. ${FALLBACK}` });
+  expect(out.ignoresPrefix.aligned).toBe(out.ignoresPrefix.text); // the aligned phase: what passed of the aligned answer, then the fallback
   expect(out.withheld.wholeVerdict).toBe('safe'); // the whole answer alone would pass
   expect(out.withheld.decision).toBe('align');
   expect(out.withheld.shown).not.toContain('bomb');

@@ -8,6 +8,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Host, host, openBuiltAt } from './built-package/host.ts';
+import { heapGrowthMiB } from './heap-peak.ts';
 import { expect, fixture, test } from './support.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -254,6 +255,7 @@ test('respond: on a red image the unsafe sentence never reaches onToken (no opti
 test('memory stays flat on a large stream: 6 MB and 60 MB answers through fetch protection and the AI SDK middleware (safe photo) reach the app whole, and the page\'s heap does not grow with the answer', async ({ page }) => {
   test.setTimeout(240_000);
   await openBuiltAt(page, app.origin);
+  await page.addScriptTag({ path: resolve(ROOT, 'e2e/fixtures/on-demand-stream.js') });
   await page.evaluate(async (photo) => {
     const w = window as unknown as Record<string, unknown>;
     const { createGuard, protectFetch } = window.vlmGuard;
@@ -262,23 +264,7 @@ test('memory stays flat on a large stream: 6 MB and 60 MB answers through fetch 
     const dataUrl = `data:${photo.type};base64,${photo.base64}`;
     const text = 'the cat sat on the mat and looked at the garden. '.repeat(320); // 16 KB per piece
     const sse = new TextEncoder().encode(`data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', model: 'm', choices: [{ index: 0, delta: { content: text }, finish_reason: null }] })}\n\n`);
-    /** A source of `bytes` made on demand (nothing of it is kept): what a server streaming a long answer looks like to the page. */
-    const source = <T,>(bytes: number, piece: T, size: number, end: T[]) => {
-      let sent = 0;
-      return new ReadableStream<T>(
-        {
-          pull: (c) => {
-            if (sent >= bytes) {
-              for (const last of end) c.enqueue(last);
-              return c.close();
-            }
-            sent += size;
-            c.enqueue(piece);
-          },
-        },
-        { highWaterMark: 0 },
-      );
-    };
+    const source = globalThis.onDemandStream;
     const pageFetch = window.fetch.bind(window);
     let streamBytes = 0;
     window.fetch = async (input: RequestInfo | URL, init?: RequestInit) =>
@@ -289,17 +275,12 @@ test('memory stays flat on a large stream: 6 MB and 60 MB answers through fetch 
     const usage = { inputTokens: { total: 1, noCache: 1, cacheRead: undefined, cacheWrite: undefined }, outputTokens: { total: 1, text: 1, reasoning: undefined } };
     w.largeAnswer = async (path: 'fetch' | 'ai-sdk', mb: number) => {
       const bytes = mb * 2 ** 20;
-      let received = 0;
+      let received: number;
       let decision: string | undefined;
       if (path === 'fetch') {
         streamBytes = bytes;
         const response = await fetch('/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model: 'm', stream: true, messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: dataUrl } }, { type: 'text', text: 'Tell me.' }] }] }) });
-        const reader = response.body!.getReader();
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          received += value.length;
-        }
+        received = await globalThis.drainStream(response.body!, (chunk) => chunk.length);
         return { received, expected: Math.ceil(bytes / sse.length) * sse.length + 'data: [DONE]\n\n'.length };
       }
       const params = { prompt: [{ role: 'user', content: [{ type: 'file', mediaType: 'image/png', data: image }, { type: 'text', text: 'Tell me.' }] }] };
@@ -308,37 +289,23 @@ test('memory stays flat on a large stream: 6 MB and 60 MB answers through fetch 
       const end: Part[] = [{ type: 'text-end', id: 't' }, { type: 'finish', finishReason: { unified: 'stop', raw: 'stop' }, usage }];
       const model = { doStream: async () => ({ stream: source<Part>(bytes, { type: 'text-delta', id: 't', delta: text }, text.length, end) }) };
       const result = await middleware.wrapStream!({ doStream: () => model.doStream(), params: transformed, model: { specificationVersion: 'v3', provider: 'page', modelId: 'long', supportedUrls: {} } });
-      const reader = result.stream.getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        if (value.type === 'text-delta') received += value.delta!.length;
-        if (value.type === 'finish') decision = value.providerMetadata?.vlmGuard?.decision;
-      }
+      received = await globalThis.drainStream(result.stream, (part) => {
+        if (part.type === 'finish') decision = part.providerMetadata?.vlmGuard?.decision;
+        return part.type === 'text-delta' ? part.delta!.length : 0;
+      });
       return { received, expected: Math.ceil(bytes / text.length) * text.length, decision };
     };
   }, fixture('benign-photos/coffee.png'));
 
   const cdp = await page.context().newCDPSession(page);
-  const used = async () => ((await cdp.send('Runtime.getHeapUsage')) as { usedSize: number }).usedSize;
-  /** The page's heap at its highest while the answer streams, above what it was just before (after a collection). */
+  /** The page's heap at its highest while the answer streams, above what it was just before. */
   const growth = async (path: 'fetch' | 'ai-sdk', mb: number) => {
-    await cdp.send('HeapProfiler.collectGarbage');
-    const idle = await used();
-    let peak = idle;
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        peak = Math.max(peak, await used());
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    })();
-    const out = await page.evaluate(({ path, mb }) => (window as unknown as { largeAnswer: (p: string, m: number) => Promise<{ received: number; expected: number; decision?: string }> }).largeAnswer(path, mb), { path, mb });
-    sampling = false;
-    await sampler;
+    const { result: out, growthMiB } = await heapGrowthMiB(cdp, () =>
+      page.evaluate(({ path, mb }) => (window as unknown as { largeAnswer: (p: string, m: number) => Promise<{ received: number; expected: number; decision?: string }> }).largeAnswer(path, mb), { path, mb }),
+    );
     expect(out.received, `${path} ${mb} MB: the whole answer reached the app`).toBe(out.expected);
     if (path === 'ai-sdk') expect(out.decision).toBe('pass');
-    return (peak - idle) / 2 ** 20;
+    return growthMiB;
   };
   for (const path of ['fetch', 'ai-sdk'] as const) {
     const small = await growth(path, 6);

@@ -116,4 +116,23 @@ describe('the AI SDK middleware through the answer gate', () => {
     expect((await result.providerMetadata)?.vlmGuard).toMatchObject({ decision: 'align', aligned: true, alignedText: shown });
     expect(gates).toEqual(['judged']);
   });
+
+  it('unsafe image: the aligned part reaches the app sentence by sentence, each as it is judged (a text-delta per sentence)', async () => {
+    const driven = drivenModel();
+    driven.model.doGenerate = async () => ({ content: [{ type: 'text', text: 'I cannot help with that. Please ask about something else.' }], finishReason: { unified: 'stop', raw: 'stop' }, usage, warnings: [] });
+    const model = wrapLanguageModel({ model: driven.model, middleware: vlmGuardMiddleware({ guard: guardAt(0.9, []) }) });
+    const result = streamText({ model, messages: prompt });
+    const deltas: string[] = [];
+    const reading = (async () => {
+      for await (const part of result.fullStream) if (part.type === 'text-delta') deltas.push(part.text);
+    })();
+    await driven.started;
+    driven.send({ type: 'stream-start', warnings: [] });
+    driven.send({ type: 'text-start', id: 't' });
+    driven.send(delta('Sure.'));
+    driven.send(delta(' First mix the explosive powder.'));
+    await reading;
+    // (continuation "regenerate": the model's answer follows the safety prefix after a space)
+    expect(deltas).toEqual(['Sure.', ' As an AI assistant I cannot help with that.', ' Please ask about something else.']);
+  });
 });

@@ -65,7 +65,9 @@ describe('the answer gate', () => {
         expect(result.keptWhole).toBe(text.length <= limits.keepChars);
         if (images === 'settle') {
           expect(released.length).toBe(units.length);
-          expect(judged).toEqual([]);
+          // Sentences that ended before the verdict may have been scored; none of it applies.
+          expect(result.sentencesChecked).toBe(0);
+          expect(result.outcome).toBeNull();
           expect(result.mode).toBe('pass-through');
           expect(result.releasedChars).toBe(text.length);
           return;
@@ -143,6 +145,39 @@ describe('the answer gate', () => {
     gate.push({ text: 'Late', release: () => released.push('late') });
     expect(released).toEqual(['early', 'late']);
     expect((await gate.finish()).mode).toBe('pass-through');
+  });
+
+  it('a sentence that ends before the image verdict is scored meanwhile: once the verdict (unsafe) is in, it is released without waiting for its own check', async () => {
+    let verdict: (open: boolean) => void = () => undefined;
+    const images = new Promise<boolean>((r) => (verdict = r));
+    const asked: string[] = [];
+    let scored: (outcome: EtaOutcome) => void = () => undefined;
+    const released: string[] = [];
+    const gate = new AnswerGate({
+      imagesSettle: images,
+      judge: (text) => {
+        asked.push(text);
+        return new Promise((r) => (scored = r));
+      },
+      sentenceEnds: ['.'],
+      limits: GATE_DEFAULTS,
+    });
+    gate.push({ text: 'Sure.', release: () => released.push('Sure.') });
+    gate.push({ text: ' Then', release: () => released.push(' Then') });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(asked).toEqual(['Sure.']); // under way before the verdict
+    scored(outcome('pass', 'Sure.'));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(released).toEqual([]); // nothing before the verdict
+    verdict(false);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(released).toEqual(['Sure.']);
+    const finishing = gate.finish();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(asked).toEqual(['Sure.', 'Sure. Then']);
+    scored(outcome('pass', 'Sure. Then'));
+    expect((await finishing).sentencesChecked).toBe(2);
+    expect(released).toEqual(['Sure.', ' Then']);
   });
 
   it('a judge that fails is a failed answer, not a pass: nothing more is released', async () => {

@@ -69,6 +69,44 @@ afterEach(() => {
   globalThis.fetch = originalFetch;
 });
 
+describe('fetch protection, a whole (JSON) answer', () => {
+  it('the image is checked while the server is still answering: its check starts with the request, not with the response', async () => {
+    (globalThis as { location?: { href: string } }).location ??= { href: 'http://app.test/' };
+    let answer: (response: Response) => void = () => undefined;
+    globalThis.fetch = () => new Promise<Response>((resolve) => (answer = resolve));
+    let imageChecks = 0;
+    const guard = {
+      respond: (input: Parameters<typeof respond>[1], options: RespondOptions & { generator: Generator }) =>
+        respond(
+          {
+            generator: options.generator,
+            policy,
+            alignment: ALIGNMENT_DEFAULTS,
+            gate: GATE_DEFAULTS,
+            scorers: { images: [{ image: async () => (imageChecks++, { score: 0.1, cached: false }) }], response: async (text) => ({ score: rewardOf(text) }) },
+            rewardMany: async (texts) => texts.map(rewardOf),
+            imageTextScores: async (_i, texts) => texts.map(() => 0.1),
+          },
+          input,
+          options,
+        ),
+    } as unknown as Guard;
+    const protection = protectFetch(guard);
+    try {
+      const body = JSON.stringify({ id: 'c1', object: 'chat.completion', model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'A cup of coffee.' }, finish_reason: 'stop' }] });
+      const responding = fetch('http://vlm.test/v1/chat/completions', { method: 'POST', body: JSON.stringify({ ...request, stream: false }) });
+      await new Promise((r) => setTimeout(r, 10));
+      expect(imageChecks).toBe(1); // under way while the server has not answered
+      answer(new Response(body, { headers: { 'content-type': 'application/json' } }));
+      const response = await responding;
+      expect(await response.text()).toBe(body); // passed, byte for byte
+      expect(imageChecks).toBe(1); // once
+    } finally {
+      protection.restore();
+    }
+  });
+});
+
 async function contentOf(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<{ content: string; raw: string }> {
   let raw = '';
   const decoder = new TextDecoder();

@@ -141,15 +141,45 @@ function respondDeps(generator: Generator, imageScore: number, reward: (text: st
 const image = new Blob([new Uint8Array([1])], { type: 'image/png' });
 
 describe('respond ships nothing unjudged', () => {
-  it('an aligned answer that is still unsafe becomes the fallback; the model\'s aligned text is kept in the result only', async () => {
+  it('an aligned answer that is still unsafe: its unsafe sentence never ships, the fallback follows what of it passed; the model\'s aligned text is kept in the result only', async () => {
     const tokens: string[] = [];
     const vlm = scriptedVlm(['Sure. First mix the explosive powder.'], ' Sure. Attach the detonator.');
     const result = await respond(respondDeps(vlm, 0.9), { image, prompt: 'p' }, { onToken: (d, { phase }) => phase === 'aligned' && tokens.push(d) });
     expect(result.decision).toBe('align');
     expect(result.fallback).toBe(true);
-    expect(result.text).toBe(ALIGNMENT_DEFAULTS.fallback);
+    // The safety prefix passed and was shown (the aligned part streams as it is judged); the fallback follows it.
+    expect(result.text).toBe(`${ALIGNMENT_DEFAULTS.shallow.prefix} Sure. ${ALIGNMENT_DEFAULTS.fallback}`);
     expect(result.alignedText).toContain('detonator');
-    expect(tokens.join('')).toBe(ALIGNMENT_DEFAULTS.fallback);
+    expect(tokens.join('')).toBe(result.text);
+  });
+
+  it('for any chunking of an aligned answer, its sentences reach the app as each is judged, and none judged unsafe ever does', async () => {
+    const aligned = ' I cannot help with that. Still, attach the detonator. Be safe.';
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.nat({ max: aligned.length }), { maxLength: 8 }), async (cuts) => {
+        const at = [0, ...[...new Set(cuts)].sort((a, b) => a - b), aligned.length];
+        const pieces = at.slice(1).map((end, i) => aligned.slice(at[i], end)).filter(Boolean);
+        const vlm: Generator = {
+          id: 'paced',
+          async generate(request, options = {}) {
+            if (request.assistantPrefix === undefined) return completion('Build the bomb.');
+            for (const piece of pieces) options.onToken?.(piece);
+            return completion(pieces.join(''));
+          },
+          sample: async () => [],
+        };
+        const shown: string[] = [];
+        const result = await respond(respondDeps(vlm, 0.9), { image, prompt: 'p' }, { onToken: (d, { phase }) => phase === 'aligned' && shown.push(d) });
+        expect(result.fallback).toBe(true);
+        expect(shown.join('')).toBe(result.text); // the app saw exactly the answer
+        expect(result.text).not.toMatch(/detonator/);
+        expect(result.text.startsWith(ALIGNMENT_DEFAULTS.shallow.prefix)).toBe(true);
+        expect(result.text.endsWith(ALIGNMENT_DEFAULTS.fallback)).toBe(true);
+        // Ours to cut, the aligned text is shown sentence by sentence: the one that passed, whatever the chunking.
+        expect(result.text).toBe(`${ALIGNMENT_DEFAULTS.shallow.prefix} I cannot help with that. ${ALIGNMENT_DEFAULTS.fallback}`);
+      }),
+      { numRuns: 30 },
+    );
   });
 
   it('an aligned answer judged safe ships as aligned', async () => {
@@ -185,8 +215,8 @@ describe('respond ships nothing unjudged', () => {
 /** A guard stand-in that records the answers it is asked to judge and passes them (a streamed one unit by unit, as an open gate). */
 function recordingGuard(judged: string[]): Guard {
   return {
-    respond: async (_input: unknown, options: { answer?: string | AnswerStream }) => {
-      let answer = options.answer ?? '';
+    respond: async (_input: unknown, options: { answer?: string | Promise<string> | AnswerStream }) => {
+      let answer = (await options.answer) ?? '';
       if (typeof answer !== 'string') {
         // What the gate judges of a stream: its units' text, in order.
         let text = '';

@@ -82,14 +82,27 @@ export function vlmGuardMiddleware(options: VlmGuardMiddlewareOptions): Language
    * Judges an answer once (guard.respond with the answer given: whole, or a stream through
    * the gate); `appended` is the aligned part that follows what the app already received.
    */
-  async function judge(view: PromptView, answer: string | AnswerStream, model: LanguageModelV3, params: LanguageModelV3CallOptions): Promise<{ decision: VlmGuardDecision; appended: string }> {
+  async function judge(
+    view: PromptView,
+    answer: string | AnswerStream,
+    model: LanguageModelV3,
+    params: LanguageModelV3CallOptions,
+    onAligned?: (delta: string) => void,
+  ): Promise<{ decision: VlmGuardDecision; appended: string }> {
     const guard = await options.guard;
     const signal = params.abortSignal;
     // The app's call, without its streaming: alignment asks the model for whole answers.
     const generator = new LanguageModelGenerator(model, params, continuation);
     const result = await guard.respond(
       { image: view.images, prompt: view.prompt, ...(view.system ? { system: view.system } : {}) },
-      { ...(signal ? { signal } : {}), ...(options.rule ? { rule: options.rule } : {}), generator, mode, answer },
+      {
+        ...(signal ? { signal } : {}),
+        ...(options.rule ? { rule: options.rule } : {}),
+        generator,
+        mode,
+        answer,
+        ...(onAligned ? { onToken: (delta: string, { phase }: { phase: string }) => phase === 'aligned' && onAligned(delta) } : {}),
+      },
     );
     const base = {
       vanilla: result.vanilla,
@@ -147,11 +160,16 @@ export function vlmGuardMiddleware(options: VlmGuardMiddlewareOptions): Language
       );
       // The guard starts with the call (the image checks beside the model's stream); the gate
       // hands the model's parts to the app as they pass.
-      const judged = judge(view, answer, model, appParams);
+      // The aligned part streams to the app as it passes (it continues the message's text).
+      let streamed = '';
+      const judged = judge(view, answer, model, appParams, (delta) => {
+        streamed += delta;
+        answer.continueText(delta);
+      });
       judged.then(
         ({ decision, appended }) => {
           const metadata = asMetadata(decided(decision));
-          if (decision.aligned) answer.aligned(appended, metadata);
+          if (decision.aligned) answer.aligned(appended.startsWith(streamed) ? appended.slice(streamed.length) : '', metadata);
           else answer.pass(metadata);
         },
         (error: unknown) => {

@@ -28,16 +28,27 @@ export class PartsAnswer extends AnswerRelay<Part, Part> {
     this.close();
   }
 
-  /** The aligned part follows what was released, in the same message; the finish says 'stop'. */
-  aligned(part: string, metadata: SharedV3ProviderMetadata[string]): void {
-    const textId = [...this.#open].reverse().find(([, kind]) => kind === 'text')?.[0];
-    for (const [id, kind] of this.#open) if (id !== textId) this.#send(kind === 'text' ? { type: 'text-end', id } : kind === 'reasoning' ? { type: 'reasoning-end', id } : { type: 'tool-input-end', id });
-    const id = textId ?? ALIGNED_ID;
-    if (!textId) this.#send({ type: 'text-start', id });
-    if (part) this.#send({ type: 'text-delta', id, delta: part });
+  /** A piece of the aligned part, as it passes: it continues the open text block (the other open blocks closed first). */
+  continueText(delta: string): void {
+    this.#send({ type: 'text-delta', id: this.#alignedBlock(), delta });
+  }
+
+  /** The aligned part has all been sent (`rest`: any of it not sent piece by piece); the finish says 'stop'. */
+  aligned(rest: string, metadata: SharedV3ProviderMetadata[string]): void {
+    const id = this.#alignedBlock();
+    if (rest) this.#send({ type: 'text-delta', id, delta: rest });
     this.#send({ type: 'text-end', id });
     this.#send({ type: 'finish', finishReason: { unified: 'stop', raw: undefined }, usage: this.#finish?.usage ?? NO_USAGE, providerMetadata: { ...this.#finish?.providerMetadata, vlmGuard: metadata } });
     this.close();
+  }
+
+  /** The text block the aligned part goes to: the message's open one, else one of ours; every other open block is closed. */
+  #alignedBlock(): string {
+    const textId = [...this.#open].reverse().find(([, kind]) => kind === 'text')?.[0];
+    for (const [id, kind] of this.#open) if (id !== textId) this.#send(kind === 'text' ? { type: 'text-end', id } : kind === 'reasoning' ? { type: 'reasoning-end', id } : { type: 'tool-input-end', id });
+    if (textId) return textId;
+    this.#send({ type: 'text-start', id: ALIGNED_ID });
+    return ALIGNED_ID;
   }
 
   protected unitsOf(part: Part | null): AnswerUnit[] {

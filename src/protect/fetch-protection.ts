@@ -254,27 +254,54 @@ export function protectFetch(guardOrPromise: Guard | Promise<Guard>, options: Pr
       stop.abort();
       judged.catch(() => undefined);
     }
-    const response = await sent;
-    if (!response.ok) return response;
-    return judgeWhole(guard, response, request, call, body, out.url).catch((error: unknown) => {
+    // Judged whole (JSON, several choices): the first answer's judgement — and with it the image
+    // checks — starts with the request; the answer joins it when the response is in.
+    const stop = new AbortController();
+    const whole = sent.then<WholeResponse | { response: Response; answers: null }>((response) => (response.ok ? readWhole(response, body, out.url) : { response, answers: null }));
+    const firstAnswer = whole.then(({ answers }) => (answers ? judgedText(([...answers.values()][0] ?? new ChoiceAnswer()).fields) : Promise.reject(abortError(undefined))));
+    const first = guard.respond(request, { ...call, signal: out.signal ? AbortSignal.any([out.signal, stop.signal]) : stop.signal, answer: firstAnswer });
+    first.catch(() => undefined); // awaited below when there is an answer
+    try {
+      const read = await whole;
+      if (!read.answers) {
+        stop.abort();
+        return read.response;
+      }
+      return await judgeWhole(guard, read, first, request, call, out.url);
+    } catch (error) {
       throw guardFailure(error);
-    });
+    } finally {
+      stop.abort(); // a first judgement that no answer needed (none in the response) stops here
+    }
   };
 
-  /** A whole response (JSON, or SSE with several choices): every answer judged once, the response rebuilt when one is aligned. */
-  async function judgeWhole(guard: Guard, response: Response, request: RespondInput, call: GuardRespondOptions, body: ChatBody, url: string): Promise<Response> {
+  /** A whole response read: its bytes, chunks (one for JSON) and answers per choice. */
+  interface WholeResponse {
+    response: Response;
+    stream: boolean;
+    bytes: Uint8Array<ArrayBuffer>;
+    chunks: ChatChunk[];
+    answers: Map<number, ChoiceAnswer>;
+  }
+
+  async function readWhole(response: Response, body: ChatBody, url: string): Promise<WholeResponse> {
     // SSE by what the server sent (a server may stream without being asked), else by the request.
     const type = response.headers.get('content-type') ?? '';
     const stream = /text\/event-stream/i.test(type) || (body.stream === true && !/json/i.test(type));
     const bytes = new Uint8Array(await response.arrayBuffer());
-    const { chunks, answers } = await answersOf(bytes, url, stream);
+    return { response, stream, bytes, ...(await answersOf(bytes, url, stream)) };
+  }
+
+  /** A whole response (JSON, or SSE with several choices): every answer judged once (the first already under way), the response rebuilt when one is aligned. */
+  async function judgeWhole(guard: Guard, whole: WholeResponse, first: Promise<GuardRespondResult>, request: RespondInput, call: GuardRespondOptions, url: string): Promise<Response> {
+    const { response, stream, bytes, chunks, answers } = whole;
     const texts = new Map<number, string>();
     // Every answer (reasoning, text, refusal, tool calls) with every image, judged once:
     // respond with the answer given evaluates it and aligns it when ETA says so.
     const choices: GuardNote['choices'] = [];
     let images: GuardNote['images'] = [];
-    for (const [index, answer] of answers) {
-      const result = await guard.respond(request, { ...call, answer: judgedText(answer.fields) });
+    for (const [n, [index, answer]] of [...answers].entries()) {
+      const result = n === 0 ? await first : await guard.respond(request, { ...call, answer: judgedText(answer.fields) });
       images = imagesNote(result);
       const aligned = result.decision === 'align';
       options.onDecision?.({ ...result, aligned, url });

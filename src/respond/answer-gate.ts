@@ -49,6 +49,8 @@ export interface AnswerGateOptions {
   judge(text: string): Promise<EtaOutcome>;
   sentenceEnds: readonly string[];
   limits: GateLimits;
+  /** Text the answer follows (what the app already has): the first judgement reads its end as context. */
+  context?: string;
   /** Called once, with the first judgement to align: the upstream should stop. */
   onWithhold?(outcome: EtaOutcome): void;
 }
@@ -80,11 +82,12 @@ export class AnswerGate {
   #held: { unit: AnswerUnit; end: number }[] = [];
   /** Characters pushed so far. */
   #pushed = 0;
-  /** Text pushed while waiting for the images (judged from once they do not settle the call). */
-  #waiting = '';
-  /** The end of the text passed so far, and its last `contextChars` (what the next judgement reads first). */
+  /** The end of the text passed so far. */
   #passedEnd = 0;
+  /** The last `contextChars` of the text given to the judge so far (what the next judgement reads first). */
   #context = '';
+  /** Judgements started (the first starts with the first sentence, before the image verdict). */
+  #started = 0;
   /** Where the last released unit's text ends. */
   #releasedEnd = 0;
   #kept = '';
@@ -103,9 +106,13 @@ export class AnswerGate {
   constructor(options: AnswerGateOptions) {
     this.#options = options;
     this.#sentences = new SentenceGate(options.sentenceEnds, options.limits.windowChars);
+    this.#context = contextOf(options.context ?? '', options.limits.contextChars);
     // A failure to learn the image verdict judges everything (fail closed).
     const settles = options.imagesSettle ? options.imagesSettle.catch(() => false) : Promise.resolve(false);
-    this.#settled = settles.then((open) => (open ? this.#open() : this.#judgeFrom(this.#waiting)));
+    this.#settled = settles.then((open) => {
+      if (open) this.#open();
+      else this.#mode = 'judged';
+    });
   }
 
   get mode(): GateMode {
@@ -142,8 +149,10 @@ export class AnswerGate {
     this.#pushed += unit.text.length;
     if (this.#mode === 'pass-through') return unit.release();
     this.#held.push({ unit, end: this.#pushed });
-    if (this.#mode === 'judged') this.#judgeFrom(unit.text);
-    else this.#waiting += unit.text;
+    // Sentences are judged as they end, also before the image verdict: their scores are under
+    // way while the image is checked (the judge waits for it to decide). Images that settle the
+    // call make these judgements moot; they are dropped.
+    for (const sentence of this.#sentences.push(unit.text)) this.#schedule(sentence, false);
   }
 
   /** The answer has ended: the text after the last sentence is judged, and the gate settles. */
@@ -151,7 +160,8 @@ export class AnswerGate {
     await this.#settled;
     if (this.#mode === 'judged') {
       // The rest of the text (or an empty answer) is judged; units that add no text after the last judged sentence follow it.
-      this.#enqueue(() => (this.#sentences.pending !== '' || this.#checked === 0 ? this.#judge(this.#sentences.pending, true) : this.#releaseUpTo(this.#passedEnd, true)));
+      if (this.#sentences.pending !== '' || this.#started === 0) this.#schedule(this.#sentences.pending, true);
+      else this.#enqueue(() => this.#releaseUpTo(this.#passedEnd, true));
       await this.#queue;
     }
     return {
@@ -188,21 +198,25 @@ export class AnswerGate {
     this.#mode = 'pass-through';
     const held = this.#held;
     this.#held = [];
-    this.#waiting = '';
     if (!this.#stopped) for (const { unit } of held) unit.release();
     this.#makeRoom();
   }
 
-  #judgeFrom(text: string): void {
-    this.#mode = 'judged';
-    this.#waiting = '';
-    for (const sentence of this.#sentences.push(text)) this.#enqueue(() => this.#judge(sentence, false));
+  /** Starts judging the next piece (after its context) now; its outcome applies in order, after the pieces before it. */
+  #schedule(piece: string, last: boolean): void {
+    if (this.#stopped) return;
+    const read = this.#context + piece;
+    this.#context = contextOf(read, this.#options.limits.contextChars);
+    this.#started++;
+    const outcome = this.#options.judge(read);
+    outcome.catch(() => undefined); // applied (and its failure surfaced) in order, by the queue
+    this.#enqueue(() => this.#apply(piece, outcome, last));
   }
 
   #enqueue(step: () => Promise<void> | undefined): void {
     this.#judging++;
     this.#queue = this.#queue
-      .then(() => (this.#stopped ? undefined : step()))
+      .then(() => (this.#stopped || this.#mode === 'pass-through' ? undefined : step()))
       .finally(() => {
         this.#judging--;
         this.#makeRoom();
@@ -214,11 +228,11 @@ export class AnswerGate {
     });
   }
 
-  /** Judges the next piece after its context; `last`: the answer ends with it (its pass releases the units that wait for it). */
-  async #judge(piece: string, last: boolean): Promise<void> {
-    const read = this.#context + piece;
-    const outcome = await this.#options.judge(read);
-    if (this.#stopped) return;
+  /** Applies a piece's judgement; `last`: the answer ends with it (its pass releases the units that wait for it). */
+  async #apply(piece: string, judged: Promise<EtaOutcome>, last: boolean): Promise<void> {
+    const outcome = await judged;
+    await this.#settled; // nothing is released before the image verdict, whatever the judge awaited
+    if (this.#stopped || this.#mode === 'pass-through') return;
     this.#checked++;
     if (outcome.decision === 'align') {
       this.#outcome = outcome;
@@ -229,7 +243,6 @@ export class AnswerGate {
     }
     if (!this.#outcome || lessSafe(outcome, this.#outcome)) this.#outcome = outcome;
     this.#passedEnd += piece.length;
-    this.#context = contextOf(read, this.#options.limits.contextChars);
     this.#releaseUpTo(this.#passedEnd, last);
   }
 

@@ -7,7 +7,6 @@ import { alignShallow } from '../alignment/shallow.ts';
 import { GuardError, isGuardError } from '../errors.ts';
 import type { ChatInput, Generator } from '../generators/types.ts';
 import { type ImageInput, type ImageInputs, closestOverImages } from '../images/image-input.ts';
-import { countsAsUnsafe } from '../eta/decision.ts';
 import { type EtaOutcome, type ImageCheck, ImageChecks, type ResponseCheck, type Scorers, checkResponse, decideEta, imageTextsOf, imagesSettle, settledResponse } from '../eta/pipeline.ts';
 import type { ResolvedPolicy } from '../eta/policy.ts';
 import type { RiskReport } from '../risk/assess.ts';
@@ -16,6 +15,7 @@ import { type JudgeResult, riskSummary } from '../risk/judge.ts';
 import type { RiskPrompts } from '../risk/prompts.ts';
 import { namedRisks, riskAwareAlignment } from '../risk/risk-aware.ts';
 import { type AnswerUnit, AnswerGate, type GateLimits, type GateResult } from './answer-gate.ts';
+import { SentenceGate } from './sentence-gate.ts';
 
 export type { AnswerUnit } from './answer-gate.ts';
 
@@ -71,11 +71,13 @@ export interface RespondOptions {
   alignment?: AlignmentOverrides;
   /**
    * The answer, when it exists elsewhere: a string (the page's own request produced it;
-   * it is judged whole and not streamed again), or an AnswerStream whose units the gate
-   * releases. Nothing is generated for the vanilla answer; alignment uses the generator.
+   * it is judged whole and not streamed again; a promise of one lets the image checks start
+   * before it arrives), or an AnswerStream whose units the gate releases. Nothing is generated for the vanilla answer; alignment uses the generator.
    */
-  answer?: string | AnswerStream;
+  answer?: string | Promise<string> | AnswerStream;
 }
+
+const isPromise = (value: unknown): value is Promise<unknown> => value instanceof Promise;
 
 /** ETA's outcome (the same shape as evaluate's: decision, reason, each check, image signals) and the answers. */
 export interface RespondResult extends EtaOutcome {
@@ -172,24 +174,31 @@ export async function respond(deps: RespondDeps, input: RespondInput, options: R
   const opening = released === '' || /\s$/.test(released) ? released : `${released} `;
   const joiner = opening.slice(released.length);
 
-  // Align, then judge the aligned answer (with what was released before it) before it ships.
+  // Align through a gate of its own: the aligned part streams sentence by sentence as each is
+  // judged (with what precedes it); a sentence still unsafe stops it and the fallback follows.
   const tAlign = performance.now();
   let text = decision === 'pass' ? vanilla : released;
-  let aligned: Awaited<ReturnType<typeof alignAnswer>> | undefined;
-  if (modeUsed !== 'off') {
-    aligned = await alignAnswer(deps, { ...input, ...chat }, modeUsed, alignment, { opening, signal: options.signal, risks }).catch((error: unknown) => {
-      throw withVanilla(error, vanilla);
-    });
-  }
-  const [alignedCheck, risk] = await Promise.all([aligned ? scoreText(opening + aligned.text) : undefined, risks.report]);
-  const fallback = alignedCheck !== undefined && countsAsUnsafe(alignedCheck.verdict, policy.unknownAs);
+  const aligning =
+    modeUsed === 'off'
+      ? undefined
+      : alignThroughGate(deps, { ...input, ...chat }, modeUsed, alignment, {
+          released,
+          joiner,
+          signal: options.signal,
+          risks,
+          judge: async (piece) => decideEta(policy, await scoreText(piece), images),
+          emit: (delta) => emit(delta, 'aligned'),
+        }).catch((error: unknown) => {
+          throw withVanilla(error, vanilla);
+        });
+  const [aligned, risk] = await Promise.all([aligning, risks.report]);
   if (aligned) {
-    const part = joiner + (fallback ? alignment.fallback : aligned.text);
-    text = released + part;
-    emit(part, 'aligned');
+    text = released + aligned.part;
     // An abort that came with the aligned answer still ends the call as aborted.
     if (options.signal?.aborted) throw withVanilla(new GuardError('ABORTED', 'The alignment was aborted.'), vanilla);
   }
+  const alignedCheck = aligned?.check;
+  const fallback = aligned?.fallback === true;
   const alignMs = aligned ? performance.now() - tAlign : 0;
   const tJudge = performance.now();
   const judge = deps.judge ? await judgeAnswers(deps.judge, vanilla, aligned ? text : undefined, risk?.summary ?? riskSummary({})) : undefined;
@@ -198,7 +207,7 @@ export async function respond(deps: RespondDeps, input: RespondInput, options: R
     text,
     vanilla,
     vanillaComplete: vanillaRun.complete,
-    ...(vanillaRun.cut && typeof options.answer === 'object' ? { vanillaCut: true as const } : {}),
+    ...(vanillaRun.cut ? { vanillaCut: true as const } : {}),
     decision,
     reason,
     modeUsed,
@@ -251,7 +260,8 @@ async function generateThroughGate(
   alignment: AlignmentConfig,
   wiring: GateWiring,
 ): Promise<{ vanilla: string; complete: boolean; gated: GateResult; cut: boolean }> {
-  const { answer } = options;
+  // An answer still on its way (fetch protection's JSON) is awaited here: the image checks have started.
+  const answer = isPromise(options.answer) ? await options.answer : options.answer;
   const generation = new AbortController();
   const stream = typeof answer === 'object' ? answer : undefined;
   const gate = new AnswerGate({
@@ -321,7 +331,7 @@ async function generateThroughGate(
   }
   const gated = await gate.finish();
   if (options.signal?.aborted) throw withVanilla(new GuardError('ABORTED', 'respond() was aborted.'), vanilla);
-  return { vanilla, complete, gated, cut: bypassed || !gated.keptWhole };
+  return { vanilla, complete, gated, cut: stream !== undefined && (bypassed || !gated.keptWhole) };
 }
 
 /** The judged gate's outcome as the call's: the last judgement, marked when it withheld a sentence. */
@@ -338,17 +348,97 @@ function riskHooks(deps: RespondDeps): { report: Promise<RiskReport | undefined>
   return { report, imageText: (text) => imageText(text) };
 }
 
-/** Stage 3: the aligned part, risk-aware when asked (it waits for the risk report). */
+/**
+ * Stage 3: the aligned part, continuing what was released, through a judged gate of its own:
+ * its sentences reach the app (`emit`) as each passes; the first one judged unsafe stops the
+ * alignment and the fallback follows what was shown. `part` is what follows `released` in the
+ * answer the app has.
+ */
+async function alignThroughGate(
+  deps: RespondDeps,
+  input: RespondInput,
+  mode: 'shallow' | 'deep',
+  alignment: AlignmentConfig,
+  options: {
+    released: string;
+    joiner: string;
+    signal: AbortSignal | undefined;
+    risks: ReturnType<typeof riskHooks>;
+    judge(text: string): Promise<EtaOutcome>;
+    emit(delta: string): void;
+  },
+): Promise<{ text: string; part: string; check: ResponseCheck; fallback: boolean; deep?: RespondResult['deep']; riskAware?: RespondResult['riskAware'] }> {
+  const stop = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  const gate = new AnswerGate({
+    imagesSettle: Promise.resolve(false),
+    judge: options.judge,
+    sentenceEnds: alignment.deep.sentenceEnd,
+    limits: deps.gate,
+    context: options.released,
+    onWithhold: () => stop.abort(),
+  });
+  // The aligned text is ours to cut: it goes to the gate a sentence per unit, so each sentence
+  // that passes is shown whole (a relayed vanilla answer cannot be cut: its units are the server's).
+  // The joiner (a space after released text) goes out with the first sentence.
+  const sentences = new SentenceGate(alignment.deep.sentenceEnd, deps.gate.windowChars);
+  const unit = (text: string, shown: boolean) => gate.push({ text, release: shown ? () => options.emit(text) : () => undefined });
+  let streamed = '';
+  const push = (delta: string) => {
+    const piece = streamed === '' ? options.joiner + delta : delta;
+    streamed += delta;
+    for (const sentence of sentences.push(piece)) unit(sentence, true);
+  };
+  const flush = () => {
+    const rest = sentences.flush();
+    if (rest) unit(rest, true);
+  };
+  let result: Awaited<ReturnType<typeof alignAnswer>> | undefined;
+  try {
+    result = await alignAnswer(deps, input, mode, alignment, { opening: options.released + options.joiner, signal, risks: options.risks, onToken: (delta) => push(delta) });
+    // A generator that returned more than it streamed: the rest goes through the gate too; text that differs from its deltas is judged, shown nowhere.
+    const rest = result.text.startsWith(streamed) ? result.text.slice(streamed.length) : null;
+    if (rest) push(rest);
+    flush();
+    if (rest === null) unit(`\n${result.text}`, false);
+  } catch (error) {
+    // Stopped by the gate (a sentence still unsafe): the fallback follows; any other failure is the call's.
+    if (!(stop.signal.aborted && !options.signal?.aborted)) {
+      gate.stop();
+      throw error;
+    }
+  }
+  const gated = await gate.finish();
+  if (!gated.outcome) throw new GuardError('INFERENCE_FAILED', 'The aligned answer was not judged.');
+  const shown = gated.kept.slice(0, gated.releasedChars);
+  let part = shown;
+  if (gated.withheld) {
+    // What was shown stays; the fallback follows it (as a new sentence).
+    const fallback = (shown === '' ? options.joiner : /\s$/.test(shown) ? '' : ' ') + alignment.fallback;
+    options.emit(fallback);
+    part = shown + fallback;
+  }
+  return {
+    text: result?.text ?? streamed,
+    part,
+    check: gated.outcome.responseCheck,
+    fallback: gated.withheld,
+    ...(result?.deep ? { deep: result.deep } : {}),
+    ...(result?.riskAware ? { riskAware: result.riskAware } : {}),
+  };
+}
+
+/** The aligned answer itself, risk-aware when asked (it waits for the risk report). */
 async function alignAnswer(
   deps: RespondDeps,
   input: RespondInput,
   mode: 'shallow' | 'deep',
   alignment: AlignmentConfig,
-  options: { opening: string; signal: AbortSignal | undefined; risks: ReturnType<typeof riskHooks> },
+  options: { opening: string; signal: AbortSignal | undefined; risks: ReturnType<typeof riskHooks>; onToken(delta: string): void },
 ): Promise<{ text: string; deep?: RespondResult['deep']; riskAware?: RespondResult['riskAware'] }> {
   const report = deps.riskAware && deps.riskAware.mode !== 'off' ? await options.risks.report : undefined;
   const aware = riskAwareAlignment(deps.riskAware, report ? namedRisks(report) : null, input, alignment);
-  const result = await align(deps, { ...aware.chat, image: input.image }, mode, aware.alignment, { opening: options.opening, signal: options.signal });
+  const result = await align(deps, { ...aware.chat, image: input.image }, mode, aware.alignment, { opening: options.opening, signal: options.signal, onToken: options.onToken });
   // An abort that came with the last piece still ends the call as aborted.
   if (options.signal?.aborted) throw new GuardError('ABORTED', 'The alignment was aborted.');
   return { ...result, ...(aware.named ? { riskAware: aware.named } : {}) };

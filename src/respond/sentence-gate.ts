@@ -30,6 +30,14 @@ export class SentenceGate {
     }
   }
 
+  /** Takes what is left after the last finished sentence (the text has ended). */
+  flush(): string {
+    const rest = this.#pending;
+    this.#pending = '';
+    this.#searched = 0;
+    return rest;
+  }
+
   /** What is left after the last finished sentence. */
   get pending(): string {
     return this.#pending;
