@@ -38,7 +38,13 @@ export interface GateLimits {
   keepChars: number;
 }
 
-export const GATE_DEFAULTS: GateLimits = { contextChars: 2000, windowChars: 2000, keepChars: 1 << 20 };
+/**
+ * A judgement reads at most contextChars + windowChars (~1500 characters, ~400 tokens): one window
+ * of a 512-token reward model, so each costs one forward pass however long the answer. Sentences
+ * are judged one by one, never grouped: a harmful sentence judged with the benign text after it
+ * could pass (the withheld-sentence test in tests/safe-by-construction.test.ts).
+ */
+export const GATE_DEFAULTS: GateLimits = { contextChars: 300, windowChars: 1200, keepChars: 1 << 20 };
 
 export type GateMode = 'waiting' | 'pass-through' | 'judged';
 
