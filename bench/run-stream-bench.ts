@@ -128,6 +128,12 @@ ${table.join('\n')}
 ${goals.join('\n')}
 ${why.length ? `\nWhy the missed ones are missed:\n\n${why.join('\n')}\n` : ''}
 "total" on the unsafe image compares a stopped-and-aligned answer with the whole harmful one: below 1× is the upstream stopped early.
+At the real size the guarded total is above the unguarded one (about 2.4×): every sentence — the vanilla ones before the
+unsafe one and each sentence of the aligned part, which streams through its own judged gate — takes one check of the
+BERT-base-sized classifier (about a second each on WASM here, queued one after another in its worker), where the aligned
+part used to be judged once, whole, before it was shown at all. Grouping sentences into one check while the judge is
+busy was tried and reverted: a harmful sentence judged together with the benign text after it can pass. Scoring a
+round of sentences in one batched run is issue 28's work.
 
 ## A ${LARGE_MB} MB answer (safe photo, test models)
 
