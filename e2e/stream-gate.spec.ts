@@ -316,3 +316,56 @@ test('memory stays flat on a large stream: 6 MB and 60 MB answers through fetch 
     expect(large - small, `${path}: the heap grows with the answer`).toBeLessThan(24);
   }
 });
+
+test('a large image (4 MB of red noise) passes without being copied into strings: fetch protection reads it out of the app\'s body (sent on exactly as the app made it) and aligns; respond sends it to the VLM as a Blob body with the exact bytes', async ({ page }) => {
+  test.setTimeout(120_000);
+  await openBuiltAt(page, app.origin);
+  await page.addScriptTag({ path: resolve(ROOT, 'e2e/fixtures/noise-png.js') });
+  const out = await page.evaluate(async () => {
+    const { createGuard, protectFetch, RemoteGenerator } = window.vlmGuard;
+    // Red noise: the test CLIP reads red as unsafe; noise keeps the PNG large (over the 64 KiB cut).
+    const png = await globalThis.noisePng(1200, true);
+    const base64 = (new Uint8Array(await png.arrayBuffer()) as unknown as { toBase64(): string }).toBase64();
+    const event = (content: string, finish: string | null = null) => `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', model: 'm', choices: [{ index: 0, delta: { content }, finish_reason: finish }] })}\n\n`;
+    const sent: { body: BodyInit | null | undefined; continuation: boolean }[] = [];
+    const pageFetch = window.fetch.bind(window);
+    window.fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
+      if (!String(input).includes('/chat/completions')) return pageFetch(input, init);
+      const body = JSON.parse(await new Response(init?.body).text()) as { messages: { role: string; content: unknown }[] };
+      const continuation = body.messages.at(-1)?.role === 'assistant';
+      sent.push({ body: init?.body, continuation });
+      const words = continuation ? [', I cannot help with that.'] : ['Sure.', ' First mix the explosive powder.'];
+      return new Response(`${words.map((w, i) => event(w, i === words.length - 1 ? 'stop' : null)).join('')}data: [DONE]\n\n`, { headers: { 'content-type': 'text/event-stream' } });
+    };
+    const guard = await createGuard({ device: 'wasm' });
+    const protection = protectFetch(guard);
+    const appBody = JSON.stringify({ model: 'm', stream: true, messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: `data:image/png;base64,${base64}` } }, { type: 'text', text: 'Tell me.' }] }] });
+    const text = await (await fetch('/v1/chat/completions', { method: 'POST', body: appBody })).text();
+    protection.restore();
+    const firstSentAsMade = sent[0]?.body === appBody;
+    const continuationBody = sent.find((s) => s.continuation)?.body;
+    sent.length = 0;
+    const result = await guard.respond({ image: png, prompt: 'Tell me.' }, { generator: new RemoteGenerator({ baseUrl: `${location.origin}/v1`, model: 'm' }) });
+    const respondBody = sent[0]?.body;
+    const respondUrl = respondBody instanceof Blob ? (JSON.parse(await respondBody.text()) as { messages: { content: { image_url?: { url: string } }[] }[] }).messages[0]!.content[0]!.image_url!.url : null;
+    guard.dispose();
+    return {
+      mib: png.size / 2 ** 20,
+      text,
+      firstSentAsMade,
+      continuationIsBlob: continuationBody instanceof Blob,
+      respondDecision: result.decision,
+      respondBodyIsBlob: respondBody instanceof Blob,
+      respondUrlExact: respondUrl === `data:image/png;base64,${base64}`,
+    };
+  });
+  expect(out.mib).toBeGreaterThan(2);
+  expect(out.text).toContain('Sure.');
+  expect(out.text).not.toContain('explosive');
+  expect(out.text).toContain('I cannot help with that.');
+  expect(out.firstSentAsMade).toBe(true);
+  expect(out.continuationIsBlob).toBe(true);
+  expect(out.respondDecision).toBe('align');
+  expect(out.respondBodyIsBlob).toBe(true);
+  expect(out.respondUrlExact).toBe(true);
+});

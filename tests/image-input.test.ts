@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { solidPng } from '../e2e/bad-inputs.ts';
-import { decodeImage, encodedContentKey } from '../src/images/image-input.ts';
+import { decodeImage, encodedContentKey, sha256Hex } from '../src/images/image-input.ts';
 
 describe('encodedContentKey', () => {
   it('hashes a Blob once, keys equal bytes alike and other bytes apart', async () => {
@@ -25,5 +25,16 @@ describe('decodeImage', () => {
     const png = solidPng(64, 64, [220, 20, 20]);
     const cut = new Blob([new Uint8Array(png.subarray(0, png.length - 20))], { type: 'image/png' });
     await expect(decodeImage(cut)).rejects.toMatchObject({ code: 'IMAGE_UNDECODABLE', message: expect.stringMatching(/cut short/) });
+  });
+});
+
+describe('sha256Hex', () => {
+  it('hashes any size the same as SHA-256, sliced or not', async () => {
+    const { createHash } = await import('node:crypto');
+    for (const size of [0, 1, (1 << 20) - 1, 1 << 20, (1 << 20) + 1, 3 * (1 << 20) + 17]) {
+      const bytes = new Uint8Array(size).map((_, i) => (i * 2654435761) >>> 24);
+      expect(await sha256Hex(bytes), `size ${size}`).toBe(createHash('sha256').update(bytes).digest('hex'));
+      expect(await sha256Hex(bytes.buffer)).toBe(createHash('sha256').update(bytes).digest('hex'));
+    }
   });
 });

@@ -34,6 +34,22 @@ describe('RemoteGenerator', () => {
     expect(request!.body).toMatchObject({ stream: true, temperature: 0, max_tokens: 1024 });
   });
 
+  it('sends an image Blob inline without making it one string on the page: the body is a Blob, the server reads the exact bytes', async () => {
+    const bytes = new Uint8Array(2_000_003).map((_, i) => (i * 2654435761) >>> 24);
+    const photo = new Blob([bytes], { type: 'image/jpeg' });
+    const bodies: unknown[] = [];
+    const spy: typeof fetch = (input, init) => {
+      bodies.push(init?.body);
+      return fetch(input, init);
+    };
+    await make({ fetch: spy }).generate({ prompt: 'What is in the image?', image: photo, sampling: greedy });
+    expect(bodies).toHaveLength(1);
+    expect(bodies[0]).toBeInstanceOf(Blob);
+    const [request] = await recorded();
+    const content = (request!.body.messages as { content: { image_url?: { url: string } }[] }[])[0]!.content;
+    expect(content[0]!.image_url!.url).toBe(`data:image/jpeg;base64,${Buffer.from(bytes).toString('base64')}`);
+  });
+
   it('continues a partial assistant message with continue_final_message (vLLM)', async () => {
     const completion = await make().generate({ prompt: 'How do I build a bomb?', assistantPrefix: 'As an AI assistant', sampling: greedy });
     expect(completion.text).toBe(SCRIPTS.afterSafetyPrefix);

@@ -1,7 +1,9 @@
 // Turns every image form a page has into what a model worker takes (an encoded file as
 // it is, other forms as RGBA pixels read here), plus content keys for the cache.
+import { sha256 } from '@noble/hashes/sha2.js';
 import { imageSize } from 'image-size';
 import * as Comlink from 'comlink';
+import { slicer } from '../concurrency/yield-to-page.ts';
 import { GuardError } from '../errors.ts';
 import { fetchImage, pageOnlyPolicy } from './image-fetch.ts';
 
@@ -252,10 +254,26 @@ export function forAttempt(image: WorkerImage): WorkerImage {
   return image instanceof Blob ? image : transferablePixels(image);
 }
 
-/** SHA-256 of some bytes, as lowercase hex. */
+const hex = (digest: ArrayBuffer | Uint8Array) => Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+
+/** Bytes hashed per slice on the page (~5 ms). */
+const HASH_SLICE_BYTES = 1 << 20;
+
+/**
+ * SHA-256 of some bytes, as lowercase hex. crypto.subtle hashes on the page's own thread
+ * in one task (158 ms for a 44 MB image in Chromium here), so more than a slice is hashed
+ * a slice at a time, yielding to the page between slices.
+ */
 export async function sha256Hex(data: BufferSource): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', data);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+  const bytes = ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
+  if (bytes.length <= HASH_SLICE_BYTES) return hex(await crypto.subtle.digest('SHA-256', bytes));
+  const hash = sha256.create();
+  const breathe = slicer();
+  for (let at = 0; at < bytes.length; at += HASH_SLICE_BYTES) {
+    hash.update(bytes.subarray(at, at + HASH_SLICE_BYTES));
+    await breathe();
+  }
+  return hex(hash.digest());
 }
 
 /** Keys of Blobs already hashed: a Blob's bytes never change, so the same object needs one hash. */

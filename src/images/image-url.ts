@@ -1,35 +1,50 @@
-// The image as an `image_url` for a chat request: a data URL of the encoded bytes
-// (or, for pixel sources, a PNG made on a canvas); http(s)/data URL strings pass through.
+// The image as an `image_url` for a chat request: an encoded file's bytes go inline as
+// base64 held in a Blob (never one big string on the page; see base64-blob.ts); pixel
+// sources become a PNG made on a canvas; http(s)/data URL strings pass through.
 import { GuardError } from '../errors.ts';
+import { Base64Text, base64Blob } from './base64-blob.ts';
 import { type ImageInput, decodeImage } from './image-input.ts';
 
-/**
- * A data URL of the Blob's bytes, encoded by the browser (FileReader: native, not a loop
- * in page JavaScript); where there is no FileReader (node), in chunks with btoa.
- */
-async function blobToDataUrl(blob: Blob): Promise<string> {
-  if (typeof FileReader === 'undefined') {
-    const bytes = new Uint8Array(await blob.arrayBuffer());
-    let binary = '';
-    const CHUNK = 0x8000; // String.fromCharCode's argument limit
-    for (let i = 0; i < bytes.length; i += CHUNK) binary += String.fromCharCode(...bytes.subarray(i, i + CHUNK));
-    return `data:${blob.type || 'application/octet-stream'};base64,${btoa(binary)}`;
+/** An image sent inline: its media type and the base64 text of its bytes. */
+export class InlineImage {
+  constructor(
+    readonly mediaType: string,
+    readonly base64: Blob,
+  ) {}
+
+  /** As a `data:` URL (OpenAI's image_url). */
+  dataUrl(): Base64Text {
+    return new Base64Text(`data:${this.mediaType};base64,`, this.base64);
   }
-  return new Promise((resolve, reject) => {
-    const reader = new FileReader();
-    reader.onload = () => resolve(String(reader.result));
-    reader.onerror = () => reject(new GuardError('IMAGE_UNDECODABLE', `The image could not be read: ${reader.error?.message ?? 'unknown error'}`));
-    reader.readAsDataURL(blob);
-  });
+
+  /** The bare base64 (llama.cpp's multimodal_data). */
+  payload(): Base64Text {
+    return new Base64Text('', this.base64);
+  }
+}
+
+/** A URL string the server fetches or decodes itself, or an image sent inline. */
+export type ImageUrl = string | InlineImage;
+
+/** The base64 of a `data:…;base64,` URL string, or of an inline image; null for other URLs. */
+export function imagePayload(url: ImageUrl): Base64Text | string | null {
+  if (url instanceof InlineImage) return url.payload();
+  const comma = url.indexOf(',');
+  return url.startsWith('data:') && /;base64$/i.test(url.slice(0, comma)) ? url.slice(comma + 1) : null;
+}
+
+/** The URL as a JSON value of a request: a string, or base64 text held in a Blob. */
+export function imageUrlValue(url: ImageUrl): Base64Text | string {
+  return url instanceof InlineImage ? url.dataUrl() : url;
 }
 
 /**
  * One encoding per Blob: a call sends the same image in several requests (vanilla,
  * alignment, risk list). Only Blobs are remembered: they never change, a canvas may.
  */
-const encoded = new WeakMap<Blob, Promise<string>>();
+const encoded = new WeakMap<Blob, Promise<ImageUrl>>();
 
-export function imageToUrl(image: ImageInput): Promise<string> {
+export function imageToUrl(image: ImageInput): Promise<ImageUrl> {
   if (!(image instanceof Blob)) return encode(image);
   let url = encoded.get(image);
   if (!url) {
@@ -40,7 +55,15 @@ export function imageToUrl(image: ImageInput): Promise<string> {
   return url;
 }
 
-async function encode(image: ImageInput): Promise<string> {
+async function inline(blob: Blob): Promise<InlineImage> {
+  try {
+    return new InlineImage(blob.type, await base64Blob(blob));
+  } catch (error) {
+    throw new GuardError('IMAGE_UNDECODABLE', `The image could not be read: ${error instanceof Error ? error.message : String(error)}`, {}, { cause: error });
+  }
+}
+
+async function encode(image: ImageInput): Promise<ImageUrl> {
   if (typeof image === 'string' || image instanceof URL) {
     const url = String(image);
     if (/^(https?:|data:image\/)/.test(url)) return url;
@@ -48,10 +71,10 @@ async function encode(image: ImageInput): Promise<string> {
   }
   if (image instanceof Blob) {
     if (!image.type.startsWith('image/')) throw new GuardError('IMAGE_UNDECODABLE', `The image Blob has type "${image.type || 'none'}", not image/*.`);
-    return blobToDataUrl(image);
+    return inline(image);
   }
   const pixels = await decodeImage(image);
   const canvas = new OffscreenCanvas(pixels.width, pixels.height);
   canvas.getContext('2d')!.putImageData(new ImageData(pixels.data, pixels.width, pixels.height), 0, 0);
-  return blobToDataUrl(await canvas.convertToBlob({ type: 'image/png' }));
+  return inline(await canvas.convertToBlob({ type: 'image/png' }));
 }

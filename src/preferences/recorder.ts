@@ -65,7 +65,8 @@ export class PreferenceRecorder {
     try {
       const images = await Promise.all(
         imageList(input.image).map(async (image) => {
-          const dataUrl = await imageToUrl(image);
+          const url = await imageToUrl(image);
+          const dataUrl = typeof url === 'string' ? url : await url.dataUrl().text();
           return { sha256: await sha256Hex(new TextEncoder().encode(dataUrl)), dataUrl };
         }),
       );

@@ -11,6 +11,7 @@ import { readSseJson } from '../generators/remote/sse.ts';
 import type { DecisionRule } from '../eta/policy.ts';
 import type { Guard, GuardRespondOptions, GuardRespondResult } from '../guard.ts';
 import type { RespondInput } from '../respond/respond.ts';
+import { bodyText, parseJsonSparing } from './request-body.ts';
 import { SseAnswer } from './sse-answer.ts';
 
 export interface ProtectOptions {
@@ -42,44 +43,36 @@ const matcher = (match: ProtectOptions['match']): ((url: string) => boolean) => 
   return (url) => url.includes(needle);
 };
 
-/** What the page is sending: the absolute URL, the method, the body's bytes (any body type), the headers, the app's signal. */
+/** What the page is sending: the absolute URL, the method, the body's text, the headers, the app's signal. */
 interface Outgoing {
   url: string;
   method: string;
-  body: Uint8Array<ArrayBuffer> | null;
+  text: string | null;
+  /** The bytes of a body that reading used up (a stream), sent in its place. */
+  resend?: Uint8Array<ArrayBuffer>;
   headers: Headers;
   signal?: AbortSignal;
-}
-
-async function bodyBytes(body: BodyInit | null | undefined): Promise<Uint8Array<ArrayBuffer> | null> {
-  if (body === null || body === undefined) return null;
-  if (typeof body === 'string') return new TextEncoder().encode(body);
-  if (body instanceof URLSearchParams) return new TextEncoder().encode(body.toString());
-  if (body instanceof ArrayBuffer) return new Uint8Array(body);
-  if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer, body.byteOffset, body.byteLength).slice();
-  // Blob, FormData, ReadableStream: let a Response read them (a chat body is never FormData; it then fails to parse and passes).
-  return new Uint8Array(await new Response(body).arrayBuffer());
 }
 
 async function outgoing(input: RequestInfo | URL, init: RequestInit | undefined, base: string): Promise<Outgoing> {
   if (input instanceof Request) {
     const request = init ? new Request(input, init) : input;
-    return { url: request.url, method: request.method, body: new Uint8Array(await request.clone().arrayBuffer()), headers: request.headers, signal: request.signal };
+    return { url: request.url, method: request.method, text: await request.clone().text(), headers: request.headers, signal: request.signal };
   }
   return {
     url: new URL(String(input), base).href,
     method: (init?.method ?? 'GET').toUpperCase(),
-    body: await bodyBytes(init?.body),
+    ...(await bodyText(init?.body)),
     headers: new Headers(init?.headers),
     ...(init?.signal ? { signal: init.signal } : {}),
   };
 }
 
-/** The chat body, when the bytes are JSON in the shape of a chat request. */
-function chatBodyOf(bytes: Uint8Array<ArrayBuffer> | null): ChatBody | null {
-  if (!bytes) return null;
+/** The chat body, when the text is JSON in the shape of a chat request. */
+function chatBodyOf(text: string | null): ChatBody | null {
+  if (text === null) return null;
   try {
-    return chatBody(JSON.parse(new TextDecoder().decode(bytes)));
+    return chatBody(parseJsonSparing(text));
   } catch {
     return null;
   }
@@ -187,7 +180,7 @@ export function protectFetch(guardOrPromise: Guard | Promise<Guard>, options: Pr
       // A call to a chat endpoint whose body cannot be read is not passed unjudged.
       throw failed(new GuardError('INPUT_INVALID', `vlm-guard could not read the request to ${rawUrl}: ${String(error)}`, { url: rawUrl }, { cause: error }));
     }
-    const body = out.method === 'POST' ? chatBodyOf(out.body) : null;
+    const body = out.method === 'POST' ? chatBodyOf(out.text) : null;
     const talk = body ? conversation(body) : null;
     if (!body || !talk || talk.images.length === 0) return originalFetch(input, init);
 
@@ -206,7 +199,7 @@ export function protectFetch(guardOrPromise: Guard | Promise<Guard>, options: Pr
     // read), with a signal of ours beside the app's: a withheld sentence stops the upstream.
     const upstream = new AbortController();
     const signal = out.signal ? AbortSignal.any([out.signal, upstream.signal]) : upstream.signal;
-    const sent = originalFetch(input instanceof Request ? input : out.url, input instanceof Request ? { ...init, signal } : { ...init, body: out.body, signal });
+    const sent = originalFetch(input instanceof Request ? input : out.url, { ...init, ...(out.resend ? { body: out.resend } : {}), signal });
     const guardFailure = (error: unknown) => {
       // The app's own abort reads as fetch reports one: an AbortError.
       if (out.signal?.aborted || isGuardError(error, 'ABORTED')) return abortError(out.signal);

@@ -160,7 +160,7 @@ export async function respond(deps: RespondDeps, input: RespondInput, options: R
     throw error;
   });
   const { vanilla, gated } = vanillaRun;
-  const releasedText = vanilla.slice(0, gated.releasedChars);
+  const released = vanilla.slice(0, gated.releasedChars);
   const generateMs = performance.now() - tGenerate;
 
   // Decide. Images that settled the call need no score of the answer; withheld text never
@@ -170,7 +170,6 @@ export async function respond(deps: RespondDeps, input: RespondInput, options: R
   risks.imageText(imageTextsOf(outcome));
   const modeUsed = decision === 'align' ? chooseAlignment(mode, image, responseCheck, alignment) : 'off';
   // What the app already has: the aligned part continues it (after a space, as a new sentence).
-  const released = releasedText;
   const opening = released === '' || /\s$/.test(released) ? released : `${released} `;
   const joiner = opening.slice(released.length);
 
@@ -223,8 +222,8 @@ export async function respond(deps: RespondDeps, input: RespondInput, options: R
       mode: gated.mode,
       stoppedEarly: gated.withheld && !vanillaRun.complete,
       sentencesChecked: gated.sentencesChecked,
-      released: releasedText,
-      withheld: vanilla.slice(releasedText.length),
+      released,
+      withheld: vanilla.slice(released.length),
     },
     ...(risk ? { risk } : {}),
     ...(aligned?.riskAware ? { riskAware: aligned.riskAware } : {}),

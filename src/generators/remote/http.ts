@@ -11,7 +11,8 @@ export interface RetryOptions {
 export interface PostOptions {
   url: string;
   headers: Record<string, string>;
-  body: unknown;
+  /** JSON text, or a Blob of it (json-body.ts). */
+  body: string | Blob;
   signal?: AbortSignal;
   firstByteTimeoutMs: number;
   retry: RetryOptions;
@@ -63,7 +64,7 @@ export async function postWithRetry(options: PostOptions): Promise<Response> {
       response = await options.fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...options.headers },
-        body: JSON.stringify(options.body),
+        body: options.body,
         signal: controller.signal,
       });
     } catch (cause) {

@@ -6,8 +6,9 @@ import { parseOption } from '../../validation.ts';
 import { type Completion, type FinishReason, type GenerateOptions, type GenerateRequest, type Generator, cutAtStop } from '../types.ts';
 import { CHATML_TEMPLATE, renderContinuationPrompt } from './chat-template.ts';
 import { type RetryOptions, postWithRetry } from './http.ts';
+import { jsonBody } from './json-body.ts';
 import { imageList } from '../../images/image-input.ts';
-import { imageToUrl } from '../../images/image-url.ts';
+import { imagePayload, imageToUrl, imageUrlValue } from '../../images/image-url.ts';
 import { readSseJson } from './sse.ts';
 
 /**
@@ -208,7 +209,7 @@ export class RemoteGenerator implements Generator {
   async #post(url: string, body: unknown, signal?: AbortSignal): Promise<Response> {
     const headers: Record<string, string> = { ...this.#options.headers };
     if (this.#options.apiKey) headers.authorization = `Bearer ${this.#options.apiKey}`;
-    return postWithRetry({ url, headers, body, signal, firstByteTimeoutMs: this.#firstByteMs, retry: this.#retry, fetch: this.#fetch });
+    return postWithRetry({ url, headers, body: jsonBody(body), signal, firstByteTimeoutMs: this.#firstByteMs, retry: this.#retry, fetch: this.#fetch });
   }
 
   async #build(request: GenerateRequest, n: number): Promise<{ url: string; body: Record<string, unknown> }> {
@@ -231,13 +232,14 @@ export class RemoteGenerator implements Generator {
       const markers = images.length ? images.map(() => this.#options.imageMarker).join('\n') : undefined;
       const prompt = renderContinuationPrompt(this.#options.chatTemplate, { system: request.system, user: request.prompt, imageMarker: markers }, prefix);
       // llama.cpp takes media in a raw prompt as { prompt_string, multimodal_data: [base64, …] }, one marker each.
-      const body = images.length && images.every((url) => url.startsWith('data:'))
-        ? { prompt: { prompt_string: prompt, multimodal_data: images.map((url) => url.slice(url.indexOf(',') + 1)) } }
+      const payloads = images.map(imagePayload);
+      const body = images.length && payloads.every((payload) => payload !== null)
+        ? { prompt: { prompt_string: prompt, multimodal_data: payloads } }
         : { prompt };
       return { url: `${this.#options.baseUrl}/completions`, body: { ...common, ...body } };
     }
     const userContent = images.length
-      ? [...images.map((url) => ({ type: 'image_url', image_url: { url } })), { type: 'text', text: request.prompt }]
+      ? [...images.map((url) => ({ type: 'image_url', image_url: { url: imageUrlValue(url) } })), { type: 'text', text: request.prompt }]
       : request.prompt;
     const messages: { role: string; content: unknown }[] = [
       ...(request.system ? [{ role: 'system', content: request.system }] : []),
