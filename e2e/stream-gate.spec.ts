@@ -317,7 +317,7 @@ test('memory stays flat on a large stream: 6 MB and 60 MB answers through fetch 
   }
 });
 
-test('a large image (4 MB of red noise) passes without being copied into strings: fetch protection reads it out of the app\'s body (sent on exactly as the app made it) and aligns; respond sends it to the VLM as a Blob body with the exact bytes', async ({ page }) => {
+test('a large image (4 MB of red noise) passes without being copied into strings: fetch protection reads it out of the app\'s body, a string or a Blob (sent on exactly as the app made it), and aligns; respond sends it to the VLM as a Blob body with the exact bytes', async ({ page }) => {
   test.setTimeout(120_000);
   await openBuiltAt(page, app.origin);
   await page.addScriptTag({ path: resolve(ROOT, 'e2e/fixtures/noise-png.js') });
@@ -341,9 +341,16 @@ test('a large image (4 MB of red noise) passes without being copied into strings
     const protection = protectFetch(guard);
     const appBody = JSON.stringify({ model: 'm', stream: true, messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: `data:image/png;base64,${base64}` } }, { type: 'text', text: 'Tell me.' }] }] });
     const text = await (await fetch('/v1/chat/completions', { method: 'POST', body: appBody })).text();
-    protection.restore();
     const firstSentAsMade = sent[0]?.body === appBody;
     const continuationBody = sent.find((s) => s.continuation)?.body;
+    sent.length = 0;
+    // The same request with a Blob body: read as bytes (the image never becomes a string), aligned the same.
+    const blobBody = new Blob([appBody], { type: 'application/json' });
+    const blobText = await (await fetch('/v1/chat/completions', { method: 'POST', body: blobBody })).text();
+    protection.restore();
+    const blobSentAsMade = sent[0]?.body === blobBody;
+    const blobContinuation = sent.find((s) => s.continuation)?.body;
+    const continuationUrl = blobContinuation instanceof Blob ? (JSON.parse(await blobContinuation.text()) as { messages: { content: { image_url?: { url: string } }[] }[] }).messages[0]!.content[0]!.image_url!.url : null;
     sent.length = 0;
     const result = await guard.respond({ image: png, prompt: 'Tell me.' }, { generator: new RemoteGenerator({ baseUrl: `${location.origin}/v1`, model: 'm' }) });
     const respondBody = sent[0]?.body;
@@ -353,6 +360,9 @@ test('a large image (4 MB of red noise) passes without being copied into strings
       mib: png.size / 2 ** 20,
       text,
       firstSentAsMade,
+      blobText,
+      blobSentAsMade,
+      blobContinuationUrlExact: continuationUrl === `data:image/png;base64,${base64}`,
       continuationIsBlob: continuationBody instanceof Blob,
       respondDecision: result.decision,
       respondBodyIsBlob: respondBody instanceof Blob,
@@ -365,6 +375,11 @@ test('a large image (4 MB of red noise) passes without being copied into strings
   expect(out.text).toContain('I cannot help with that.');
   expect(out.firstSentAsMade).toBe(true);
   expect(out.continuationIsBlob).toBe(true);
+  expect(out.blobText).toContain('Sure.');
+  expect(out.blobText).not.toContain('explosive');
+  expect(out.blobText).toContain('I cannot help with that.');
+  expect(out.blobSentAsMade).toBe(true);
+  expect(out.blobContinuationUrlExact).toBe(true);
   expect(out.respondDecision).toBe('align');
   expect(out.respondBodyIsBlob).toBe(true);
   expect(out.respondUrlExact).toBe(true);

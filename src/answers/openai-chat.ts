@@ -1,6 +1,7 @@
 // OpenAI-compatible chat completions as the guard reads them: a request recognised by its
 // shape (vLLM and llama.cpp take a body without `model`), every image of the conversation,
 // and each choice's answer gathered field by field from whole messages or streamed deltas.
+import { DataUrlBytes } from '../protect/request-body.ts';
 import { type AnswerFields, emptyAnswer } from './answer-view.ts';
 
 /** A content part as clients send it. */
@@ -8,9 +9,12 @@ export interface ChatPart {
   type?: string;
   text?: string;
   refusal?: string;
-  /** OpenAI's object form, or the plain string some clients send. */
-  image_url?: { url?: string } | string;
+  /** OpenAI's object form, or the plain string some clients send (a large data: URL of a body read as bytes stays bytes). */
+  image_url?: { url?: ImageUrlValue } | ImageUrlValue;
 }
+
+/** An image URL in a request: a string, or a large data: URL as the body's bytes. */
+export type ImageUrlValue = string | DataUrlBytes;
 
 export interface ChatRequestMessage {
   role: string;
@@ -75,9 +79,11 @@ export function chatBody(json: unknown): ChatBody | null {
 const partsOf = (content: ChatRequestMessage['content']): ChatPart[] =>
   typeof content === 'string' ? [{ type: 'text', text: content }] : Array.isArray(content) ? content.filter(isObject) : [];
 
-const imageUrlOf = (part: ChatPart): string | null => {
+const isUrl = (x: unknown): x is ImageUrlValue => typeof x === 'string' || x instanceof DataUrlBytes;
+
+const imageUrlOf = (part: ChatPart): ImageUrlValue | null => {
   if (part.type !== 'image_url' && part.image_url === undefined) return null;
-  return typeof part.image_url === 'string' ? part.image_url : typeof part.image_url?.url === 'string' ? part.image_url.url : null;
+  return isUrl(part.image_url) ? part.image_url : isObject(part.image_url) && isUrl(part.image_url.url) ? part.image_url.url : null;
 };
 
 const textOf = (content: ChatRequestMessage['content']) =>
@@ -87,8 +93,8 @@ const textOf = (content: ChatRequestMessage['content']) =>
     .join('\n');
 
 /** Every image of the conversation, from every message (the answer may refer to any), the last user turn's text, the system prompt. */
-export function conversation(body: ChatBody): { images: string[]; prompt: string; system?: string } {
-  const images = body.messages.flatMap((m) => partsOf(m.content).map(imageUrlOf)).filter((u): u is string => u !== null);
+export function conversation(body: ChatBody): { images: ImageUrlValue[]; prompt: string; system?: string } {
+  const images = body.messages.flatMap((m) => partsOf(m.content).map(imageUrlOf)).filter((u) => u !== null);
   const user = [...body.messages].reverse().find((m) => m.role === 'user');
   const system = body.messages.filter((m) => m.role === 'system' || m.role === 'developer').map((m) => textOf(m.content)).filter(Boolean).join('\n');
   return { images, prompt: textOf(user?.content ?? null), ...(system ? { system } : {}) };

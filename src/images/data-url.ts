@@ -3,7 +3,8 @@
 // the page's main thread canonicalises it there: ~75 ms for a 0.5 MB photo, seconds for a
 // 40 MB one. Here the payload is decoded a slice at a time (Uint8Array.fromBase64, else atob,
 // on a run of whole base64 quads), yielding to the page between slices. Anything unusual (percent-encoding,
-// whitespace) is left to fetch.
+// whitespace) is left to fetch. The URL may also come as its UTF-8 bytes (a request body read as
+// bytes): then no string of it is ever made.
 import { slicer } from '../concurrency/yield-to-page.ts';
 import { BlobParts } from './blob-parts.ts';
 
@@ -22,17 +23,29 @@ function decode(quads: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-/** The bytes of a base64 data: URL as a Blob of its type; null when the URL is not one this reads (fetch it instead). */
-export async function dataUrlBlob(url: string, signal?: AbortSignal): Promise<Blob | null> {
-  const header = HEADER.exec(url.slice(0, 256));
+const utf8 = new TextDecoder();
+
+/** A base64 data: URL's media type (lower case; text/plain when none) and where its base64 starts; null for other URLs. */
+export function base64Header(url: string | Uint8Array): { mediaType: string; start: number } | null {
+  const head = typeof url === 'string' ? url.slice(0, 256) : utf8.decode(url.subarray(0, 256));
+  const header = HEADER.exec(head);
+  // The header is ASCII, so its length in characters is its length in bytes.
+  return header ? { mediaType: header[1]!.toLowerCase() || 'text/plain', start: header[0].length } : null;
+}
+
+/** The bytes of a base64 data: URL (a string, or its UTF-8 bytes) as a Blob of its type; null when the URL is not one this reads (fetch it instead). */
+export async function dataUrlBlob(url: string | Uint8Array, signal?: AbortSignal): Promise<Blob | null> {
+  const header = base64Header(url);
   if (!header) return null;
-  const start = header[0].length;
+  const { start } = header;
   const length = url.length - start;
   const parts = new BlobParts();
   const breathe = slicer();
   for (let at = 0; at < length; at += SLICE_CHARS) {
     signal?.throwIfAborted();
-    const chunk = url.slice(start + at, start + Math.min(length, at + SLICE_CHARS));
+    const end = start + Math.min(length, at + SLICE_CHARS);
+    // Bytes that are not ASCII decode to characters no base64 decoder takes: the URL is then refused below.
+    const chunk = typeof url === 'string' ? url.slice(start + at, end) : utf8.decode(url.subarray(start + at, end));
     if (chunk.length % 4 !== 0) return null;
     // Padding only at the very end: anything else (whitespace, percent-encoding, '=' inside) decodes short or throws.
     const last = at + SLICE_CHARS >= length;
@@ -47,5 +60,5 @@ export async function dataUrlBlob(url: string, signal?: AbortSignal): Promise<Bl
     parts.push(bytes);
     await breathe();
   }
-  return parts.blob(header[1]!.toLowerCase() || 'text/plain');
+  return parts.blob(header.mediaType);
 }

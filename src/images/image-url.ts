@@ -44,6 +44,11 @@ export function imageUrlValue(url: ImageUrl): Base64Text | string {
  */
 const encoded = new WeakMap<Blob, Promise<ImageUrl>>();
 
+/** Records that `blob` is sent as `image` (an image that came inline, e.g. in the app's request, is not encoded again). */
+export function sendsAs(blob: Blob, image: InlineImage): void {
+  encoded.set(blob, Promise.resolve(image));
+}
+
 export function imageToUrl(image: ImageInput): Promise<ImageUrl> {
   if (!(image instanceof Blob)) return encode(image);
   let url = encoded.get(image);

@@ -10,8 +10,9 @@ import { RemoteGenerator } from '../generators/remote/openai-generator.ts';
 import { readSseJson } from '../generators/remote/sse.ts';
 import type { DecisionRule } from '../eta/policy.ts';
 import type { Guard, GuardRespondOptions, GuardRespondResult } from '../guard.ts';
+import type { ImageInput } from '../images/image-input.ts';
 import type { RespondInput } from '../respond/respond.ts';
-import { bodyText, parseJsonSparing } from './request-body.ts';
+import { type BodyContent, parseJsonSparing, readBody, requestImage } from './request-body.ts';
 import { SseAnswer } from './sse-answer.ts';
 
 export interface ProtectOptions {
@@ -43,11 +44,11 @@ const matcher = (match: ProtectOptions['match']): ((url: string) => boolean) => 
   return (url) => url.includes(needle);
 };
 
-/** What the page is sending: the absolute URL, the method, the body's text, the headers, the app's signal. */
+/** What the page is sending: the absolute URL, the method, the body (its text or bytes), the headers, the app's signal. */
 interface Outgoing {
   url: string;
   method: string;
-  text: string | null;
+  content: BodyContent;
   /** The bytes of a body that reading used up (a stream), sent in its place. */
   resend?: Uint8Array<ArrayBuffer>;
   headers: Headers;
@@ -57,22 +58,23 @@ interface Outgoing {
 async function outgoing(input: RequestInfo | URL, init: RequestInit | undefined, base: string): Promise<Outgoing> {
   if (input instanceof Request) {
     const request = init ? new Request(input, init) : input;
-    return { url: request.url, method: request.method, text: await request.clone().text(), headers: request.headers, signal: request.signal };
+    const content = new Uint8Array(await request.clone().arrayBuffer());
+    return { url: request.url, method: request.method, content, headers: request.headers, signal: request.signal };
   }
   return {
     url: new URL(String(input), base).href,
     method: (init?.method ?? 'GET').toUpperCase(),
-    ...(await bodyText(init?.body)),
+    ...(await readBody(init?.body)),
     headers: new Headers(init?.headers),
     ...(init?.signal ? { signal: init.signal } : {}),
   };
 }
 
-/** The chat body, when the text is JSON in the shape of a chat request. */
-function chatBodyOf(text: string | null): ChatBody | null {
-  if (text === null) return null;
+/** The chat body, when the content is JSON in the shape of a chat request. */
+async function chatBodyOf(content: BodyContent): Promise<ChatBody | null> {
+  if (content === null) return null;
   try {
-    return chatBody(parseJsonSparing(text));
+    return chatBody(await parseJsonSparing(content));
   } catch {
     return null;
   }
@@ -180,7 +182,7 @@ export function protectFetch(guardOrPromise: Guard | Promise<Guard>, options: Pr
       // A call to a chat endpoint whose body cannot be read is not passed unjudged.
       throw failed(new GuardError('INPUT_INVALID', `vlm-guard could not read the request to ${rawUrl}: ${String(error)}`, { url: rawUrl }, { cause: error }));
     }
-    const body = out.method === 'POST' ? chatBodyOf(out.text) : null;
+    const body = out.method === 'POST' ? await chatBodyOf(out.content) : null;
     const talk = body ? conversation(body) : null;
     if (!body || !talk || talk.images.length === 0) return originalFetch(input, init);
 
@@ -193,7 +195,6 @@ export function protectFetch(guardOrPromise: Guard | Promise<Guard>, options: Pr
       fetch: originalFetch,
       ...(options.capabilities ? { capabilities: options.capabilities } : {}),
     });
-    const request = { image: talk.images, prompt: talk.prompt, ...(talk.system ? { system: talk.system } : {}) };
     const call = { generator, mode: options.mode ?? 'shallow', ...(options.rule ? { rule: options.rule } : {}), ...(out.signal ? { signal: out.signal } : {}) };
     // The request goes out as the page made it (a read stream body is re-sent as the bytes
     // read), with a signal of ours beside the app's: a withheld sentence stops the upstream.
@@ -206,6 +207,16 @@ export function protectFetch(guardOrPromise: Guard | Promise<Guard>, options: Pr
       // Never hand back an answer that was not judged: the app gets a typed failure instead.
       return failed(error instanceof GuardError ? error : new GuardError('INFERENCE_FAILED', `vlm-guard could not guard the answer: ${String(error)}`, {}, { cause: error }));
     };
+    // Images the body held as bytes are decoded while the request is on its way.
+    sent.catch(() => undefined); // its failure is the app's, below
+    let images: ImageInput[];
+    try {
+      images = await Promise.all(talk.images.map((url) => requestImage(url, out.signal)));
+    } catch (error) {
+      upstream.abort();
+      throw guardFailure(error);
+    }
+    const request = { image: images, prompt: talk.prompt, ...(talk.system ? { system: talk.system } : {}) };
     if (body.stream === true && !(typeof body.n === 'number' && body.n > 1)) {
       // One streamed answer: the guard starts now (the image checks with the request) and
       // the gate hands the server's events to the app as they pass.
