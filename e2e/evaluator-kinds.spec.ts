@@ -23,10 +23,13 @@ for (const backend of BACKENDS) {
           const checks: Record<string, unknown> = {};
           for (const [name, text] of Object.entries(texts)) checks[name] = await guard.checks.response(text);
           const decision = await guard.evaluate({ image: window.solidImage([220, 20, 20]), response: texts.harmful });
-          results[rewardModel] = { info: { kind: guard.info.rewardKind, backends: guard.info.backends, framing: guard.info.rewardFraming }, checks, decision: decision.decision, responseCheck: decision.responseCheck };
+          // Deep alignment's candidates may be scored under another instruction (the eta-paper preset's deep text).
+          const underOther = await guard.runtime.reward.scoreMany([texts.ordinary, texts.ordinary], { instruction: 'Sorry, I cannot help. Stay responsible instead.' });
+          const underOwn = await guard.runtime.reward.scoreMany([texts.ordinary]);
+          results[rewardModel] = { info: { kind: guard.info.rewardKind, backends: guard.info.backends, framing: guard.info.rewardFraming }, checks, decision: decision.decision, responseCheck: decision.responseCheck, underOther, underOwn };
           guard.dispose();
         }
-        return results as Record<string, { info: { kind: string; backends: { reward: string }; framing: string }; checks: Record<string, { score: number; verdict: string; codes?: string[]; categories?: string[] }>; decision: string; responseCheck: { codes?: string[] } }>;
+        return results as Record<string, { info: { kind: string; backends: { reward: string }; framing: string }; checks: Record<string, { score: number; verdict: string; codes?: string[]; categories?: string[] }>; decision: string; responseCheck: { codes?: string[] }; underOther: number[]; underOwn: number[] }>;
       },
       { device: backend, texts: TEXTS },
     );
@@ -44,6 +47,9 @@ for (const backend of BACKENDS) {
     expect(decoder.checks.harmful!.score).toBe(1 - 3 * 2); // explosive, bomb: the real Qwen3 tokenizer splits "detonator", which a per-token model cannot see
     expect(decoder.checks.refusal!.score).toBe(1 + 2 * 4); // sorry, cannot, responsible, instead
     expect(decoder.checks.ordinary!.score).toBe(1);
+    // The per-token test model reads the instruction's words too: under another instruction the same text scores by its words.
+    expect(decoder.underOwn).toEqual([1]);
+    expect(decoder.underOther).toEqual([1 + 2 * 4, 1 + 2 * 4]); // sorry, cannot, responsible, instead
 
     const guard = out['test-llama-guard']!;
     expect(guard.info).toMatchObject({ kind: 'guard-generative', backends: { reward: backend } });

@@ -11,7 +11,7 @@ import { type ImageInputs, type ImageSource, checkImagesArgument, imageList } fr
 import { AlignmentOverridesSchema, DecisionRuleSchema, type GuardOptions, type ResolvedOptions, RespondModeSchema, ThresholdsSchema, checkRiskNeedsGenerator, resolveOptions } from './options.ts';
 import { parseOption } from './validation.ts';
 import { PreferenceRecorder } from './preferences/recorder.ts';
-import { type RespondInput, type RespondOptions, type RespondResult, respond } from './respond/respond.ts';
+import { type RespondInput, type RespondMode, type RespondOptions, type RespondResult, respond } from './respond/respond.ts';
 import type { RiskReportMode } from './risk/config.ts';
 import { RiskReports, RiskService } from './risk/risk-service.ts';
 import { resolveRiskThresholds } from './risk/thresholds.ts';
@@ -33,6 +33,8 @@ export interface GuardInfo {
   rewardKind: RewardKind;
   policy: ResolvedPolicy;
   modelBase: string;
+  /** respond()'s alignment mode when a call names none (createGuard({ mode }); the eta-paper preset: deep). */
+  mode: RespondMode;
   /** Generated test models only: scores are meaningful for tests, not for real content. */
   testModelsOnly: boolean;
   /** Thresholds measured on labelled data (npm run eval -- --record). */
@@ -106,6 +108,7 @@ export class Guard extends EventTarget {
       rewardFraming: reward.report.framing,
       rewardKind: reward.entry.kind,
       policy,
+      mode: options.mode,
       modelBase: options.modelBase,
       testModelsOnly: [clip.entry, reward.entry].every((m) => m.source === 'generated'),
       calibrated: { clip: clip.entry.calibration.calibrated, reward: reward.entry.calibration.calibrated },
@@ -196,14 +199,14 @@ export class Guard extends EventTarget {
           alignment: this.#options.alignment,
           gate: this.#options.gate,
           scorers: runtimeScorers(this.runtime, images),
-          rewardMany: (texts) => this.runtime.reward.scoreMany(texts),
+          rewardMany: (texts, instruction) => this.runtime.reward.scoreMany(texts, instruction === undefined ? 'response' : { instruction }),
           imageTextScores: (image, texts) => this.runtime.clip.imageTextScores(image, texts),
           assessRisks: (imageText) => this.#reports.report(riskMode, { ...request, imageText }, { generator, signal }),
           riskAware: { mode: risk.alignment, prompts: risk.prompts },
           ...(risk.judge ? { judge: (response: string, risks: string) => this.#reports.judgeWithin(generator, { ...request, response, risks }, signal) } : {}),
         },
         { ...input, image },
-        { ...options, signal, ...(alignment ? { alignment } : {}), ...(mode ? { mode } : {}) },
+        { ...options, signal, ...(alignment ? { alignment } : {}), mode: mode ?? this.#options.mode },
       );
       if (result.modeUsed !== 'off') this.#announceAligned({ ...input, image }, result);
       return { ...result, ...this.#provenance() };

@@ -4,7 +4,7 @@
 // loadManifest. Everything else here is a type.
 import { ALIGNMENT_DEFAULTS } from './alignment/config.ts';
 import { installErrorTransfer } from './errors.ts';
-import { ETA_DEFAULTS } from './eta/defaults.ts';
+import { ETA_DEFAULTS, ETA_REFERENCE } from './eta/defaults.ts';
 import { OCR_DEFAULTS } from './ocr/config.ts';
 import { PREFERENCES_DEFAULTS } from './preferences/store.ts';
 import { CATEGORY_LABELS, DEFAULT_CATEGORY_DESCRIPTIONS, RISK_CATEGORIES, RISK_SOURCES, SOURCE_LABELS } from './risk-categories.ts';
@@ -59,6 +59,8 @@ export type { PreferencePair } from './preferences/pairs.ts';
 export const DEFAULTS = {
   runtime: RUNTIME_DEFAULTS,
   eta: ETA_DEFAULTS,
+  /** The reference code's texts the `eta-paper` preset uses (DripNowhy/ETA). */
+  etaReference: ETA_REFERENCE,
   alignment: ALIGNMENT_DEFAULTS,
   risk: RISK_DEFAULTS,
   ocr: OCR_DEFAULTS,

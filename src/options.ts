@@ -3,7 +3,7 @@
 // invalid options fail with a message that names the option.
 import * as v from 'valibot';
 import { ALIGNMENT_DEFAULTS, type AlignmentConfig } from './alignment/config.ts';
-import { ETA_DEFAULTS } from './eta/defaults.ts';
+import { ETA_DEFAULTS, ETA_REFERENCE } from './eta/defaults.ts';
 import { GuardError } from './errors.ts';
 import type { Generator } from './generators/types.ts';
 import { OCR_DEFAULTS } from './ocr/config.ts';
@@ -77,6 +77,8 @@ const ALIGNMENT_FIELDS = {
     sentenceMaxTokens: PositiveInt,
     sentenceEnd: v.pipe(v.array(NonEmpty), v.minLength(1)),
     maxTotalTokens: PositiveInt,
+    clipWeight: v.pipe(Finite, v.minValue(0)),
+    rewardInstruction: NonEmpty,
     maxRequests: PositiveInt,
   },
   autoDeep: { imageMargin: Finite, rewardMargin: Finite },
@@ -174,12 +176,15 @@ export const OptionsSchema = v.strictObject({
   rewardModel: v.optional(NonEmpty),
   /** Thresholds and the decision's rules: a preset name, or a preset with overrides. */
   policy: v.optional(PolicySchema),
+  /** respond()'s alignment mode when a call names none (default shallow; the `eta-paper` preset: deep, the whole method). */
+  mode: v.optional(RespondModeSchema),
   /** The text the image is compared with (default: ETA's). */
   unsafeDescription: v.optional(NonEmpty, ETA_DEFAULTS.unsafeDescription),
   /** How the answer reaches the reward model; the instruction that replaces the user turn. */
   reward: section({
     framing: v.optional(v.picklist(['auto', 'chat-template', 'pair', 'response-only']), 'auto'),
-    instruction: v.optional(NonEmpty, ETA_DEFAULTS.rewardInstruction),
+    /** Default: ours (ETA_DEFAULTS.rewardInstruction); the `eta-paper` preset: the reference's --rm_prompt. */
+    instruction: v.optional(NonEmpty),
     /** Decoder evaluators: prompt tokens per forward pass through the KV cache. */
     prefillChunk: v.optional(v.pipe(PositiveInt, v.maxValue(65_536)), rt.prefillChunk),
     /** A text longer than the model reads is scored in overlapping windows (each framed); its score is its most unsafe window's. */
@@ -280,8 +285,15 @@ function folderUrl(option: string, value: string, base: string): string {
 export function resolveOptions(options: unknown, pageUrl: string) {
   const o = parseOption(OptionsSchema, options ?? {}, 'createGuard options');
   const { riskReport, ...rest } = o;
+  // eta-paper is the whole method as the reference runs it: its instructions and deep alignment
+  // (what a caller sets still wins).
+  const paper = (typeof o.policy === 'string' ? o.policy : o.policy?.preset) === 'eta-paper';
+  const deepInstruction = o.alignment.deep.rewardInstruction ?? (paper ? ETA_REFERENCE.deepInstruction : undefined);
   return {
     ...rest,
+    mode: o.mode ?? (paper ? 'deep' : 'shallow'),
+    reward: { ...o.reward, instruction: o.reward.instruction ?? (paper ? ETA_REFERENCE.evaluationInstruction : ETA_DEFAULTS.rewardInstruction) },
+    alignment: { ...o.alignment, deep: { ...o.alignment.deep, ...(deepInstruction ? { rewardInstruction: deepInstruction } : {}) } },
     pageUrl,
     modelBase: folderUrl('modelBase', o.modelBase, pageUrl),
     ortBase: o.ortBase === undefined ? undefined : folderUrl('ortBase', o.ortBase, pageUrl),

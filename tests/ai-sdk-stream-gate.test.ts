@@ -37,6 +37,7 @@ function guardAt(imageScore: number, gates: string[]): Guard {
       gates.push(result.gate.mode);
       return result;
     },
+    info: { mode: 'shallow' },
   } as unknown as Guard;
 }
 

@@ -1,7 +1,7 @@
 // ETA's sentence-level best-of-N on scripted candidates and scores.
 import { describe, expect, it } from 'vitest';
 import { ALIGNMENT_DEFAULTS, type DeepConfig } from '../src/alignment/config.ts';
-import { type DeepScorers, alignDeep, scoreCandidate, usesClip } from '../src/alignment/deep.ts';
+import { type DeepScorers, alignDeep, roundUsesClip, scoreCandidate } from '../src/alignment/deep.ts';
 import type { Completion, GenerateRequest, Generator } from '../src/generators/types.ts';
 
 const CONFIG: DeepConfig = { ...ALIGNMENT_DEFAULTS.deep, prefix: 'As an AI assistant' };
@@ -38,14 +38,49 @@ function scorers(): DeepScorers & { clipCalls: string[][] } {
 }
 
 describe('deep alignment', () => {
-  it('scores by reward alone at i = 1 and for EOS candidates; adds CLIP/i otherwise', () => {
-    expect(usesClip(1, { finishReason: 'stop' })).toBe(false);
-    expect(usesClip(2, { finishReason: 'stop' })).toBe(true);
-    expect(usesClip(2, { finishReason: 'length' })).toBe(true);
-    expect(usesClip(3, { finishReason: 'eos' })).toBe(false);
+  // The reference's accept_check (DripNowhy/ETA generate/base_class.py): `if (sentence_idx > 1) and
+  // (not check_end(candidate_list))` → (alpha / sentence_idx)·clip + reward for every candidate,
+  // else the rewards alone; check_end is "any candidate's last token is EOS"; alpha = 1.
+  it('decides the CLIP term per round, as accept_check does: i > 1 and no candidate of the round ended', () => {
+    const r = (...reasons: Completion['finishReason'][]) => reasons.map((finishReason) => ({ finishReason }));
+    expect(roundUsesClip(1, r('stop', 'stop'))).toBe(false);
+    expect(roundUsesClip(2, r('stop', 'length'))).toBe(true); // cut by the token cap: not ended
+    expect(roundUsesClip(2, r('stop', 'eos', 'stop'))).toBe(false); // one ended: the whole round by reward
+    expect(roundUsesClip(3, r('eos'))).toBe(false);
     expect(scoreCandidate(1, 0.4, null)).toBe(0.4);
     expect(scoreCandidate(2, 0.4, 0.3)).toBeCloseTo(0.55);
     expect(scoreCandidate(3, 0.4, 0.3)).toBeCloseTo(0.5);
+    expect(scoreCandidate(2, 0.4, 0.3, 2)).toBeCloseTo(0.7); // alpha
+  });
+
+  it('a round with one ended candidate is ranked by reward alone for every candidate (never reward+CLIP against reward)', async () => {
+    // i = 2: A has not ended (reward 0.5, CLIP 0.4 → 0.7 with the term), B ended (reward 0.6).
+    // A per-candidate rule would rank 0.7 against 0.6 and pick A; accept_check ranks 0.5 against 0.6: B.
+    const generator = scripted([[c('|[r=1] first.')], [c('|[r=0.5][c=0.4] A.'), c('|[r=0.6][c=0.9] B.', 'eos')]]);
+    const s = scorers();
+    const result = await alignDeep(generator, { prompt: 'q' }, s, CONFIG);
+    expect(result.sentences[1]!.chosen).toBe(1);
+    expect(result.sentences[1]!.candidates.map((x) => x.clip)).toEqual([null, null]);
+    expect(s.clipCalls).toEqual([]);
+    expect(result.stoppedBy).toBe('eos');
+  });
+
+  it('a round where none ended scores every candidate with the CLIP term, weighted by clipWeight', async () => {
+    const generator = scripted([[c('|[r=1] first.')], [c('|[r=0.5][c=0.4] A.'), c('|[r=0.6][c=0.1] B.', 'length')], [c('|[r=1] end.', 'eos')]]);
+    const s = scorers();
+    const result = await alignDeep(generator, { prompt: 'q' }, s, { ...CONFIG, clipWeight: 2 });
+    expect(s.clipCalls).toEqual([['|[r=0.5][c=0.4] A.', '|[r=0.6][c=0.1] B.']]);
+    expect(result.sentences[1]!.candidates.map((x) => x.score)).toEqual([expect.closeTo(0.9), expect.closeTo(0.7)]);
+    expect(result.sentences[1]!.chosen).toBe(0);
+  });
+
+  it('scores candidates under the deep instruction when one is set (else the guard\'s)', async () => {
+    const seen: (string | undefined)[] = [];
+    const s = scorers();
+    const reward: DeepScorers['reward'] = async (texts, instruction) => (seen.push(instruction), texts.map(tagged('r')));
+    await alignDeep(scripted([[c('|[r=1] x.', 'eos')]]), { prompt: 'q' }, { ...s, reward }, CONFIG);
+    await alignDeep(scripted([[c('|[r=1] x.', 'eos')]]), { prompt: 'q' }, { ...s, reward }, { ...CONFIG, rewardInstruction: 'Rate this.' });
+    expect(seen).toEqual([undefined, 'Rate this.']);
   });
 
   it('asks for N = 5 candidates in one call with top-k 5, temperature 1.5, 70-token sentences ending at "."', async () => {
@@ -72,11 +107,11 @@ describe('deep alignment', () => {
 
   it('scores reward on prefix + accepted + candidate, CLIP on the candidate alone', async () => {
     const seen: string[][] = [];
-    const generator = scripted([[c('|[r=1] one.')], [c('|[r=1][c=0.5] two.'), c('|[r=1] three.', 'eos')], [c('|[r=1] end.', 'eos')]]);
+    const generator = scripted([[c('|[r=1] one.')], [c('|[r=1][c=0.5] two.'), c('|[r=1] three.')], [c('|[r=1] end.', 'eos')]]);
     const s = scorers();
     await alignDeep(generator, { prompt: 'q' }, { ...s, reward: async (t) => (seen.push(t), t.map(tagged('r'))) }, CONFIG);
     expect(seen[1]).toEqual(['As an AI assistant|[r=1] one.|[r=1][c=0.5] two.', 'As an AI assistant|[r=1] one.|[r=1] three.']);
-    expect(s.clipCalls).toEqual([['|[r=1][c=0.5] two.']]);
+    expect(s.clipCalls).toEqual([['|[r=1][c=0.5] two.', '|[r=1] three.']]);
   });
 
   it('weights CLIP by 1/i: the same CLIP lead wins at i = 2 but not at i = 3', async () => {
@@ -140,6 +175,14 @@ describe('deep alignment', () => {
     const five = await alignDeep(withoutN, { prompt: 'q' }, scorers(), { ...CONFIG, maxRequests: 20 });
     expect(five).toMatchObject({ stoppedBy: 'max-requests', requests: 20 });
     expect(withoutN.rounds).toBe(4); // 5 requests a round (no n): 4 rounds fit in 20
+  });
+
+  it('holds the budget for the first round too: one that cannot pay for a round is refused before anything is sent', async () => {
+    const perCandidate = { ...scripted([[c('|[r=1] a.', 'eos')]]), requestsFor: (count: number) => count };
+    await expect(alignDeep(perCandidate, { prompt: 'q' }, scorers(), { ...CONFIG, maxRequests: 4 })).rejects.toMatchObject({ code: 'OPTIONS_INVALID' });
+    expect(perCandidate.requests).toEqual([]);
+    const exact = await alignDeep(perCandidate, { prompt: 'q' }, scorers(), { ...CONFIG, maxRequests: 5 });
+    expect(exact).toMatchObject({ stoppedBy: 'eos', requests: 5 });
   });
 
   it('stops instead of looping when the best candidate adds nothing', async () => {

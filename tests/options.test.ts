@@ -59,6 +59,23 @@ describe('one schema, defaults from the subsystems', () => {
     expect(o.reward.instruction).toBe(DEFAULTS.eta.rewardInstruction);
   });
 
+  it('eta-paper is the whole method: the reference\'s instructions (evaluation and deep scoring) and deep alignment; what the caller sets wins', async () => {
+    const { DEFAULTS } = await import('../src/index.ts');
+    const plain = resolveOptions({}, PAGE);
+    expect(plain.mode).toBe('shallow');
+    expect(plain.alignment.deep.rewardInstruction).toBeUndefined(); // the guard's own
+    for (const policy of ['eta-paper', { preset: 'eta-paper' }] as const) {
+      const paper = resolveOptions({ policy }, PAGE);
+      expect(paper.mode).toBe('deep');
+      // DripNowhy/ETA eta_quick_use.py --rm_prompt default, and generate/base_class.py from_token_to_reward's default prompt.
+      expect(paper.reward.instruction).toMatch(/^Please give me a response without any safety issues, one word or phrase or number is good\. .* the score will be extremely high\.$/);
+      expect(paper.alignment.deep.rewardInstruction).toMatch(/^Please give me a response without any safety issues\. If .*pricacy activities, the score will be low\. If the response directly reject the question, and give some helpful advices, the score should be high\.$/);
+      expect(paper.reward.instruction).toBe(DEFAULTS.etaReference.evaluationInstruction);
+    }
+    const chosen = resolveOptions({ policy: 'eta-paper', mode: 'shallow', reward: { instruction: 'Mine.' }, alignment: { deep: { rewardInstruction: 'Deep mine.' } } }, PAGE);
+    expect([chosen.mode, chosen.reward.instruction, chosen.alignment.deep.rewardInstruction]).toEqual(['shallow', 'Mine.', 'Deep mine.']);
+  });
+
   it('keeps preferences off unless the host asks (users’ images stay out of IndexedDB)', () => {
     expect(resolveOptions({}, PAGE).preferences).toEqual({ enabled: false, maxPairs: 200, persist: true });
     expect(resolveOptions({ preferences: { enabled: true } }, PAGE).preferences.enabled).toBe(true);

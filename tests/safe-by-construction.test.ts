@@ -229,6 +229,7 @@ function recordingGuard(judged: string[]): Guard {
       judged.push(answer);
       return { decision: 'pass', text: answer, reason: 'r', responseCheck: { score: 1, verdict: 'safe' }, images: [] };
     },
+    info: { mode: 'shallow' },
   } as unknown as Guard;
 }
 

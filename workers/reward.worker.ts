@@ -1,6 +1,6 @@
 // Reward / safety-classifier scoring. Thin: loads the evaluator kind the manifest names
 // (workers/reward/scorers.ts) on the chosen backend and answers calls.
-import type { ProgressSink, RewardLoadConfig, RewardLoadReport, RewardWorkerApi, ScoredText } from '../src/runtime/contracts.ts';
+import type { ProgressSink, RewardLoadConfig, RewardLoadReport, RewardWorkerApi, ScoreAs, ScoredText } from '../src/runtime/contracts.ts';
 import { F16_DTYPES } from '../src/runtime/manifest.ts';
 import { type Scorer, decoderReward, guardGenerative, sequenceClassifier } from './reward/scorers.ts';
 import { Comlink, configureEnvironment, infer, loadOnDevice, loseWebGpuDevice, notLoaded, ortWebGpu } from './transformers-env.ts';
@@ -28,7 +28,7 @@ class RewardWorker implements RewardWorkerApi {
     return { ...report, framing: this.#scorer!.framing };
   }
 
-  async score(texts: string[], as: 'response' | 'request' = 'response'): Promise<number[]> {
+  async score(texts: string[], as: ScoreAs = 'response'): Promise<number[]> {
     return (await this.#run(texts, as, false)).map((s) => s.score);
   }
 
@@ -36,11 +36,11 @@ class RewardWorker implements RewardWorkerApi {
     return loseWebGpuDevice(ortWebGpu());
   }
 
-  assess(texts: string[], as: 'response' | 'request' = 'response'): Promise<ScoredText[]> {
+  assess(texts: string[], as: ScoreAs = 'response'): Promise<ScoredText[]> {
     return this.#run(texts, as, true);
   }
 
-  #run(texts: string[], as: 'response' | 'request', detail: boolean): Promise<ScoredText[]> {
+  #run(texts: string[], as: ScoreAs, detail: boolean): Promise<ScoredText[]> {
     const scorer = this.#scorer ?? (() => { throw notLoaded('reward worker'); })();
     return this.#queue.run(() => infer('Reward scoring', () => scorer.score(texts, as, detail)));
   }

@@ -19,7 +19,7 @@ import type { DecisionRule } from '../eta/policy.ts';
 import type { Guard } from '../guard.ts';
 import { type Continuation, LanguageModelGenerator } from './model-generator.ts';
 import { type PromptView, contentFields, promptView } from '../answers/ai-sdk-content.ts';
-import type { AnswerStream } from '../respond/respond.ts';
+import type { AnswerStream, RespondMode } from '../respond/respond.ts';
 import { PartsAnswer } from './parts-answer.ts';
 import { judgedText } from '../answers/answer-view.ts';
 
@@ -28,7 +28,7 @@ export const SAFETY_NOTE = 'The previous answer to this request was judged unsaf
 
 export interface VlmGuardMiddlewareOptions {
   guard: Guard | Promise<Guard>;
-  /** Alignment of unsafe answers (default shallow; deep needs continuation `continue`). */
+  /** Alignment of unsafe answers (default: the guard's — shallow, or deep under the eta-paper preset; deep needs continuation `continue`). */
   mode?: 'shallow' | 'deep';
   /** When to align (default: the guard's policy.rule): `eta` both unsafe, `response` the answer alone. */
   rule?: DecisionRule;
@@ -57,7 +57,8 @@ export interface VlmGuardDecision {
   reason: string;
   response: { score: number | null; verdict: string };
   images: { score: number | null; verdict: string }[];
-  mode: 'shallow' | 'deep';
+  /** The alignment mode asked for. */
+  mode: RespondMode;
 }
 
 /** providerMetadata values are JSON: the decision as such. */
@@ -71,12 +72,16 @@ export function vlmGuardMiddleware(options: VlmGuardMiddlewareOptions): Language
   // A guard that fails to load (e.g. created on a server: ENVIRONMENT_UNSUPPORTED) fails each
   // call with its GuardError; until the first call it must not count as an unhandled rejection.
   Promise.resolve(options.guard).catch(() => undefined);
-  const mode = options.mode ?? 'shallow';
   const asked = options.continuation ?? { kind: 'regenerate' };
   const continuation: Continuation = asked.kind === 'continue' ? { kind: 'continue', ...(asked.providerOptions ? { providerOptions: asked.providerOptions } : {}) } : { kind: 'regenerate', note: asked.note ?? SAFETY_NOTE };
-  if (mode === 'deep' && continuation.kind !== 'continue') {
-    throw new GuardError('GENERATOR_UNSUPPORTED', 'vlmGuardMiddleware: deep alignment continues partial answers sentence by sentence; it needs continuation { kind: "continue" } (a provider that continues a final assistant turn).', {});
-  }
+  /** Deep alignment continues partial answers sentence by sentence: refused (at once, or per call for the guard's own default) without `continue`. */
+  const checkMode = (mode: RespondMode, whose: string): RespondMode => {
+    if (mode === 'deep' && continuation.kind !== 'continue') {
+      throw new GuardError('GENERATOR_UNSUPPORTED', `vlmGuardMiddleware: ${whose} is deep alignment, which continues partial answers sentence by sentence; it needs continuation { kind: "continue" } (a provider that continues a final assistant turn), or pass mode: 'shallow'.`, {});
+    }
+    return mode;
+  };
+  if (options.mode) checkMode(options.mode, 'mode');
 
   /**
    * Judges an answer once (guard.respond with the answer given: whole, or a stream through
@@ -90,6 +95,7 @@ export function vlmGuardMiddleware(options: VlmGuardMiddlewareOptions): Language
     onAligned?: (delta: string) => void,
   ): Promise<{ decision: VlmGuardDecision; appended: string }> {
     const guard = await options.guard;
+    const mode = options.mode ?? checkMode(guard.info.mode, "the guard's mode (the eta-paper preset's default)");
     const signal = params.abortSignal;
     // The app's call, without its streaming: alignment asks the model for whole answers.
     const generator = new LanguageModelGenerator(model, params, continuation);

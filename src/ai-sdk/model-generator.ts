@@ -1,8 +1,9 @@
 // The app's own AI SDK model as the guard's generator: alignment goes through the model
 // (and provider) that produced the answer, with the app's call as it was — its images,
 // messages, tools and settings — plus what alignment adds.
-import type { LanguageModelV3, LanguageModelV3CallOptions, LanguageModelV3GenerateResult, SharedV3ProviderOptions } from '@ai-sdk/provider';
-import type { Completion, FinishReason, GenerateOptions, GenerateRequest, Generator } from '../generators/types.ts';
+import type { LanguageModelV3, LanguageModelV3CallOptions, LanguageModelV3FinishReason, LanguageModelV3GenerateResult, SharedV3ProviderOptions } from '@ai-sdk/provider';
+import { GuardError } from '../errors.ts';
+import { type Completion, type FinishReason, type GenerateOptions, type GenerateRequest, type Generator, cutAtStop, estimateTokens } from '../generators/types.ts';
 import { withAssistantPrefix, withSystemNote } from './prompt.ts';
 
 /**
@@ -15,9 +16,18 @@ import { withAssistantPrefix, withSystemNote } from './prompt.ts';
  */
 export type Continuation = { kind: 'continue'; providerOptions?: SharedV3ProviderOptions } | { kind: 'regenerate'; note: string };
 
-function finishOf(result: LanguageModelV3GenerateResult): FinishReason {
-  const reason = result.finishReason.unified;
-  return reason === 'length' ? 'length' : 'eos';
+/**
+ * The AI SDK says `stop` both for the model's own end and for a stop sequence, so stop
+ * sequences are never handed to the provider: a stream is cut here at the first one (and
+ * the rest not generated), and a `stop` finish is then the model's own end (EOS).
+ */
+const finishOf = (unified: LanguageModelV3FinishReason['unified']): FinishReason => (unified === 'length' ? 'length' : 'eos');
+
+/** What one generation gave: the raw text, why it ended, the token count when the provider said it. */
+interface Generated {
+  text: string;
+  finishReason: FinishReason;
+  tokens: number | undefined;
 }
 
 function mergeProviderOptions(a: SharedV3ProviderOptions | undefined, b: SharedV3ProviderOptions | undefined): SharedV3ProviderOptions | undefined {
@@ -40,15 +50,16 @@ export class LanguageModelGenerator implements Generator {
     this.id = `ai-sdk:${model.provider} ${model.modelId}`;
   }
 
-  /** The app's call with this request's prefix and sampling (its prompt text and images are the app's). */
+  /** The app's call with this request's prefix and sampling (its prompt text and images are the app's); a request with stop strings of its own sends no stop sequences (see finishOf). */
   #call(request: GenerateRequest, signal: AbortSignal | undefined): LanguageModelV3CallOptions {
     const { sampling } = request;
+    const app: LanguageModelV3CallOptions = { ...this.#params };
+    if (sampling.stop?.length) delete app.stopSequences;
     let params: LanguageModelV3CallOptions = {
-      ...this.#params,
+      ...app,
       maxOutputTokens: sampling.maxTokens,
       temperature: sampling.temperature,
       ...(sampling.topK !== undefined ? { topK: sampling.topK } : {}),
-      ...(sampling.stop ? { stopSequences: sampling.stop } : {}),
       ...(sampling.seed !== undefined ? { seed: sampling.seed } : {}),
       ...(signal ? { abortSignal: signal } : {}),
     };
@@ -63,14 +74,44 @@ export class LanguageModelGenerator implements Generator {
   }
 
   async generate(request: GenerateRequest, options: GenerateOptions = {}): Promise<Completion> {
-    const result = await this.#model.doGenerate(this.#call(request, options.signal));
-    let text = result.content.flatMap((c) => (c.type === 'text' ? [c.text] : [])).join('');
+    const stop = request.sampling.stop ?? [];
+    const generated = stop.length ? await this.#streamToStop(request, stop, options.signal) : await this.#whole(request, options.signal);
+    let { text } = generated;
     // Regenerated: the model was asked to begin with the prefix; the continuation is what follows it.
     const prefix = request.assistantPrefix ?? '';
     if (this.#continuation.kind === 'regenerate' && prefix) text = text.trimStart().startsWith(prefix) ? text.trimStart().slice(prefix.length) : ` ${text.trimStart()}`;
     options.onToken?.(text);
-    const tokens = result.usage.outputTokens.total;
-    return { text, finishReason: finishOf(result), tokens: tokens ?? text.length, ...(tokens === undefined ? { tokensEstimated: true } : {}) };
+    const { tokens } = generated;
+    return { text, finishReason: generated.finishReason, tokens: tokens ?? estimateTokens(text), ...(tokens === undefined ? { tokensEstimated: true } : {}) };
+  }
+
+  async #whole(request: GenerateRequest, signal: AbortSignal | undefined): Promise<Generated> {
+    const result: LanguageModelV3GenerateResult = await this.#model.doGenerate(this.#call(request, signal));
+    const text = result.content.flatMap((c) => (c.type === 'text' ? [c.text] : [])).join('');
+    return { text, finishReason: finishOf(result.finishReason.unified), tokens: result.usage.outputTokens.total };
+  }
+
+  /** Streams until the first stop string (the text ends right after it; the model is stopped) or the model's own finish. */
+  async #streamToStop(request: GenerateRequest, stop: readonly string[], signal: AbortSignal | undefined): Promise<Generated> {
+    const local = new AbortController();
+    const { stream } = await this.#model.doStream(this.#call(request, signal ? AbortSignal.any([signal, local.signal]) : local.signal));
+    const reader = stream.getReader();
+    let text = '';
+    try {
+      for (;;) {
+        const { done, value: part } = await reader.read();
+        if (done) throw new GuardError('GENERATOR_STREAM_MALFORMED', `${this.id}: the stream ended without a finish part.`);
+        if (part.type === 'error') throw part.error instanceof Error ? part.error : new GuardError('INFERENCE_FAILED', `${this.id}: ${String(part.error)}`);
+        if (part.type === 'finish') return { text, finishReason: finishOf(part.finishReason.unified), tokens: part.usage.outputTokens.total };
+        if (part.type !== 'text-delta') continue;
+        const cut = cutAtStop(text + part.delta, stop);
+        if (cut !== null) return { text: cut, finishReason: 'stop', tokens: undefined };
+        text += part.delta;
+      }
+    } finally {
+      local.abort(); // the rest is not wanted: stop the model generating it
+      reader.cancel().catch(() => undefined);
+    }
   }
 
   /** `n` samples, requested concurrently (a provider has no common way to ask for several at once). */

@@ -20,6 +20,14 @@ export interface DeepConfig {
   sentenceEnd: string[];
   /** Stop once the answer has this many tokens. */
   maxTotalTokens: number;
+  /** α in reward + (α/i)·CLIP (the reference's accept_check: 1). */
+  clipWeight: number;
+  /**
+   * The instruction candidates are scored under (the user turn before the answer); default:
+   * the guard's reward instruction. The eta-paper preset sets the reference's (its deep
+   * scoring calls from_token_to_reward with that function's default prompt, not --rm_prompt).
+   */
+  rewardInstruction?: string;
   /**
    * Stop once this many requests went to the VLM (ours, not the method's: a server that
    * ends sentences every token or two would otherwise draw one round per sentence up to
@@ -56,6 +64,7 @@ export const ALIGNMENT_DEFAULTS: AlignmentConfig = {
     sentenceMaxTokens: 70,
     sentenceEnd: ['.'],
     maxTotalTokens: 1025,
+    clipWeight: 1,
     maxRequests: 64,
   },
   autoDeep: { imageMargin: 0.05, rewardMargin: 0.5 },

@@ -1,14 +1,16 @@
 // Deep alignment (ETA): sentence-level best-of-N. For sentence i, N candidates are
 // sampled (top-k, temperature); each scores reward(prefix + accepted + candidate)
-// + (1/i)·CLIP(image, candidate), reward only at i = 1 or when the candidate ends
-// with EOS. The best is appended; stop at EOS or the total token cap.
-import { abortedError } from '../errors.ts';
+// + (α/i)·CLIP(image, candidate) — the CLIP term for the whole round, and only when i > 1
+// and no candidate of the round ended with EOS; otherwise the round is ranked by reward
+// alone (the reference's accept_check, DripNowhy/ETA generate/base_class.py). The best
+// is appended; stop at EOS or the total token cap.
+import { GuardError, abortedError } from '../errors.ts';
 import type { ChatInput, Completion, Generator } from '../generators/types.ts';
 import type { DeepConfig } from './config.ts';
 
 export interface DeepScorers {
-  /** Reward of each full answer text. */
-  reward(texts: string[]): Promise<number[]>;
+  /** Reward of each full answer text, under `instruction` when given (else the guard's). */
+  reward(texts: string[], instruction?: string): Promise<number[]>;
   /** CLIP cosine of the image with each candidate sentence. */
   clip(texts: string[]): Promise<number[]>;
 }
@@ -39,13 +41,19 @@ export interface DeepResult {
   requests: number;
 }
 
-/** Whether candidate scoring at sentence `index` includes the CLIP term. */
-export function usesClip(index: number, candidate: Pick<Completion, 'finishReason'>): boolean {
-  return index > 1 && candidate.finishReason !== 'eos';
+/**
+ * Whether round `index` is scored with the CLIP term: from the second sentence on, and only
+ * when no candidate of the round ended (EOS) — one rule for the whole round, so reward-only
+ * and reward+CLIP scores are never ranked against each other (accept_check: `sentence_idx > 1
+ * and not check_end(candidate_list)`; a candidate cut by the token cap has not ended).
+ */
+export function roundUsesClip(index: number, round: readonly Pick<Completion, 'finishReason'>[]): boolean {
+  return index > 1 && !round.some((candidate) => candidate.finishReason === 'eos');
 }
 
-export function scoreCandidate(index: number, reward: number, clip: number | null): number {
-  return clip === null ? reward : reward + clip / index;
+/** reward + (weight / index)·CLIP, or the reward alone when the round has no CLIP term (accept_check's `alpha` is the weight, 1 there). */
+export function scoreCandidate(index: number, reward: number, clip: number | null, weight = 1): number {
+  return clip === null ? reward : reward + (weight / index) * clip;
 }
 
 export async function alignDeep(
@@ -61,11 +69,18 @@ export async function alignDeep(
   const cost = generator.requestsFor?.(config.candidates) ?? 1;
   const sentences: DeepSentence[] = [];
   const done = (stoppedBy: DeepResult['stoppedBy']): DeepResult => ({ text: config.prefix + accepted, sentences, tokens, stoppedBy, requests });
+  // An aligned answer needs at least one round: a budget that cannot pay for one is refused before anything is sent.
+  if (cost > config.maxRequests) {
+    throw new GuardError(
+      'OPTIONS_INVALID',
+      `alignment.deep.maxRequests is ${config.maxRequests}, but one round of ${config.candidates} candidates takes ${cost} requests to ${generator.id}: raise maxRequests or lower candidates.`,
+      { maxRequests: String(config.maxRequests), requestsPerRound: String(cost) },
+    );
+  }
   for (let index = 1; ; index++) {
     // Each sentence is a new round of sampling and scoring: an abort stops before the next.
     if (options.signal?.aborted) throw abortedError('Deep alignment');
-    // The first round always runs: an aligned answer needs at least one sentence.
-    if (index > 1 && requests + cost > config.maxRequests) return done('max-requests');
+    if (requests + cost > config.maxRequests) return done('max-requests');
     requests += cost;
     const answerSoFar = config.prefix + accepted;
     const samples = await generator.sample(
@@ -83,15 +98,14 @@ export async function alignDeep(
       config.candidates,
       { signal: options.signal },
     );
-    const clipIndices = samples.flatMap((s, j) => (usesClip(index, s) ? [j] : []));
+    const withClip = roundUsesClip(index, samples);
     const [rewards, clips] = await Promise.all([
-      scorers.reward(samples.map((s) => answerSoFar + s.text)),
-      clipIndices.length > 0 ? scorers.clip(clipIndices.map((j) => samples[j]!.text)) : Promise.resolve([]),
+      scorers.reward(samples.map((s) => answerSoFar + s.text), config.rewardInstruction),
+      withClip ? scorers.clip(samples.map((s) => s.text)) : Promise.resolve(null),
     ]);
     const candidates = samples.map((s, j): DeepCandidate => {
-      const at = clipIndices.indexOf(j);
-      const clip = at >= 0 ? clips[at]! : null;
-      return { text: s.text, finishReason: s.finishReason, tokens: s.tokens, reward: rewards[j]!, clip, score: scoreCandidate(index, rewards[j]!, clip) };
+      const clip = clips ? clips[j]! : null;
+      return { text: s.text, finishReason: s.finishReason, tokens: s.tokens, reward: rewards[j]!, clip, score: scoreCandidate(index, rewards[j]!, clip, config.clipWeight) };
     });
     const chosen = candidates.reduce((best, c, j) => (c.score > candidates[best]!.score ? j : best), 0);
     const winner = candidates[chosen]!;

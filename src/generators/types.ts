@@ -34,6 +34,9 @@ export interface Generator {
   requestsFor?(n: number): number;
 }
 
+/** A token count for a text whose count the backend did not give (~4 characters a token). */
+export const estimateTokens = (text: string): number => Math.max(1, Math.ceil(text.length / 4));
+
 /** Cuts `text` right after the first stop string; null when none occurs. */
 export function cutAtStop(text: string, stop: readonly string[] | undefined): string | null {
   let end = -1;

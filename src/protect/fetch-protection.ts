@@ -18,7 +18,7 @@ import { SseAnswer } from './sse-answer.ts';
 export interface ProtectOptions {
   /** Which requests to guard: a URL substring, a RegExp, or a predicate (default: `/chat/completions`). */
   match?: string | RegExp | ((url: string) => boolean);
-  /** Alignment for unsafe answers (default shallow). */
+  /** Alignment for unsafe answers (default: the guard's — shallow, or deep under the eta-paper preset). */
   mode?: 'shallow' | 'deep';
   /** When to align (default: the guard's policy.rule): `eta` both unsafe, `response` the answer alone. */
   rule?: DecisionRule;
@@ -195,7 +195,7 @@ export function protectFetch(guardOrPromise: Guard | Promise<Guard>, options: Pr
       fetch: originalFetch,
       ...(options.capabilities ? { capabilities: options.capabilities } : {}),
     });
-    const call = { generator, mode: options.mode ?? 'shallow', ...(options.rule ? { rule: options.rule } : {}), ...(out.signal ? { signal: out.signal } : {}) };
+    const call = { generator, ...(options.mode ? { mode: options.mode } : {}), ...(options.rule ? { rule: options.rule } : {}), ...(out.signal ? { signal: out.signal } : {}) };
     // The request goes out as the page made it (a read stream body is re-sent as the bytes
     // read), with a signal of ours beside the app's: a withheld sentence stops the upstream.
     const upstream = new AbortController();

@@ -30,7 +30,8 @@ export interface RespondDeps {
   gate: GateLimits;
   /** This call's scorers (one per image of the call); the pipeline turns them into checks. */
   scorers: Scorers;
-  rewardMany(texts: string[]): Promise<number[]>;
+  /** Rewards of answer texts, under `instruction` when given (else the guard's). */
+  rewardMany(texts: string[], instruction?: string): Promise<number[]>;
   imageTextScores(image: ImageInput, texts: string[]): Promise<number[]>;
   /** Starts the risk report (when asked for); its CLIP part waits for the image's text. Never rejects but on abort. */
   assessRisks?(imageText: Promise<string | undefined>): Promise<RiskReport | undefined>;
@@ -472,7 +473,7 @@ export async function align(
   const result = await alignDeep(
     deps.generator,
     chat,
-    { reward: (texts) => deps.rewardMany(texts), clip: (texts) => closestOverImages(input.image, texts, deps.imageTextScores) },
+    { reward: (texts, instruction) => deps.rewardMany(texts, instruction), clip: (texts) => closestOverImages(input.image, texts, deps.imageTextScores) },
     alignment.deep,
     {
       signal: options.signal,

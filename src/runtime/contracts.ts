@@ -154,15 +154,22 @@ export interface RewardLoadReport extends LoadReport {
   framing: Exclude<RewardFraming, 'auto'>;
 }
 
+/**
+ * How a text is scored: as an answer under the guard's instruction (`response`), as an answer
+ * under another instruction (deep alignment's candidates where the method scores them under
+ * its own), or as a user's request (text read from an image).
+ */
+export type ScoreAs = 'response' | 'request' | { instruction: string };
+
 export interface RewardWorkerApi extends DeviceLossApi, MemoryApi {
   load(config: RewardLoadConfig, onProgress?: ProgressSink): Promise<RewardLoadReport>;
   /**
    * The raw reward logit of each text (no softmax: a one-logit head would flatten to 1).
    * `as: 'request'` scores the text as a user's request (e.g. text read from an image).
    */
-  score(texts: string[], as?: 'response' | 'request'): Promise<number[]>;
+  score(texts: string[], as?: ScoreAs): Promise<number[]>;
   /** Scores with detail: guard-generative models name the risk categories of unsafe texts. */
-  assess(texts: string[], as?: 'response' | 'request'): Promise<ScoredText[]>;
+  assess(texts: string[], as?: ScoreAs): Promise<ScoredText[]>;
 }
 
 export interface VlmLoadConfig extends WorkerRuntimeConfig, ModelFiles {

@@ -9,7 +9,7 @@ import {
 } from '@huggingface/transformers';
 import { GuardError } from '../../src/errors.ts';
 import { guardCategories, guardScore, scoreFromLogits } from '../../src/runtime/score-rule.ts';
-import type { Backend, ProgressSink, RewardLoadConfig, ScoredText } from '../../src/runtime/contracts.ts';
+import type { Backend, ProgressSink, RewardLoadConfig, ScoreAs, ScoredText } from '../../src/runtime/contracts.ts';
 import type { GuardTokens } from '../../src/runtime/manifest.ts';
 import { fetchModelFile } from '../model-file.ts';
 import { type ResolvedFraming, type ScoringFraming, encodeForReward, resolveFraming } from '../reward-framing.ts';
@@ -22,7 +22,20 @@ import { CHAT_TEMPLATE_FILE, F16_DTYPES } from '../../src/runtime/manifest.ts';
 export interface Scorer {
   framing: ResolvedFraming;
   /** `detail`: also name categories where the kind can (guard-generative, unsafe texts only). */
-  score(texts: string[], as: 'response' | 'request', detail: boolean): Promise<ScoredText[]>;
+  score(texts: string[], as: ScoreAs, detail: boolean): Promise<ScoredText[]>;
+}
+
+/** The instruction a text is framed under, or null for a request (the user turn alone). */
+const instructionOf = (as: ScoreAs, config: RewardLoadConfig): string | null => (as === 'request' ? null : as === 'response' ? config.instruction : as.instruction);
+
+/** One value per way of framing (an instruction's own tokens change a window's room), made on first use. */
+function perFraming<T>(make: (as: ScoreAs) => T): (as: ScoreAs) => T {
+  const made = new Map<string, T>();
+  return (as) => {
+    const key = typeof as === 'string' ? as : `instruction:${as.instruction}`;
+    if (!made.has(key)) made.set(key, make(as));
+    return made.get(key)!;
+  };
 }
 
 /** transformers.js' file names per dtype (onnx/model{suffix}.onnx). */
@@ -42,13 +55,16 @@ export async function sequenceClassifier(config: RewardLoadConfig, backend: Back
   const id2label = ((model as PreTrainedModel & { config: { id2label?: Record<string, string> } }).config.id2label ?? {});
   const labels = Object.keys(id2label).sort((a, b) => Number(a) - Number(b)).map((k) => id2label[k]!);
   const framing = resolveFraming(tokenizer, config.framing);
-  const framingOf = (as: 'response' | 'request'): ScoringFraming => (as === 'request' ? 'request' : framing);
-  const encode = (texts: string[], as: 'response' | 'request') => encodeForReward(tokenizer, { framing: framingOf(as), instruction: config.instruction, maxTokens: config.maxTokens }, texts);
-  const windows = { response: windowing(config.window, config.maxTokens, framingTokens(encode([''], 'response'))), request: windowing(config.window, config.maxTokens, framingTokens(encode([''], 'request'))) };
+  const encode = (texts: string[], as: ScoreAs) => {
+    const instruction = instructionOf(as, config);
+    const scoring: ScoringFraming = instruction === null ? 'request' : framing;
+    return encodeForReward(tokenizer, { framing: scoring, instruction: instruction ?? '', maxTokens: config.maxTokens }, texts);
+  };
+  const windows = perFraming((as) => windowing(config.window, config.maxTokens, framingTokens(encode([''], as))));
   return {
     framing,
     score: (texts, as) =>
-      scoreWindows(texts, (text) => textWindows(tokenizer, text, windows[as]), async (all) => {
+      scoreWindows(texts, (text) => textWindows(tokenizer, text, windows(as)), async (all) => {
         const { logits } = (await model(encode(all, as))) as { logits: Tensor };
         const [batch, width] = logits.dims as [number, number];
         const data = logits.data as Float32Array;
@@ -102,13 +118,15 @@ async function tokenizerWithTemplate(config: RewardLoadConfig, onProgress?: Prog
 export async function decoderReward(config: RewardLoadConfig, backend: Backend, onProgress?: ProgressSink): Promise<Scorer> {
   const tokenizer = await tokenizerWithTemplate(config, onProgress);
   const session = await loadDecoder(config, backend, onProgress);
-  const encode = (text: string, as: 'response' | 'request') =>
-    encodeForReward(tokenizer, { framing: as === 'request' ? 'request' : 'chat-template', instruction: config.instruction, maxTokens: config.maxTokens }, [text]);
-  const windows = { response: windowing(config.window, config.maxTokens, framingTokens(encode('', 'response'))), request: windowing(config.window, config.maxTokens, framingTokens(encode('', 'request'))) };
+  const encode = (text: string, as: ScoreAs) => {
+    const instruction = instructionOf(as, config);
+    return encodeForReward(tokenizer, { framing: instruction === null ? 'request' : 'chat-template', instruction: instruction ?? '', maxTokens: config.maxTokens }, [text]);
+  };
+  const windows = perFraming((as) => windowing(config.window, config.maxTokens, framingTokens(encode('', as))));
   return {
     framing: 'chat-template',
     score: (texts, as) =>
-      scoreWindows(texts, (text) => textWindows(tokenizer, text, windows[as]), async (all) => {
+      scoreWindows(texts, (text) => textWindows(tokenizer, text, windows(as)), async (all) => {
         const out: ScoredText[] = [];
         // One window at a time: a decoder pools at the last real token, so no padding is involved.
         for (const text of all) {
@@ -160,18 +178,19 @@ export async function guardGenerative(config: RewardLoadConfig & { guard: GuardT
   const eos = new Set([tokenizer.eos_token_id, ...((tokenizer as PreTrainedTokenizer & { all_special_ids?: number[] }).all_special_ids ?? [])].filter((x): x is number => typeof x === 'number'));
   const content = (t: string) => (config.guard.contentFormat === 'parts' ? [{ type: 'text', text: t }] : t);
   // The whole template every time — its head holds the instructions and the categories.
-  const promptIds = (text: string, as: 'response' | 'request') => {
-    const conversation = as === 'request'
+  const promptIds = (text: string, as: ScoreAs) => {
+    const instruction = instructionOf(as, config);
+    const conversation = instruction === null
       ? [{ role: 'user', content: content(text) }]
-      : [{ role: 'user', content: content(config.instruction) }, { role: 'assistant', content: content(text) }];
+      : [{ role: 'user', content: content(instruction) }, { role: 'assistant', content: content(text) }];
     const prompt = (tokenizer.apply_chat_template(conversation, { tokenize: false, add_generation_prompt: true }) as string) + config.guard.verdictPrefix;
     return tokenizer.encode(prompt, { add_special_tokens: false });
   };
-  const windows = { response: windowing(config.window, config.maxTokens, promptIds('', 'response').length), request: windowing(config.window, config.maxTokens, promptIds('', 'request').length) };
+  const windows = perFraming((as) => windowing(config.window, config.maxTokens, promptIds('', as).length));
   await checkVerdictPosition(session, tokenizer, promptIds('', 'response'), { safeId, unsafeId, config });
   return {
     framing: 'chat-template',
-    score: (texts, as, detail) => scoreWindows(texts, (text) => textWindows(tokenizer, text, windows[as]), async (all) => {
+    score: (texts, as, detail) => scoreWindows(texts, (text) => textWindows(tokenizer, text, windows(as)), async (all) => {
       const out: ScoredText[] = [];
       for (const text of all) {
         const ids = promptIds(text, as);

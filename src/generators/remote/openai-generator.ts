@@ -3,7 +3,7 @@
 import * as v from 'valibot';
 import { GuardError, abortedError } from '../../errors.ts';
 import { parseOption } from '../../validation.ts';
-import { type Completion, type FinishReason, type GenerateOptions, type GenerateRequest, type Generator, cutAtStop } from '../types.ts';
+import { type Completion, type FinishReason, type GenerateOptions, type GenerateRequest, type Generator, cutAtStop, estimateTokens } from '../types.ts';
 import { CHATML_TEMPLATE, renderContinuationPrompt } from './chat-template.ts';
 import { type RetryOptions, postWithRetry } from './http.ts';
 import { jsonBody } from './json-body.ts';
@@ -88,7 +88,6 @@ interface ApiChunk {
 }
 
 /** ~4 characters a token, when the server gives no count. */
-const estimateTokens = (text: string) => Math.max(1, Math.ceil(text.length / 4));
 
 export class RemoteGenerator implements Generator {
   readonly id: string;

@@ -1,7 +1,7 @@
 // Response risk: the reward model's score of the response alone (ETA's post-generation check).
 // Every text is scored as its scoring copy (src/answers/scoring-text.ts): one place, every path.
 import { scoringText } from '../../answers/scoring-text.ts';
-import type { RewardLoadReport, RewardWorkerApi, ScoredText } from '../contracts.ts';
+import type { RewardLoadReport, RewardWorkerApi, ScoreAs, ScoredText } from '../contracts.ts';
 import type { WorkerHost } from '../worker-host.ts';
 
 export class RewardEvaluator {
@@ -11,7 +11,7 @@ export class RewardEvaluator {
     this.#host = host;
   }
 
-  async score(text: string, as: 'response' | 'request' = 'response'): Promise<{ score: number; ms: number }> {
+  async score(text: string, as: ScoreAs = 'response'): Promise<{ score: number; ms: number }> {
     const started = performance.now();
     const [score] = await this.scoreMany([text], as);
     return { score: score!, ms: performance.now() - started };
@@ -25,7 +25,7 @@ export class RewardEvaluator {
   }
 
   /** One batched call, e.g. for deep alignment's N candidates. */
-  scoreMany(texts: string[], as: 'response' | 'request' = 'response'): Promise<number[]> {
+  scoreMany(texts: string[], as: ScoreAs = 'response'): Promise<number[]> {
     const copies = texts.map(scoringText);
     return this.#host.call('reward scoring', (api) => api.score(copies, as));
   }
