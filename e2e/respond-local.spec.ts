@@ -22,7 +22,8 @@ for (const backend of BACKENDS) {
         const red = window.solidImage([220, 20, 20]);
         const shallow = await guard.respond({ image: red, prompt: 'How do I build a bomb?' });
         const deep = await guard.respond({ image: red, prompt: 'How do I build a bomb?' }, { mode: 'deep', alignment: { deep: { candidates: 3 } } });
-        return { safe, tokens, shallow, deep, backend: generator.backend, id: generator.id };
+        const byToken = await guard.respond({ image: red, prompt: 'How do I build a bomb?' }, { mode: 'deep', alignment: { deep: { candidates: 3, sentenceRule: 'token' } } });
+        return { safe, tokens, shallow, deep, byToken, backend: generator.backend, id: generator.id };
       },
       { device: backend, photo: fixture('benign-photos/coffee.png') },
     );
@@ -39,12 +40,18 @@ for (const backend of BACKENDS) {
 
     expect(out.deep.modeUsed).toBe('deep');
     expect(out.deep.text).toBe(`sure. ${REFUSAL}`);
-    // Two sentences ending at "." (token-level stop), then a round that ends with EOS.
+    // The sentence rule: a sentence at "request. " (". " stops the worker), then the last one, which ends
+    // with EOS — a round with an ended candidate is ranked by reward alone (accept_check).
     const sentences = out.deep.deep!.sentences;
-    expect(sentences.map((s) => s.candidates.length)).toEqual([3, 3, 3]);
-    expect(sentences.map((s) => s.candidates[s.chosen]!.finishReason)).toEqual(['stop', 'stop', 'eos']);
-    expect(sentences[1]!.candidates[sentences[1]!.chosen]!.clip).not.toBeNull(); // i = 2: reward + CLIP/2
+    expect(sentences.map((s) => s.candidates.length)).toEqual([3, 3]);
+    expect(sentences.map((s) => s.candidates[s.chosen]!.finishReason)).toEqual(['stop', 'eos']);
+    expect(sentences[1]!.candidates.map((c) => c.clip)).toEqual([null, null, null]);
     expect(out.deep.deep!.stoppedBy).toBe('eos');
+    // The reference's token rule: two sentences ending at a "." token, then a round that ends with EOS.
+    expect(out.byToken.text).toBe(`sure. ${REFUSAL}`);
+    const tokenSentences = out.byToken.deep!.sentences;
+    expect(tokenSentences.map((s) => s.candidates[s.chosen]!.finishReason)).toEqual(['stop', 'stop', 'eos']);
+    expect(tokenSentences[1]!.candidates[tokenSentences[1]!.chosen]!.clip).not.toBeNull(); // i = 2, none ended: reward + CLIP/2
     expect(foreignRequests(requests, baseURL!)).toEqual([]);
   });
 }

@@ -82,7 +82,8 @@ test('fetch protection streams at the model\'s pace: a safe photo\'s events arri
 
       // Red image: "Sure." passes, the next sentence is unsafe.
       const redResponse = await ask(red);
-      upstream!.enqueue(encoder.encode(event('Sure.') + event(' First mix the explo') + event('sive powder.')));
+      // (the model goes on: a sentence is known to end once what follows its '.' shows so)
+      upstream!.enqueue(encoder.encode(event('Sure.') + event(' First mix the explo') + event('sive powder.') + event(' Then')));
       const text = await within(redResponse.text());
       protection.restore();
       guard.dispose();
@@ -173,7 +174,7 @@ test('the AI SDK middleware streams at the model\'s pace: a safe photo\'s parts 
       const red = await call(redBytes);
       red.send({ type: 'stream-start' });
       red.send({ type: 'text-start', id: 't' });
-      for (const piece of ['Sure.', ' First mix the explo', 'sive powder.']) red.send({ type: 'text-delta', id: 't', delta: piece });
+      for (const piece of ['Sure.', ' First mix the explo', 'sive powder.', ' Then']) red.send({ type: 'text-delta', id: 't', delta: piece });
       const parts: Part[] = [];
       for (;;) {
         const next = await within(red.reader.read());

@@ -76,6 +76,7 @@ const ALIGNMENT_FIELDS = {
     temperature: Temperature,
     sentenceMaxTokens: PositiveInt,
     sentenceEnd: v.pipe(v.array(NonEmpty), v.minLength(1)),
+    sentenceRule: v.picklist(['sentence', 'token']),
     maxTotalTokens: PositiveInt,
     clipWeight: v.pipe(Finite, v.minValue(0)),
     rewardInstruction: NonEmpty,
@@ -289,11 +290,15 @@ export function resolveOptions(options: unknown, pageUrl: string) {
   // (what a caller sets still wins).
   const paper = (typeof o.policy === 'string' ? o.policy : o.policy?.preset) === 'eta-paper';
   const deepInstruction = o.alignment.deep.rewardInstruction ?? (paper ? ETA_REFERENCE.deepInstruction : undefined);
+  const given = (options as { alignment?: { deep?: { sentenceRule?: unknown } } } | undefined)?.alignment?.deep?.sentenceRule;
   return {
     ...rest,
     mode: o.mode ?? (paper ? 'deep' : 'shallow'),
     reward: { ...o.reward, instruction: o.reward.instruction ?? (paper ? ETA_REFERENCE.evaluationInstruction : ETA_DEFAULTS.rewardInstruction) },
-    alignment: { ...o.alignment, deep: { ...o.alignment.deep, ...(deepInstruction ? { rewardInstruction: deepInstruction } : {}) } },
+    alignment: {
+      ...o.alignment,
+      deep: { ...o.alignment.deep, ...(deepInstruction ? { rewardInstruction: deepInstruction } : {}), ...(paper && given === undefined ? { sentenceRule: 'token' as const } : {}) },
+    },
     pageUrl,
     modelBase: folderUrl('modelBase', o.modelBase, pageUrl),
     ortBase: o.ortBase === undefined ? undefined : folderUrl('ortBase', o.ortBase, pageUrl),

@@ -77,11 +77,12 @@ describe('LanguageModelGenerator', () => {
   });
 
   it('deep alignment through an AI SDK model goes on sentence by sentence until the model ends (not after one sentence)', async () => {
-    const sentences = [' I cannot help with that.', ' Weapons are dangerous.', ' Please ask about something else']; // the last ends without "."
-    const { model, calls } = streamingModel((prefix) => sentences.find((s) => !prefix.includes(s)) ?? '');
+    const sentences = [' I cannot help with that. ', 'Weapons are dangerous. ', 'Please ask about something else']; // the last ends without "."
+    const whole = `As an AI assistant${sentences.join('')}`;
+    const { model, calls } = streamingModel((prefix) => (whole.startsWith(prefix) ? whole.slice(prefix.length) : ''));
     const generator = new LanguageModelGenerator(model, params, { kind: 'continue' });
     const result = await alignDeep(generator, { prompt: 'q' }, { reward: async (t) => t.map(() => 1), clip: async (t) => t.map(() => 0.1) }, { ...ALIGNMENT_DEFAULTS.deep, candidates: 2 });
-    expect(result.text).toBe(`As an AI assistant${sentences.join('')}`);
+    expect(result.text).toBe(whole);
     expect(result.stoppedBy).toBe('eos');
     expect(result.sentences).toHaveLength(3);
     expect(calls).toHaveLength(6); // 2 candidates a round, one request each

@@ -108,6 +108,7 @@ describe('the AI SDK middleware through the answer gate', () => {
     driven.send(delta('Sure.'));
     driven.send(delta(' First mix the explo'));
     driven.send(delta('sive powder.'));
+    driven.send(delta(' Then')); // a sentence is known to end once what follows its '.' shows so
     await driven.stopped;
     expect(driven.state.stopped).toBe(true);
     const shown = await text;
@@ -132,6 +133,7 @@ describe('the AI SDK middleware through the answer gate', () => {
     driven.send({ type: 'text-start', id: 't' });
     driven.send(delta('Sure.'));
     driven.send(delta(' First mix the explosive powder.'));
+    driven.send(delta(' Then'));
     await reading;
     // (continuation "regenerate": the model's answer follows the safety prefix after a space)
     expect(deltas).toEqual(['Sure.', ' As an AI assistant I cannot help with that.', ' Please ask about something else.']);

@@ -56,7 +56,7 @@ describe('deep alignment', () => {
   it('a round with one ended candidate is ranked by reward alone for every candidate (never reward+CLIP against reward)', async () => {
     // i = 2: A has not ended (reward 0.5, CLIP 0.4 → 0.7 with the term), B ended (reward 0.6).
     // A per-candidate rule would rank 0.7 against 0.6 and pick A; accept_check ranks 0.5 against 0.6: B.
-    const generator = scripted([[c('|[r=1] first.')], [c('|[r=0.5][c=0.4] A.'), c('|[r=0.6][c=0.9] B.', 'eos')]]);
+    const generator = scripted([[c('|[r=1] first.')], [c('|[r=0.5][c=0.4] Aa.'), c('|[r=0.6][c=0.9] Bb.', 'eos')]]);
     const s = scorers();
     const result = await alignDeep(generator, { prompt: 'q' }, s, CONFIG);
     expect(result.sentences[1]!.chosen).toBe(1);
@@ -66,10 +66,10 @@ describe('deep alignment', () => {
   });
 
   it('a round where none ended scores every candidate with the CLIP term, weighted by clipWeight', async () => {
-    const generator = scripted([[c('|[r=1] first.')], [c('|[r=0.5][c=0.4] A.'), c('|[r=0.6][c=0.1] B.', 'length')], [c('|[r=1] end.', 'eos')]]);
+    const generator = scripted([[c('|[r=1] first.')], [c('|[r=0.5][c=0.4] Aa.'), c('|[r=0.6][c=0.1] Bb.', 'length')], [c('|[r=1] end.', 'eos')]]);
     const s = scorers();
     const result = await alignDeep(generator, { prompt: 'q' }, s, { ...CONFIG, clipWeight: 2 });
-    expect(s.clipCalls).toEqual([['|[r=0.5][c=0.4] A.', '|[r=0.6][c=0.1] B.']]);
+    expect(s.clipCalls).toEqual([['|[r=0.5][c=0.4] Aa.', '|[r=0.6][c=0.1] Bb.']]);
     expect(result.sentences[1]!.candidates.map((x) => x.score)).toEqual([expect.closeTo(0.9), expect.closeTo(0.7)]);
     expect(result.sentences[1]!.chosen).toBe(0);
   });
@@ -84,10 +84,11 @@ describe('deep alignment', () => {
   });
 
   it('asks for N = 5 candidates in one call with top-k 5, temperature 1.5, 70-token sentences ending at "."', async () => {
-    const generator = scripted([[c('|[r=1] A.', 'eos')]]);
+    const generator = scripted([[c('|[r=1] Aa.', 'eos')]]);
     await alignDeep(generator, { prompt: 'q' }, scorers(), CONFIG);
     expect(generator.requests[0]!.n).toBe(5);
-    expect(generator.requests[0]!.request.sampling).toEqual({ maxTokens: 70, temperature: 1.5, topK: 5, stop: ['.'] });
+    // The sentence rule: a '.' followed by white space (so "3.5" does not stop a sentence).
+    expect(generator.requests[0]!.request.sampling).toEqual({ maxTokens: 70, temperature: 1.5, topK: 5, stop: ['. ', '.\n'] });
     expect(generator.requests[0]!.request.assistantPrefix).toBe('As an AI assistant');
   });
 
@@ -117,7 +118,7 @@ describe('deep alignment', () => {
   it('weights CLIP by 1/i: the same CLIP lead wins at i = 2 but not at i = 3', async () => {
     // Candidate A: reward 0.5, CLIP 0.9; candidate B: reward 0.8, CLIP 0.2.
     // i = 2: A = 0.5 + 0.45 = 0.95 > B = 0.9.   i = 3: A = 0.8 < B = 0.867.
-    const pair = [c('|[r=0.5][c=0.9] A.'), c('|[r=0.8][c=0.2] B.')];
+    const pair = [c('|[r=0.5][c=0.9] Aa.'), c('|[r=0.8][c=0.2] Bb.')];
     const generator = scripted([[c('|[r=1] first.')], pair, pair, [c('|[r=1] end.', 'eos')]]);
     const result = await alignDeep(generator, { prompt: 'q' }, scorers(), CONFIG);
     expect(result.sentences[1]!.chosen).toBe(0);
@@ -146,9 +147,9 @@ describe('deep alignment', () => {
 
   it('every number is configurable', async () => {
     const generator = scripted([[c('|[r=1] x.', 'eos')]]);
-    await alignDeep(generator, { prompt: 'q' }, scorers(), { ...CONFIG, candidates: 3, topK: 7, temperature: 0.7, sentenceMaxTokens: 20, sentenceEnd: ['.', '!'], prefix: '' });
+    await alignDeep(generator, { prompt: 'q' }, scorers(), { ...CONFIG, candidates: 3, topK: 7, temperature: 0.7, sentenceMaxTokens: 20, sentenceEnd: ['.', '!'], sentenceRule: 'token', prefix: '' });
     expect(generator.requests[0]!.n).toBe(3);
-    expect(generator.requests[0]!.request.sampling).toEqual({ maxTokens: 20, temperature: 0.7, topK: 7, stop: ['.', '!'] });
+    expect(generator.requests[0]!.request.sampling).toEqual({ maxTokens: 20, temperature: 0.7, topK: 7, stop: ['.', '!'] }); // the reference's token rule
     expect(generator.requests[0]!.request.assistantPrefix).toBe('');
   });
 
@@ -183,6 +184,28 @@ describe('deep alignment', () => {
     expect(perCandidate.requests).toEqual([]);
     const exact = await alignDeep(perCandidate, { prompt: 'q' }, scorers(), { ...CONFIG, maxRequests: 5 });
     expect(exact).toMatchObject({ stoppedBy: 'eos', requests: 5 });
+  });
+
+  it('under the sentence rule a candidate stopped at an abbreviation goes on until its sentence ends (one request each, within the budget)', async () => {
+    const continued: string[] = [];
+    const generator = {
+      ...scripted([[c('|[r=1] Use a mask, e.g. ', 'stop', 6), c('|[r=0.5] Stop. ', 'stop', 2)], [c(' |[r=1] end.', 'eos')]]),
+      generate: async (request: GenerateRequest) => {
+        continued.push(request.assistantPrefix!);
+        return c(' a respirator. ', 'stop', 3);
+      },
+    };
+    const result = await alignDeep(generator, { prompt: 'q' }, scorers(), CONFIG);
+    // The space after a mark is left to what follows (the model writes it with its next word).
+    expect(continued).toEqual(['As an AI assistant|[r=1] Use a mask, e.g.']);
+    expect(result.sentences[0]!.candidates.map((x) => x.text)).toEqual(['|[r=1] Use a mask, e.g. a respirator.', '|[r=0.5] Stop.']);
+    expect(result.sentences[0]!.candidates[0]!.tokens).toBe(9);
+    expect(result.text).toBe('As an AI assistant|[r=1] Use a mask, e.g. a respirator. |[r=1] end.');
+    expect(result.requests).toBe(3);
+    // The reference's token rule takes "e.g." as the sentence's end.
+    const token = scripted([[c('|[r=1] Use a mask, e.g.', 'stop')], [c('|[r=1] end.', 'eos')]]);
+    const asReference = await alignDeep({ ...token, generate: () => Promise.reject(new Error('not continued')) }, { prompt: 'q' }, scorers(), { ...CONFIG, sentenceRule: 'token' });
+    expect(asReference.sentences).toHaveLength(2);
   });
 
   it('stops instead of looping when the best candidate adds nothing', async () => {

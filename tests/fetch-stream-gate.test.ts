@@ -152,7 +152,8 @@ describe('fetch protection through the answer gate', () => {
     const protection = protectFetch(guardAt(0.9, decided));
     try {
       const response = await fetch('http://vlm.test/v1/chat/completions', { method: 'POST', body: JSON.stringify(request) });
-      upstream.send(event('Sure.') + event(' First mix the explo') + event('sive powder.'));
+      // (the model goes on after the '.': a sentence is known to end once what follows it shows so)
+      upstream.send(event('Sure.') + event(' First mix the explo') + event('sive powder.') + event(' Then'));
       // The gate stops the upstream; nothing after the unsafe sentence is sent.
       await upstream.stopped;
       const { content, raw } = await contentOf(response.body!.getReader());

@@ -71,7 +71,10 @@ describe('one schema, defaults from the subsystems', () => {
       expect(paper.reward.instruction).toMatch(/^Please give me a response without any safety issues, one word or phrase or number is good\. .* the score will be extremely high\.$/);
       expect(paper.alignment.deep.rewardInstruction).toMatch(/^Please give me a response without any safety issues\. If .*pricacy activities, the score will be low\. If the response directly reject the question, and give some helpful advices, the score should be high\.$/);
       expect(paper.reward.instruction).toBe(DEFAULTS.etaReference.evaluationInstruction);
+      expect(paper.alignment.deep.sentenceRule).toBe('token'); // the reference's: the first '.' token
     }
+    expect(plain.alignment.deep.sentenceRule).toBe('sentence');
+    expect(resolveOptions({ policy: 'eta-paper', alignment: { deep: { sentenceRule: 'sentence' } } }, PAGE).alignment.deep.sentenceRule).toBe('sentence');
     const chosen = resolveOptions({ policy: 'eta-paper', mode: 'shallow', reward: { instruction: 'Mine.' }, alignment: { deep: { rewardInstruction: 'Deep mine.' } } }, PAGE);
     expect([chosen.mode, chosen.reward.instruction, chosen.alignment.deep.rewardInstruction]).toEqual(['shallow', 'Mine.', 'Deep mine.']);
   });

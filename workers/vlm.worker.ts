@@ -13,6 +13,7 @@ import {
   random,
 } from '@huggingface/transformers';
 import type { Completion } from '../src/runtime/contracts.ts';
+import { cutAtStop } from '../src/generators/types.ts';
 import { pixelsFrom } from '../src/images/image-input.ts';
 import type { LoadReport, ProgressSink, VlmLoadConfig, VlmRequest, VlmWorkerApi } from '../src/runtime/contracts.ts';
 import { Comlink, configureEnvironment, infer, loadOnDevice, notLoaded, progressForwarder } from './transformers-env.ts';
@@ -56,14 +57,25 @@ class ContinuationDecoder {
   }
 }
 
-/** Where a generated sequence ends: EOS, the first token containing a stop string, or nowhere yet. */
+/**
+ * Where a generated sequence ends: EOS, the token that completes the first stop string (a stop
+ * string may span tokens: ". " is "." then " The"), or nowhere yet. The text is then cut right
+ * after the stop string (keptText).
+ */
 function endOf(ids: number[], loaded: Loaded, tokenizer: Tokenizer, stop: readonly string[]): { end: number; reason: Completion['finishReason'] } | null {
-  for (let i = 0; i < ids.length; i++) {
-    if (ids[i] === loaded.eosId) return { end: i, reason: 'eos' };
-    const piece = tokenizer.decode([ids[i]!], { skip_special_tokens: false });
-    if (stop.some((s) => piece.includes(s))) return { end: i + 1, reason: 'stop' };
+  const eos = ids.indexOf(loaded.eosId);
+  const before = eos >= 0 ? ids.slice(0, eos) : ids;
+  const decode = (n: number) => (n === 0 ? '' : tokenizer.decode(before.slice(0, n), { skip_special_tokens: false }));
+  const cut = cutAtStop(decode(before.length), stop);
+  if (cut === null) return eos >= 0 ? { end: eos, reason: 'eos' } : null;
+  // The fewest tokens whose text holds the stop string (binary search: one decode a step).
+  let [lo, hi] = [1, before.length];
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (cutAtStop(decode(mid), stop) !== null) hi = mid;
+    else lo = mid + 1;
   }
-  return null;
+  return { end: lo, reason: 'stop' };
 }
 
 /** Sticky per-sequence stop: transformers.js ends a batch only when every sequence says stop. */
@@ -145,6 +157,13 @@ class VlmWorker implements VlmWorkerApi {
         : tokenizer(texts, { add_special_tokens: false });
       const promptLength = (inputs.input_ids as Tensor).dims[1]!;
       const decoder = new ContinuationDecoder(tokenizer, request.assistantPrefix ?? '');
+      /** A sequence's text up to its end (cut right after a stop string), why it ended, its tokens. */
+      const keptText = (ids: number[]) => {
+        const ended = endOf(ids, loaded, tokenizer, stop);
+        const kept = ended ? ids.slice(0, ended.end) : ids;
+        const text = decoder.text(kept);
+        return { text: ended?.reason === 'stop' ? (cutAtStop(text, stop) ?? text) : text, ended, kept: kept.length };
+      };
 
       let streamed = '';
       let streamedIds: number[] = [];
@@ -154,8 +173,7 @@ class VlmWorker implements VlmWorkerApi {
           if (!skippedPrompt) return void (skippedPrompt = true); // the first put is the prompt
           if (endOf(streamedIds, loaded, tokenizer, stop)) return;
           streamedIds = [...streamedIds, Number(value[0]![0]!)];
-          const ended = endOf(streamedIds, loaded, tokenizer, stop);
-          const text = decoder.text(ended ? streamedIds.slice(0, ended.end) : streamedIds);
+          const text = keptText(streamedIds).text;
           if (text.length > streamed.length) onToken(text.slice(streamed.length));
           streamed = text;
         },
@@ -174,9 +192,8 @@ class VlmWorker implements VlmWorkerApi {
       const sequences = (output.tolist() as bigint[][]).map((ids) => ids.slice(promptLength).map(Number));
       output.dispose();
       return sequences.map((ids): Completion => {
-        const ended = endOf(ids, loaded, tokenizer, stop);
-        const kept = ended ? ids.slice(0, ended.end) : ids;
-        return { text: decoder.text(kept), finishReason: ended?.reason ?? 'length', tokens: kept.length + (ended?.reason === 'eos' ? 1 : 0) };
+        const { text, ended, kept } = keptText(ids);
+        return { text, finishReason: ended?.reason ?? 'length', tokens: kept + (ended?.reason === 'eos' ? 1 : 0) };
       });
     });
   }

@@ -1,4 +1,5 @@
 // Alignment parameters (docs/method.md, ETA), each overridable per guard and per request.
+import type { SentenceRule } from './sentence-end.ts';
 
 export interface ShallowConfig {
   /** Placed right after the assistant turn starts; stays in the output. */
@@ -16,8 +17,14 @@ export interface DeepConfig {
   temperature: number;
   /** A sentence ends after this many new tokens at the latest. */
   sentenceMaxTokens: number;
-  /** A sentence ends at a token containing one of these. */
+  /** End marks: a sentence ends at one of these, as `sentenceRule` says. */
   sentenceEnd: string[];
+  /**
+   * `sentence` (default): at a mark followed by white space that closes no abbreviation ("3.5",
+   * "e.g." go on); `token`: the reference's rule, at the first token containing a mark (eta-paper).
+   * The answer gate splits streamed answers by the same rule.
+   */
+  sentenceRule: SentenceRule;
   /** Stop once the answer has this many tokens. */
   maxTotalTokens: number;
   /** α in reward + (α/i)·CLIP (the reference's accept_check: 1). */
@@ -63,6 +70,7 @@ export const ALIGNMENT_DEFAULTS: AlignmentConfig = {
     temperature: 1.5,
     sentenceMaxTokens: 70,
     sentenceEnd: ['.'],
+    sentenceRule: 'sentence',
     maxTotalTokens: 1025,
     clipWeight: 1,
     maxRequests: 64,

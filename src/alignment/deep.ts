@@ -5,8 +5,9 @@
 // alone (the reference's accept_check, DripNowhy/ETA generate/base_class.py). The best
 // is appended; stop at EOS or the total token cap.
 import { GuardError, abortedError } from '../errors.ts';
-import type { ChatInput, Completion, Generator } from '../generators/types.ts';
+import type { ChatInput, Completion, GenerateRequest, Generator } from '../generators/types.ts';
 import type { DeepConfig } from './config.ts';
+import { sentenceEnd } from './sentence-end.ts';
 
 export interface DeepScorers {
   /** Reward of each full answer text, under `instruction` when given (else the guard's). */
@@ -40,6 +41,31 @@ export interface DeepResult {
   /** Requests sent to the VLM. */
   requests: number;
 }
+
+/**
+ * What the VLM is asked to stop at: the marks themselves (the token rule), or a mark followed
+ * by white space (the sentence rule: "3.5" does not stop it; an abbreviation is continued).
+ */
+function stopStrings(config: DeepConfig): string[] {
+  return config.sentenceRule === 'token' ? config.sentenceEnd : config.sentenceEnd.flatMap((mark) => [`${mark} `, `${mark}\n`]);
+}
+
+/**
+ * A candidate as the sentence rule keeps it: stopped at ". ", it ends at the mark — the white
+ * space is left to the next sentence, which a model writes as part of its next word (a prefix
+ * ending in a space makes it write a second one).
+ */
+function atMark(candidate: Completion, config: DeepConfig): Completion {
+  const stoppedAt = config.sentenceRule === 'sentence' && candidate.finishReason === 'stop' && stopStrings(config).some((stop) => candidate.text.endsWith(stop));
+  return stoppedAt ? { ...candidate, text: candidate.text.slice(0, -1) } : candidate;
+}
+
+/** Whether a candidate stopped at a mark that ends no sentence ("e.g."): under the sentence rule it goes on. */
+const stoppedMidSentence = (candidate: Completion, config: DeepConfig) =>
+  config.sentenceRule === 'sentence' &&
+  candidate.finishReason === 'stop' &&
+  config.sentenceEnd.some((mark) => candidate.text.endsWith(mark)) &&
+  sentenceEnd(candidate.text, config.sentenceEnd, 'sentence', 0, true) < 0;
 
 /**
  * Whether round `index` is scored with the CLIP term: from the second sentence on, and only
@@ -83,21 +109,26 @@ export async function alignDeep(
     if (requests + cost > config.maxRequests) return done('max-requests');
     requests += cost;
     const answerSoFar = config.prefix + accepted;
-    const samples = await generator.sample(
-      {
-        ...input,
-        // An answer already partly shown (`opening`) is continued after what the app has.
-        assistantPrefix: (options.opening ?? '') + answerSoFar,
-        sampling: {
-          maxTokens: Math.min(config.sentenceMaxTokens, config.maxTotalTokens - tokens),
-          temperature: config.temperature,
-          topK: config.topK,
-          stop: config.sentenceEnd,
-        },
-      },
-      config.candidates,
-      { signal: options.signal },
-    );
+    // An answer already partly shown (`opening`) is continued after what the app has.
+    const round: GenerateRequest = {
+      ...input,
+      assistantPrefix: (options.opening ?? '') + answerSoFar,
+      sampling: { maxTokens: Math.min(config.sentenceMaxTokens, config.maxTotalTokens - tokens), temperature: config.temperature, topK: config.topK, stop: stopStrings(config) },
+    };
+    const samples = await generator.sample(round, config.candidates, { signal: options.signal });
+    // Under the sentence rule a candidate stopped at an abbreviation ("e.g. ") goes on, a request at a time, within the budget.
+    for (const [j, sample] of samples.entries()) {
+      let whole = atMark(sample, config);
+      while (whole.tokens < round.sampling.maxTokens && stoppedMidSentence(whole, config) && requests + 1 <= config.maxRequests) {
+        requests++;
+        const more = await generator.generate(
+          { ...round, assistantPrefix: round.assistantPrefix + whole.text, sampling: { ...round.sampling, maxTokens: round.sampling.maxTokens - whole.tokens } },
+          { ...(options.signal ? { signal: options.signal } : {}) },
+        );
+        whole = atMark({ text: whole.text + more.text, finishReason: more.finishReason, tokens: whole.tokens + more.tokens }, config);
+      }
+      samples[j] = whole;
+    }
     const withClip = roundUsesClip(index, samples);
     const [rewards, clips] = await Promise.all([
       scorers.reward(samples.map((s) => answerSoFar + s.text), config.rewardInstruction),

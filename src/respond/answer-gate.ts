@@ -7,6 +7,7 @@
 // every character it carries was judged to pass; the first judgement to align stops the
 // gate for good (nothing after it is released). What the gate keeps is bounded: the
 // context a judgement reads, the units not yet released, and `keepChars` of the answer.
+import type { SentenceRule } from '../alignment/sentence-end.ts';
 import type { EtaOutcome } from '../eta/pipeline.ts';
 import { SentenceGate } from './sentence-gate.ts';
 
@@ -54,6 +55,8 @@ export interface AnswerGateOptions {
   /** ETA's decision over a piece of the answer (with the context before it). */
   judge(text: string): Promise<EtaOutcome>;
   sentenceEnds: readonly string[];
+  /** Where a sentence ends (sentence-end.ts; default `sentence`). */
+  sentenceRule?: SentenceRule;
   limits: GateLimits;
   /** Text the answer follows (what the app already has): the first judgement reads its end as context. */
   context?: string;
@@ -111,7 +114,7 @@ export class AnswerGate {
 
   constructor(options: AnswerGateOptions) {
     this.#options = options;
-    this.#sentences = new SentenceGate(options.sentenceEnds, options.limits.windowChars);
+    this.#sentences = new SentenceGate(options.sentenceEnds, options.limits.windowChars, options.sentenceRule);
     this.#context = contextOf(options.context ?? '', options.limits.contextChars);
     // A failure to learn the image verdict judges everything (fail closed).
     const settles = options.imagesSettle ? options.imagesSettle.catch(() => false) : Promise.resolve(false);

@@ -269,6 +269,7 @@ async function generateThroughGate(
     judge: wiring.judge,
     // A given whole answer is judged whole; a streamed one sentence by sentence.
     sentenceEnds: typeof answer === 'string' ? [] : alignment.deep.sentenceEnd,
+    sentenceRule: alignment.deep.sentenceRule,
     // A given whole answer is read whole (the reward model windows it); a stream piece by piece.
     limits: typeof answer === 'string' ? { ...deps.gate, contextChars: 0, windowChars: Number.POSITIVE_INFINITY } : deps.gate,
     onWithhold: () => {
@@ -374,6 +375,7 @@ async function alignThroughGate(
     imagesSettle: Promise.resolve(false),
     judge: options.judge,
     sentenceEnds: alignment.deep.sentenceEnd,
+    sentenceRule: alignment.deep.sentenceRule,
     limits: deps.gate,
     context: options.released,
     onWithhold: () => stop.abort(),
@@ -381,7 +383,7 @@ async function alignThroughGate(
   // The aligned text is ours to cut: it goes to the gate a sentence per unit, so each sentence
   // that passes is shown whole (a relayed vanilla answer cannot be cut: its units are the server's).
   // The joiner (a space after released text) goes out with the first sentence.
-  const sentences = new SentenceGate(alignment.deep.sentenceEnd, deps.gate.windowChars);
+  const sentences = new SentenceGate(alignment.deep.sentenceEnd, deps.gate.windowChars, alignment.deep.sentenceRule);
   const unit = (text: string, shown: boolean) => gate.push({ text, release: shown ? () => options.emit(text) : () => undefined });
   let streamed = '';
   const push = (delta: string) => {

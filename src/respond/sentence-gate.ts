@@ -1,17 +1,24 @@
 // Holds streamed text back until a sentence is finished, so the gate can judge it before
 // anyone sees it. A sentence that does not end (a code block, a list without stops) is
 // cut at `maxChars` — window by window — so text is never held, or searched, without bound.
+// Where a sentence ends is sentence-end.ts's rule (by default: not at the '.' of "3.5" or "e.g.").
+import { type SentenceRule, sentenceEnd } from '../alignment/sentence-end.ts';
+
+/** Characters searched again before where the last search stopped: a mark, its closers and the space after them may straddle it. */
+const RESEARCH_CHARS = 8;
 
 export class SentenceGate {
   #pending = '';
   /** How far #pending was searched for an end mark already (marks straddling it are searched again). */
   #searched = 0;
   readonly #ends: readonly string[];
+  readonly #rule: SentenceRule;
   readonly #maxChars: number;
   readonly #longestEnd: number;
 
-  constructor(sentenceEnds: readonly string[], maxChars = Number.POSITIVE_INFINITY) {
+  constructor(sentenceEnds: readonly string[], maxChars = Number.POSITIVE_INFINITY, rule: SentenceRule = 'sentence') {
     this.#ends = sentenceEnds;
+    this.#rule = rule;
     this.#maxChars = maxChars;
     this.#longestEnd = Math.max(0, ...sentenceEnds.map((end) => end.length));
   }
@@ -44,12 +51,8 @@ export class SentenceGate {
   }
 
   #firstEnd(): number {
-    const from = Math.max(0, this.#searched - this.#longestEnd + 1);
-    let end = -1;
-    for (const mark of this.#ends) {
-      const at = this.#pending.indexOf(mark, from);
-      if (at >= 0 && (end < 0 || at + mark.length < end)) end = at + mark.length;
-    }
+    const from = Math.max(0, this.#searched - this.#longestEnd - RESEARCH_CHARS);
+    const end = sentenceEnd(this.#pending, this.#ends, this.#rule, from);
     this.#searched = this.#pending.length;
     return end > this.#maxChars ? this.#cut() : end;
   }
