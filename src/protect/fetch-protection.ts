@@ -4,6 +4,7 @@
 // in the same wire format (JSON or SSE). Other requests pass through untouched.
 import { judgedText } from '../answers/answer-view.ts';
 import { type ChatBody, type ChatChoice, type ChatChunk, type ChatMessage, ChoiceAnswer, chatBody, conversation } from '../answers/openai-chat.ts';
+import { yieldToPage } from '../concurrency/yield-to-page.ts';
 import { GuardError, isGuardError } from '../errors.ts';
 import type { RemoteCapabilities } from '../generators/remote/openai-generator.ts';
 import { RemoteGenerator } from '../generators/remote/openai-generator.ts';
@@ -207,8 +208,11 @@ export function protectFetch(guardOrPromise: Guard | Promise<Guard>, options: Pr
       // Never hand back an answer that was not judged: the app gets a typed failure instead.
       return failed(error instanceof GuardError ? error : new GuardError('INFERENCE_FAILED', `vlm-guard could not guard the answer: ${String(error)}`, {}, { cause: error }));
     };
-    // Images the body held as bytes are decoded while the request is on its way.
     sent.catch(() => undefined); // its failure is the app's, below
+    // The app's send (the browser copies its body: ~45 ms for a 1 MB image with DevTools open)
+    // stays a task of its own: the guard's work starts in the next one, never lengthening it.
+    await yieldToPage();
+    // Images the body held as bytes are decoded while the request is on its way.
     let images: ImageInput[];
     try {
       images = await Promise.all(talk.images.map((url) => requestImage(url, out.signal)));
