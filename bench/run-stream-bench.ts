@@ -116,6 +116,9 @@ const WHY: [boolean, string][] = [
 ];
 const why = WHY.filter(([missed]) => missed).map(([, text]) => `- ${text}`);
 
+/** The unsafe image's total ratios at the real size, per path (the paragraph under the goals). */
+const realUnsafeRatios = rows.filter((r) => r.size !== 'test models' && r.image === 'unsafe image').map((r) => `${r.path} ${r.totalRatio.toFixed(2)}×`).join(', ');
+
 const report = `# Streaming bench (issue 27)
 
 Measured by \`npm run bench:stream\` on ${new Date().toISOString().slice(0, 10)} with ${browser.version() ? `Chromium ${browser.version()}` : 'Chromium'} headless, Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model.trim() ?? '?'}).
@@ -135,7 +138,7 @@ ${table.join('\n')}
 ${goals.join('\n')}
 ${why.length ? `\nWhy the missed ones are missed:\n\n${why.join('\n')}\n` : ''}
 "total" on the unsafe image compares a stopped-and-aligned answer with the whole harmful one: below 1× is the upstream stopped early.
-At the real size the guarded total is above the unguarded one (about 2.4×): every sentence — the vanilla ones before the
+At the real size the guarded total is above the unguarded one (${realUnsafeRatios}): every sentence — the vanilla ones before the
 unsafe one and each sentence of the aligned part, which streams through its own judged gate — takes one check of the
 BERT-base-sized classifier (about a second each on WASM here, queued one after another in its worker), where the aligned
 part used to be judged once, whole, before it was shown at all. Grouping sentences into one check while the judge is
