@@ -75,13 +75,52 @@ function shippedOrtRuntime(): Plugin {
   };
 }
 
+/**
+ * Vite's library build writes each worker as
+ * `new Worker(new URL(new URL('../assets/x.js', import.meta.url).href, '' + import.meta.url))`.
+ * An app's bundler only follows the plain form — Next.js (Turbopack and webpack) turned the
+ * inner URL root-relative and the outer base `file:///` (issue 29) — so each becomes
+ * `new Worker(new URL('../assets/x.js', import.meta.url), …)`, one `new URL` per file.
+ */
+export const NESTED_WORKER_URL = /new URL\(\s*(?:\/\*\s*@vite-ignore\s*\*\/\s*)?new URL\(("[^"]+"), import\.meta\.url\)\.href,\s*"" \+ import\.meta\.url\s*\)/g;
+
+function plainWorkerUrls(): Plugin {
+  return {
+    name: 'vlm-guard:plain-worker-urls',
+    enforce: 'post',
+    renderChunk(code) {
+      if (!code.includes('new Worker(')) return null;
+      return { code: code.replace(NESTED_WORKER_URL, 'new URL($1, import.meta.url)'), map: null };
+    },
+  };
+}
+
+/**
+ * ORT's bundle (in each worker) names itself for its proxy worker, a feature we leave off:
+ * `new URL('ort.webgpu.min.mjs', import.meta.url)`, a file that is not shipped. An app's
+ * bundler that follows it fails (Turbopack: "Module not found"; ORT's own guard against that,
+ * `const URL2 = URL`, does not survive minification), so in worker chunks the base becomes
+ * the worker's `self.location.href` — the same URL at run time, which no bundler follows.
+ */
+export const WORKER_FILE_URL = /new URL\((`[^`]+`|"[^"]+"),\s*import\.meta\.url\)/g;
+
+function opaqueWorkerFileUrls(): Plugin {
+  return {
+    name: 'vlm-guard:opaque-worker-file-urls',
+    enforce: 'post',
+    renderChunk(code) {
+      return code.includes('import.meta.url') ? { code: code.replace(WORKER_FILE_URL, 'new URL($1, self.location.href)'), map: null } : null;
+    },
+  };
+}
+
 export default defineConfig({
   publicDir: false,
   // Relative URLs: workers and ORT are found beside the script, wherever it is hosted.
   base: './',
   resolve: { conditions: ['onnxruntime-web-use-extern-wasm', ...defaultClientConditions] },
-  worker: { format: 'es' },
-  plugins: [emitStaticFiles(), shippedOrtRuntime()],
+  worker: { format: 'es', plugins: () => [opaqueWorkerFileUrls()] },
+  plugins: [emitStaticFiles(), shippedOrtRuntime(), plainWorkerUrls()],
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -1,14 +1,15 @@
-// The packed package (npm pack) in fresh apps, as a new user meets it (issue 19): installed
-// offline, models from `npx vlm-guard init`, and each app — Vite's dev server, a Vite build,
-// a webpack 5 build, a static page with the one tag — evaluates a photo and a red square in
-// Chromium through `createGuard()` with no options and its bundler with no configuration.
+// The packed package (npm pack) in fresh apps, as a new user meets it (issues 19, 29): installed
+// from npm's cache, models from `npx vlm-guard init`, and each app — Vite 6, 7 and 8 (dev server
+// and build, each the app's own Vite run by its CLI), Next.js 16 (`next dev`, `next build` with
+// Turbopack and with webpack), a webpack 5 build, a static page with the one tag — evaluates a
+// photo and a red square in Chromium through `createGuard()` with no options and no bundler config.
 // A TypeScript app type-checks against the shipped declarations (and misuse does not).
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Page } from '@playwright/test';
-import { build, createServer } from 'vite';
 import webpack from 'webpack';
+import { startAppServer } from './app-server.ts';
 import { type ConsumerWorkspace, makeConsumerWorkspace } from './consumer-workspace.ts';
 import { type StaticHost, serveStatic } from '../src/cli/static-server.ts';
 import { expect, foreignRequests, recordCspViolations, strictCsp, test } from './support.ts';
@@ -29,7 +30,7 @@ test.beforeAll(async () => {
 });
 
 test.afterAll(() => {
-  if (ws) rmSync(ws.dir, { recursive: true, force: true });
+  ws?.dispose();
 });
 
 interface ConsumerResult {
@@ -53,7 +54,7 @@ async function runApp(page: Page, origin: string): Promise<{ result: ConsumerRes
   page.on('console', (m) => {
     if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) failed.push(`console: ${m.text()}`);
   });
-  await page.goto(`${origin}/`);
+  await page.goto(`${origin}/`, { timeout: 120_000 });
   // Bounded, so that a load that never settles fails with what the page said and asked for.
   const settled = await page
     .waitForFunction(() => (window as unknown as { consumerResult?: Promise<unknown> }).consumerResult !== undefined, undefined, { timeout: 30_000 })
@@ -109,33 +110,94 @@ test('CLI: check loads each installed model in Chromium from the installed packa
   expect(out).toMatch(/\n\d+ passed, 0 failed/);
 });
 
-test('Vite dev server: the bare import works with no config (dependency pre-bundling keeps the workers and ORT reachable)', async ({ page }) => {
-  const server = await createServer({ root: join(ws.dir, 'vite-app'), configFile: false, logLevel: 'warn', server: { host: '127.0.0.1', port: 0 } });
-  await server.listen();
-  try {
-    const origin = server.resolvedUrls!.local[0]!.replace(/\/$/, '');
-    const { result, requests } = await runApp(page, origin);
-    expectJudged(result);
-    expect(ortWasmRequests(requests)).not.toEqual([]);
-    expect(requests.some((u) => u.includes('/node_modules/.vite/deps/'))).toBe(true); // it was pre-bundled
-  } finally {
-    await server.close();
-  }
-});
+/** Vite 6, 7 and 8, each the app's own devDependency, run by its own CLI with no config file. */
+for (const vite of ['vite8', 'vite7', 'vite6'] as const) {
+  const major = vite.slice(4);
+  test.describe(`Vite ${major}`, () => {
+    let app: string;
+    test.beforeAll(() => {
+      test.setTimeout(180_000);
+      app = ws.app(vite);
+      ws.put('index.html', `${app}/index.html`);
+      ws.put('main.js', `${app}/main.js`);
+      ws.put('check.js', `${app}/public/check.js`);
+      ws.put('photo', `${app}/public/photo.png`);
+      ws.cli(['init', `${app}/public`]);
+    });
+    const viteCli = ['node_modules/vite/bin/vite.js'];
 
-test('Vite build: the workers and ORT are emitted with the app and found there', async ({ page }) => {
-  const app = join(ws.dir, 'vite-app');
-  await build({ root: app, configFile: false, logLevel: 'warn' });
-  const emitted = readdirSync(join(app, 'dist/assets'));
-  expect(emitted.some((f) => /^ort-wasm-simd-threaded\.asyncify.*\.wasm$/.test(f))).toBe(true);
-  expect(emitted.some((f) => /^clip\.worker.*\.js$/.test(f))).toBe(true);
-  const host = await serveStatic([['/', join(app, 'dist')]]);
-  try {
-    const { result, requests } = await runApp(page, host.origin);
-    expectJudged(result);
-    expect(ortWasmRequests(requests).every((u) => u.startsWith(`${host.origin}/assets/`))).toBe(true);
-  } finally {
-    await host.close();
+    test(`Vite ${major} dev server: the bare import works with no config (dependency pre-bundling keeps the workers and ORT reachable)`, async ({ page }) => {
+      const server = await startAppServer([...viteCli, '--host', '127.0.0.1', '--port', '{port}', '--strictPort'], app);
+      try {
+        const { result, requests } = await runApp(page, server.origin);
+        expectJudged(result);
+        expect(ortWasmRequests(requests)).not.toEqual([]);
+        expect(requests.some((u) => u.includes('/node_modules/.vite/deps/'))).toBe(true); // it was pre-bundled
+      } finally {
+        await server.close();
+      }
+    });
+
+    test(`Vite ${major} build: the workers and ORT are emitted with the app and found there`, async ({ page }) => {
+      execFileSync(process.execPath, [...viteCli, 'build', '--logLevel', 'warn'], { cwd: app, stdio: 'pipe' });
+      const emitted = readdirSync(join(app, 'dist/assets'));
+      expect(emitted.filter((f) => /^ort-wasm-simd-threaded\.asyncify.*\.wasm$/.test(f))).toHaveLength(1);
+      expect(emitted.some((f) => /^clip\.worker.*\.js$/.test(f))).toBe(true);
+      const host = await serveStatic([['/', join(app, 'dist')]]);
+      try {
+        const { result, requests } = await runApp(page, host.origin);
+        expectJudged(result);
+        expect(ortWasmRequests(requests).every((u) => u.startsWith(`${host.origin}/assets/`))).toBe(true);
+      } finally {
+        await host.close();
+      }
+    });
+  });
+}
+
+/** Next.js 16, App Router, a 'use client' page importing vlm-guard at its top: no next.config. */
+test.describe('Next.js 16', () => {
+  let app: string;
+  const next = ['node_modules/next/dist/bin/next'];
+  const env = { NEXT_TELEMETRY_DISABLED: '1' };
+  test.beforeAll(() => {
+    test.setTimeout(300_000);
+    app = ws.app('next');
+    ws.put('check.js', `${app}/public/check.js`);
+    ws.put('photo', `${app}/public/photo.png`);
+    ws.cli(['init', `${app}/public`]);
+  });
+
+  test('next dev (Turbopack): the page evaluates a photo and aligns a red square', async ({ page }) => {
+    test.setTimeout(300_000);
+    const server = await startAppServer([...next, 'dev', '--hostname', '127.0.0.1', '--port', '{port}'], app, env);
+    try {
+      const { result, requests } = await runApp(page, server.origin);
+      expectJudged(result);
+      expect(ortWasmRequests(requests)).not.toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  for (const bundler of ['Turbopack', 'webpack'] as const) {
+    test(`next build (${bundler}) && next start: the workers and ORT are emitted once and found`, async ({ page }) => {
+      test.setTimeout(300_000);
+      rmSync(join(app, '.next'), { recursive: true, force: true });
+      execFileSync(process.execPath, [...next, 'build', ...(bundler === 'webpack' ? ['--webpack'] : [])], { cwd: app, stdio: 'pipe', env: { ...process.env, ...env } });
+      const emitted = readdirSync(join(app, '.next/static'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.wasm'));
+      expect(emitted, 'one copy of ORT\'s runtime in the build').toHaveLength(1);
+      const server = await startAppServer([...next, 'start', '--hostname', '127.0.0.1', '--port', '{port}'], app, env);
+      try {
+        const { result, requests } = await runApp(page, server.origin);
+        expectJudged(result);
+        const wasm = ortWasmRequests(requests);
+        expect(wasm).not.toEqual([]);
+        expect(new Set(wasm.map((u) => new URL(u).pathname)).size).toBe(1);
+      } finally {
+        await server.close();
+      }
+    });
   }
 });
 

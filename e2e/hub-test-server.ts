@@ -111,6 +111,10 @@ export async function startHubServer(repos: HubRepos = new Map()): Promise<HubTe
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return Object.assign(state, {
     host: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((r) => server.close(() => r())),
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
   });
 }

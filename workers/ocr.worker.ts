@@ -7,6 +7,7 @@ import { pixelsFrom } from '../src/images/image-input.ts';
 import { type OcrResult, type OcrRunners, parseDictionary, readImageText } from '../src/ocr/pipeline.ts';
 import { infer, loadOnDevice, loseWebGpuDevice, notLoaded } from './backend-choice.ts';
 import { fetchModelFile } from './model-file.ts';
+import { configureOrtRuntime } from './ort-runtime.ts';
 import { workerMemory } from './memory-probe.ts';
 
 interface Loaded {
@@ -33,8 +34,7 @@ class OcrWorker implements OcrWorkerApi {
   #loaded: Loaded | null = null;
 
   async load(config: OcrLoadConfig, onProgress?: ProgressSink): Promise<LoadReport> {
-    ort.env.wasm.wasmPaths = config.ortWasm; // from our origin, never a CDN
-    if (config.wasmThreads !== undefined) ort.env.wasm.numThreads = config.wasmThreads;
+    configureOrtRuntime(ort.env.wasm, config);
     const [detBytes, recBytes, dictBytes] = await Promise.all([
       fetchModelFile(config.files.detection, config, onProgress),
       fetchModelFile(config.files.recognition, config, onProgress),

@@ -4,6 +4,7 @@ import * as Comlink from 'comlink';
 import type { ModelFiles, ModelProgress, ProgressSink, WorkerRuntimeConfig } from '../src/runtime/contracts.ts';
 import { bytesToProgress, verifiedFetch } from './model-file.ts';
 import { MODEL_PATH_PREFIX, toModelUrl } from './backend-choice.ts';
+import { type OrtWasmEnv, configureOrtRuntime } from './ort-runtime.ts';
 
 export { Comlink };
 export { infer, loadOnDevice, loseWebGpuDevice, notLoaded } from './backend-choice.ts';
@@ -31,10 +32,9 @@ export function configureEnvironment(config: WorkerRuntimeConfig & ModelFiles, o
   // transformers.js would cache ORT's runtime and import it from a blob: URL, which a
   // strict CSP (script-src 'self') forbids; load it from our own URL instead.
   env.useWasmCache = false;
-  const onnx = env.backends.onnx as { wasm?: { wasmPaths?: unknown; numThreads?: number } };
+  const onnx = env.backends.onnx as { wasm?: OrtWasmEnv };
   onnx.wasm ??= {};
-  onnx.wasm.wasmPaths = config.ortWasm; // must be set before the first session, else a CDN is used
-  if (config.wasmThreads !== undefined) onnx.wasm.numThreads = config.wasmThreads;
+  configureOrtRuntime(onnx.wasm, config); // before the first session, else a CDN is used
 }
 
 /** Forwards transformers.js progress events, tagged with the model id. */

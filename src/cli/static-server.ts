@@ -21,6 +21,11 @@ export async function serveStatic(mounts: [prefix: string, folder: string][], he
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((r) => server.close(() => r())),
+    // Ends open connections too: a page still loading (a worker fetching a model) would otherwise hold close() forever.
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -41,6 +41,8 @@ export interface WorkerRuntimeConfig {
   modelBase: string;
   /** Absolute URLs of ORT's .mjs/.wasm, served from our origin. */
   ortWasm: { mjs: string; wasm: string };
+  /** ORT's runtime as the page compiled it (src/runtime/ort-runtime.ts); absent, the worker fetches `ortWasm.wasm`. */
+  ortModule?: WebAssembly.Module;
   /** Opt-in: let transformers.js fall back to the Hugging Face hub. */
   allowRemoteModels: boolean;
   device: Device;

@@ -29,6 +29,7 @@ import { RewardEvaluator } from './evaluators/reward-evaluator.ts';
 import { type ClipModelEntry, type Manifest, type ManifestModel, type RewardModelEntry, findModel, tierModels } from './manifest.ts';
 import { type HubOptions, hubFiles, hubManifest } from './hub-source.ts';
 import { loadManifest, modelFiles, needsShaderF16, runtimeConfig } from './model-source.ts';
+import { withCompiledRuntime } from './ort-runtime.ts';
 import type { WindowOptions } from './text-windows.ts';
 import { WorkerHost } from './worker-host.ts';
 
@@ -69,7 +70,9 @@ type Hosts = { clip: WorkerHost<ClipWorkerApi, LoadReport>; reward: WorkerHost<R
 type PerWorker<T> = { clip: T; reward: T; ocr?: T };
 
 /** A worker whose WebGPU device was lost starts again on WASM. */
-const onDevice = (runtime: WorkerRuntimeConfig, deviceLost: string | null): WorkerRuntimeConfig => (deviceLost === null ? runtime : { ...runtime, device: 'wasm' });
+/** A worker's runtime settings: on WASM after a device loss, with the page's compiled ORT runtime. */
+const onDevice = (runtime: WorkerRuntimeConfig, deviceLost: string | null): Promise<WorkerRuntimeConfig> =>
+  withCompiledRuntime(deviceLost === null ? runtime : { ...runtime, device: 'wasm' });
 
 export class EvaluatorRuntime {
   readonly clip: ClipEvaluator;
@@ -112,17 +115,17 @@ export class EvaluatorRuntime {
       clip: new WorkerHost<ClipWorkerApi, LoadReport>({
         label: 'CLIP worker',
         spawn: () => new Worker(new URL('../../workers/clip.worker.ts', import.meta.url), { type: 'module', name: 'vlm-guard-clip' }),
-        init: (api, { deviceLost }) =>
-          api.load({ ...onDevice(runtime, deviceLost), ...files(clipId, clipEntry), maxTextTokens: clipEntry.maxTextTokens, dtype: clipEntry.dtype, needsShaderF16: needsShaderF16(clipEntry) }, progress),
+        init: async (api, { deviceLost }) =>
+          api.load({ ...(await onDevice(runtime, deviceLost)), ...files(clipId, clipEntry), maxTextTokens: clipEntry.maxTextTokens, dtype: clipEntry.dtype, needsShaderF16: needsShaderF16(clipEntry) }, progress),
         ...timeouts,
       }),
       reward: new WorkerHost<RewardWorkerApi, RewardLoadReport>({
         label: 'reward worker',
         spawn: () => new Worker(new URL('../../workers/reward.worker.ts', import.meta.url), { type: 'module', name: 'vlm-guard-reward' }),
-        init: (api, { deviceLost }) =>
+        init: async (api, { deviceLost }) =>
           api.load(
             {
-              ...onDevice(runtime, deviceLost),
+              ...(await onDevice(runtime, deviceLost)),
               ...files(rewardId, rewardEntry),
               kind: rewardEntry.kind,
               maxTokens: rewardEntry.maxTokens,
@@ -277,7 +280,7 @@ function ocrHost(
   const host = new WorkerHost<OcrWorkerApi, LoadReport>({
     label: 'OCR worker',
     spawn: () => new Worker(new URL('../../workers/ocr.worker.ts', import.meta.url), { type: 'module', name: 'vlm-guard-ocr' }),
-    init: (api, { deviceLost }) => api.load({ ...onDevice(runtime, deviceLost), ...files(modelId, entry), files: entry.roles, ocr: options.ocr }, onProgress),
+    init: async (api, { deviceLost }) => api.load({ ...(await onDevice(runtime, deviceLost)), ...files(modelId, entry), files: entry.roles, ocr: options.ocr }, onProgress),
     ...timeouts,
   });
   return { host, modelId };

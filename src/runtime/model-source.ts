@@ -1,6 +1,7 @@
 // Where models and ORT's runtime come from: the manifest at the model base URL, and
 // the settings every model worker starts with.
 import { ORT_WASM_FILES } from './defaults.ts';
+import { packageFileUrls } from './vite-prebundle.ts';
 import { shippedOrtFiles } from './shipped-ort.ts';
 import { GuardError } from '../errors.ts';
 import type { Device, ModelFiles, WorkerRuntimeConfig } from './contracts.ts';
@@ -36,7 +37,7 @@ export function runtimeConfig(options: { modelBase: string; ortBase: string | un
   return {
     ...(options.wasmThreads !== undefined ? { wasmThreads: options.wasmThreads } : {}),
     modelBase: options.modelBase,
-    ortWasm: options.ortBase ? { mjs: `${options.ortBase}${ORT_WASM_FILES.mjs}`, wasm: `${options.ortBase}${ORT_WASM_FILES.wasm}` } : shippedOrtFiles(),
+    ortWasm: options.ortBase ? { mjs: `${options.ortBase}${ORT_WASM_FILES.mjs}`, wasm: `${options.ortBase}${ORT_WASM_FILES.wasm}` } : packageFileUrls(shippedOrtFiles(), import.meta.url),
     allowRemoteModels: options.allowRemoteModels,
     device: options.device,
   };

@@ -4,6 +4,7 @@
 // against the worker's error event and a timer.
 import * as Comlink from 'comlink';
 import { GuardError } from '../errors.ts';
+import { spawnWorker } from './vite-prebundle.ts';
 
 export interface WorkerHostOptions<Api, Report> {
   /** Human name for messages ("CLIP worker"). */
@@ -99,7 +100,7 @@ export class WorkerHost<Api, Report> {
     if (this.#live) return this.#live;
     let worker: Worker;
     try {
-      worker = this.#options.spawn();
+      worker = spawnWorker(this.#options.spawn, import.meta.url);
     } catch (error) {
       // e.g. a bundler that emitted the worker's URL where the page cannot load it (file:, another origin).
       throw new GuardError(

@@ -22,6 +22,7 @@ import {
   runtimeConfig,
 } from '../../runtime/index.ts';
 import type { Completion, GenerateOptions, GenerateRequest, Generator } from '../types.ts';
+import { withCompiledRuntime } from '../../runtime/ort-runtime.ts';
 
 /** Generation can take minutes on WASM with a real model. */
 export const LOCAL_DEFAULTS = {
@@ -106,7 +107,7 @@ export class LocalGenerator implements Generator {
     const host = new WorkerHost<VlmWorkerApi, LoadReport>({
       label: 'VLM worker',
       spawn: () => new Worker(new URL('../../../workers/vlm.worker.ts', import.meta.url), { type: 'module', name: 'vlm-guard-vlm' }),
-      init: (api) => api.load({ ...runtime, ...modelFiles(modelId, entry), dtype: entry.dtype, needsShaderF16: needsShaderF16(entry), imageSplitting: o.imageSplitting }, onProgress),
+      init: async (api) => api.load({ ...(await withCompiledRuntime(runtime)), ...modelFiles(modelId, entry), dtype: entry.dtype, needsShaderF16: needsShaderF16(entry), imageSplitting: o.imageSplitting }, onProgress),
       loadTimeoutMs: o.timeouts.loadMs,
       callTimeoutMs: o.timeouts.generateMs,
     });
