@@ -11,7 +11,13 @@ export default defineConfig({
   timeout: 180_000,
   expect: { timeout: 30_000 },
   fullyParallel: false,
-  workers: 1,
+  // Two lanes, one test at a time in each: the fresh apps (e2e/consumers.spec.ts: npm installs
+  // and bundler builds, mostly Node) beside the page tests (Chromium, the shared test servers).
+  workers: 2,
+  projects: [
+    { name: 'consumer apps', testMatch: /consumers\.spec\.ts$/, workers: 1 },
+    { name: 'pages', testIgnore: /consumers\.spec\.ts$/, workers: 1 },
+  ],
   retries: 0,
   reporter: [['list']],
   use: {

@@ -168,13 +168,15 @@ test.describe('Next.js 16', () => {
     ws.cli(['init', `${app}/public`]);
   });
 
-  test('next dev (Turbopack): the page evaluates a photo and aligns a red square', async ({ page }) => {
+  test('next dev (Turbopack, React StrictMode): the page evaluates a photo and aligns a red square; mount, unmount, mount load one set of workers', async ({ page }) => {
     test.setTimeout(300_000);
     const server = await startAppServer([...next, 'dev', '--hostname', '127.0.0.1', '--port', '{port}'], app, env);
     try {
       const { result, requests } = await runApp(page, server.origin);
       expectJudged(result);
-      expect(ortWasmRequests(requests)).not.toEqual([]);
+      expect(ortWasmRequests(requests)).toHaveLength(1);
+      expect(await page.evaluate(() => (window as unknown as { mounts: number }).mounts)).toBe(2); // StrictMode ran the effect twice
+      expect(page.workers()).toHaveLength(2); // one CLIP and one reward worker: the second mount took the first one's load
     } finally {
       await server.close();
     }
@@ -191,9 +193,8 @@ test.describe('Next.js 16', () => {
       try {
         const { result, requests } = await runApp(page, server.origin);
         expectJudged(result);
-        const wasm = ortWasmRequests(requests);
-        expect(wasm).not.toEqual([]);
-        expect(new Set(wasm.map((u) => new URL(u).pathname)).size).toBe(1);
+        expect(ortWasmRequests(requests)).toHaveLength(1);
+        expect(page.workers()).toHaveLength(2);
       } finally {
         await server.close();
       }

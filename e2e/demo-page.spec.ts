@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { serveStatic } from '../src/cli/static-server.ts';
 import { figstepCases } from './figstep.ts';
-import { expect, FIXTURES, foreignRequests, recordRequests, test } from './support.ts';
+import { expect, FIXTURES, foreignRequests, recordRequests, test, textAtEdges } from './support.ts';
 
 const SCREENSHOTS = resolve(import.meta.dirname, 'screenshots');
 
@@ -42,6 +42,7 @@ test('the minimal page evaluates a picked image and answer, and shows the test-m
   await page.setViewportSize({ width: 375, height: 800 });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   expect(overflow).toBeLessThanOrEqual(0);
+  expect(await textAtEdges(page)).toEqual([]);
   await page.screenshot({ path: resolve(SCREENSHOTS, 'minimal-phone.png'), fullPage: true });
   expect(foreignRequests(requests, baseURL!)).toEqual([]);
 });
@@ -135,7 +136,8 @@ test('ask a remote endpoint (the answer gate judges each sentence of a red image
   expect((await page.locator('#ask-risk').boundingBox())!.width).toBeGreaterThan(250);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   expect(overflow).toBeLessThanOrEqual(0);
-  await page.locator('#ask').screenshot({ path: resolve(SCREENSHOTS, 'ask-remote-phone.png') });
+  expect(await textAtEdges(page)).toEqual([]);
+  await page.screenshot({ path: resolve(SCREENSHOTS, 'ask-remote-phone.png'), fullPage: true });
 });
 
 test('ask a remote endpoint that does not allow this origin (no CORS headers): the error says so where it happened, at 1280 px', async ({ page }) => {
@@ -213,6 +215,7 @@ test('calibrate on a picked folder: rates, ROC and histograms, downloadable repo
   // (Chart.js redraws on its box's resize, a frame or two later.)
   await expect.poll(async () => Math.min(...(await fit()).chartHeights)).toBeGreaterThanOrEqual(200);
   await expect.poll(async () => (await fit()).pageOverflow).toBeLessThanOrEqual(0);
+  expect(await textAtEdges(page)).toEqual([]);
   await page.locator('#calibrate').screenshot({ path: resolve(SCREENSHOTS, 'calibrate-report-phone.png') });
 
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download report (JSON)' }).click()]);

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { CATALOG, type HubModel } from '../src/cli/fetch/catalog.ts';
+import { CATALOG, type HubModel } from '../src/runtime/catalog.ts';
 
 /** "repo@branch-or-commit" → path → bytes. */
 export type HubRepos = Map<string, Map<string, Buffer>>;
@@ -66,6 +66,10 @@ export async function startHubServer(repos: HubRepos = new Map()): Promise<HubTe
     const url = new URL(req.url ?? '/', 'http://x');
     const extra = state.extra.get(url.pathname);
     if (extra) return void res.writeHead(200, { 'content-type': 'application/json' }).end(extra);
+    if (state.offline && url.pathname.startsWith('/api/')) {
+      state.refused++;
+      return void req.socket.destroy();
+    }
     const revision = /^\/api\/models\/([^/]+\/[^/]+)\/revision\/([^/]+)$/.exec(url.pathname);
     if (revision) {
       const [, repo, rev] = revision as unknown as [string, string, string];

@@ -169,3 +169,35 @@ export async function installPageHelpers(page: Page): Promise<void> {
     };
   });
 }
+
+/**
+ * Visible text closer than `minPx` to the viewport's left or right edge (on a phone, text
+ * that touches the edge is hard to read): each offender as its first words and distance.
+ */
+export async function textAtEdges(page: Page, minPx = 8): Promise<string[]> {
+  return page.evaluate((min) => {
+    const width = document.documentElement.clientWidth;
+    const out: string[] = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const text = node.textContent?.trim();
+      if (!text) continue;
+      // Text in a box that scrolls sideways (a wide table) is seen through that box: clip to it.
+      let [left, right] = [0, width];
+      for (let el = node.parentElement; el; el = el.parentElement) {
+        if (getComputedStyle(el).overflowX === 'visible') continue;
+        const box = el.getBoundingClientRect();
+        [left, right] = [Math.max(left, box.left), Math.min(right, box.right)];
+      }
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      for (const rect of range.getClientRects()) {
+        const [from, to] = [Math.max(rect.left, left), Math.min(rect.right, right)];
+        if (to - from <= 0 || rect.height === 0) continue;
+        const gap = Math.min(from, width - to);
+        if (gap < min) out.push(`${Math.round(gap)} px: "${text.slice(0, 40)}"`);
+      }
+    }
+    return out;
+  }, minPx);
+}

@@ -8,8 +8,8 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { RUNTIME_DEFAULTS } from '../src/runtime/defaults.ts';
 import { parseManifest } from '../src/runtime/manifest.ts';
-import { CATALOG, isHubModel } from '../src/cli/fetch/catalog.ts';
-import { pinModels, pinnedManifest } from '../src/cli/fetch/pin-models.ts';
+import { CATALOG, isHubModel } from '../src/runtime/catalog.ts';
+import { pinModels, pinnedManifest } from '../src/runtime/hub-pinning.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const PINS = resolve(ROOT, 'src/runtime/hub-pins.json');

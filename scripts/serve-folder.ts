@@ -3,16 +3,20 @@
 import sirv from 'sirv';
 import type { Plugin } from 'vite';
 
-type Middlewares = { use: (path: string, fn: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void) => unknown };
+type Middlewares = {
+  use: (path: string, fn: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, next: () => void) => void) => unknown;
+};
 
 function mount(middlewares: Middlewares, path: string, dir: string): void {
   const serve = sirv(dir, { dev: true, etag: true });
-  middlewares.use(path, (req, res) =>
+  middlewares.use(path, (req, res, next) => {
+    // A module import of a file there (the runtime imports models/manifest.json) is Vite's to transform.
+    if (req.headers['sec-fetch-dest'] === 'script') return next();
     serve(req, res, () => {
       res.statusCode = 404;
       res.end(`not found: ${path}${req.url ?? ''}`);
-    }),
-  );
+    });
+  });
 }
 
 /** A vite plugin that serves each [url path, folder] pair (dev server, and preview when asked). */

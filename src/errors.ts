@@ -26,8 +26,6 @@ export type GuardErrorCode =
   | 'BUSY'
   /** A model file's bytes do not match the manifest's sha256, or the file is not in the manifest. */
   | 'MODEL_INTEGRITY'
-  /** Hub loading without a pinned manifest: nothing is loaded unverified. */
-  | 'MODEL_UNPINNED'
   /** A text longer than the windows the reward model may read (reward.window.maxWindows): not scored. */
   | 'TOO_LONG'
   /** A model would not fit the backend's memory (a wasm32 heap holds 4 GiB): refused before its weights are fetched. */

@@ -7,12 +7,13 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, statS
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AutoTokenizer, env } from '@huggingface/transformers';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CATALOG, type HubModel } from '../src/cli/fetch/catalog.ts';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { CATALOG, type HubModel } from '../src/runtime/catalog.ts';
 import { fetchModels } from '../src/cli/fetch/fetch-models.ts';
-import { pinModels, pinnedManifest } from '../src/cli/fetch/pin-models.ts';
+import { pinModels, pinnedManifest } from '../src/runtime/hub-pinning.ts';
 import { type HubRepos, type HubTestServer, commitOf, serveAsCatalogModel, startHubServer } from '../e2e/hub-test-server.ts';
 import { parseManifest, tierModels } from '../src/runtime/manifest.ts';
+import { freePort } from '../e2e/app-server.ts';
 
 const FIXTURE = resolve(import.meta.dirname, '../../shared/fixtures/clip-vit-base-patch32');
 const REPO = 'Xenova/clip-vit-base-patch32';
@@ -147,3 +148,30 @@ describe('models:pin', () => {
   });
 });
 
+
+describe('vlm-guard fetch when the host cannot be reached', () => {
+  it('names the host and the cause (refused, unknown name) and says how to get the models another way — not "run again"', async () => {
+    const { fetchCommand } = await import('../src/cli/fetch-command.ts');
+    const said: string[] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((line: unknown) => void said.push(String(line)));
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      for (const [host, cause] of [
+        [`http://127.0.0.1:${await freePort()}`, 'ECONNREFUSED'], // nothing listens there
+        ['http://hub.invalid', 'ENOTFOUND'],
+      ] as const) {
+        said.length = 0;
+        expect(await fetchCommand(['--tier', 'light', '--models', modelsDir(), '--host', host])).toBe(1);
+        const message = said.join('\n');
+        expect(message).toContain(`cannot reach ${host}`);
+        expect(message).toContain(cause);
+        expect(message).toContain('--host');
+        expect(message).toContain('vlm-guard add');
+        expect(message).not.toMatch(/run again/i);
+      }
+    } finally {
+      spy.mockRestore();
+      log.mockRestore();
+    }
+  });
+});

@@ -39,7 +39,7 @@ describe('manifest numbers', () => {
   });
 
   it('no model or tier runs q8 weights on WebGPU (their integer ops fall back to the CPU there): q8 is for WASM', async () => {
-    const { CATALOG } = await import('../src/cli/fetch/catalog.ts');
+    const { CATALOG } = await import('../src/runtime/catalog.ts');
     const manifest = parseManifest(JSON.parse(TEXT), 'manifest.json');
     const webgpu = [
       ...Object.entries(manifest.models).map(([id, m]) => [`model ${id}`, m.dtype.webgpu]),

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CHAT_TEMPLATE_FILE, type ManifestFile } from '../runtime/manifest.ts';
 import { CliError, modelsFolder } from './cli-error.ts';
-import { CATALOG, type CatalogModel } from './fetch/catalog.ts';
+import { CATALOG, type CatalogModel } from '../runtime/catalog.ts';
 import { foldChatTemplate } from './fetch/chat-template.ts';
 import { recordModel } from './fetch/fetch-models.ts';
 import { sha256File } from './fetch/hub-download.ts';

@@ -8,8 +8,9 @@ import { parseArgs } from 'node:util';
 import { RUNTIME_DEFAULTS } from '../runtime/defaults.ts';
 import { parseManifest } from '../runtime/manifest.ts';
 import { CliError, modelsFolder } from './cli-error.ts';
-import { CATALOG, type CatalogModel, isHubModel } from './fetch/catalog.ts';
+import { CATALOG, type CatalogModel, isHubModel } from '../runtime/catalog.ts';
 import { fetchModels } from './fetch/fetch-models.ts';
+import { HostUnreachable } from '../runtime/hub-api.ts';
 
 export const HUB = RUNTIME_DEFAULTS.hub.host;
 
@@ -56,7 +57,7 @@ export async function fetchCommand(argv: string[]): Promise<number> {
       },
     });
   } catch (error) {
-    console.error(`fetch: ${error instanceof Error ? error.message : String(error)}\nRun again to resume.`);
+    console.error(`fetch: ${fetchFailure(error, values.host!)}`);
     return 1;
   }
   for (const model of models.filter((m) => !isHubModel(m))) {
@@ -66,4 +67,17 @@ export async function fetchCommand(argv: string[]): Promise<number> {
   }
   console.log(`fetch: done, in ${modelsDir}${values.tier ? `; use it with createGuard({ tier: '${values.tier}' })` : ''}.`);
   return 0;
+}
+
+/** What went wrong and what to do: an unreachable host is not fixed by running again. */
+function fetchFailure(error: unknown, host: string): string {
+  if (error instanceof HostUnreachable) {
+    return (
+      `cannot reach ${new URL(error.url).origin} (${error.reason}), asked for ${error.url}.\n` +
+      `Where ${host} is blocked, use a mirror with the hub's layout (--host https://your-mirror), or export the model ` +
+      'elsewhere, copy its folder here and record it with `vlm-guard add` (see `vlm-guard --help`).'
+    );
+  }
+  // Files that finished are kept and a cut-off one resumes: running again continues where this stopped.
+  return `${error instanceof Error ? error.message : String(error)}\nRun again to resume.`;
 }

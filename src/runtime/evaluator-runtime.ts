@@ -31,6 +31,7 @@ import { type HubOptions, hubFiles, hubManifest } from './hub-source.ts';
 import { loadManifest, modelFiles, needsShaderF16, runtimeConfig } from './model-source.ts';
 import { withCompiledRuntime } from './ort-runtime.ts';
 import type { WindowOptions } from './text-windows.ts';
+import { type Lease, SharedLoads } from './shared-loads.ts';
 import { WorkerHost } from './worker-host.ts';
 
 /** What the runtime needs of the guard's options. */
@@ -66,10 +67,27 @@ export interface LoadedModels {
   imageText: { mode: 'auto' | 'on' | 'off'; active: boolean; model?: string; reason?: string; loadMs?: number };
 }
 
+/** What guards with equal model settings share: the loaded workers and what they loaded. */
+interface LoadedWorkers {
+  hosts: Hosts;
+  models: LoadedModels;
+}
+
+const SHARED_WORKERS = new SharedLoads<LoadedWorkers, ModelProgress>(({ hosts }) => Object.values(hosts).forEach((host) => host.dispose()));
+
+/**
+ * The options that decide which workers load what; guards equal in all of them share workers.
+ * The rest (concurrency, image origins and fetch timeout, CLIP's cache and unsafe description)
+ * belong to each guard's view.
+ */
+function workersKey(o: RuntimeOptions): string {
+  const { modelBase, ortBase, device, wasmThreads, allowRemoteModels, tier, models, clipModel, rewardModel, ocrModel, imageText, ocr, reward } = o;
+  return JSON.stringify([modelBase, ortBase, device, wasmThreads, allowRemoteModels, tier, models, clipModel, rewardModel, ocrModel, imageText, ocr, reward, o.timeouts.loadMs, o.timeouts.callMs]);
+}
+
 type Hosts = { clip: WorkerHost<ClipWorkerApi, LoadReport>; reward: WorkerHost<RewardWorkerApi, RewardLoadReport>; ocr?: WorkerHost<OcrWorkerApi, LoadReport> };
 type PerWorker<T> = { clip: T; reward: T; ocr?: T };
 
-/** A worker whose WebGPU device was lost starts again on WASM. */
 /** A worker's runtime settings: on WASM after a device loss, with the page's compiled ORT runtime. */
 const onDevice = (runtime: WorkerRuntimeConfig, deviceLost: string | null): Promise<WorkerRuntimeConfig> =>
   withCompiledRuntime(deviceLost === null ? runtime : { ...runtime, device: 'wasm' });
@@ -83,8 +101,12 @@ export class EvaluatorRuntime {
   readonly calls: CallGate;
   readonly #hosts: Hosts;
   readonly #imageFetch: ImageFetchPolicy;
+  readonly #lease: Lease<LoadedWorkers>;
 
-  private constructor(hosts: Hosts, models: LoadedModels, options: RuntimeOptions) {
+  /** A guard's view of the (possibly shared) workers: its own call gate, caches and closed state. */
+  private constructor(lease: Lease<LoadedWorkers>, options: RuntimeOptions) {
+    const { hosts, models } = lease.value;
+    this.#lease = lease;
     this.#hosts = hosts;
     this.#imageFetch = { allowedOrigins: options.allowImageOrigins, pageOrigin: new URL(options.pageUrl).origin, timeoutMs: options.timeouts.imageFetchMs };
     this.models = models;
@@ -95,91 +117,16 @@ export class EvaluatorRuntime {
   }
 
   /** Loads the manifest and the models (workers side by side); resolves when all are ready. */
-  /** Loads the manifest and starts the workers; `signal` cancels it (workers terminated, ABORTED). */
+  /**
+   * Loads the manifest and starts the workers — or takes the ones this page already loads or
+   * loaded for equal model settings (`workersKey`). `signal` cancels this wait (ABORTED); the
+   * workers stop when no guard holds them.
+   */
   static async start(options: RuntimeOptions, onProgress: (progress: ModelProgress) => void, signal?: AbortSignal): Promise<EvaluatorRuntime> {
-    const cancelled = () => abortedError('Loading the guard');
-    if (signal?.aborted) throw cancelled();
-    const manifest = options.models ? await hubManifest(options.models) : await loadManifest(options.modelBase);
-    if (signal?.aborted) throw cancelled();
-    const files: FilesOf = (id, entry) => (options.models ? hubFiles(options.models, modelFiles(id, entry), entry) : modelFiles(id, entry));
-    const tier = options.tier === undefined ? undefined : tierModels(manifest, options.tier);
-    const clipId = options.clipModel ?? tier?.models.clip ?? manifest.defaults.clip;
-    const rewardId = options.rewardModel ?? tier?.models.reward ?? manifest.defaults.reward;
-    // A tier may run a model in other dtypes than its entry's (e.g. CLIP in q8 on both backends).
-    const clipEntry = { ...findModel(manifest, clipId, 'clip'), ...(tier?.dtype?.clip ? { dtype: tier.dtype.clip } : {}) };
-    const rewardEntry = { ...findModel(manifest, rewardId, 'reward'), ...(tier?.dtype?.reward ? { dtype: tier.dtype.reward } : {}) };
-    const runtime = runtimeConfig(options);
-    const progress = Comlink.proxy(onProgress);
-    const timeouts = { loadTimeoutMs: options.timeouts.loadMs, callTimeoutMs: options.timeouts.callMs };
-    const hosts: Hosts = {
-      clip: new WorkerHost<ClipWorkerApi, LoadReport>({
-        label: 'CLIP worker',
-        spawn: () => new Worker(new URL('../../workers/clip.worker.ts', import.meta.url), { type: 'module', name: 'vlm-guard-clip' }),
-        init: async (api, { deviceLost }) =>
-          api.load({ ...(await onDevice(runtime, deviceLost)), ...files(clipId, clipEntry), maxTextTokens: clipEntry.maxTextTokens, dtype: clipEntry.dtype, needsShaderF16: needsShaderF16(clipEntry) }, progress),
-        ...timeouts,
-      }),
-      reward: new WorkerHost<RewardWorkerApi, RewardLoadReport>({
-        label: 'reward worker',
-        spawn: () => new Worker(new URL('../../workers/reward.worker.ts', import.meta.url), { type: 'module', name: 'vlm-guard-reward' }),
-        init: async (api, { deviceLost }) =>
-          api.load(
-            {
-              ...(await onDevice(runtime, deviceLost)),
-              ...files(rewardId, rewardEntry),
-              kind: rewardEntry.kind,
-              maxTokens: rewardEntry.maxTokens,
-              dtype: rewardEntry.dtype,
-              needsShaderF16: needsShaderF16(rewardEntry),
-              score: rewardEntry.score,
-              ...(rewardEntry.guard ? { guard: rewardEntry.guard } : {}),
-              ...options.reward,
-              framing: options.reward.framing === 'auto' ? (rewardEntry.framing ?? 'auto') : options.reward.framing,
-            },
-            progress,
-          ),
-        ...timeouts,
-      }),
-    };
-    const ocr = ocrHost({ ...options, ocrModel: options.ocrModel ?? tier?.models.ocr }, manifest, files, runtime, progress, timeouts);
-    if (ocr.host) hosts.ocr = ocr.host;
-    let onAbort: () => void = () => undefined;
-    const aborted = new Promise<never>((_, reject) => (onAbort = () => reject(cancelled())));
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      const loading = Promise.all([
-        hosts.clip.ready(),
-        hosts.reward.ready(),
-        // `auto`: a failing OCR load leaves the guard working without image text.
-        hosts.ocr?.ready().catch((error: unknown) => {
-          if (options.imageText === 'on') throw error;
-          hosts.ocr?.dispose();
-          delete hosts.ocr;
-          ocr.reason = `the OCR model did not load: ${error instanceof Error ? error.message : String(error)}`;
-          return undefined;
-        }),
-      ]);
-      loading.catch(() => undefined); // after an abort it fails with DISPOSED, unheard
-      const [clipReport, rewardReport, ocrReport] = await Promise.race([aborted, loading]);
-      const imageText = {
-        mode: options.imageText,
-        active: ocrReport !== undefined,
-        ...(ocr.modelId ? { model: ocr.modelId } : {}),
-        ...(ocr.reason ? { reason: ocr.reason } : {}),
-        ...(ocrReport ? { loadMs: ocrReport.loadMs } : {}),
-      };
-      return new EvaluatorRuntime(
-        hosts,
-        { clip: { id: clipId, entry: clipEntry, report: clipReport }, reward: { id: rewardId, entry: rewardEntry, report: rewardReport }, imageText },
-        options,
-      );
-    } catch (error) {
-      for (const host of Object.values(hosts)) host.dispose();
-      throw error;
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-    }
+    const lease = await SHARED_WORKERS.acquire(workersKey(options), (loadSignal, progress) => loadWorkers(options, progress, loadSignal), onProgress, signal);
+    return new EvaluatorRuntime(lease, options);
   }
+
 
   /** An image URL fetched under the host's rules (allowImageOrigins, timeouts.imageFetchMs, the call's signal); other forms as they are. */
   fetchImage(image: ImageInput, signal?: AbortSignal): Promise<ImageSource> {
@@ -242,10 +189,10 @@ export class EvaluatorRuntime {
     return this.#eachWorker('device loss', (api) => api.loseDevice());
   }
 
-  /** Stops the workers; every call waiting or running settles with DISPOSED at once. */
+  /** Every call of this guard waiting or running settles with DISPOSED at once; the workers stop once no guard holds them. */
   close(): void {
     this.calls.close();
-    for (const host of Object.values(this.#hosts)) host.dispose();
+    this.#lease.release();
   }
 
   /** One call on each model worker (OCR's when it is loaded), side by side, through the gate. */
@@ -255,6 +202,88 @@ export class EvaluatorRuntime {
       const [clip, reward, ocr] = await Promise.all([run(this.#hosts.clip), run(this.#hosts.reward), this.#hosts.ocr ? run(this.#hosts.ocr) : undefined]);
       return { clip, reward, ...(ocr !== undefined ? { ocr } : {}) };
     });
+  }
+}
+
+/** Loads the manifest and starts the model workers; `signal` cancels it (workers terminated, ABORTED). */
+async function loadWorkers(options: RuntimeOptions, onProgress: (progress: ModelProgress) => void, signal: AbortSignal): Promise<LoadedWorkers> {
+  const cancelled = () => abortedError('Loading the guard');
+  if (signal.aborted) throw cancelled();
+  const manifest = options.models ? await hubManifest(options.models, options.tier) : await loadManifest(options.modelBase);
+  if (signal.aborted) throw cancelled();
+  const files: FilesOf = (id, entry) => (options.models ? hubFiles(options.models, modelFiles(id, entry), entry) : modelFiles(id, entry));
+  const tier = options.tier === undefined ? undefined : tierModels(manifest, options.tier);
+  const clipId = options.clipModel ?? tier?.models.clip ?? manifest.defaults.clip;
+  const rewardId = options.rewardModel ?? tier?.models.reward ?? manifest.defaults.reward;
+  // A tier may run a model in other dtypes than its entry's (e.g. CLIP in q8 on both backends).
+  const clipEntry = { ...findModel(manifest, clipId, 'clip'), ...(tier?.dtype?.clip ? { dtype: tier.dtype.clip } : {}) };
+  const rewardEntry = { ...findModel(manifest, rewardId, 'reward'), ...(tier?.dtype?.reward ? { dtype: tier.dtype.reward } : {}) };
+  const runtime = runtimeConfig(options);
+  const progress = Comlink.proxy(onProgress);
+  const timeouts = { loadTimeoutMs: options.timeouts.loadMs, callTimeoutMs: options.timeouts.callMs };
+  const hosts: Hosts = {
+    clip: new WorkerHost<ClipWorkerApi, LoadReport>({
+      label: 'CLIP worker',
+      spawn: () => new Worker(new URL('../../workers/clip.worker.ts', import.meta.url), { type: 'module', name: 'vlm-guard-clip' }),
+      init: async (api, { deviceLost }) =>
+        api.load({ ...(await onDevice(runtime, deviceLost)), ...files(clipId, clipEntry), maxTextTokens: clipEntry.maxTextTokens, dtype: clipEntry.dtype, needsShaderF16: needsShaderF16(clipEntry) }, progress),
+      ...timeouts,
+    }),
+    reward: new WorkerHost<RewardWorkerApi, RewardLoadReport>({
+      label: 'reward worker',
+      spawn: () => new Worker(new URL('../../workers/reward.worker.ts', import.meta.url), { type: 'module', name: 'vlm-guard-reward' }),
+      init: async (api, { deviceLost }) =>
+        api.load(
+          {
+            ...(await onDevice(runtime, deviceLost)),
+            ...files(rewardId, rewardEntry),
+            kind: rewardEntry.kind,
+            maxTokens: rewardEntry.maxTokens,
+            dtype: rewardEntry.dtype,
+            needsShaderF16: needsShaderF16(rewardEntry),
+            score: rewardEntry.score,
+            ...(rewardEntry.guard ? { guard: rewardEntry.guard } : {}),
+            ...options.reward,
+            framing: options.reward.framing === 'auto' ? (rewardEntry.framing ?? 'auto') : options.reward.framing,
+          },
+          progress,
+        ),
+      ...timeouts,
+    }),
+  };
+  const ocr = ocrHost({ ...options, ocrModel: options.ocrModel ?? tier?.models.ocr }, manifest, files, runtime, progress, timeouts);
+  if (ocr.host) hosts.ocr = ocr.host;
+  let onAbort: () => void = () => undefined;
+  const aborted = new Promise<never>((_, reject) => (onAbort = () => reject(cancelled())));
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const loading = Promise.all([
+      hosts.clip.ready(),
+      hosts.reward.ready(),
+      // `auto`: a failing OCR load leaves the guard working without image text.
+      hosts.ocr?.ready().catch((error: unknown) => {
+        if (options.imageText === 'on') throw error;
+        hosts.ocr?.dispose();
+        delete hosts.ocr;
+        ocr.reason = `the OCR model did not load: ${error instanceof Error ? error.message : String(error)}`;
+        return undefined;
+      }),
+    ]);
+    loading.catch(() => undefined); // after an abort it fails with DISPOSED, unheard
+    const [clipReport, rewardReport, ocrReport] = await Promise.race([aborted, loading]);
+    const imageText = {
+      mode: options.imageText,
+      active: ocrReport !== undefined,
+      ...(ocr.modelId ? { model: ocr.modelId } : {}),
+      ...(ocr.reason ? { reason: ocr.reason } : {}),
+      ...(ocrReport ? { loadMs: ocrReport.loadMs } : {}),
+    };
+    return { hosts, models: { clip: { id: clipId, entry: clipEntry, report: clipReport }, reward: { id: rewardId, entry: rewardEntry, report: rewardReport }, imageText } };
+  } catch (error) {
+    for (const host of Object.values(hosts)) host.dispose();
+    throw error;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
   }
 }
 

@@ -2,8 +2,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ManifestFile, type ManifestModel, parseManifest } from '../../runtime/manifest.ts';
-import type { CatalogModel, HubModel } from './catalog.ts';
-import { type DownloadProgress, downloadFile, isCommit, listRepository, resolveCommit } from './hub-download.ts';
+import type { CatalogModel, HubModel } from '../../runtime/catalog.ts';
+import { isCommit, listRepository, resolveCommit } from '../../runtime/hub-api.ts';
+import { type DownloadProgress, downloadFile } from './hub-download.ts';
 
 export interface FetchOptions {
   host: string;

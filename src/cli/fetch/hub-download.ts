@@ -5,50 +5,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { dirname } from 'node:path';
-
-export interface RemoteFile {
-  path: string;
-  size: number;
-  /** LFS files carry their sha256; small git files do not (verified by size only). */
-  sha256?: string;
-}
-
-interface TreeEntry {
-  type: string;
-  path: string;
-  size: number;
-  lfs?: { oid: string; size: number };
-}
-
-/** A commit: 40 hex digits. A branch or tag name moves; a commit does not. */
-export const isCommit = (revision: string) => /^[0-9a-f]{40}$/.test(revision);
-
-/** The commit a revision (branch, tag or commit) names now, from the hub's model API. */
-export async function resolveCommit(host: string, repo: string, revision: string, fetchImpl: typeof fetch = fetch): Promise<string> {
-  const url = `${host}/api/models/${repo}/revision/${encodeURIComponent(revision)}`;
-  const response = await fetchImpl(url);
-  if (!response.ok) throw new Error(`resolving ${repo}@${revision}: ${url}: HTTP ${response.status}`);
-  const sha = ((await response.json()) as { sha?: unknown }).sha;
-  if (typeof sha !== 'string' || !isCommit(sha)) throw new Error(`resolving ${repo}@${revision}: ${url} gave no commit sha`);
-  if (isCommit(revision) && sha !== revision) throw new Error(`${repo}@${revision}: the hub answers for commit ${sha}`);
-  return sha;
-}
-
-export async function listRepository(host: string, repo: string, revision: string, fetchImpl: typeof fetch = fetch): Promise<Map<string, RemoteFile>> {
-  const files = new Map<string, RemoteFile>();
-  const folders = [''];
-  while (folders.length > 0) {
-    const folder = folders.shift()!;
-    const url = `${host}/api/models/${repo}/tree/${revision}${folder ? `/${folder}` : ''}`;
-    const response = await fetchImpl(url);
-    if (!response.ok) throw new Error(`listing ${url}: HTTP ${response.status}`);
-    for (const entry of (await response.json()) as TreeEntry[]) {
-      if (entry.type === 'directory') folders.push(entry.path);
-      else files.set(entry.path, { path: entry.path, size: entry.lfs?.size ?? entry.size, ...(entry.lfs ? { sha256: entry.lfs.oid } : {}) });
-    }
-  }
-  return files;
-}
+import { type RemoteFile, request } from '../../runtime/hub-api.ts';
 
 export async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
@@ -81,7 +38,7 @@ export async function downloadFile(
   const part = `${target}.part`;
   let offset = existsSync(part) ? statSync(part).size : 0;
   if (offset > expected.size) offset = 0;
-  const response = await fetchImpl(url, offset > 0 ? { headers: { range: `bytes=${offset}-` } } : {});
+  const response = await request(fetchImpl, url, offset > 0 ? { headers: { range: `bytes=${offset}-` } } : {});
   if (!response.ok || !response.body) throw new Error(`download ${url}: HTTP ${response.status}`);
   if (offset > 0 && response.status !== 206) offset = 0; // the server ignored Range: start over
   const file = await open(part, offset > 0 ? 'a' : 'w');

@@ -1,11 +1,17 @@
-// Pins catalog models for hub loading (createGuard({ models: { hub } })): each model's commit
+// Pins catalog models for hub loading (createGuard({ models: { hub } })) — ahead of time
+// (`npm run models:pin`, the package's pins) or in the page on first use: each model's commit
 // and every file's size and sha256 — the hub's LFS sha256 for large files, the bytes hashed
 // here for small git files (the hub lists none for them) — as manifest entries with their
 // origin. A page then loads the files from the hub at that commit and checks every byte.
-import { createHash } from 'node:crypto';
-import type { Manifest, ManifestFile, ManifestModel } from '../../runtime/manifest.ts';
 import type { HubModel } from './catalog.ts';
-import { listRepository, resolveCommit } from './hub-download.ts';
+import { listRepository, request, resolveCommit } from './hub-api.ts';
+import type { Manifest, ManifestFile, ManifestModel } from './manifest.ts';
+
+/** WebCrypto: the same in Node (`npm run models:pin`) and in the page (trust on first use). */
+async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
 
 export async function pinModels(options: { host: string; models: HubModel[]; fetch?: typeof fetch; log?: (line: string) => void }): Promise<Record<string, ManifestModel>> {
   const fetchImpl = options.fetch ?? fetch;
@@ -20,11 +26,11 @@ export async function pinModels(options: { host: string; models: HubModel[]; fet
       let sha256 = remote.sha256;
       if (!sha256) {
         const url = `${options.host}/${model.repo}/resolve/${commit}/${path}`;
-        const response = await fetchImpl(url);
+        const response = await request(fetchImpl, url);
         if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
         const bytes = new Uint8Array(await response.arrayBuffer());
         if (bytes.byteLength !== remote.size) throw new Error(`${url}: ${bytes.byteLength} bytes, the listing says ${remote.size}`);
-        sha256 = createHash('sha256').update(bytes).digest('hex');
+        sha256 = await sha256Hex(bytes);
       }
       files.push({ path, sha256, bytes: remote.size });
     }

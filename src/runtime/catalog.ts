@@ -5,8 +5,8 @@
 //
 // Thresholds of real models must come from calibration on labelled data (npm run eval);
 // until measured here they are recorded with `calibrated: false` and the demo says so.
-import type { ManifestModel } from '../../runtime/manifest.ts';
-import { LLAMA_GUARD_3_CATEGORIES } from '../../risk-categories.ts';
+import type { ManifestModel } from './manifest.ts';
+import { LLAMA_GUARD_3_CATEGORIES } from '../risk-categories.ts';
 
 /** Omit over each member of a union (plain Omit would keep only the common keys). */
 type OmitEach<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -35,7 +35,7 @@ export type CatalogModel = HubModel | ExportModel;
 
 export const isHubModel = (m: CatalogModel): m is HubModel => 'repo' in m;
 
-const NOT_MEASURED = 'not measured here (no weights offline); calibrate with `npm run eval` on a labelled set and record the result';
+const NOT_MEASURED = 'not measured here (no weights offline); calibrate on a labelled set (docs/models.md) and record the result';
 
 const CLIP_FILES = ['config.json', 'preprocessor_config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json'];
 
