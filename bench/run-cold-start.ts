@@ -18,7 +18,7 @@ import { chromiumLaunchOptions } from '../src/cli/chromium.ts';
 import { envNumber } from './stats.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const PAIRS = envNumber('BENCH_PAIRS', 3);
+const PAIRS = envNumber('BENCH_PAIRS', 5);
 const { values } = parseArgs({ options: { baseline: { type: 'string', default: 'HEAD~1' } } });
 const baselineCommit = execFileSync('git', ['rev-parse', '--short', values.baseline!], { cwd: ROOT, encoding: 'utf8' }).trim();
 const currentCommit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
@@ -76,7 +76,11 @@ const server = createServer((req, res) => {
   const url = req.url ?? '/';
   if (url.split('?')[0]!.endsWith('.wasm')) {
     wasm.count++;
-    res.on('finish', () => (wasm.bytes += Number(res.getHeader('content-length') ?? 0)));
+    const write = res.write.bind(res);
+    res.write = ((chunk: Buffer | string, ...rest: never[]) => {
+      wasm.bytes += Buffer.byteLength(chunk);
+      return write(chunk, ...rest);
+    }) as typeof res.write;
   }
   const mount = mounts.find(([prefix]) => url.startsWith(prefix));
   if (!mount) return void res.writeHead(404).end();
@@ -90,16 +94,17 @@ async function coldVisit(build: Run['build']): Promise<Run> {
   wasm = { count: 0, bytes: 0 };
   const posted = new Promise<string>((r) => (deliver = r));
   const profile = mkdtempSync(join(tmpdir(), 'vlm-guard-cold-'));
-  const chromium = spawn(chromiumLaunchOptions.executablePath ?? 'chromium', [...(chromiumLaunchOptions.args ?? []), '--remote-debugging-port=0', `--user-data-dir=${profile}`, `${origin}/${build}/cold-start.html`], { stdio: 'ignore' });
+  const chromium = spawn(chromiumLaunchOptions.executablePath ?? 'chromium', [...(chromiumLaunchOptions.args ?? []), '--remote-debugging-port=0', `--user-data-dir=${profile}`, `${origin}/${build}/cold-start.html`], { stdio: 'ignore', detached: true });
   try {
     const body = JSON.parse(await Promise.race([posted, new Promise<string>((_, reject) => setTimeout(() => reject(new Error('no result in 5 min')), 300_000).unref())])) as Omit<Run, 'build' | 'wasmRequests' | 'wasmMiB'> & { error?: string };
     if (body.error) throw new Error(`${build}: ${body.error}`);
     return { build, ms: body.ms, loadMs: body.loadMs, wasmRequests: wasm.count, wasmMiB: wasm.bytes / 2 ** 20 };
   } finally {
+    // Debian's chromium is a wrapper script: the browser and its helpers are its process group.
     const exited = new Promise((r) => chromium.once('exit', r));
-    chromium.kill();
+    process.kill(-chromium.pid!, 'SIGKILL');
     await exited;
-    rmSync(profile, { recursive: true, force: true, maxRetries: 5 });
+    rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   }
 }
 

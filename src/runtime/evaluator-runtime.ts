@@ -29,7 +29,7 @@ import { RewardEvaluator } from './evaluators/reward-evaluator.ts';
 import { type ClipModelEntry, type Manifest, type ManifestModel, type RewardModelEntry, findModel, tierModels } from './manifest.ts';
 import { type HubOptions, hubFiles, hubManifest } from './hub-source.ts';
 import { loadManifest, modelFiles, needsShaderF16, runtimeConfig } from './model-source.ts';
-import { withCompiledRuntime } from './ort-runtime.ts';
+import { compiledRuntime, withCompiledRuntime } from './ort-runtime.ts';
 import type { WindowOptions } from './text-windows.ts';
 import { type Lease, SharedLoads } from './shared-loads.ts';
 import { WorkerHost } from './worker-host.ts';
@@ -209,6 +209,8 @@ export class EvaluatorRuntime {
 async function loadWorkers(options: RuntimeOptions, onProgress: (progress: ModelProgress) => void, signal: AbortSignal): Promise<LoadedWorkers> {
   const cancelled = () => abortedError('Loading the guard');
   if (signal.aborted) throw cancelled();
+  const runtime = runtimeConfig(options);
+  void compiledRuntime(runtime.ortWasm.wasm); // ORT's runtime compiles on the page while the manifest is read
   const manifest = options.models ? await hubManifest(options.models, options.tier) : await loadManifest(options.modelBase);
   if (signal.aborted) throw cancelled();
   const files: FilesOf = (id, entry) => (options.models ? hubFiles(options.models, modelFiles(id, entry), entry) : modelFiles(id, entry));
@@ -218,7 +220,6 @@ async function loadWorkers(options: RuntimeOptions, onProgress: (progress: Model
   // A tier may run a model in other dtypes than its entry's (e.g. CLIP in q8 on both backends).
   const clipEntry = { ...findModel(manifest, clipId, 'clip'), ...(tier?.dtype?.clip ? { dtype: tier.dtype.clip } : {}) };
   const rewardEntry = { ...findModel(manifest, rewardId, 'reward'), ...(tier?.dtype?.reward ? { dtype: tier.dtype.reward } : {}) };
-  const runtime = runtimeConfig(options);
   const progress = Comlink.proxy(onProgress);
   const timeouts = { loadTimeoutMs: options.timeouts.loadMs, callTimeoutMs: options.timeouts.callMs };
   const hosts: Hosts = {
