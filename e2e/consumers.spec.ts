@@ -248,6 +248,22 @@ test('a static folder with the one tag (init --script), under a strict CSP: wind
   }
 });
 
+test('Node (server-side code, SSR): importing vlm-guard and vlm-guard/ai-sdk is harmless; the README\'s AI SDK example rejects with ENVIRONMENT_UNSUPPORTED saying where it runs', () => {
+  writeFileSync(
+    join(ws.dir, 'server.mjs'),
+    `import { createGuard } from 'vlm-guard';
+import { vlmGuardMiddleware } from 'vlm-guard/ai-sdk';
+const guard = createGuard({ modelBase: '/models/' });
+const middleware = vlmGuardMiddleware({ guard });
+const error = await guard.catch((e) => e);
+console.log(JSON.stringify({ middleware: typeof middleware, name: error.name, code: error.code, message: error.message }));
+`,
+  );
+  const out = JSON.parse(execFileSync(process.execPath, ['server.mjs'], { cwd: ws.dir, encoding: 'utf8' })) as { middleware: string; name: string; code: string; message: string };
+  expect(out).toMatchObject({ middleware: 'object', name: 'GuardError', code: 'ENVIRONMENT_UNSUPPORTED' });
+  expect(out.message).toMatch(/runs in the browser page.*vlmGuardMiddleware in the page/);
+});
+
 test('TypeScript app: tsc --noEmit passes with the shipped types (bundler and NodeNext resolution), and rejects misuse', () => {
   const app = join(ws.dir, 'ts-app');
   ws.put('app.ts', 'ts-app/app.ts');

@@ -116,8 +116,12 @@ test('fp16 weights and an adapter without shader-f16 (SwiftShader here): the man
   const load = (device: 'webgpu' | 'auto') =>
     page.evaluate(async (device) => {
       const hasF16 = (await (navigator as Navigator & { gpu: { requestAdapter(): Promise<{ features: Set<string> } | null> } }).gpu.requestAdapter())?.features.has('shader-f16') ?? false;
+      // Each guard is disposed: a live one would be shared by the next createGuard with equal options, manifest and all.
       const loaded = await window.vlmGuard.createGuard({ device }).then(
-        (g) => ({ backend: g.info.backends.reward, dtype: g.info.dtypes.reward, reason: g.info.fallbackReasons.reward ?? '' }),
+        (g) => {
+          g.dispose();
+          return { backend: g.info.backends.reward, dtype: g.info.dtypes.reward, reason: g.info.fallbackReasons.reward ?? '' };
+        },
         (e: { code: string; message: string }) => ({ backend: e.code, dtype: '', reason: e.message }),
       );
       return { hasF16, ...loaded };
