@@ -1,5 +1,3 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { defineConfig } from '@playwright/test';
 import { chromiumLaunchOptions } from './src/cli/chromium.ts';
 
@@ -8,27 +6,17 @@ const PORT = 5173;
 export const TEST_SERVER_PORT = 8787;
 export const PREVIEW_PORT = 4173;
 
-const CONSUMER_APPS = /consumers\.spec\.ts$/;
-/** The page specs that talk to the OpenAI test server: read from the specs, so a new one cannot be missed. */
-const USES_TEST_SERVER = readdirSync('e2e')
-  .filter((f) => f.endsWith('.spec.ts') && !CONSUMER_APPS.test(f) && /TEST_SERVER|openai-test-server|:8787\b/.test(readFileSync(join('e2e', f), 'utf8')))
-  .map((f) => `**/e2e/${f}`);
-
 export default defineConfig({
   testDir: 'e2e',
   timeout: 180_000,
   expect: { timeout: 30_000 },
   fullyParallel: false,
-  // Two lanes (one per core), three kinds of work, one test at a time of each kind: the fresh
-  // apps (npm installs and bundler builds, mostly Node), the pages that talk to the OpenAI test
-  // server (its scripted faults and sample draws are one state, so those pages run in order), and
-  // the other pages.
+  // Two lanes, one test at a time in each: the fresh apps (e2e/consumers.spec.ts: npm installs
+  // and bundler builds, mostly Node) beside the page tests (Chromium, the shared test servers).
   workers: 2,
   projects: [
-    // In this order: the longest kind starts at once, the apps (light on the CPU) beside it.
-    { name: 'pages', testIgnore: [CONSUMER_APPS, ...USES_TEST_SERVER], workers: 1 },
-    { name: 'consumer apps', testMatch: CONSUMER_APPS, workers: 1 },
-    { name: 'pages (test server)', testMatch: USES_TEST_SERVER, workers: 1 },
+    { name: 'consumer apps', testMatch: /consumers\.spec\.ts$/, workers: 1 },
+    { name: 'pages', testIgnore: /consumers\.spec\.ts$/, workers: 1 },
   ],
   retries: 0,
   reporter: [['list']],

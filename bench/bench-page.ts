@@ -25,6 +25,7 @@ import type { Call, CallStats } from './calls.ts';
 import { clipIds, textInputs } from '../workers/clip-text.ts';
 import { clipPixelValues } from '../workers/clip-preprocess.ts';
 import { encodeForReward, resolveFraming } from '../workers/reward-framing.ts';
+import { tokenize } from '../e2e/openai-test-server/scripted-model.ts';
 
 export type { StageStats };
 
@@ -86,11 +87,11 @@ async function photo(): Promise<Blob> {
 }
 
 /** An answer per run, distinct so no cache can answer; safe, so a guard model says its verdict in one pass. */
-const answer = (i: number, k: number) => `The picture shows ${i * 100 + k} cups of coffee on a table.`;
+export const answer = (i: number, k: number) => `The picture shows ${i * 100 + k} cups of coffee on a table.`;
 const caption = (i: number) => `a photo of item number ${i}`;
 
 /** The bench photo as ImageData: both sides then decode (copy) and preprocess the same pixels. */
-async function photoPixels(): Promise<ImageData> {
+export async function photoPixels(): Promise<ImageData> {
   const pixels = await decodeImage(await photo());
   return new ImageData(pixels.data, pixels.width, pixels.height);
 }
@@ -177,6 +178,13 @@ async function directReward(size: SizeSpec, backend: 'webgpu' | 'wasm'): Promise
   };
 }
 
+/** Tokens of a text by the local test VLM's own tokenizer. */
+async function localTokenCounter(): Promise<(text: string) => number> {
+  pointTransformersAt('/models/');
+  const tokenizer = await AutoTokenizer.from_pretrained('test-vlm');
+  return (text) => tokenizer.encode(text, { add_special_tokens: false }).length;
+}
+
 function pointTransformersAt(modelBase: string): void {
   env.allowLocalModels = true;
   env.allowRemoteModels = false;
@@ -189,7 +197,7 @@ function pointTransformersAt(modelBase: string): void {
 type CallRun = (i: number) => Promise<unknown>;
 
 /** The size's three calls done directly in the page (no worker, no comlink): bare transformers.js / onnxruntime-web. */
-async function directCalls(backend: 'webgpu' | 'wasm', size: SizeSpec, imageData: ImageData): Promise<{ calls: Record<Call, CallRun>; rewardRuntime: string }> {
+export async function directCalls(backend: 'webgpu' | 'wasm', size: SizeSpec, imageData: ImageData): Promise<{ calls: Record<Call, CallRun>; rewardRuntime: string }> {
   pointTransformersAt(size.modelBase);
   const opts = { device: backend, dtype: 'fp32' } as const;
   const [processor, vision, tokenizer, text, reward, clipModel] = await Promise.all([
@@ -342,6 +350,17 @@ export interface PairedComparison {
   respond: StageStats;
   /** respond ÷ vanilla within each pair: median and spread. */
   ratio: { median: number; min: number; max: number; pairs: number };
+  /** Output tokens of the answer each side shows (the model's own tokenizer), medians over the pairs. */
+  tokens: { vanilla: number; respond: number };
+  /** (respond ms per shown token) ÷ (vanilla ms per token) within each pair. */
+  perToken: { median: number; min: number; max: number };
+  /**
+   * Deep alignment (deep comparisons only), medians: rounds (sentences) and requests, and the
+   * tokens a round waits for (its longest candidate) over those it keeps (the chosen one).
+   */
+  deep?: { rounds: number; requests: number; longestOverKept: number };
+  /** respond()'s own stages, medians: the vanilla part (through the gate) and the alignment. */
+  stagesMs: { generate: number; align: number };
 }
 
 export interface GenerationBench {
@@ -389,25 +408,52 @@ export async function runGeneration({ backend, remoteUrl, speed, pairs, comparis
     { name: 'respond deep, unsafe prompt (aligned)', input: unsafe, mode: 'deep' },
   ] as const;
   const comparisons: PairedComparison[] = [];
-  const timed = async (run: () => Promise<unknown>) => {
+  const timedWith = async <T, R>(run: () => Promise<T>, keep: (value: T) => R): Promise<R & { ms: number }> => {
     const t0 = performance.now();
-    await run();
-    return performance.now() - t0;
+    const value = await run();
+    return { ...keep(value), ms: performance.now() - t0 };
   };
+  // Output tokens as the model counts them: the test server's tokenizer, or the local VLM's own.
+  const countTokens = remoteUrl ? (text: string) => tokenize(text).length : await localTokenCounter();
+  const spread = (xs: number[]) => ({ median: stats(xs).medianMs, min: Math.min(...xs), max: Math.max(...xs) });
+  const sum = (xs: number[]) => xs.reduce((a, v) => a + v, 0);
   for (const c of all.filter((c) => wanted.includes(c.name))) {
-    const vanilla = () => generator.generate({ ...c.input, sampling: greedy });
-    const respond = async () => imageChecks.push((await guard.respond(c.input, { mode: c.mode })).image.ms);
+    const vanilla = async () => countTokens((await generator.generate({ ...c.input, sampling: greedy })).text);
+    const respond = async () => {
+      const result = await guard.respond(c.input, { mode: c.mode });
+      imageChecks.push(result.image.ms);
+      return { tokens: countTokens(result.text), deep: result.deep, timings: result.timings };
+    };
     // Equal warm-up: one of each.
     await vanilla();
     await respond();
-    const a: number[] = [];
-    const b: number[] = [];
+    const a: { ms: number; tokens: number }[] = [];
+    const b: (Awaited<ReturnType<typeof respond>> & { ms: number })[] = [];
     for (let i = 0; i < pairs; i++) {
-      a.push(await timed(vanilla));
-      b.push(await timed(respond));
+      a.push(await timedWith(vanilla, (tokens) => ({ tokens })));
+      b.push(await timedWith(respond, (r) => r));
     }
-    const ratios = b.map((ms, i) => ms / a[i]!);
-    comparisons.push({ name: c.name, vanilla: stats(a), respond: stats(b), ratio: { median: stats(ratios).medianMs, min: Math.min(...ratios), max: Math.max(...ratios), pairs } });
+    const ratios = b.map((x, i) => x.ms / a[i]!.ms);
+    const perToken = b.map((x, i) => x.ms / Math.max(1, x.tokens) / (a[i]!.ms / Math.max(1, a[i]!.tokens)));
+    const deeps = b.flatMap((x) => (x.deep ? [x.deep] : []));
+    comparisons.push({
+      name: c.name,
+      vanilla: stats(a.map((x) => x.ms)),
+      respond: stats(b.map((x) => x.ms)),
+      ratio: { ...spread(ratios), pairs },
+      tokens: { vanilla: stats(a.map((x) => x.tokens)).medianMs, respond: stats(b.map((x) => x.tokens)).medianMs },
+      perToken: spread(perToken),
+      ...(deeps.length
+        ? {
+            deep: {
+              rounds: stats(deeps.map((d) => d.sentences.length)).medianMs,
+              requests: stats(deeps.map((d) => d.requests)).medianMs,
+              longestOverKept: stats(deeps.map((d) => sum(d.sentences.map((r) => Math.max(...r.candidates.map((c) => c.tokens)))) / Math.max(1, sum(d.sentences.map((r) => r.candidates[r.chosen]!.tokens))))).medianMs,
+            },
+          }
+        : {}),
+      stagesMs: { generate: stats(b.map((x) => x.timings.generate)).medianMs, align: stats(b.map((x) => x.timings.align)).medianMs },
+    });
   }
   guard.dispose();
   generator.dispose?.();

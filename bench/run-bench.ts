@@ -330,6 +330,8 @@ const generationTables = orFailed(generation.length > 0, () => generation.map((g
   ['respond(), median', (c) => ms(c.respond)],
   ['**ratio per pair, median**', (c) => `**${x(c.ratio.median)}**${noise(c.ratio.median)}`],
   ['ratio per pair, min – max', (c) => `${x(c.ratio.min)} – ${x(c.ratio.max)}`],
+  ['output tokens, vanilla / respond (medians)', (c) => `${c.tokens.vanilla} / ${c.tokens.respond}`],
+  ['per output token, ratio per pair (min – max)', (c) => `${x(c.perToken.median)} (${x(c.perToken.min)} – ${x(c.perToken.max)})`],
 ])).join('\n\n'), 'generation');
 console.log(`\n${generationTables}`);
 

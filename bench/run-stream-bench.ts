@@ -3,7 +3,7 @@
 // fetch protection and the AI SDK middleware, on a safe photo and an unsafe image, at the
 // test models' size and a real one. Prints the table, writes bench/results/stream-latest.json
 // and bench/STREAMING.md (every figure from this run; goals met or missed, with why).
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { chromium } from '@playwright/test';
@@ -12,12 +12,12 @@ import { chromiumLaunchOptions } from '../src/cli/chromium.ts';
 import { heapGrowthMiB } from '../e2e/heap-peak.ts';
 import { startTestServer } from '../e2e/openai-test-server/server.ts';
 import { BENCH_TIERS, makeBenchModels } from './make-bench-models.ts';
+import { openBenchPage } from './bench-browser.ts';
 import { envNumber } from './stats.ts';
 import type { LargeRun } from './large-stream-page.ts';
 import type { StreamComparison } from './stream-page.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const PHOTO = resolve(ROOT, '../shared/fixtures/benign-photos/astronaut.png');
 const PORT = 5176;
 const number = envNumber;
 const SPEED = { tokensPerSecond: number('BENCH_TOKENS_PER_SECOND', 30), answerTokens: number('BENCH_ANSWER_TOKENS', 120) };
@@ -42,11 +42,7 @@ const rows: (StreamComparison & { size: string })[] = [];
 const large: (LargeRun & { path: string; guarded: boolean; heapMiB: number })[] = [];
 try {
   for (const size of sizes) {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    await page.route('**/bench/photo', (route) => route.fulfill({ body: readFileSync(PHOTO), contentType: 'image/png' }));
-    await page.goto(`http://127.0.0.1:${PORT}/bench/stream.html`);
-    await page.waitForFunction(() => window.streamBenchReady === true, undefined, { timeout: 120_000 });
+    const { context, page } = await openBenchPage(browser, `http://127.0.0.1:${PORT}/bench/stream.html`, 'streamBenchReady');
     const started = performance.now();
     const measured = await page.evaluate((run) => window.runStreaming(run), { remoteUrl: testServer.url, pairs: PAIRS, modelBase: size.modelBase, ...(size.tier ? { tier: size.tier } : {}) });
     console.log(`bench:stream: ${size.name} done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
@@ -54,11 +50,7 @@ try {
     await context.close();
   }
   // A large answer: the page's heap sampled (CDP) while it streams, above what it was before (after a collection).
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.route('**/bench/photo', (route) => route.fulfill({ body: readFileSync(PHOTO), contentType: 'image/png' }));
-  await page.goto(`http://127.0.0.1:${PORT}/bench/stream.html`);
-  await page.waitForFunction(() => window.streamBenchReady === true, undefined, { timeout: 120_000 });
+  const { context, page } = await openBenchPage(browser, `http://127.0.0.1:${PORT}/bench/stream.html`, 'streamBenchReady');
   const cdp = await context.newCDPSession(page);
   for (const path of ['fetch protection', 'AI SDK middleware'] as const) {
     await page.evaluate(({ path, mb }) => window.runLarge(path, mb, true), { path, mb: 1 }); // warm-up: the guard loads

@@ -1,7 +1,7 @@
 // The three evaluator kinds through createGuard, on tiny models in the exact layouts of
 // their real exports: a multi-label encoder classifier (toxic-bert), a decoder reward
 // model on bare onnxruntime-web (Qwen3 sequence classification), and a generative
-// guard with a KV cache (Llama Guard), on both backends.
+// guard with a KV cache (Llama Guard), on both backends — each also scoring texts concurrently.
 import { BACKENDS, expect, installPageHelpers, openHarness, test } from './support.ts';
 
 const TEXTS = {
@@ -19,17 +19,23 @@ for (const backend of BACKENDS) {
       async ({ device, texts }) => {
         const results: Record<string, unknown> = {};
         for (const rewardModel of ['test-toxic', 'test-decoder-reward', 'test-llama-guard']) {
-          const guard = await window.vlmGuard.createGuard({ device, rewardModel });
-          const checks: Record<string, unknown> = {};
+          // The decoders read prompts through the KV cache in chunks, and take calls 4 at a time: one
+          // inference per session even so (on WebGPU each run waits for the GPU, so other calls'
+          // messages reach the worker mid-text; on WASM a run settles without yielding to them).
+          const decoder = rewardModel !== 'test-toxic';
+          const guard = await window.vlmGuard.createGuard({ device, rewardModel, ...(decoder ? { reward: { prefillChunk: 64 }, concurrency: { maxInFlight: 4 } } : {}) });
+          const checks: Record<string, { verdict: string; score: number | null; error?: { code: string } }> = {};
           for (const [name, text] of Object.entries(texts)) checks[name] = await guard.checks.response(text);
+          const view = (c: { verdict: string; score: number | null; error?: { code: string } }) => [c.verdict, c.score, c.error?.code ?? null];
+          const together = (await Promise.all(Object.values(texts).map((text) => guard.checks.response(text)))).map(view);
           const decision = await guard.evaluate({ image: window.solidImage([220, 20, 20]), response: texts.harmful });
           // Deep alignment's candidates may be scored under another instruction (the eta-paper preset's deep text).
           const underOther = await guard.runtime.reward.scoreMany([texts.ordinary, texts.ordinary], { instruction: 'Sorry, I cannot help. Stay responsible instead.' });
           const underOwn = await guard.runtime.reward.scoreMany([texts.ordinary]);
-          results[rewardModel] = { info: { kind: guard.info.rewardKind, backends: guard.info.backends, framing: guard.info.rewardFraming }, checks, decision: decision.decision, responseCheck: decision.responseCheck, underOther, underOwn };
+          results[rewardModel] = { info: { kind: guard.info.rewardKind, backends: guard.info.backends, framing: guard.info.rewardFraming }, checks, alone: Object.values(checks).map(view), together, decision: decision.decision, responseCheck: decision.responseCheck, underOther, underOwn };
           guard.dispose();
         }
-        return results as Record<string, { info: { kind: string; backends: { reward: string }; framing: string }; checks: Record<string, { score: number; verdict: string; codes?: string[]; categories?: string[] }>; decision: string; responseCheck: { codes?: string[] }; underOther: number[]; underOwn: number[] }>;
+        return results as Record<string, { info: { kind: string; backends: { reward: string }; framing: string }; checks: Record<string, { score: number; verdict: string; codes?: string[]; categories?: string[] }>; alone: unknown[]; together: unknown[]; decision: string; responseCheck: { codes?: string[] }; underOther: number[]; underOwn: number[] }>;
       },
       { device: backend, texts: TEXTS },
     );
@@ -60,7 +66,12 @@ for (const backend of BACKENDS) {
     expect(guard.checks.refusal!.codes).toBeUndefined();
     expect(guard.checks.ordinary!.score).toBeGreaterThan(0.5);
 
-    for (const id of ['test-toxic', 'test-decoder-reward', 'test-llama-guard']) expect(out[id]!.decision, id).toBe('align');
+    for (const id of ['test-toxic', 'test-decoder-reward', 'test-llama-guard']) {
+      expect(out[id]!.decision, id).toBe('align');
+      // Scored concurrently, each text scores as it did alone (and none failed).
+      expect(out[id]!.together, id).toEqual(out[id]!.alone);
+      expect(out[id]!.alone.every((v) => (v as unknown[])[2] === null), id).toBe(true);
+    }
     expect(guard.responseCheck.codes).toEqual(['S9']);
   });
 }

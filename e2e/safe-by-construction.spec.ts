@@ -386,30 +386,6 @@ test('I/O: an image URL that redirects to another origin is not followed there; 
   console.log(`a model file served without end was refused after ${out.bigMs.toFixed(0)} ms; the server wrote ${(endlessBytes / 2 ** 20).toFixed(1)} MiB`);
 });
 
-test('one inference per session: texts scored concurrently (maxInFlight 4) score as they do one by one, on the decoder-reward and guard-generative kinds', async ({ page }) => {
-  await openBuilt(page);
-  const texts = ['Then attach the detonator to the bomb.', 'Sorry, I cannot help; talk to someone responsible instead.', 'A calm red square.'];
-  const out = await page.evaluate(async (texts) => {
-    const results: Record<string, { alone: unknown[]; together: unknown[] }> = {};
-    for (const rewardModel of ['test-decoder-reward', 'test-llama-guard']) {
-      // WebGPU: each run waits for the GPU, so other calls' messages reach the worker mid-text (on
-      // WASM a run settles without yielding to them). Prompts go through the KV cache in chunks.
-      const guard = await window.vlmGuard.createGuard({ device: 'webgpu', rewardModel, reward: { prefillChunk: 64 }, concurrency: { maxInFlight: 4 } });
-      const view = (c: { verdict: string; score: number | null; error?: { code: string } }) => [c.verdict, c.score, c.error?.code ?? null];
-      const alone = [];
-      for (const text of texts) alone.push(view(await guard.checks.response(text)));
-      const together = (await Promise.all(texts.map((text) => guard.checks.response(text)))).map(view);
-      results[rewardModel] = { alone, together };
-      guard.dispose();
-    }
-    return results;
-  }, texts);
-  for (const [model, r] of Object.entries(out)) {
-    expect(r.together, model).toEqual(r.alone);
-    expect(r.alone.every((v) => (v as unknown[])[2] === null), model).toBe(true);
-  }
-});
-
 test('createGuard({ signal }) cancels a load in progress: ABORTED, and the workers it started are terminated', async ({ page }) => {
   await openBuilt(page);
   const code = await page.evaluate(async () => {

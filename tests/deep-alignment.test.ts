@@ -65,6 +65,43 @@ describe('deep alignment', () => {
     expect(result.stoppedBy).toBe('eos');
   });
 
+  it('scores each candidate as soon as it is complete, batching those complete together; a late EOS still ranks the round by reward alone', async () => {
+    const events: string[] = [];
+    // Round 2 streams: A and B complete together, C later (and ended: EOS).
+    const generator: Generator = {
+      id: 'streaming',
+      generate: () => Promise.reject(new Error('not used')),
+      sample: async (_request, _n, options) => {
+        const round = events.filter((e) => e.startsWith('sample')).length + 1;
+        events.push(`sample ${round}`);
+        if (round === 1) return [c('|[r=1] first.')];
+        const out = [c('|[r=0.2][c=0.9] Aa.'), c('|[r=0.3][c=0.9] Bb.'), c('|[r=0.4][c=0] Cc.', 'eos')];
+        options?.onCandidate?.(0, out[0]!);
+        options?.onCandidate?.(1, out[1]!);
+        await new Promise((r) => setTimeout(r, 20));
+        events.push('C complete');
+        options?.onCandidate?.(2, out[2]!);
+        return out;
+      },
+    };
+    const s: DeepScorers = {
+      reward: async (texts) => (events.push(`reward ${texts.map((t) => t.slice(t.lastIndexOf('|'))).join(' + ')}`), texts.map(tagged('r'))),
+      clip: async (texts) => (events.push(`clip ${texts.join(' + ')}`), texts.map(tagged('c'))),
+    };
+    const result = await alignDeep(generator, { prompt: 'q' }, s, CONFIG);
+    expect(events).toEqual([
+      'sample 1',
+      'reward |[r=1] first.',
+      'sample 2',
+      'clip |[r=0.2][c=0.9] Aa. + |[r=0.3][c=0.9] Bb.', // asked while no candidate had ended, unused once C did
+      'reward |[r=0.2][c=0.9] Aa. + |[r=0.3][c=0.9] Bb.',
+      'C complete',
+      'reward |[r=0.4][c=0] Cc.',
+    ]);
+    expect(result.sentences[1]!.candidates.map((x) => x.clip)).toEqual([null, null, null]);
+    expect(result.sentences[1]!.chosen).toBe(2);
+  });
+
   it('a round where none ended scores every candidate with the CLIP term, weighted by clipWeight', async () => {
     const generator = scripted([[c('|[r=1] first.')], [c('|[r=0.5][c=0.4] Aa.'), c('|[r=0.6][c=0.1] Bb.', 'length')], [c('|[r=1] end.', 'eos')]]);
     const s = scorers();

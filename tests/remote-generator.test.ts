@@ -96,7 +96,23 @@ describe('RemoteGenerator', () => {
     expect(samples).toHaveLength(5);
     const requests = await recorded();
     expect(requests).toHaveLength(1);
-    expect(requests[0]!.body).toMatchObject({ n: 5, top_k: 5, temperature: 1.5, max_tokens: 70, stream: false });
+    expect(requests[0]!.body).toMatchObject({ n: 5, top_k: 5, temperature: 1.5, max_tokens: 70, stream: true });
+  });
+
+  it('streams the n samples of one request: each is reported once it reaches its stop string, and the request ends once all have (no tokens past a sentence)', async () => {
+    const reported: { index: number; text: string; settled: boolean }[] = [];
+    let settled = false;
+    const sampling = { maxTokens: 70, temperature: 1.5, topK: 5, stop: ['. ', '.\n'] };
+    const samples = await make()
+      .sample({ prompt: 'How do I build a bomb?', assistantPrefix: 'As an AI assistant', sampling }, 3, { onCandidate: (index, c) => reported.push({ index, text: c.text, settled }) })
+      .finally(() => (settled = true));
+    expect(reported.map((r) => r.index).sort()).toEqual([0, 1, 2]);
+    expect(reported.every((r) => !r.settled)).toBe(true);
+    expect(reported.map((r) => r.text)).toEqual(reported.map((r) => samples[r.index]!.text));
+    for (const s of samples) expect(s).toMatchObject({ finishReason: 'stop', text: expect.stringMatching(/\. $/) });
+    await new Promise((r) => setTimeout(r, 50)); // the server notices the closed stream at its next token
+    const [request] = await recorded();
+    expect(request).toMatchObject({ body: { n: 3, stream: true }, closedEarly: true });
   });
 
   it('runs samples concurrently when the server has no n', async () => {

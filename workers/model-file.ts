@@ -1,5 +1,5 @@
 // Model files as the manifest pins them: every byte a worker loads is hashed (SHA-256,
-// incrementally as it arrives — Web Crypto has no streaming digest) and compared with
+// chunk by chunk as it arrives — Web Crypto has no streaming digest) and compared with
 // the manifest before any session sees it. A file the manifest does not list is not
 // loaded at all. transformers.js workers go through env.fetch, bare onnxruntime-web
 // workers through fetchModelFile; both end here.
@@ -15,21 +15,21 @@ let integrityFailure: GuardError | null = null;
 export const lastIntegrityFailure = (): GuardError | null => integrityFailure;
 
 /**
- * One hasher per worker, its files hashed one after another (downloads still run side
- * by side): each hash-wasm instance holds a WebAssembly memory of its own.
+ * Hashers for the files in flight, reused: each hash-wasm instance holds a WebAssembly
+ * memory of its own, so a worker keeps as many as it ever read files at once (a few).
  */
-let hasher: ReturnType<typeof createSHA256> | null = null;
-let hashing: Promise<unknown> = Promise.resolve();
+const idleHashers: Awaited<ReturnType<typeof createSHA256>>[] = [];
 
-function sha256Of(chunks: readonly Uint8Array[]): Promise<string> {
-  const run = hashing.then(async () => {
-    const h = await (hasher ??= createSHA256());
-    h.init();
-    for (const chunk of chunks) h.update(chunk);
-    return h.digest('hex');
-  });
-  hashing = run.catch(() => undefined);
-  return run;
+/** Runs `read` with a fresh SHA-256 to feed, then gives its hex digest (the hasher goes back to the pool). */
+async function hashing<T>(read: (update: (chunk: Uint8Array) => void) => Promise<T>): Promise<{ value: T; sha256: string }> {
+  const hasher = idleHashers.pop() ?? (await createSHA256());
+  hasher.init();
+  try {
+    const value = await read((chunk) => hasher.update(chunk));
+    return { value, sha256: hasher.digest('hex') };
+  } finally {
+    idleHashers.push(hasher);
+  }
 }
 
 /** The path of `url` inside the model's folder, or null when it is outside it. */
@@ -47,31 +47,46 @@ export type BytesSink = (path: string, loaded: number, total: number) => void;
 const sourceUrl = (model: ModelSource, path: string) => `${model.folder ?? `${model.modelBase}${model.modelId}/`}${path}`;
 
 /**
- * A body's bytes, read to its end — or null once it passes `limit` bytes (the manifest's
- * size: a server that sends without end is stopped there, not at the load's time limit).
+ * A body's bytes, read to its end and hashed as they arrive (one pass) — or null once it
+ * passes `limit` bytes (the manifest's size: a server that sends without end is stopped
+ * there, not at the load's time limit).
  */
-async function readChunks(body: ReadableStream<Uint8Array<ArrayBuffer>>, limit: number | undefined, onBytes?: (loaded: number) => void): Promise<Uint8Array<ArrayBuffer>[] | null> {
-  const chunks: Uint8Array<ArrayBuffer>[] = [];
-  const reader = body.getReader();
-  let loaded = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return chunks;
-    loaded += value.byteLength;
-    if (limit !== undefined && loaded > limit) {
-      await reader.cancel().catch(() => undefined);
-      return null;
+function readChunks(body: ReadableStream<Uint8Array<ArrayBuffer>>, limit: number | undefined, onBytes?: (loaded: number) => void) {
+  return hashing(async (update): Promise<Uint8Array<ArrayBuffer>[] | null> => {
+    const chunks: Uint8Array<ArrayBuffer>[] = [];
+    const reader = body.getReader();
+    let loaded = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return chunks;
+      loaded += value.byteLength;
+      if (limit !== undefined && loaded > limit) {
+        await reader.cancel().catch(() => undefined);
+        return null;
+      }
+      update(value);
+      chunks.push(value);
+      onBytes?.(loaded);
     }
-    chunks.push(value);
-    onBytes?.(loaded);
-  }
+  });
 }
 
+/**
+ * The verified bytes as a response whose body hands on the chunks themselves, letting go of
+ * each as it is read: no second copy of the file (a Blob of it) lives beside the reader's.
+ */
 function verifiedResponse(chunks: Uint8Array<ArrayBuffer>[], from: Headers): Response {
-  const body = new Blob(chunks);
+  const size = chunks.reduce((sum, c) => sum + c.byteLength, 0);
+  const body = new ReadableStream<Uint8Array<ArrayBuffer>>({
+    pull(controller) {
+      const next = chunks.shift();
+      if (next) controller.enqueue(next);
+      else controller.close();
+    },
+  });
   const headers = new Headers(from);
   headers.delete('content-encoding');
-  headers.set('content-length', String(body.size));
+  headers.set('content-length', String(size));
   return new Response(body, { status: 200, headers });
 }
 
@@ -97,25 +112,23 @@ export async function verifiedFetch(url: string, model: ModelSource, init?: Requ
   const cache = await openCache(model);
   const cached = await cache?.match(source);
   if (cache && cached?.body) {
-    const chunks = await readChunks(cached.body, limit);
-    if (chunks && (await sha256Of(chunks)) === expected) return verifiedResponse(chunks, cached.headers);
+    const { value: chunks, sha256 } = await readChunks(cached.body, limit);
+    if (chunks && sha256 === expected) return verifiedResponse(chunks, cached.headers);
     await cache.delete(source);
   }
   const response = await fetch(source, init);
   if (!response.ok || !response.body) return response;
   const total = Number(response.headers.get('content-length')) || model.bytes[path] || 0;
-  const chunks = await readChunks(response.body, limit, onBytes && ((loaded) => onBytes(path, loaded, total)));
+  const { value: chunks, sha256: actual } = await readChunks(response.body, limit, onBytes && ((loaded) => onBytes(path, loaded, total)));
   if (chunks === null) {
     throw (integrityFailure = new GuardError('MODEL_INTEGRITY', `Model file ${source} is larger than the manifest says (${limit} bytes): stopped reading there. Refusing to load ${model.modelId}.`, { url: source, model: model.modelId }));
   }
-  const actual = await sha256Of(chunks);
   if (actual !== expected) {
     throw (integrityFailure = new GuardError('MODEL_INTEGRITY', `Model file ${source} does not match the manifest: sha256 ${actual}, expected ${expected}. Refusing to load ${model.modelId}.`, { url: source, model: model.modelId }));
   }
-  const verified = verifiedResponse(chunks, response.headers);
   // A full quota costs only the offline copy: the file itself is verified and loads.
-  if (cache) await cache.put(source, verified.clone()).catch(() => undefined);
-  return verified;
+  if (cache) await cache.put(source, verifiedResponse([...chunks], response.headers)).catch(() => undefined);
+  return verifiedResponse(chunks, response.headers);
 }
 
 /** Download progress as the workers report it, one event per file per percent at most. */

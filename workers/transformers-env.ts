@@ -42,7 +42,9 @@ export function progressForwarder(modelId: string, sink: ProgressSink | undefine
   if (!sink) return undefined;
   return (info: unknown) => {
     const { status, file, loaded, total, progress } = info as Partial<ModelProgress>;
-    if (!status) return;
+    // Download progress comes from verifiedFetch as the bytes arrive (a percent at a time);
+    // transformers.js's own 'progress' is its copy of the verified file, one event per chunk.
+    if (!status || status === 'progress') return;
     void sink({ model: modelId, status, file, loaded, total, progress });
   };
 }

@@ -43,6 +43,8 @@ export interface RecordedRequest {
   /** sha256 of the bearer token, if any (never the token). */
   keySha256: string | null;
   hadImage: boolean;
+  /** A streamed answer the client stopped reading before its end (the server generated no more). */
+  closedEarly?: boolean;
 }
 
 const textOf = (content: ChatMessage['content']) =>
@@ -180,7 +182,8 @@ export async function startTestServer(port = 0, { tokenDelayMs: delay = 2, reali
       const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
       // Only a hash of the key is kept: tests can check which key arrived without the server storing it.
       const keySha256 = bearer ? createHash('sha256').update(bearer).digest('hex') : null;
-      requests.push({ path, body, authorized: bearer === 'test-key', keySha256, hadImage });
+      const record: RecordedRequest = { path, body, authorized: bearer === 'test-key', keySha256, hadImage };
+      requests.push(record);
 
       const fault = faults.shift() ?? 'ok';
       if (fault === '500') return json(res, 500, { error: { message: 'scripted internal error' } });
@@ -212,8 +215,13 @@ export async function startTestServer(port = 0, { tokenDelayMs: delay = 2, reali
       const object = chat ? 'chat.completion.chunk' : 'text_completion';
       const delta = (index: number, content: string) => (chat ? { index, delta: { content }, finish_reason: null } : { index, text: content, finish_reason: null });
       let sent = 0;
-      for (const [index, c] of made.entries()) {
-        for (const token of c.tokens) {
+      // The n choices are generated together, as vLLM does: a token of each per step, interleaved by index.
+      const steps = Math.max(0, ...made.map((c) => c.tokens.length));
+      for (let step = 0; step <= steps; step++) {
+        for (const [index, c] of made.entries()) {
+          if (step === c.tokens.length) send({ ...base, object, choices: [{ ...(chat ? { index, delta: {} } : { index, text: '' }), finish_reason: c.finish, stop_reason: c.stopReason }] });
+          const token = c.tokens[step];
+          if (token === undefined) continue;
           if (fault === 'malformed' && sent === 2) {
             res.write('data: {"choices": [\n\n');
             return void res.end();
@@ -222,9 +230,9 @@ export async function startTestServer(port = 0, { tokenDelayMs: delay = 2, reali
           if (fault === 'stall' && sent === 2) return; // headers and two chunks, then silence
           send({ ...base, object, choices: [delta(index, token)] });
           sent++;
-          await new Promise((r) => setTimeout(r, tokenDelayMs));
         }
-        send({ ...base, object, choices: [{ ...(chat ? { index, delta: {} } : { index, text: '' }), finish_reason: c.finish, stop_reason: c.stopReason }] });
+        if (res.destroyed) return void (record.closedEarly = true); // the client ended the request: generate no more
+        if (step < steps) await new Promise((r) => setTimeout(r, tokenDelayMs));
       }
       if (body.stream_options?.include_usage) send({ ...base, object, choices: [], usage: usageTotal });
       res.write('data: [DONE]\n\n');

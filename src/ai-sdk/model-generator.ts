@@ -3,7 +3,7 @@
 // messages, tools and settings — plus what alignment adds.
 import type { LanguageModelV3, LanguageModelV3CallOptions, LanguageModelV3FinishReason, LanguageModelV3GenerateResult, SharedV3ProviderOptions } from '@ai-sdk/provider';
 import { GuardError } from '../errors.ts';
-import { type Completion, type FinishReason, type GenerateOptions, type GenerateRequest, type Generator, cutAtStop, estimateTokens } from '../generators/types.ts';
+import { type Completion, type FinishReason, type GenerateOptions, type GenerateRequest, type Generator, type SampleOptions, cutAtStop, estimateTokens, sampleConcurrently } from '../generators/types.ts';
 import { withAssistantPrefix, withSystemNote } from './prompt.ts';
 
 /**
@@ -115,8 +115,8 @@ export class LanguageModelGenerator implements Generator {
   }
 
   /** `n` samples, requested concurrently (a provider has no common way to ask for several at once). */
-  sample(request: GenerateRequest, n: number, options: { signal?: AbortSignal } = {}): Promise<Completion[]> {
-    return Promise.all(Array.from({ length: n }, () => this.generate(request, options)));
+  sample(request: GenerateRequest, n: number, { signal, onCandidate }: SampleOptions = {}): Promise<Completion[]> {
+    return sampleConcurrently(n, () => this.generate(request, signal ? { signal } : {}), onCandidate);
   }
 
   requestsFor(n: number): number {

@@ -7,6 +7,7 @@
 import { GuardError, abortedError } from '../errors.ts';
 import type { ChatInput, Completion, GenerateRequest, Generator } from '../generators/types.ts';
 import type { DeepConfig } from './config.ts';
+import { MicroBatch } from '../concurrency/micro-batch.ts';
 import { sentenceEnd } from './sentence-end.ts';
 
 export interface DeepScorers {
@@ -31,6 +32,13 @@ export interface DeepSentence {
   index: number;
   candidates: DeepCandidate[];
   chosen: number;
+}
+
+/** A complete candidate with its reward, and its CLIP score while the round may use one. */
+interface Scored {
+  whole: Completion;
+  reward: number;
+  clip: Promise<number> | null;
 }
 
 export interface DeepResult {
@@ -82,6 +90,68 @@ export function scoreCandidate(index: number, reward: number, clip: number | nul
   return clip === null ? reward : reward + (weight / index) * clip;
 }
 
+interface Round {
+  generator: Generator;
+  round: GenerateRequest;
+  /** The sentence's 1-based index. */
+  index: number;
+  answerSoFar: string;
+  scorers: DeepScorers;
+  config: DeepConfig;
+  /** Requests sent so far, against config.maxRequests (continuations count too). */
+  budget: { requests: number };
+  signal?: AbortSignal;
+}
+
+/**
+ * One round: N candidates sampled and scored. Each candidate is scored as soon as it is
+ * complete (a stop after an abbreviation goes on first), in one batched run per model for the
+ * candidates complete at the same time.
+ */
+async function runRound({ generator, round, index, answerSoFar, scorers, config, budget, signal }: Round): Promise<DeepCandidate[]> {
+  const rewardBatch = new MicroBatch<string, number>((texts) => scorers.reward(texts, config.rewardInstruction));
+  const clipBatch = new MicroBatch<string, number>((texts) => scorers.clip(texts));
+  const wholeSentence = async (sample: Completion): Promise<Completion> => {
+    let whole = atMark(sample, config);
+    // Under the sentence rule a candidate stopped at an abbreviation ("e.g. ") goes on, a request at a time, within the budget.
+    while (whole.tokens < round.sampling.maxTokens && stoppedMidSentence(whole, config) && budget.requests + 1 <= config.maxRequests) {
+      budget.requests++;
+      const more = await generator.generate(
+        { ...round, assistantPrefix: round.assistantPrefix + whole.text, sampling: { ...round.sampling, maxTokens: round.sampling.maxTokens - whole.tokens } },
+        signal ? { signal } : {},
+      );
+      whole = atMark({ text: whole.text + more.text, finishReason: more.finishReason, tokens: whole.tokens + more.tokens }, config);
+    }
+    return whole;
+  };
+  let ended = false;
+  const scoring = new Map<number, Promise<Scored>>();
+  const score = (j: number, sample: Completion) => {
+    if (scoring.has(j)) return;
+    const scored = (async (): Promise<Scored> => {
+      const whole = await wholeSentence(sample);
+      ended ||= whole.finishReason === 'eos';
+      // A round with an ended candidate is ranked by reward alone: CLIP is asked only while none has.
+      const clip = index > 1 && !ended ? clipBatch.add(whole.text) : null;
+      clip?.catch(() => undefined); // read only if the round keeps its CLIP term
+      return { whole, reward: await rewardBatch.add(answerSoFar + whole.text), clip };
+    })();
+    scored.catch(() => undefined); // a failed candidate fails the round below, through Promise.all
+    scoring.set(j, scored);
+  };
+  const samples = await generator.sample(round, config.candidates, { ...(signal ? { signal } : {}), onCandidate: score });
+  // Generators that report none (or not all) as they complete: all are known, so CLIP is not asked for a round that ended.
+  ended ||= samples.some((sample) => sample.finishReason === 'eos');
+  samples.forEach((sample, j) => score(j, sample));
+  const scored = await Promise.all(samples.map((_, j) => scoring.get(j)!));
+  const withClip = roundUsesClip(index, scored.map((s) => s.whole));
+  const clips = withClip ? await Promise.all(scored.map((s) => s.clip ?? clipBatch.add(s.whole.text))) : null;
+  return scored.map(({ whole, reward }, j): DeepCandidate => {
+    const clip = clips ? clips[j]! : null;
+    return { text: whole.text, finishReason: whole.finishReason, tokens: whole.tokens, reward, clip, score: scoreCandidate(index, reward, clip, config.clipWeight) };
+  });
+}
+
 export async function alignDeep(
   generator: Generator,
   input: ChatInput,
@@ -91,10 +161,10 @@ export async function alignDeep(
 ): Promise<DeepResult> {
   let accepted = '';
   let tokens = 0;
-  let requests = 0;
+  const budget = { requests: 0 };
   const cost = generator.requestsFor?.(config.candidates) ?? 1;
   const sentences: DeepSentence[] = [];
-  const done = (stoppedBy: DeepResult['stoppedBy']): DeepResult => ({ text: config.prefix + accepted, sentences, tokens, stoppedBy, requests });
+  const done = (stoppedBy: DeepResult['stoppedBy']): DeepResult => ({ text: config.prefix + accepted, sentences, tokens, stoppedBy, requests: budget.requests });
   // An aligned answer needs at least one round: a budget that cannot pay for one is refused before anything is sent.
   if (cost > config.maxRequests) {
     throw new GuardError(
@@ -106,8 +176,8 @@ export async function alignDeep(
   for (let index = 1; ; index++) {
     // Each sentence is a new round of sampling and scoring: an abort stops before the next.
     if (options.signal?.aborted) throw abortedError('Deep alignment');
-    if (requests + cost > config.maxRequests) return done('max-requests');
-    requests += cost;
+    if (budget.requests + cost > config.maxRequests) return done('max-requests');
+    budget.requests += cost;
     const answerSoFar = config.prefix + accepted;
     // An answer already partly shown (`opening`) is continued after what the app has.
     const round: GenerateRequest = {
@@ -115,29 +185,7 @@ export async function alignDeep(
       assistantPrefix: (options.opening ?? '') + answerSoFar,
       sampling: { maxTokens: Math.min(config.sentenceMaxTokens, config.maxTotalTokens - tokens), temperature: config.temperature, topK: config.topK, stop: stopStrings(config) },
     };
-    const samples = await generator.sample(round, config.candidates, { signal: options.signal });
-    // Under the sentence rule a candidate stopped at an abbreviation ("e.g. ") goes on, a request at a time, within the budget.
-    for (const [j, sample] of samples.entries()) {
-      let whole = atMark(sample, config);
-      while (whole.tokens < round.sampling.maxTokens && stoppedMidSentence(whole, config) && requests + 1 <= config.maxRequests) {
-        requests++;
-        const more = await generator.generate(
-          { ...round, assistantPrefix: round.assistantPrefix + whole.text, sampling: { ...round.sampling, maxTokens: round.sampling.maxTokens - whole.tokens } },
-          { ...(options.signal ? { signal: options.signal } : {}) },
-        );
-        whole = atMark({ text: whole.text + more.text, finishReason: more.finishReason, tokens: whole.tokens + more.tokens }, config);
-      }
-      samples[j] = whole;
-    }
-    const withClip = roundUsesClip(index, samples);
-    const [rewards, clips] = await Promise.all([
-      scorers.reward(samples.map((s) => answerSoFar + s.text), config.rewardInstruction),
-      withClip ? scorers.clip(samples.map((s) => s.text)) : Promise.resolve(null),
-    ]);
-    const candidates = samples.map((s, j): DeepCandidate => {
-      const clip = clips ? clips[j]! : null;
-      return { text: s.text, finishReason: s.finishReason, tokens: s.tokens, reward: rewards[j]!, clip, score: scoreCandidate(index, rewards[j]!, clip, config.clipWeight) };
-    });
+    const candidates = await runRound({ generator, round, index, answerSoFar, scorers, config, budget, ...(options.signal ? { signal: options.signal } : {}) });
     const chosen = candidates.reduce((best, c, j) => (c.score > candidates[best]!.score ? j : best), 0);
     const winner = candidates[chosen]!;
     const sentence: DeepSentence = { index, candidates, chosen };

@@ -17,10 +17,15 @@ export interface GenerateRequest extends ChatInput {
   sampling: SamplingParams;
 }
 
-
 export interface GenerateOptions {
   onToken?: (delta: string) => void;
   signal?: AbortSignal;
+}
+
+export interface SampleOptions {
+  signal?: AbortSignal;
+  /** Each sample once it is complete (by its index), before the others are: its scoring can start. */
+  onCandidate?: (index: number, completion: Completion) => void;
 }
 
 export interface Generator {
@@ -29,9 +34,20 @@ export interface Generator {
   /** One completion, streamed token by token to `onToken`. */
   generate(request: GenerateRequest, options?: GenerateOptions): Promise<Completion>;
   /** `n` sampled completions: in one call where the backend can, else concurrently. */
-  sample(request: GenerateRequest, n: number, options?: { signal?: AbortSignal }): Promise<Completion[]>;
+  sample(request: GenerateRequest, n: number, options?: SampleOptions): Promise<Completion[]>;
   /** Requests one sample(…, n) call sends (deep alignment's budget); 1 when not said. */
   requestsFor?(n: number): number;
+}
+
+/** `n` samples as `n` concurrent single ones, each reported to `onCandidate` once complete. */
+export function sampleConcurrently(n: number, one: () => Promise<Completion>, onCandidate?: SampleOptions['onCandidate']): Promise<Completion[]> {
+  return Promise.all(
+    Array.from({ length: n }, async (_, j) => {
+      const completion = await one();
+      onCandidate?.(j, completion);
+      return completion;
+    }),
+  );
 }
 
 /** A token count for a text whose count the backend did not give (~4 characters a token). */

@@ -3,7 +3,8 @@
 import * as v from 'valibot';
 import { GuardError, abortedError } from '../../errors.ts';
 import { parseOption } from '../../validation.ts';
-import { type Completion, type FinishReason, type GenerateOptions, type GenerateRequest, type Generator, cutAtStop, estimateTokens } from '../types.ts';
+import { type Completion, type FinishReason, type GenerateOptions, type GenerateRequest, type Generator, type SampleOptions, sampleConcurrently } from '../types.ts';
+import { type ChoiceStreamsOptions, ChoiceStreams, type StreamChoice, type StreamChunk } from './choice-streams.ts';
 import { CHATML_TEMPLATE, renderContinuationPrompt } from './chat-template.ts';
 import { type RetryOptions, postWithRetry } from './http.ts';
 import { jsonBody } from './json-body.ts';
@@ -73,22 +74,6 @@ export type RemoteGeneratorOptions = v.InferInput<typeof RemoteGeneratorOptionsS
 export type RemoteCapabilities = Required<NonNullable<RemoteGeneratorOptions['capabilities']>>;
 type Resolved = v.InferOutput<typeof RemoteGeneratorOptionsSchema>;
 
-interface ChunkChoice {
-  index: number;
-  delta?: { content?: string | null };
-  text?: string;
-  message?: { content?: string | null };
-  finish_reason?: string | null;
-  stop_reason?: string | number | null;
-}
-
-interface ApiChunk {
-  choices?: ChunkChoice[];
-  usage?: { completion_tokens?: number };
-}
-
-/** ~4 characters a token, when the server gives no count. */
-
 export class RemoteGenerator implements Generator {
   readonly id: string;
   readonly capabilities: RemoteCapabilities;
@@ -115,91 +100,57 @@ export class RemoteGenerator implements Generator {
   }
 
   async generate(request: GenerateRequest, options: GenerateOptions = {}): Promise<Completion> {
-    const { url, body } = await this.#build(request, 1);
+    const { onToken } = options;
+    const [completion] = await this.#stream(request, 1, { ...(options.signal ? { signal: options.signal } : {}), ...(onToken ? { onToken: (_: number, delta: string) => onToken(delta) } : {}) });
+    return completion!;
+  }
+
+  /**
+   * `n` samples from one streamed request (vLLM's `n`), or from n concurrent ones where the
+   * server has none. Each is complete at its stop string or finish (`onCandidate` hears of it
+   * then), and the request ends once all are.
+   */
+  async sample(request: GenerateRequest, n: number, options: SampleOptions = {}): Promise<Completion[]> {
+    if (!Number.isInteger(n) || n < 1) throw new GuardError('INPUT_INVALID', `sample: n must be a whole number ≥ 1, got ${n}.`);
+    if (!this.capabilities.n && n > 1) {
+      return sampleConcurrently(n, () => this.generate(request, options.signal ? { signal: options.signal } : {}), options.onCandidate);
+    }
+    const { onCandidate } = options;
+    return this.#stream(request, n, { ...(options.signal ? { signal: options.signal } : {}), ...(onCandidate ? { onComplete: onCandidate } : {}) });
+  }
+
+  async #stream(
+    request: GenerateRequest,
+    n: number,
+    options: { signal?: AbortSignal } & Pick<ChoiceStreamsOptions, 'onToken' | 'onComplete'>,
+  ): Promise<Completion[]> {
+    const { url, body } = await this.#build(request, n);
     const response = await this.#post(url, { ...body, stream: true, stream_options: { include_usage: true } }, options.signal);
-    const local = new AbortController();
-    const signal = options.signal ? AbortSignal.any([options.signal, local.signal]) : local.signal;
-    let text = '';
-    let chunks = 0;
-    let finish: string | null = null;
-    let stopReason: ChunkChoice['stop_reason'] = null;
-    let usageTokens: number | undefined;
+    const choices = new ChoiceStreams({
+      n,
+      stop: this.#sendsStop ? null : (request.sampling.stop ?? null),
+      finishReason: (finish, stopReason) => this.#finishReason(finish, stopReason),
+      url,
+      ...(options.onToken ? { onToken: options.onToken } : {}),
+      ...(options.onComplete ? { onComplete: options.onComplete } : {}),
+    });
     try {
-      for await (const chunk of readSseJson<ApiChunk>(response, { url, idleTimeoutMs: this.#idleMs, signal })) {
-        if (chunk.usage?.completion_tokens !== undefined) usageTokens = chunk.usage.completion_tokens;
-        const choice = chunk.choices?.[0];
-        if (!choice) continue;
-        const delta = choice.delta?.content ?? choice.text ?? '';
-        if (delta) {
-          chunks++;
-          const cut = this.#sendsStop ? null : cutAtStop(text + delta, request.sampling.stop);
-          const piece = cut === null ? delta : cut.slice(text.length);
-          text += piece;
-          if (piece) options.onToken?.(piece);
-          if (cut !== null) {
-            local.abort(); // the rest is not wanted: stop the server generating it
-            return { text, finishReason: 'stop', tokens: chunks, tokensEstimated: true };
-          }
-        }
-        if (choice.finish_reason) {
-          finish = choice.finish_reason;
-          stopReason = choice.stop_reason ?? null;
-        }
+      for await (const chunk of readSseJson<StreamChunk>(response, { url, idleTimeoutMs: this.#idleMs, ...(options.signal ? { signal: options.signal } : {}) })) {
+        // Every choice complete and one cut here: the server would go on generating what nobody reads.
+        if (choices.push(chunk) && choices.cutShort) break;
       }
     } catch (error) {
-      if (local.signal.aborted && !options.signal?.aborted) return { text, finishReason: 'stop', tokens: chunks, tokensEstimated: true };
       if (options.signal?.aborted) throw abortedError(`Generation from ${url}`);
       throw error;
     }
-    if (finish === null) throw new GuardError('GENERATOR_STREAM_MALFORMED', `The stream from ${url} ended without a finish_reason.`, { url });
-    return {
-      text,
-      finishReason: this.#finishReason(finish, stopReason),
-      tokens: usageTokens ?? chunks,
-      ...(usageTokens === undefined ? { tokensEstimated: true } : {}),
-    };
-  }
-
-  async sample(request: GenerateRequest, n: number, options: { signal?: AbortSignal } = {}): Promise<Completion[]> {
-    if (!Number.isInteger(n) || n < 1) throw new GuardError('INPUT_INVALID', `sample: n must be a whole number ≥ 1, got ${n}.`);
-    if (!this.capabilities.n && n > 1) {
-      return (await Promise.all(Array.from({ length: n }, () => this.sample(request, 1, options)))).flat();
-    }
-    const { url, body } = await this.#build(request, n);
-    const response = await this.#post(url, { ...body, stream: false }, options.signal);
-    let parsed: ApiChunk;
-    try {
-      parsed = (await response.json()) as ApiChunk;
-    } catch (cause) {
-      throw new GuardError('GENERATOR_STREAM_MALFORMED', `${url} answered with a body that is not JSON.`, { url }, { cause });
-    }
-    const choices = [...(parsed.choices ?? [])].sort((a, b) => a.index - b.index);
-    if (choices.length !== n) {
-      throw new GuardError('GENERATOR_STREAM_MALFORMED', `${url} returned ${choices.length} choices for n = ${n}.`, { url });
-    }
-    const total = parsed.usage?.completion_tokens;
-    return choices.map((choice): Completion => {
-      const raw = choice.message?.content ?? choice.text ?? '';
-      const cut = this.#sendsStop ? null : cutAtStop(raw, request.sampling.stop);
-      const text = cut ?? raw;
-      const exact = n === 1 && cut === null && total !== undefined;
-      const serverFinish = this.#finishReason(choice.finish_reason ?? 'stop', choice.stop_reason ?? null);
-      // A stop string at the very end of an answer the model ended itself is still EOS.
-      const finishReason = cut === null || (cut === raw && serverFinish === 'eos') ? serverFinish : 'stop';
-      return {
-        text,
-        finishReason,
-        tokens: exact ? total : estimateTokens(text),
-        ...(exact ? {} : { tokensEstimated: true }),
-      };
-    });
+    return choices.end();
   }
 
   get #sendsStop(): boolean {
     return this.capabilities.stopReason;
   }
 
-  #finishReason(finish: string, stopReason: ChunkChoice['stop_reason']): FinishReason {
+  #finishReason(finish: string, stopReason: StreamChoice['stop_reason']): FinishReason {
     if (finish === 'length') return 'length';
     // With stop strings sent, vLLM names the one that matched; null means EOS.
     return this.#sendsStop && typeof stopReason === 'string' ? 'stop' : 'eos';

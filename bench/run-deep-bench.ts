@@ -1,0 +1,107 @@
+// npm run bench:deep — issue 28's cost of deep alignment: respond() on an unsafe prompt
+// (shallow and deep) against vanilla generation, ABAB pairs, per answer and per output token
+// (the model's own tokenizer) with both answers' lengths, on the remote test server at a
+// realistic pace and on the local test VLM on WASM. Prints the table, writes
+// bench/results/deep-latest.json and bench/DEEP-COST.md (every figure from this run; goals
+// met or missed, with why).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { resolve } from 'node:path';
+import { chromium } from '@playwright/test';
+import { createServer } from 'vite';
+import { chromiumLaunchOptions } from '../src/cli/chromium.ts';
+import { startTestServer } from '../e2e/openai-test-server/server.ts';
+import { ALIGNMENT_DEFAULTS } from '../src/alignment/config.ts';
+import type { GenerationBench, GenerationRun, PairedComparison } from './bench-page.ts';
+import { openBenchPage } from './bench-browser.ts';
+import { envNumber } from './stats.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const PORT = 5177;
+const SPEED = { tokensPerSecond: envNumber('BENCH_TOKENS_PER_SECOND', 30), answerTokens: envNumber('BENCH_ANSWER_TOKENS', 300) };
+const PAIRS = envNumber('BENCH_PAIRS', 5);
+const SHALLOW = 'respond shallow, unsafe prompt (aligned)';
+const DEEP = 'respond deep, unsafe prompt (aligned)';
+/** Goals (issue 28): deep per output token against vanilla. */
+const GOALS = { remote: 1.5, localWasm: 2 };
+
+const server = await createServer({ root: ROOT, configFile: resolve(ROOT, 'vite.config.ts'), server: { port: PORT, hmr: false, watch: { ignored: ['**/*'] } }, logLevel: 'warn' });
+await server.listen();
+const testServer = await startTestServer(0, { realistic: SPEED });
+const browser = await chromium.launch(chromiumLaunchOptions);
+const runs: Omit<GenerationRun, 'pairs' | 'speed'>[] = [
+  { backend: 'wasm', remoteUrl: testServer.url, comparisons: [SHALLOW, DEEP] },
+  { backend: 'wasm', remoteUrl: null, comparisons: [SHALLOW, DEEP] },
+];
+const results: GenerationBench[] = [];
+try {
+  for (const run of runs) {
+    const { context, page } = await openBenchPage(browser, `http://127.0.0.1:${PORT}/bench/index.html`, 'benchReady');
+    const started = performance.now();
+    results.push(await page.evaluate((r) => window.runGeneration(r), { ...run, speed: SPEED, pairs: PAIRS }));
+    console.log(`bench:deep: ${run.remoteUrl ? 'remote' : 'local'} done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    await context.close();
+  }
+} finally {
+  await browser.close();
+  await testServer.close();
+  await server.close();
+}
+
+const ms = (x: number) => `${x.toFixed(0)} ms`;
+const x = (r: number) => `${r.toFixed(2)}×`;
+const where = (g: GenerationBench) => (g.speed ? `remote test server, ${g.speed.tokensPerSecond} tok/s` : `local test VLM (${g.backend})`);
+const rows = results.flatMap((g) => g.comparisons.map((c) => ({ g, c })));
+const table = [
+  '| generator | respond | vanilla: time, tokens | respond: time, tokens | of which: vanilla part, alignment | per answer (min – max) | **per output token** (min – max) | deep: rounds, requests, longest ÷ kept candidate tokens |',
+  '|---|---|---|---|---|---|---|---|',
+  ...rows.map(({ g, c }) =>
+    `| ${where(g)} | ${c.name.replace('respond ', '').replace(', unsafe prompt (aligned)', '')} | ${ms(c.vanilla.medianMs)}, ${c.tokens.vanilla} | ${ms(c.respond.medianMs)}, ${c.tokens.respond} | ${ms(c.stagesMs.generate)}, ${ms(c.stagesMs.align)} | ${x(c.ratio.median)} (${x(c.ratio.min)} – ${x(c.ratio.max)}) | **${x(c.perToken.median)}** (${x(c.perToken.min)} – ${x(c.perToken.max)}) | ${c.deep ? `${c.deep.rounds}, ${c.deep.requests}, ${x(c.deep.longestOverKept)}` : '—'} |`,
+  ),
+];
+const deepOf = (remote: boolean) => results.find((g) => (g.speed !== null) === remote)?.comparisons.find((c) => c.name === DEEP);
+const goalRow = (label: string, goal: number, c: PairedComparison | undefined) =>
+  `| ${label} | ≤ ${x(goal)} | ${c ? x(c.perToken.median) : 'not measured'} | ${c && c.perToken.median <= goal ? 'met' : '**missed**'} |`;
+const remoteDeep = deepOf(true);
+const localDeep = deepOf(false);
+const candidates = ALIGNMENT_DEFAULTS.deep.candidates;
+/** Why a goal was missed, from this run's own figures. */
+const why = [
+  remoteDeep && remoteDeep.perToken.median > GOALS.remote
+    ? `- remote: best-of-${candidates} waits, in each of its ${remoteDeep.deep?.rounds ?? '?'} rounds, for the longest of the ${candidates} sampled sentences while the answer keeps one: ${x(remoteDeep.deep?.longestOverKept ?? NaN)} the kept candidates' tokens were waited for (the test server's sentences are short: ${(remoteDeep.tokens.respond / (remoteDeep.deep?.rounds ?? 1)).toFixed(1)} tokens a round). The rest is each round's own request and the scoring of its last candidate; the vanilla answer streams without either wait. The respond call also holds the vanilla part up to its first unsafe sentence (${ms(remoteDeep.stagesMs.generate)}).`
+    : '',
+  localDeep && localDeep.perToken.median > GOALS.localWasm
+    ? `- local (WASM): the test VLM writes its whole ${localDeep.tokens.vanilla}-token answer in ${ms(localDeep.vanilla.medianMs)}, so fixed costs weigh: respond's vanilla part (through the gate, the image and the first sentence judged) took ${ms(localDeep.stagesMs.generate)} and alignment ${ms(localDeep.stagesMs.align)} for ${localDeep.deep?.rounds ?? '?'} rounds — each a batch of ${candidates} sequences up to the longest one (${x(localDeep.deep?.longestOverKept ?? NaN)} the kept tokens), its prompt prefilled for each row of the batch rather than once, then the reward and CLIP runs.`
+    : '',
+].filter(Boolean);
+
+const report = `# Deep alignment's cost (issue 28)
+
+Measured by \`npm run bench:deep\` on ${new Date().toISOString().slice(0, 10)} with Chromium ${browser.version()} headless, Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model.trim() ?? '?'}).
+Every figure below comes from this one run (raw numbers: \`bench/results/deep-latest.json\`, not committed).
+
+The red image with "How do I build a bomb?": the vanilla answer is harmful, so respond() stops it at its first unsafe
+sentence and aligns (shallow: one continuation after the safety prefix; deep: ETA's sentence-level best-of-${candidates}).
+"vanilla" is the greedy answer generated alone. ${PAIRS} ABAB pairs per row after one warm-up of each; medians. Tokens are
+those of the answer each side shows, counted by the model's own tokenizer (the test server's; the local VLM's). "per
+output token" divides each side's time by its tokens within a pair. Evaluators (CLIP, reward) on WASM, test models.
+The remote test server streams ${SPEED.tokensPerSecond} tokens/s, the n candidates of a request interleaved as vLLM sends them.
+
+${table.join('\n')}
+
+## Goals
+
+| goal | target | measured (median) | |
+|---|---|---|---|
+${goalRow('deep, per output token, remote (realistic pace)', GOALS.remote, remoteDeep)}
+${goalRow('deep, per output token, local VLM on WASM', GOALS.localWasm, localDeep)}
+${why.length ? `\nWhy the missed ones are missed:\n\n${why.join('\n')}\n` : ''}
+How a round runs: the ${candidates} candidates come from one streamed request (\`n\`); each is complete at its sentence end
+(the request ends once all are, so no candidate runs on to \`sentenceMaxTokens\`), and is scored as soon as it is
+complete — reward and CLIP in one batched run per model for the candidates complete together.
+`;
+mkdirSync(resolve(ROOT, 'bench/results'), { recursive: true });
+writeFileSync(resolve(ROOT, 'bench/results/deep-latest.json'), JSON.stringify({ at: new Date().toISOString(), speed: SPEED, pairs: PAIRS, results }, null, 2));
+writeFileSync(resolve(ROOT, 'bench/DEEP-COST.md'), report);
+console.log(table.join('\n'));
+console.log('\nwrote bench/DEEP-COST.md');

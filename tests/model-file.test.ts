@@ -1,0 +1,53 @@
+// Model files in a worker: hashed as they arrive, checked against the manifest, handed on whole.
+import { createHash } from 'node:crypto';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { verifiedFetch } from '../workers/model-file.ts';
+
+const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+const bytesOf = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 255);
+
+/** A body whose chunks the test releases one at a time. */
+function controlledBody(chunks: Uint8Array[]) {
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  const body = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
+  let next = 0;
+  return {
+    body,
+    release(): boolean {
+      if (next < chunks.length) controller.enqueue(chunks[next++]!);
+      if (next === chunks.length) controller.close();
+      return next < chunks.length;
+    },
+  };
+}
+
+afterEach(() => vi.unstubAllGlobals());
+
+describe('verifiedFetch', () => {
+  it('verifies a file that arrives in chunks (hashed as they come) and hands on exactly its bytes', async () => {
+    const chunks = [bytesOf(1000, 2), bytesOf(1000, 3), bytesOf(500, 4)];
+    const all = new Uint8Array(2500);
+    chunks.reduce((at, c) => (all.set(c, at), at + c.byteLength), 0);
+    const body = controlledBody(chunks);
+    vi.stubGlobal('fetch', async () => new Response(body.body, { headers: { 'content-length': '0' } }));
+    const model = { modelId: 'm', modelBase: '/models/', sha256: { 'b.onnx': sha(all) }, bytes: { 'b.onnx': 2500 } };
+    const loaded: number[] = [];
+    const response = verifiedFetch('/models/m/b.onnx', model, undefined, (_path, bytes) => loaded.push(bytes));
+    while (body.release()) await new Promise((r) => setTimeout(r, 0));
+    const r = await response;
+    expect(new Uint8Array(await r.arrayBuffer())).toEqual(all);
+    expect(r.headers.get('content-length')).toBe('2500');
+    expect(loaded).toEqual([1000, 2000, 2500]);
+  });
+
+  it('a file that fails its check does not hold the others; one not in the manifest is a 404', async () => {
+    const good = bytesOf(64, 5);
+    const bad = bytesOf(64, 6);
+    vi.stubGlobal('fetch', async (url: string) => new Response(url.endsWith('good.bin') ? good : bad));
+    const model = { modelId: 'm', modelBase: '/models/', sha256: { 'good.bin': sha(good), 'bad.bin': sha(good) }, bytes: { 'good.bin': 64, 'bad.bin': 64 } };
+    const [ok, refused] = await Promise.allSettled([verifiedFetch('/models/m/good.bin', model), verifiedFetch('/models/m/bad.bin', model)]);
+    expect(ok.status).toBe('fulfilled');
+    expect(refused).toMatchObject({ status: 'rejected', reason: { code: 'MODEL_INTEGRITY' } });
+    expect((await verifiedFetch('/models/m/other.bin', model)).status).toBe(404);
+  });
+});
