@@ -168,19 +168,22 @@ test.describe('Next.js 16', () => {
     ws.cli(['init', `${app}/public`]);
   });
 
-  test('next dev (Turbopack, React StrictMode): the page evaluates a photo and aligns a red square; mount, unmount, mount load one set of workers', async ({ page }) => {
-    test.setTimeout(300_000);
-    const server = await startAppServer([...next, 'dev', '--hostname', '127.0.0.1', '--port', '{port}'], app, env);
-    try {
-      const { result, requests } = await runApp(page, server.origin);
-      expectJudged(result);
-      expect(ortWasmRequests(requests)).toHaveLength(1);
-      expect(await page.evaluate(() => (window as unknown as { mounts: number }).mounts)).toBe(2); // StrictMode ran the effect twice
-      expect(page.workers()).toHaveLength(2); // one CLIP and one reward worker: the second mount took the first one's load
-    } finally {
-      await server.close();
-    }
-  });
+  for (const bundler of ['Turbopack', 'webpack'] as const) {
+    test(`next dev (${bundler}, React StrictMode): the page evaluates a photo and aligns a red square; mount, unmount, mount load one set of workers`, async ({ page }) => {
+      test.setTimeout(300_000);
+      rmSync(join(app, '.next'), { recursive: true, force: true });
+      const server = await startAppServer([...next, 'dev', ...(bundler === 'webpack' ? ['--webpack'] : []), '--hostname', '127.0.0.1', '--port', '{port}'], app, env);
+      try {
+        const { result, requests } = await runApp(page, server.origin);
+        expectJudged(result);
+        expect(ortWasmRequests(requests)).toHaveLength(1);
+        expect(await page.evaluate(() => (window as unknown as { mounts: number }).mounts)).toBe(2); // StrictMode ran the effect twice
+        expect(page.workers()).toHaveLength(2); // one CLIP and one reward worker: the second mount took the first one's load
+      } finally {
+        await server.close();
+      }
+    });
+  }
 
   for (const bundler of ['Turbopack', 'webpack'] as const) {
     test(`next build (${bundler}) && next start: the workers and ORT are emitted once and found`, async ({ page }) => {

@@ -13,9 +13,10 @@ function controlledBody(chunks: Uint8Array[]) {
   let next = 0;
   return {
     body,
+    /** Sends the next chunk (the end after the last); true while more are left. */
     release(): boolean {
-      if (next < chunks.length) controller.enqueue(chunks[next++]!);
-      if (next === chunks.length) controller.close();
+      if (next < chunks.length) controller.enqueue(chunks[next]!);
+      if (next++ === chunks.length - 1) controller.close();
       return next < chunks.length;
     },
   };
@@ -38,6 +39,23 @@ describe('verifiedFetch', () => {
     expect(new Uint8Array(await r.arrayBuffer())).toEqual(all);
     expect(r.headers.get('content-length')).toBe('2500');
     expect(loaded).toEqual([1000, 2000, 2500]);
+  });
+
+  it('files read side by side, their chunks interleaved, each hash as their own bytes (one hasher in the worker)', async () => {
+    const parts = { 'x.onnx': [bytesOf(700, 7), bytesOf(300, 8)], 'y.onnx': [bytesOf(400, 9), bytesOf(900, 10), bytesOf(5, 11)] };
+    const whole = (cs: Uint8Array[]) => Uint8Array.from(cs.flatMap((c) => [...c]));
+    const bodies = { 'x.onnx': controlledBody(parts['x.onnx']), 'y.onnx': controlledBody(parts['y.onnx']) };
+    vi.stubGlobal('fetch', async (url: string) => new Response(bodies[url.split('/').pop() as keyof typeof bodies].body));
+    const model = { modelId: 'm', modelBase: '/models/', sha256: { 'x.onnx': sha(whole(parts['x.onnx'])), 'y.onnx': sha(whole(parts['y.onnx'])) }, bytes: { 'x.onnx': 1000, 'y.onnx': 1305 } };
+    const both = Promise.all([verifiedFetch('/models/m/x.onnx', model), verifiedFetch('/models/m/y.onnx', model)]);
+    for (let more = true; more; ) {
+      more = bodies['x.onnx'].release() || false;
+      more = bodies['y.onnx'].release() || more;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const [x, y] = await both;
+    expect(new Uint8Array(await x.arrayBuffer())).toEqual(whole(parts['x.onnx']));
+    expect(new Uint8Array(await y.arrayBuffer())).toEqual(whole(parts['y.onnx']));
   });
 
   it('a file that fails its check does not hold the others; one not in the manifest is a 404', async () => {

@@ -15,21 +15,24 @@ let integrityFailure: GuardError | null = null;
 export const lastIntegrityFailure = (): GuardError | null => integrityFailure;
 
 /**
- * Hashers for the files in flight, reused: each hash-wasm instance holds a WebAssembly
- * memory of its own, so a worker keeps as many as it ever read files at once (a few).
+ * One hasher per worker (each hash-wasm instance holds a WebAssembly memory of its own): the
+ * files read side by side each keep their SHA-256 state between chunks (save/load, a few
+ * hundred bytes), so every file is hashed as it arrives, in one pass.
  */
-const idleHashers: Awaited<ReturnType<typeof createSHA256>>[] = [];
+let hasher: Promise<Awaited<ReturnType<typeof createSHA256>>> | null = null;
 
-/** Runs `read` with a fresh SHA-256 to feed, then gives its hex digest (the hasher goes back to the pool). */
+/** Runs `read` with a SHA-256 of its own to feed, then gives its hex digest. */
 async function hashing<T>(read: (update: (chunk: Uint8Array) => void) => Promise<T>): Promise<{ value: T; sha256: string }> {
-  const hasher = idleHashers.pop() ?? (await createSHA256());
-  hasher.init();
-  try {
-    const value = await read((chunk) => hasher.update(chunk));
-    return { value, sha256: hasher.digest('hex') };
-  } finally {
-    idleHashers.push(hasher);
-  }
+  const h = await (hasher ??= createSHA256());
+  h.init();
+  let state = h.save();
+  const value = await read((chunk) => {
+    h.load(state);
+    h.update(chunk);
+    state = h.save();
+  });
+  h.load(state);
+  return { value, sha256: h.digest('hex') };
 }
 
 /** The path of `url` inside the model's folder, or null when it is outside it. */
