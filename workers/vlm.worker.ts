@@ -9,7 +9,7 @@ import {
   type Processor,
   RawImage,
   StoppingCriteria,
-  type Tensor,
+  Tensor,
   random,
 } from '@huggingface/transformers';
 import type { Completion } from '../src/runtime/contracts.ts';
@@ -19,6 +19,7 @@ import type { LoadReport, ProgressSink, VlmLoadConfig, VlmRequest, VlmWorkerApi 
 import { Comlink, configureEnvironment, infer, loadOnDevice, notLoaded, progressForwarder } from './transformers-env.ts';
 import { workerMemory } from './memory-probe.ts';
 import { ImageFeatureCache, imagesKey } from './vlm/image-features.ts';
+import { PrefillCounter, type PromptInputs, generate, sharePrompt } from './vlm/shared-prefill.ts';
 
 interface Loaded {
   processor: Processor;
@@ -27,6 +28,7 @@ interface Loaded {
   /** Large images split into tiles, as the model's processor does (decided per backend at load). */
   splitting: boolean;
   features: ImageFeatureCache;
+  prefills: PrefillCounter;
 }
 
 type Tokenizer = Processor['tokenizer'] & {
@@ -110,7 +112,7 @@ class VlmWorker implements VlmWorkerApi {
       ]);
       const eos = (model.generation_config as { eos_token_id?: number | number[] } | null)?.eos_token_id;
       const splitting = config.imageSplitting === 'auto' ? device === 'webgpu' : config.imageSplitting === 'on';
-      this.#loaded = { processor, model, eosId: Array.isArray(eos) ? eos[0]! : (eos ?? -1), splitting, features: new ImageFeatureCache(model) };
+      this.#loaded = { processor, model, eosId: Array.isArray(eos) ? eos[0]! : (eos ?? -1), splitting, features: new ImageFeatureCache(model), prefills: new PrefillCounter(model) };
       await this.generate({ prompt: 'warm-up', sampling: { maxTokens: 1, temperature: 0 } });
     });
   }
@@ -122,6 +124,11 @@ class VlmWorker implements VlmWorkerApi {
   imageEncoder() {
     const loaded = this.#loaded ?? (() => { throw notLoaded('VLM worker'); })();
     return { ...loaded.features.stats, splitting: loaded.splitting };
+  }
+
+  prefills() {
+    const loaded = this.#loaded ?? (() => { throw notLoaded('VLM worker'); })();
+    return { ...loaded.prefills.stats };
   }
 
   async generate(request: VlmRequest, onToken?: (delta: string) => void): Promise<Completion & { deltas: number }> {
@@ -151,11 +158,12 @@ class VlmWorker implements VlmWorkerApi {
       const content = [...pixels.map(() => ({ type: 'image' })), { type: 'text', text: request.prompt }];
       const messages = [...(request.system ? [{ role: 'system', content: [{ type: 'text', text: request.system }] }] : []), { role: 'user', content }];
       const rendered = (loaded.processor.apply_chat_template(messages, { add_generation_prompt: true }) as string) + (request.assistantPrefix ?? '');
-      const texts = Array.from({ length: n }, () => rendered);
-      const inputs = pixels.length
-        ? await loaded.processor(texts, Array.from({ length: n }, () => pixels.map((p) => new RawImage(p.data, p.width, p.height, 4).rgb())), { do_image_splitting: loaded.splitting })
-        : tokenizer(texts, { add_special_tokens: false });
-      const promptLength = (inputs.input_ids as Tensor).dims[1]!;
+      const inputs: PromptInputs = pixels.length
+        ? await loaded.processor([rendered], [pixels.map((p) => new RawImage(p.data, p.width, p.height, 4).rgb())], { do_image_splitting: loaded.splitting })
+        : tokenizer([rendered], { add_special_tokens: false });
+      const promptLength = inputs.input_ids.dims[1]!;
+      // N candidates read the prompt once (see shared-prefill.ts); the images are in its cache.
+      const prompt = n > 1 ? await sharePrompt(loaded.model, inputs, n) : inputs;
       const decoder = new ContinuationDecoder(tokenizer, request.assistantPrefix ?? '');
       /** A sequence's text up to its end (cut right after a stop string), why it ended, its tokens. */
       const keptText = (ids: number[]) => {
@@ -181,14 +189,17 @@ class VlmWorker implements VlmWorkerApi {
       };
 
       if (sampling.seed !== undefined) random.seed(sampling.seed);
-      const output = (await loaded.model.generate({
-        ...inputs,
+      const result = await generate(loaded.model, {
+        ...prompt,
         max_new_tokens: sampling.maxTokens,
         do_sample: sampling.temperature > 0,
         ...(sampling.temperature > 0 ? { temperature: sampling.temperature, top_k: sampling.topK ?? 0 } : {}),
         stopping_criteria: [interrupt, new SequenceEndCriteria(promptLength, (ids) => endOf(ids, loaded, tokenizer, stop) !== null)],
         ...(streamer ? { streamer } : {}),
-      })) as Tensor;
+        // With a cache passed in, transformers.js leaves the final one alive: take it to free it.
+        ...(prompt.past_key_values ? { return_dict_in_generate: true } : {}),
+      });
+      const output = result instanceof Tensor ? result : (await result.past_key_values.dispose(), result.sequences);
       const sequences = (output.tolist() as bigint[][]).map((ids) => ids.slice(promptLength).map(Number));
       output.dispose();
       return sequences.map((ids): Completion => {

@@ -182,6 +182,12 @@ export interface VlmLoadConfig extends WorkerRuntimeConfig, ModelFiles {
 }
 
 /** How often the VLM's vision encoder ran, and how often its features were reused. */
+/** Decoder passes over a whole prompt, and the rows they read (N candidates share one row). */
+export interface PrefillStats {
+  prefills: number;
+  rows: number;
+}
+
 export interface ImageEncoderStats {
   encodes: number;
   reused: number;
@@ -214,6 +220,7 @@ export interface VlmWorkerApi extends MemoryApi {
   /** Stops the running generation at the next token. */
   interrupt(): void;
   imageEncoder(): ImageEncoderStats & { splitting: boolean };
+  prefills(): PrefillStats;
 }
 
 export interface OcrLoadConfig extends WorkerRuntimeConfig, ModelFiles {

@@ -8,6 +8,7 @@ import { forAttempt, imageList, toWorkerImage } from '../../images/image-input.t
 import {
   type Backend,
   type ImageEncoderStats,
+  type PrefillStats,
   type LoadReport,
   type ModelProgress,
   RUNTIME_DEFAULTS,
@@ -147,6 +148,11 @@ export class LocalGenerator implements Generator {
   /** Whether large images are split into tiles, and how often the vision encoder ran (its features are reused across a call's candidates). */
   imageEncoderStats(): Promise<ImageEncoderStats & { splitting: boolean }> {
     return this.#host.call('image encoder stats', (api) => api.imageEncoder());
+  }
+
+  /** How often the decoder read a whole prompt, and how many rows (a round of N candidates reads one). */
+  prefillStats(): Promise<PrefillStats> {
+    return this.#host.call('prefill stats', (api) => api.prefills());
   }
 
   /** What the VLM worker holds outside its JS heap: WebAssembly memory and live WebGPU buffers. */
