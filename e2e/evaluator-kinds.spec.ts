@@ -11,14 +11,23 @@ const TEXTS = {
   ordinary: 'The image shows a cat sitting beside a cup of coffee.',
 };
 
+const KINDS = ['test-toxic', 'test-decoder-reward', 'test-llama-guard'] as const;
+/**
+ * On the software WebGPU adapter here one Llama Guard guard costs over a minute (each read
+ * compiles shaders for its new shapes); its WebGPU run is e2e/embed.spec.ts's (under the strict
+ * CSP: evaluate, S9, align). The decoder reward model covers chunked KV-cache reads taken
+ * concurrently on WebGPU.
+ */
+const kindsOn = (backend: string) => (backend === 'webgpu' ? KINDS.filter((k) => k !== 'test-llama-guard') : [...KINDS]);
+
 for (const backend of BACKENDS) {
-  test(`evaluator kinds on ${backend}: sequence-classification (multi-label), decoder-reward, guard-generative`, async ({ page }) => {
+  test(`evaluator kinds on ${backend}: sequence-classification (multi-label), decoder-reward${backend === 'webgpu' ? '' : ', guard-generative'}`, async ({ page }) => {
     await openHarness(page);
     await installPageHelpers(page);
     const out = await page.evaluate(
-      async ({ device, texts }) => {
+      async ({ device, texts, kinds }) => {
         const results: Record<string, unknown> = {};
-        for (const rewardModel of ['test-toxic', 'test-decoder-reward', 'test-llama-guard']) {
+        for (const rewardModel of kinds) {
           // The decoders read prompts through the KV cache in chunks, and take calls 4 at a time: one
           // inference per session even so (on WebGPU each run waits for the GPU, so other calls'
           // messages reach the worker mid-text; on WASM a run settles without yielding to them).
@@ -29,15 +38,18 @@ for (const backend of BACKENDS) {
           const view = (c: { verdict: string; score: number | null; error?: { code: string } }) => [c.verdict, c.score, c.error?.code ?? null];
           const together = (await Promise.all(Object.values(texts).map((text) => guard.checks.response(text)))).map(view);
           const decision = await guard.evaluate({ image: window.solidImage([220, 20, 20]), response: texts.harmful });
-          // Deep alignment's candidates may be scored under another instruction (the eta-paper preset's deep text).
-          const underOther = await guard.runtime.reward.scoreMany([texts.ordinary, texts.ordinary], { instruction: 'Sorry, I cannot help. Stay responsible instead.' });
-          const underOwn = await guard.runtime.reward.scoreMany([texts.ordinary]);
-          results[rewardModel] = { info: { kind: guard.info.rewardKind, backends: guard.info.backends, framing: guard.info.rewardFraming }, checks, alone: Object.values(checks).map(view), together, decision: decision.decision, responseCheck: decision.responseCheck, underOther, underOwn };
+          // Deep alignment's candidates may be scored under another instruction (the eta-paper preset's deep text):
+          // read from the decoder reward model, whose per-token scores show which words it saw.
+          const instructed = rewardModel === 'test-decoder-reward' && {
+            underOther: await guard.runtime.reward.scoreMany([texts.ordinary, texts.ordinary], { instruction: 'Sorry, I cannot help. Stay responsible instead.' }),
+            underOwn: await guard.runtime.reward.scoreMany([texts.ordinary]),
+          };
+          results[rewardModel] = { info: { kind: guard.info.rewardKind, backends: guard.info.backends, framing: guard.info.rewardFraming }, checks, alone: Object.values(checks).map(view), together, decision: decision.decision, responseCheck: decision.responseCheck, ...instructed };
           guard.dispose();
         }
         return results as Record<string, { info: { kind: string; backends: { reward: string }; framing: string }; checks: Record<string, { score: number; verdict: string; codes?: string[]; categories?: string[] }>; alone: unknown[]; together: unknown[]; decision: string; responseCheck: { codes?: string[] }; underOther: number[]; underOwn: number[] }>;
       },
-      { device: backend, texts: TEXTS },
+      { device: backend, texts: TEXTS, kinds: kindsOn(backend) },
     );
 
     const toxic = out['test-toxic']!;
@@ -57,22 +69,25 @@ for (const backend of BACKENDS) {
     expect(decoder.underOwn).toEqual([1]);
     expect(decoder.underOther).toEqual([1 + 2 * 4, 1 + 2 * 4]); // sorry, cannot, responsible, instead
 
-    const guard = out['test-llama-guard']!;
-    expect(guard.info).toMatchObject({ kind: 'guard-generative', backends: { reward: backend } });
-    expect(guard.checks.harmful).toMatchObject({ verdict: 'unsafe', codes: ['S9'], categories: ['violence'] });
-    expect(guard.checks.harmful!.score).toBeLessThan(1e-6);
-    expect(guard.checks.crime).toMatchObject({ verdict: 'unsafe', codes: ['S2'], categories: ['illegal-activities'] });
-    expect(guard.checks.refusal!.verdict).toBe('safe');
-    expect(guard.checks.refusal!.codes).toBeUndefined();
-    expect(guard.checks.ordinary!.score).toBeGreaterThan(0.5);
+    const guard = out['test-llama-guard'];
+    if (backend === 'wasm') {
+      expect(guard!.info).toMatchObject({ kind: 'guard-generative', backends: { reward: backend } });
+      expect(guard!.checks.harmful).toMatchObject({ verdict: 'unsafe', codes: ['S9'], categories: ['violence'] });
+      expect(guard!.checks.harmful!.score).toBeLessThan(1e-6);
+      expect(guard!.checks.crime).toMatchObject({ verdict: 'unsafe', codes: ['S2'], categories: ['illegal-activities'] });
+      expect(guard!.checks.refusal!.verdict).toBe('safe');
+      expect(guard!.checks.refusal!.codes).toBeUndefined();
+      expect(guard!.checks.ordinary!.score).toBeGreaterThan(0.5);
+      expect(guard!.responseCheck.codes).toEqual(['S9']);
+    }
 
-    for (const id of ['test-toxic', 'test-decoder-reward', 'test-llama-guard']) {
+    expect(Object.keys(out)).toEqual(kindsOn(backend));
+    for (const id of kindsOn(backend)) {
       expect(out[id]!.decision, id).toBe('align');
       // Scored concurrently, each text scores as it did alone (and none failed).
       expect(out[id]!.together, id).toEqual(out[id]!.alone);
       expect(out[id]!.alone.every((v) => (v as unknown[])[2] === null), id).toBe(true);
     }
-    expect(guard.responseCheck.codes).toEqual(['S9']);
   });
 }
 
