@@ -16,7 +16,7 @@ export interface ColdLoad {
   /** Ready, then the first answer: evaluate() / one image embedding and one reward score. */
   firstResultMs: number | null;
   /** Guard only: each worker's load (from the guard's info), and when its last file was downloaded (ms after the start). */
-  workers?: Record<string, { loadMs: number; filesDoneMs: number | null }>;
+  workers?: Record<string, { loadMs: number; warmUpMs: number | null; filesDoneMs: number | null }>;
   /** Files only: bytes read, and the time spent in SHA-256 updates (summed over files). */
   bytes?: number;
   hashMs?: number;
@@ -61,7 +61,7 @@ export async function coldLoad(kind: ColdKind, size: SizeSpec): Promise<ColdLoad
     const readyMs = performance.now() - t0;
     const ids = { clip: size.clip, reward: size.reward };
     const workers = Object.fromEntries(
-      (['clip', 'reward'] as const).map((w) => [w, { loadMs: guard.info.loadMs[w], filesDoneMs: filesDone[ids[w]] ?? null }]),
+      (['clip', 'reward'] as const).map((w) => [w, { loadMs: guard.info.loadMs[w], warmUpMs: guard.info.warmUpMs[w], filesDoneMs: filesDone[ids[w]] ?? null }]),
     );
     await guard.evaluate({ image: imageData, response: answer(0, 0) });
     const firstResultMs = performance.now() - t0;

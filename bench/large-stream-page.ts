@@ -14,6 +14,7 @@ export interface LargeRun {
   ms: number;
   received: number;
   longestStallMs: number;
+  stallAttribution: string | null;
 }
 
 type Part = { type: string; id?: string; delta?: string; finishReason?: unknown; usage?: unknown };
@@ -59,5 +60,5 @@ export async function runLargeStream(guard: Guard, photo: Blob, path: LargePath,
   }
   const ms = performance.now() - t0;
   stalls.stop();
-  return { ms, received, longestStallMs: stalls.longest() };
+  return { ms, received, longestStallMs: stalls.longest(), stallAttribution: stalls.attribution() };
 }

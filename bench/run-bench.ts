@@ -469,6 +469,10 @@ function reportMarkdown(): string {
 Measured by \`npm run bench\` on ${report.date.slice(0, 10)} with ${machine.browser} headless and Node ${machine.node}, on
 ${machine.cores} cores (${machine.cpu}) and ${machine.memoryGiB.toFixed(0)} GiB; WebGPU adapter: ${adapterText(machine.webgpu)}.
 ${machine.webgpu?.isFallbackAdapter !== false ? 'A software or fallback WebGPU adapter is no GPU: real sizes run on WASM only, and WebGPU figures compare ratios, not GPU speed.\n' : ''}Every figure below comes from this one run; the run also writes the raw numbers to \`bench/results/latest.json\` (not committed).
+Newer figures from their own runs (each file says its date): streaming, time to first token and total on every path,
+guarded against unguarded ([STREAMING.md](STREAMING.md), issue 27); a 40 MB image to a remote VLM ([LARGE-IMAGE.md](LARGE-IMAGE.md));
+deep alignment per answer and per output token ([DEEP-COST.md](DEEP-COST.md), issue 28 — it supersedes this file's deep row);
+a real-size cold load against bare transformers.js ([COLD-LOAD.md](COLD-LOAD.md)).
 
 ## Goals
 

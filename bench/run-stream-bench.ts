@@ -102,8 +102,8 @@ const stallRuns = (path: string) => large.filter((l) => l.path === path && l.gua
 /** Why a kind of goal was missed, said once under the table when any goal of that kind was. */
 const WHY: [boolean, string][] = [
   [appOwnStall.length > 0, `${appOwnStall.map((r) => `${r.size}, ${r.path}`).join('; ')}: the unguarded call stalls as long — the app's own work on the same request (encoding the photo into the request body, the provider's base64), not the guard's.`],
-  [guardStall.length > 0, `${guardStall.map((r) => `${r.size}, ${r.path}, ${r.image}`).join('; ')}: the unguarded call has no such task, so it is the guard's; not attributed in this run (the meter records the longest task, not what ran in it).`],
-  [largeStall, `the ${LARGE_MB} MB answer: the guarded runs' longest tasks were ${['fetch protection', 'AI SDK middleware'].map((p) => `${p} ${stallRuns(p)}`).join('; ')}; not attributed in this run.`],
+  [guardStall.length > 0, `the unguarded call has no such task, so it is the guard's. What ran in the longest frame (Long Animation Frames): ${guardStall.map((r) => `${r.size}, ${r.path}, ${r.image}: ${r.stallAttribution ?? 'no long frame recorded'}`).join('; ')}.`],
+  [largeStall, `the ${LARGE_MB} MB answer: the guarded runs' longest tasks were ${['fetch protection', 'AI SDK middleware'].map((p) => `${p} ${stallRuns(p)}`).join('; ')}; in the longest frame: ${large.filter((l) => l.guarded && l.longestStallMs > GOALS.stallMs).map((l) => `${l.path}: ${l.stallAttribution ?? 'no long frame recorded'}`).join('; ')}.`],
   [goals.some((g) => /each released sentence/.test(g) && g.endsWith('**missed** |')), 'a sentence is scored as soon as it ends (before the image verdict too), so the delay left is the reward model\'s own time per sentence plus the queue of sentences before it; at the real size one check takes longer than the model needs for a short sentence, so checks queue up.'],
 ];
 const why = WHY.filter(([missed]) => missed).map(([, text]) => `- ${text}`);

@@ -24,29 +24,65 @@ export async function measure(run: (i: number) => Promise<unknown>, runs: number
   return stats(samples);
 }
 
+/** A script that ran in a long animation frame (Chromium's Long Animation Frames API). */
+interface ScriptTiming {
+  duration: number;
+  invoker: string;
+  sourceURL: string;
+  sourceFunctionName: string;
+}
+interface AnimationFrameTiming extends PerformanceEntry {
+  scripts: ScriptTiming[];
+}
+
+/** What ran in one long frame: its longest scripts (function, file, what called it, ms) and the rest. */
+function describeFrame(frame: AnimationFrameTiming): string {
+  const scripts = [...frame.scripts].sort((a, b) => b.duration - a.duration);
+  const inScripts = scripts.reduce((sum, s) => sum + s.duration, 0);
+  const named = scripts.slice(0, 3).map((s) => `${s.sourceFunctionName || '(anonymous)'} in ${s.sourceURL.split('/').pop()?.split('?')[0] || '?'} (${s.invoker}) ${Math.round(s.duration)} ms`);
+  return `a ${Math.round(frame.duration)} ms frame: ${named.length ? named.join(', ') : 'no script'}; ${Math.round(Math.max(0, frame.duration - inScripts))} ms outside scripts (rendering, GC, the browser's own work)`;
+}
+
 /**
  * The main thread's longest stall: its longest task over 50 ms (the browser's long tasks;
- * 0 when there was none). Not a timer's lateness: work that yields with scheduler.yield
+ * 0 when there was none), and what ran in the longest long animation frame (attribution).
+ * Not a timer's lateness: work that yields with scheduler.yield
  * goes before timers without blocking input or rendering, which a timer would count.
  * The task that creates the meter counts whole: start it after the call's own preparation
  * has yielded (see large-image-page.ts).
  */
 export function stallMeter() {
   let longest = 0;
+  let frame: AnimationFrameTiming | null = null;
   const note = (entries: PerformanceEntryList) => {
-    for (const entry of entries) longest = Math.max(longest, entry.duration);
+    for (const entry of entries) {
+      if (entry.entryType === 'long-animation-frame') {
+        if (!frame || entry.duration > frame.duration) frame = entry as AnimationFrameTiming;
+      } else longest = Math.max(longest, entry.duration);
+    }
   };
-  const observer = new PerformanceObserver((list) => note(list.getEntries()));
-  observer.observe({ type: 'longtask' });
-  const take = () => note(observer.takeRecords());
+  const tasks = new PerformanceObserver((list) => note(list.getEntries()));
+  tasks.observe({ type: 'longtask' });
+  const frames = new PerformanceObserver((list) => note(list.getEntries()));
+  frames.observe({ type: 'long-animation-frame' });
+  const take = () => {
+    note(tasks.takeRecords());
+    note(frames.takeRecords());
+  };
   return {
     longest: () => {
       take();
       return longest;
     },
+    /** What ran in the longest long animation frame; null when there was none. */
+    attribution: (): string | null => {
+      take();
+      return frame ? describeFrame(frame) : null;
+    },
     stop: () => {
       take();
-      observer.disconnect();
+      tasks.disconnect();
+      frames.disconnect();
     },
   };
 }

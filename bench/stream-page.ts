@@ -37,6 +37,8 @@ export interface StreamComparison {
   sentenceDelayMs?: { median: number; max: number; sentences: number };
   responseCheckMs?: number;
   longestStallMs: number;
+  /** What ran in the guarded calls' longest frame (see stallMeter), null when none was long. */
+  stallAttribution: string | null;
   /** The same, during the unguarded calls: what the app's own request costs the page. */
   unguardedStallMs: number;
   gate: string;
@@ -189,6 +191,7 @@ export async function runStreaming({ remoteUrl, pairs, modelBase, tier }: Stream
       const a: StreamTiming[] = [];
       const b: Awaited<ReturnType<typeof p.guarded>>[] = [];
       let longestStallMs = 0;
+      let stallAttribution: string | null = null;
       let unguardedStallMs = 0;
       for (let i = 0; i < pairs; i++) {
         const plain = stallMeter();
@@ -198,6 +201,7 @@ export async function runStreaming({ remoteUrl, pairs, modelBase, tier }: Stream
         const stalls = stallMeter();
         b.push(await p.guarded());
         stalls.stop();
+        if (stalls.longest() > longestStallMs) stallAttribution = stalls.attribution();
         longestStallMs = Math.max(longestStallMs, stalls.longest());
       }
       const delays = b.flatMap((r) => r.delays ?? []);
@@ -214,6 +218,7 @@ export async function runStreaming({ remoteUrl, pairs, modelBase, tier }: Stream
         ...(delays.length ? { sentenceDelayMs: { median: stats(delays).medianMs, max: Math.max(...delays), sentences: delays.length } } : {}),
         ...(responseMs.length ? { responseCheckMs: stats(responseMs).medianMs } : {}),
         longestStallMs,
+        stallAttribution,
         unguardedStallMs,
         gate: b[0]?.gate ?? '?',
       });

@@ -42,6 +42,8 @@ export interface GuardInfo {
   /** What each model's thresholds rest on: measured, designed (generated test models), published, or not measured. */
   thresholdBasis: { clip: ThresholdBasis; reward: ThresholdBasis };
   loadMs: { clip: number; reward: number; ocr?: number };
+  /** Of loadMs: each worker's warm-up run, after its files were read and its sessions made. */
+  warmUpMs: { clip: number | null; reward: number | null };
   /** Image text (OCR): the mode asked for, whether it runs, and why not. */
   imageText: { mode: 'auto' | 'on' | 'off'; active: boolean; model?: string; reason?: string };
   /** The risk report's default mode and whether its CLIP category thresholds were measured. */
@@ -114,6 +116,7 @@ export class Guard extends EventTarget {
       calibrated: { clip: clip.entry.calibration.calibrated, reward: reward.entry.calibration.calibrated },
       thresholdBasis: { clip: thresholdBasis(clip.entry.calibration), reward: thresholdBasis(reward.entry.calibration) },
       loadMs: { clip: clip.report.loadMs, reward: reward.report.loadMs, ...(imageText.loadMs !== undefined ? { ocr: imageText.loadMs } : {}) },
+      warmUpMs: { clip: clip.report.warmUpMs ?? null, reward: reward.report.warmUpMs ?? null },
       imageText: { mode: imageText.mode, active: imageText.active, ...(imageText.model ? { model: imageText.model } : {}), ...(imageText.reason ? { reason: imageText.reason } : {}) },
       risk: { report: options.risk.report, calibrated: riskClip.calibrated, method: riskClip.method },
     };

@@ -245,6 +245,31 @@ describe('deep alignment', () => {
     expect(asReference.sentences).toHaveLength(2);
   });
 
+  it('a round whose sampling fails stops the work its reported candidates started: the continuation request is aborted, nothing more is scored', async () => {
+    const continuations: AbortSignal[] = [];
+    const rewarded: string[] = [];
+    const generator: Generator = {
+      id: 'fails-mid-round',
+      // Candidate 0 is complete but stopped at an abbreviation (it needs a continuation), then the request fails.
+      sample: async (_request, _n, options) => {
+        options?.onCandidate?.(0, c('|[r=1] Use a mask, e.g. ', 'stop', 6));
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        throw new Error('upstream reset');
+      },
+      generate: (_request, options) =>
+        new Promise((_resolve, reject) => {
+          continuations.push(options!.signal!);
+          options!.signal!.addEventListener('abort', () => reject(new Error('aborted')));
+        }),
+    };
+    const counting: DeepScorers = { ...scorers(), reward: async (texts) => (rewarded.push(...texts), texts.map(() => 1)) };
+    await expect(alignDeep(generator, { prompt: 'q' }, counting, CONFIG)).rejects.toThrow('upstream reset');
+    expect(continuations).toHaveLength(1);
+    expect(continuations[0]!.aborted).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(rewarded).toEqual([]);
+  });
+
   it('stops instead of looping when the best candidate adds nothing', async () => {
     const result = await alignDeep(scripted([[c('', 'stop', 0)]]), { prompt: 'q' }, scorers(), CONFIG);
     expect(result.stoppedBy).toBe('empty');

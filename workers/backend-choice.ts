@@ -86,7 +86,7 @@ export function toLoadError(error: unknown, { modelId, modelBase }: { modelId: s
  */
 export async function loadOnDevice(
   config: WorkerRuntimeConfig & { modelId: string; needsShaderF16?: boolean; dtype?: ModelDtypes },
-  load: (backend: Backend) => Promise<void>,
+  load: (backend: Backend, warmingUp: () => void) => Promise<void>,
   webgpu?: WebGpuEnv,
 ): Promise<LoadReport> {
   const report = await loadWithFallback(config, load);
@@ -94,11 +94,14 @@ export async function loadOnDevice(
   return report;
 }
 
-async function loadWithFallback(config: WorkerRuntimeConfig & { modelId: string; needsShaderF16?: boolean; dtype?: ModelDtypes }, load: (backend: Backend) => Promise<void>): Promise<LoadReport> {
+async function loadWithFallback(config: WorkerRuntimeConfig & { modelId: string; needsShaderF16?: boolean; dtype?: ModelDtypes }, load: (backend: Backend, warmingUp: () => void) => Promise<void>): Promise<LoadReport> {
   const started = performance.now();
+  // The loader says when its sessions are made and its warm-up run starts (where the load time goes).
+  let warmUpStarted: number | null = null;
   const attempt = async (backend: Backend) => {
+    warmUpStarted = null;
     try {
-      await load(backend);
+      await load(backend, () => void (warmUpStarted = performance.now()));
     } catch (error) {
       throw toLoadError(error, config);
     }
@@ -107,6 +110,7 @@ async function loadWithFallback(config: WorkerRuntimeConfig & { modelId: string;
     backend,
     ...(config.dtype ? { dtype: config.dtype[backend] } : {}),
     loadMs: performance.now() - started,
+    ...(warmUpStarted !== null ? { warmUpMs: performance.now() - warmUpStarted } : {}),
     ...(fallbackReason ? { fallbackReason } : {}),
   });
 

@@ -43,7 +43,7 @@ class ClipWorker implements ClipWorkerApi {
   async load(config: ClipLoadConfig, onProgress?: ProgressSink) {
     configureEnvironment(config, onProgress);
     const progress_callback = progressForwarder(config.modelId, onProgress);
-    return loadOnDevice(config, async (device) => {
+    return loadOnDevice(config, async (device, warmingUp) => {
       const options = { device, dtype: config.dtype[device] as 'fp32', progress_callback };
       const [tokenizer, processor, text, vision] = await Promise.all([
         AutoTokenizer.from_pretrained(config.modelId, { progress_callback }),
@@ -53,6 +53,7 @@ class ClipWorker implements ClipWorkerApi {
       ]);
       this.#loaded = { tokenizer, processor, text, vision, maxTextTokens: config.maxTextTokens };
       // One real run per tower: compiles WebGPU shaders now and proves the backend works.
+      warmingUp();
       await this.embedTexts(['warm-up']);
       await this.embedImage({ width: 1, height: 1, data: new Uint8ClampedArray(4) });
     }, ortWebGpu());

@@ -41,7 +41,7 @@ class OcrWorker implements OcrWorkerApi {
       fetchModelFile(config.files.dictionary, config, onProgress),
     ]);
     const dictionary = parseDictionary(new TextDecoder().decode(dictBytes));
-    return loadOnDevice(config, async (device) => {
+    return loadOnDevice(config, async (device, warmingUp) => {
       const options: ort.InferenceSession.SessionOptions = { executionProviders: [device] };
       // One at a time: ORT's WebGPU provider refuses concurrent session creation.
       const det = await ort.InferenceSession.create(new Uint8Array(detBytes), options);
@@ -60,6 +60,7 @@ class OcrWorker implements OcrWorkerApi {
         },
       };
       // A real run: compiles WebGPU shaders now and proves the backend works.
+      warmingUp();
       await this.readText({ width: 64, height: 64, data: new Uint8ClampedArray(64 * 64 * 4).fill(255) });
     }, ort.env.webgpu);
   }

@@ -16,13 +16,14 @@ class RewardWorker implements RewardWorkerApi {
 
   async load(config: RewardLoadConfig, onProgress?: ProgressSink): Promise<RewardLoadReport> {
     configureEnvironment(config, onProgress);
-    const report = await loadOnDevice({ ...config, needsShaderF16: F16_DTYPES.includes(config.dtype.webgpu) }, async (backend) => {
+    const report = await loadOnDevice({ ...config, needsShaderF16: F16_DTYPES.includes(config.dtype.webgpu) }, async (backend, warmingUp) => {
       this.#scorer =
         config.kind === 'decoder-reward'
           ? await decoderReward(config, backend, onProgress)
           : config.kind === 'guard-generative' && config.guard
             ? await guardGenerative({ ...config, guard: config.guard }, backend, onProgress)
             : await sequenceClassifier(config, backend, onProgress);
+      warmingUp();
       await this.score(['warm-up']); // compiles WebGPU shaders now and proves the backend works
     }, ortWebGpu());
     return { ...report, framing: this.#scorer!.framing };

@@ -105,7 +105,7 @@ class VlmWorker implements VlmWorkerApi {
   async load(config: VlmLoadConfig, onProgress?: ProgressSink): Promise<LoadReport> {
     configureEnvironment(config, onProgress);
     const progress_callback = progressForwarder(config.modelId, onProgress);
-    return loadOnDevice(config, async (device) => {
+    return loadOnDevice(config, async (device, warmingUp) => {
       const [processor, model] = await Promise.all([
         AutoProcessor.from_pretrained(config.modelId, { progress_callback }),
         AutoModelForVision2Seq.from_pretrained(config.modelId, { device, dtype: config.dtype[device] as 'fp32', progress_callback }),
@@ -113,6 +113,7 @@ class VlmWorker implements VlmWorkerApi {
       const eos = (model.generation_config as { eos_token_id?: number | number[] } | null)?.eos_token_id;
       const splitting = config.imageSplitting === 'auto' ? device === 'webgpu' : config.imageSplitting === 'on';
       this.#loaded = { processor, model, eosId: Array.isArray(eos) ? eos[0]! : (eos ?? -1), splitting, features: new ImageFeatureCache(model), prefills: new PrefillCounter(model) };
+      warmingUp();
       await this.generate({ prompt: 'warm-up', sampling: { maxTokens: 1, temperature: 0 } });
     });
   }

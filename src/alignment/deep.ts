@@ -108,7 +108,19 @@ interface Round {
  * complete (a stop after an abbreviation goes on first), in one batched run per model for the
  * candidates complete at the same time.
  */
-async function runRound({ generator, round, index, answerSoFar, scorers, config, budget, signal }: Round): Promise<DeepCandidate[]> {
+async function runRound(round: Round): Promise<DeepCandidate[]> {
+  // A round that fails (its sampling, or one candidate's continuation or scores) stops the
+  // work its other candidates still have: continuation requests (paid for) and scoring.
+  const stop = new AbortController();
+  try {
+    return await roundOf(round, round.signal ? AbortSignal.any([round.signal, stop.signal]) : stop.signal);
+  } catch (error) {
+    stop.abort(error);
+    throw error;
+  }
+}
+
+async function roundOf({ generator, round, index, answerSoFar, scorers, config, budget }: Round, signal: AbortSignal): Promise<DeepCandidate[]> {
   const rewardBatch = new MicroBatch<string, number>((texts) => scorers.reward(texts, config.rewardInstruction));
   const clipBatch = new MicroBatch<string, number>((texts) => scorers.clip(texts));
   const wholeSentence = async (sample: Completion): Promise<Completion> => {
@@ -118,7 +130,7 @@ async function runRound({ generator, round, index, answerSoFar, scorers, config,
       budget.requests++;
       const more = await generator.generate(
         { ...round, assistantPrefix: round.assistantPrefix + whole.text, sampling: { ...round.sampling, maxTokens: round.sampling.maxTokens - whole.tokens } },
-        signal ? { signal } : {},
+        { signal },
       );
       whole = atMark({ text: whole.text + more.text, finishReason: more.finishReason, tokens: whole.tokens + more.tokens }, config);
     }
@@ -130,6 +142,7 @@ async function runRound({ generator, round, index, answerSoFar, scorers, config,
     if (scoring.has(j)) return;
     const scored = (async (): Promise<Scored> => {
       const whole = await wholeSentence(sample);
+      signal.throwIfAborted(); // the round failed while this candidate was being continued
       ended ||= whole.finishReason === 'eos';
       // A round with an ended candidate is ranked by reward alone: CLIP is asked only while none has.
       const clip = index > 1 && !ended ? clipBatch.add(whole.text) : null;
@@ -139,7 +152,7 @@ async function runRound({ generator, round, index, answerSoFar, scorers, config,
     scored.catch(() => undefined); // a failed candidate fails the round below, through Promise.all
     scoring.set(j, scored);
   };
-  const samples = await generator.sample(round, config.candidates, { ...(signal ? { signal } : {}), onCandidate: score });
+  const samples = await generator.sample(round, config.candidates, { signal, onCandidate: score });
   // Generators that report none (or not all) as they complete: all are known, so CLIP is not asked for a round that ended.
   ended ||= samples.some((sample) => sample.finishReason === 'eos');
   samples.forEach((sample, j) => score(j, sample));

@@ -57,6 +57,8 @@ export interface LoadReport {
   /** Set when `auto` wanted WebGPU and fell back to WASM: why. */
   fallbackReason?: string;
   loadMs: number;
+  /** Of loadMs: the warm-up run after the files were read and the sessions made. */
+  warmUpMs?: number;
 }
 
 /** transformers.js progress events, tagged with the model they belong to. */
