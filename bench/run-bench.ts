@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { type Page, chromium } from '@playwright/test';
-import { createServer } from 'vite';
+import { benchServer } from './bench-browser.ts';
 import { chromiumLaunchOptions } from '../src/cli/chromium.ts';
 import { figstepCases } from '../e2e/figstep.ts';
 import { startTestServer } from '../e2e/openai-test-server/server.ts';
@@ -35,7 +35,6 @@ import {
 
 const ROOT = resolve(import.meta.dirname, '..');
 const FIXTURES = resolve(ROOT, '../shared/fixtures');
-const PHOTO = resolve(FIXTURES, 'benign-photos/astronaut.png');
 const PORT = 5174;
 /** The same app served cross-origin isolated (COOP/COEP): WASM threads. */
 const ISOLATED_PORT = 5175;
@@ -109,16 +108,12 @@ const realSizes: SizeSpec[] = (Object.keys(BENCH_TIERS) as BenchTier[]).map((tie
   const { models } = benchManifest.tiers[tier]!;
   return { name: BENCH_TIERS[tier], modelBase: '/bench/models/', tier, clip: models.clip, reward: models.reward, plan: REAL_PLANS[tier] };
 });
-// No HMR and no file watching: an edit in the tree must not reload a page mid-measurement.
-const quiet = { hmr: false, watch: { ignored: ['**/*'] } };
 const column = (b: { backend: string; size: SizeSpec }) => `${b.size.name} (${b.backend})`;
 
 /** Runs every stage (each under a limit) and returns the machine it ran on; the results land in the arrays above. */
 async function runStages(): Promise<Machine> {
-  const server = await createServer({ root: ROOT, configFile: resolve(ROOT, 'vite.config.ts'), server: { port: PORT, ...quiet }, logLevel: 'warn' });
-  await server.listen();
-  const isolatedServer = await createServer({ root: ROOT, configFile: resolve(ROOT, 'vite.config.ts'), server: { port: ISOLATED_PORT, headers: ISOLATION_HEADERS, ...quiet }, logLevel: 'warn' });
-  await isolatedServer.listen();
+  const server = await benchServer({ port: PORT });
+  const isolatedServer = await benchServer({ port: ISOLATED_PORT, headers: ISOLATION_HEADERS });
   const testServer = await startTestServer(0, { realistic: SPEED });
   const browser = await chromium.launch(chromiumLaunchOptions);
   /** A fresh context per measurement: cold, nothing cached from the one before. `memoryKey`: record its peak memory. */
@@ -126,7 +121,6 @@ async function runStages(): Promise<Machine> {
     const sampler = memoryKey ? await peakSampler() : null;
     const context = await browser.newContext();
     const page = await context.newPage();
-    await page.route('**/bench/photo', (route) => route.fulfill({ body: readFileSync(PHOTO), contentType: 'image/png' }));
     try {
       await page.goto(`http://127.0.0.1:${port}/bench/index.html`);
       await page.waitForFunction(() => window.benchReady === true, undefined, { timeout: 120_000 });

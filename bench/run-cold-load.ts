@@ -8,13 +8,12 @@ import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { chromium } from '@playwright/test';
-import { createServer } from 'vite';
 import { chromiumLaunchOptions } from '../src/cli/chromium.ts';
 import { BENCH_TIERS, makeBenchModels } from './make-bench-models.ts';
 import type { ColdKind, ColdLoad } from './cold-load-page.ts';
 import type { SizeSpec } from './bench-page.ts';
 import { peakSampler } from './process-memory.ts';
-import { openBenchPage } from './bench-browser.ts';
+import { benchServer, openBenchPage } from './bench-browser.ts';
 import { envNumber } from './stats.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -25,8 +24,7 @@ const GOAL = 1.15;
 const SIZE: SizeSpec = { name: BENCH_TIERS.classifier, modelBase: '/bench/models/', tier: 'classifier', clip: 'clip-b32-sized', reward: 'bert-base-sized', plan: { runs: 1, warmup: 0, rewardPerRun: 1 } };
 
 await makeBenchModels();
-const server = await createServer({ root: ROOT, configFile: resolve(ROOT, 'vite.config.ts'), server: { port: PORT, hmr: false, watch: { ignored: ['**/*'] } }, logLevel: 'warn' });
-await server.listen();
+const server = await benchServer({ port: PORT });
 const browser = await chromium.launch(chromiumLaunchOptions);
 type Visit = ColdLoad & { peakMiB: number | null };
 const visits: Visit[] = [];

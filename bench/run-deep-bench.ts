@@ -8,12 +8,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { chromium } from '@playwright/test';
-import { createServer } from 'vite';
 import { chromiumLaunchOptions } from '../src/cli/chromium.ts';
 import { startTestServer } from '../e2e/openai-test-server/server.ts';
 import { ALIGNMENT_DEFAULTS } from '../src/alignment/config.ts';
 import type { GenerationBench, GenerationRun, PairedComparison } from './bench-page.ts';
-import { openBenchPage } from './bench-browser.ts';
+import { benchServer, openBenchPage } from './bench-browser.ts';
 import { envNumber } from './stats.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -25,8 +24,7 @@ const DEEP = 'respond deep, unsafe prompt (aligned)';
 /** Goals (issue 28): deep per output token against vanilla. */
 const GOALS = { remote: 1.5, localWasm: 2 };
 
-const server = await createServer({ root: ROOT, configFile: resolve(ROOT, 'vite.config.ts'), server: { port: PORT, hmr: false, watch: { ignored: ['**/*'] } }, logLevel: 'warn' });
-await server.listen();
+const server = await benchServer({ port: PORT });
 const testServer = await startTestServer(0, { realistic: SPEED });
 const browser = await chromium.launch(chromiumLaunchOptions);
 const runs: Omit<GenerationRun, 'pairs' | 'speed'>[] = [

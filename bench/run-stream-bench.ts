@@ -7,12 +7,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { chromium } from '@playwright/test';
-import { createServer } from 'vite';
 import { chromiumLaunchOptions } from '../src/cli/chromium.ts';
 import { heapGrowthMiB } from '../e2e/heap-peak.ts';
 import { startTestServer } from '../e2e/openai-test-server/server.ts';
 import { BENCH_TIERS, makeBenchModels } from './make-bench-models.ts';
-import { openBenchPage } from './bench-browser.ts';
+import { benchServer, openBenchPage } from './bench-browser.ts';
 import { envNumber } from './stats.ts';
 import type { LargeRun } from './large-stream-page.ts';
 import type { StreamComparison } from './stream-page.ts';
@@ -34,8 +33,7 @@ const sizes = [
   { name: BENCH_TIERS.classifier, modelBase: '/bench/models/', tier: 'classifier' },
 ];
 
-const server = await createServer({ root: ROOT, configFile: resolve(ROOT, 'vite.config.ts'), server: { port: PORT, hmr: false, watch: { ignored: ['**/*'] } }, logLevel: 'warn' });
-await server.listen();
+const server = await benchServer({ port: PORT });
 const testServer = await startTestServer(0, { realistic: SPEED });
 const browser = await chromium.launch(chromiumLaunchOptions);
 const rows: (StreamComparison & { size: string })[] = [];
@@ -101,7 +99,7 @@ const largeStall = Math.max(...large.filter((l) => l.guarded).map((l) => l.longe
 const stallRuns = (path: string) => large.filter((l) => l.path === path && l.guarded).map((l) => ms(l.longestStallMs)).join(', ');
 /** Why a kind of goal was missed, said once under the table when any goal of that kind was. */
 const WHY: [boolean, string][] = [
-  [appOwnStall.length > 0, `${appOwnStall.map((r) => `${r.size}, ${r.path}`).join('; ')}: the unguarded call stalls as long — the app's own work on the same request (encoding the photo into the request body, the provider's base64), not the guard's.`],
+  [appOwnStall.length > 0, `${appOwnStall.map((r) => `${r.size}, ${r.path}`).join('; ')}: the unguarded call stalls as long — the app's own work on the same request (encoding the photo into the request body, the provider's base64, the browser taking in a body of megabytes when it is sent), not the guard's. What ran in the guarded call's longest frame (Long Animation Frames): ${appOwnStall.map((r) => `${r.size}, ${r.path}: ${r.stallAttribution ?? 'no long frame recorded'}`).join('; ')}.`],
   [guardStall.length > 0, `the unguarded call has no such task, so it is the guard's. What ran in the longest frame (Long Animation Frames): ${guardStall.map((r) => `${r.size}, ${r.path}, ${r.image}: ${r.stallAttribution ?? 'no long frame recorded'}`).join('; ')}.`],
   [largeStall, `the ${LARGE_MB} MB answer: the guarded runs' longest tasks were ${['fetch protection', 'AI SDK middleware'].map((p) => `${p} ${stallRuns(p)}`).join('; ')}; in the longest frame: ${large.filter((l) => l.guarded && l.longestStallMs > GOALS.stallMs).map((l) => `${l.path}: ${l.stallAttribution ?? 'no long frame recorded'}`).join('; ')}.`],
   [goals.some((g) => /each released sentence/.test(g) && g.endsWith('**missed** |')), 'a sentence is scored as soon as it ends (before the image verdict too), so the delay left is the reward model\'s own time per sentence plus the queue of sentences before it; at the real size one check takes longer than the model needs for a short sentence, so checks queue up.'],

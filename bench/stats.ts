@@ -44,8 +44,10 @@ function describeFrame(frame: AnimationFrameTiming): string {
 }
 
 /**
- * The main thread's longest stall: its longest task over 50 ms (the browser's long tasks;
- * 0 when there was none), and what ran in the longest long animation frame (attribution).
+ * The main thread's longest stall: its longest task or long animation frame over 50 ms (0 when
+ * there was none), and what ran in the longest frame (attribution). Both: the long tasks API
+ * leaves out work that a DevTools-protocol call started (a bench page's own calls), which the
+ * frames see — an unguarded call's stall would otherwise read as none.
  * Not a timer's lateness: work that yields with scheduler.yield
  * goes before timers without blocking input or rendering, which a timer would count.
  * The task that creates the meter counts whole: start it after the call's own preparation
@@ -56,9 +58,8 @@ export function stallMeter() {
   let frame: AnimationFrameTiming | null = null;
   const note = (entries: PerformanceEntryList) => {
     for (const entry of entries) {
-      if (entry.entryType === 'long-animation-frame') {
-        if (!frame || entry.duration > frame.duration) frame = entry as AnimationFrameTiming;
-      } else longest = Math.max(longest, entry.duration);
+      longest = Math.max(longest, entry.duration);
+      if (entry.entryType === 'long-animation-frame' && (!frame || entry.duration > frame.duration)) frame = entry as AnimationFrameTiming;
     }
   };
   const tasks = new PerformanceObserver((list) => note(list.getEntries()));

@@ -171,6 +171,42 @@ describe('fetch protection through the answer gate', () => {
   });
 });
 
+describe('fetch protection, a stream asked for and something else answered', () => {
+  it('for any error status and body: the app reads the server\'s answer as it came (the gate never took the body)', async () => {
+    (globalThis as { location?: { href: string } }).location ??= { href: 'http://app.test/' };
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 400, max: 599 }), fc.constantFrom('application/json', 'text/plain', 'text/event-stream'), fc.string({ unit: 'grapheme', maxLength: 200 }), async (status, type, text) => {
+        globalThis.fetch = async () => new Response(text, { status, headers: { 'content-type': type } });
+        const decided: { gate?: string }[] = [];
+        const protection = protectFetch(guardAt(0.1, decided));
+        try {
+          const response = await fetch('http://vlm.test/v1/chat/completions', { method: 'POST', body: JSON.stringify(request) });
+          expect(response.status).toBe(status);
+          expect(await response.text()).toBe(text);
+        } finally {
+          protection.restore();
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('a JSON answer to a stream request is judged whole and reaches the app byte for byte (safe image)', async () => {
+    (globalThis as { location?: { href: string } }).location ??= { href: 'http://app.test/' };
+    const json = JSON.stringify({ id: 'c1', object: 'chat.completion', model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'A cat beside a cup.' }, finish_reason: 'stop' }] });
+    globalThis.fetch = async () => new Response(json, { headers: { 'content-type': 'application/json' } });
+    const decided: { gate?: string }[] = [];
+    const protection = protectFetch(guardAt(0.1, decided));
+    try {
+      const response = await fetch('http://vlm.test/v1/chat/completions', { method: 'POST', body: JSON.stringify(request) });
+      expect(await response.text()).toBe(json);
+      expect(decided).toHaveLength(1);
+    } finally {
+      protection.restore();
+    }
+  });
+});
+
 describe('the SSE splitter', () => {
   const line = fc.constantFrom('\n', '\r\n', '\r');
   const field = fc.oneof(fc.stringMatching(/^[a-z ]{0,8}$/).map((s) => `data: ${s}`), fc.constant(': comment'), fc.constant('id: 7'), fc.constant('event: x'));

@@ -38,6 +38,8 @@ export interface Protection {
 /** Each image's CLIP score and verdict, for the note. */
 const imagesNote = (result: GuardRespondResult): GuardNote['images'] => result.images.map((i) => ({ score: i.image.score, verdict: i.verdict }));
 
+const isEventStream = (response: Response) => response.ok && /text\/event-stream/i.test(response.headers.get('content-type') ?? '');
+
 const matcher = (match: ProtectOptions['match']): ((url: string) => boolean) => {
   if (typeof match === 'function') return match;
   if (match instanceof RegExp) return (url) => match.test(url);
@@ -224,7 +226,11 @@ export function protectFetch(guardOrPromise: Guard | Promise<Guard>, options: Pr
     if (body.stream === true && !(typeof body.n === 'number' && body.n > 1)) {
       // One streamed answer: the guard starts now (the image checks with the request) and
       // the gate hands the server's events to the app as they pass.
-      const answer = new SseAnswer(sent, upstream);
+      // The gate takes the body only when it is the event stream asked for: an error status or a
+      // JSON answer stays whole for the path below, and for the app.
+      const eventStream = sent.then((response) => (isEventStream(response) ? response : Promise.reject(new Error('not an event stream'))));
+      eventStream.catch(() => undefined); // the stream path is left below
+      const answer = new SseAnswer(eventStream, upstream);
       const stop = new AbortController();
       const judged = guard.respond(request, {
         ...call,
@@ -239,8 +245,7 @@ export function protectFetch(guardOrPromise: Guard | Promise<Guard>, options: Pr
         judged.catch(() => undefined);
         throw error;
       });
-      const type = response.headers.get('content-type') ?? '';
-      if (response.ok && /text\/event-stream/i.test(type)) {
+      if (isEventStream(response)) {
         judged.then(
           (result) => {
             const aligned = result.decision === 'align';
