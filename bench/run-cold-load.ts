@@ -101,7 +101,10 @@ CLIP worker (${SIZE.clip}) reports its last file done at ${worker('clip', 'files
 ${worker('clip', 'loadMs')} ms, its warm-up call ${worker('clip', 'warmUpMs')} ms of that; the reward worker (${SIZE.reward}) at ${worker('reward', 'filesDoneMs')} and ${worker('reward', 'loadMs')} ms,
 warm-up ${worker('reward', 'warmUpMs')} ms. So after its last file a worker spends (loaded − last file − warm-up) CLIP ${afterFiles('clip')} ms, reward
 ${afterFiles('reward')} ms creating the sessions of the files that came last (a session whose file came earlier is made while
-the others still arrive). ("loaded" counts from the worker's own start, a few ms after the visit's.) The bare load reads each body
+the others still arrive). ("loaded" counts from the worker's own start, a few ms after the visit's.) Each file is fetched
+once: transformers.js asks for every model file twice — first only for its size (a GET whose body it drops, for its
+progress_total) — and the guard's verified fetch reads and hashes nothing until the body is read (it did both twice
+before). The bare load reads each body
 inside the browser (\`arrayBuffer()\`), so its downloads go on while the page creates sessions; the guard's workers read
 every chunk themselves to hash it, so a worker's downloads wait while it creates a session (seconds, on its one
 thread), and its two workers, the hashing and the server share the ${cpus().length} cores. The bare side also skips the warm-up call

@@ -72,6 +72,10 @@ for (const backend of BACKENDS) {
       expect(progress.some((p) => p.status === 'progress' && p.progress === 100)).toBe(true);
       expect(foreignRequests(requests, baseURL!)).toEqual([]);
       expect(requests.some((u) => u.endsWith('/ort/ort-wasm-simd-threaded.asyncify.wasm'))).toBe(true);
+      // Each model file is fetched (and hashed) once: transformers.js's size probe reads no body.
+      const modelFiles = requests.filter((u) => /\/models\/test-[^/]+\//.test(u));
+      expect(modelFiles).toContain(`${baseURL}/models/test-clip/onnx/vision_model.onnx`);
+      expect(modelFiles.filter((u, i) => modelFiles.indexOf(u) !== i)).toEqual([]);
     });
 
     test('passes fixture photos, aligns only when the image and the answer are both unsafe', async ({ page, baseURL }) => {

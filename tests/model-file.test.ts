@@ -58,14 +58,31 @@ describe('verifiedFetch', () => {
     expect(new Uint8Array(await y.arrayBuffer())).toEqual(whole(parts['y.onnx']));
   });
 
-  it('a file that fails its check does not hold the others; one not in the manifest is a 404', async () => {
+  it('a file that fails its check does not hold the others; one not in the manifest is a 404; one the server lacks is MODEL_FILE_MISSING', async () => {
     const good = bytesOf(64, 5);
     const bad = bytesOf(64, 6);
-    vi.stubGlobal('fetch', async (url: string) => new Response(url.endsWith('good.bin') ? good : bad));
-    const model = { modelId: 'm', modelBase: '/models/', sha256: { 'good.bin': sha(good), 'bad.bin': sha(good) }, bytes: { 'good.bin': 64, 'bad.bin': 64 } };
-    const [ok, refused] = await Promise.allSettled([verifiedFetch('/models/m/good.bin', model), verifiedFetch('/models/m/bad.bin', model)]);
+    vi.stubGlobal('fetch', async (url: string) => (url.endsWith('gone.bin') ? new Response('not found', { status: 404 }) : new Response(url.endsWith('good.bin') ? good : bad)));
+    const model = { modelId: 'm', modelBase: '/models/', sha256: { 'good.bin': sha(good), 'bad.bin': sha(good), 'gone.bin': sha(good) }, bytes: { 'good.bin': 64, 'bad.bin': 64, 'gone.bin': 64 } };
+    const read = async (path: string) => (await verifiedFetch(`/models/m/${path}`, model)).arrayBuffer();
+    const [ok, refused, gone] = await Promise.allSettled([read('good.bin'), read('bad.bin'), read('gone.bin')]);
     expect(ok.status).toBe('fulfilled');
     expect(refused).toMatchObject({ status: 'rejected', reason: { code: 'MODEL_INTEGRITY' } });
+    expect(gone).toMatchObject({ status: 'rejected', reason: { code: 'MODEL_FILE_MISSING', details: { url: '/models/m/gone.bin' } } });
     expect((await verifiedFetch('/models/m/other.bin', model)).status).toBe(404);
+  });
+
+  it('fetches nothing until the body is read: a caller that takes only the headers (transformers.js\'s size probe) costs no download', async () => {
+    const file = bytesOf(5000, 1);
+    const fetched: string[] = [];
+    vi.stubGlobal('fetch', async (url: string) => (fetched.push(url), new Response(file)));
+    const model = { modelId: 'm', modelBase: '/models/', sha256: { 'w.onnx': sha(file) }, bytes: { 'w.onnx': 5000 } };
+    const probe = await verifiedFetch('/models/m/w.onnx', model);
+    expect(probe.status).toBe(200);
+    expect(probe.headers.get('content-length')).toBe('5000');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(fetched).toEqual([]);
+    const load = await verifiedFetch('/models/m/w.onnx', model);
+    expect(new Uint8Array(await load.arrayBuffer())).toEqual(file);
+    expect(fetched).toEqual(['/models/m/w.onnx']);
   });
 });

@@ -2,7 +2,7 @@
 // model worker (transformers.js or bare onnxruntime-web).
 import { GuardError, installErrorTransfer } from '../src/errors.ts';
 import type { Backend, LoadReport, ModelDtypes, WorkerRuntimeConfig } from '../src/runtime/contracts.ts';
-import { lastIntegrityFailure } from './model-file.ts';
+import { fileMissing, lastFileFailure } from './model-file.ts';
 
 installErrorTransfer();
 
@@ -64,17 +64,11 @@ function f16Problem(config: { needsShaderF16?: boolean; dtype?: ModelDtypes }, f
 /** transformers.js raises ModelFileNotFoundError with the URL in quotes; surface it as our typed error. */
 export function toLoadError(error: unknown, { modelId, modelBase }: { modelId: string; modelBase: string }): GuardError {
   if (error instanceof GuardError) return error;
-  const tampered = lastIntegrityFailure();
-  if (tampered) return tampered;
+  const failure = lastFileFailure();
+  if (failure) return failure;
   const message = error instanceof Error ? error.message : String(error);
   if (error instanceof Error && error.name === 'ModelFileNotFoundError') {
-    const url = toModelUrl(/"([^"]+)"/.exec(message)?.[1] ?? 'unknown URL', modelBase);
-    return new GuardError(
-      'MODEL_FILE_MISSING',
-      `Model file not found: ${url}. Check the guard's modelBase and that "${modelId}" is installed there (\`npm run assets\` writes the generated test models).`,
-      { url, model: modelId },
-      { cause: error },
-    );
+    return fileMissing(toModelUrl(/"([^"]+)"/.exec(message)?.[1] ?? 'unknown URL', modelBase), modelId, '', error);
   }
   return new GuardError('MODEL_LOAD_FAILED', `Loading model "${modelId}" failed: ${message}`, { model: modelId }, { cause: error });
 }
