@@ -16,7 +16,7 @@ export interface ColdLoad {
   /** Ready, then the first answer: evaluate() / one image embedding and one reward score. */
   firstResultMs: number | null;
   /** Guard only: each worker's load (from the guard's info), and when its last file was downloaded (ms after the start). */
-  workers?: Record<string, { loadMs: number; warmUpMs: number | null; filesDoneMs: number | null }>;
+  workers?: Record<string, { loadMs: number; warmUpMs: number | null; filesDoneMs: number | null; bytesInMs: number | null }>;
   /** Files only: bytes read, and the time spent in SHA-256 updates (summed over files). */
   bytes?: number;
   hashMs?: number;
@@ -54,14 +54,17 @@ export async function coldLoad(kind: ColdKind, size: SizeSpec): Promise<ColdLoad
   if (kind === 'files') return { kind, ...(await readAllFiles(size)), readyMs: performance.now() - t0, firstResultMs: null };
   if (kind === 'guard') {
     const filesDone: Record<string, number> = {};
-    const onProgress = (p: { model: string; status: string }) => {
+    const bytesIn: Record<string, number> = {};
+    const onProgress = (p: { model: string; status: string; progress?: number }) => {
+      // 'progress' is the verified fetch's (bytes read and hashed); 'done' is transformers.js's (it has taken the file).
+      if (p.status === 'progress' && p.progress === 100) bytesIn[p.model] = performance.now() - t0;
       if (p.status === 'done') filesDone[p.model] = performance.now() - t0;
     };
     const guard = await createGuard({ device: 'wasm', imageCacheSize: 0, imageText: 'off', modelBase: size.modelBase, onProgress, ...(size.tier ? { tier: size.tier } : {}) });
     const readyMs = performance.now() - t0;
     const ids = { clip: size.clip, reward: size.reward };
     const workers = Object.fromEntries(
-      (['clip', 'reward'] as const).map((w) => [w, { loadMs: guard.info.loadMs[w], warmUpMs: guard.info.warmUpMs[w], filesDoneMs: filesDone[ids[w]] ?? null }]),
+      (['clip', 'reward'] as const).map((w) => [w, { loadMs: guard.info.loadMs[w], warmUpMs: guard.info.warmUpMs[w], filesDoneMs: filesDone[ids[w]] ?? null, bytesInMs: bytesIn[ids[w]] ?? null }]),
     );
     await guard.evaluate({ image: imageData, response: answer(0, 0) });
     const firstResultMs = performance.now() - t0;

@@ -73,7 +73,7 @@ const table = [
   `| the files alone: fetched side by side, hashed as they arrive | ${each('files', (v) => v.readyMs)} | ${m('files', (v) => v.readyMs).toFixed(0)} | — | — | ${m('files', (v) => v.peakMiB).toFixed(0)} MiB |`,
 ];
 const met = ratioReady <= GOAL;
-const worker = (name: 'clip' | 'reward', key: 'filesDoneMs' | 'loadMs' | 'warmUpMs') => m('guard', (v) => v.workers?.[name]?.[key]).toFixed(0);
+const worker = (name: 'clip' | 'reward', key: 'filesDoneMs' | 'bytesInMs' | 'loadMs' | 'warmUpMs') => m('guard', (v) => v.workers?.[name]?.[key]).toFixed(0);
 const afterFiles = (name: 'clip' | 'reward') => m('guard', (v) => {
   const w = v.workers?.[name];
   return w && w.filesDoneMs !== null && w.warmUpMs !== null ? w.loadMs - w.filesDoneMs - w.warmUpMs : NaN;
@@ -97,9 +97,10 @@ ${table.join('\n')}
 
 Where the guard's time goes: reading the files alone (fetched side by side, each hashed chunk by chunk as it arrives,
 as the guard's workers do) takes ${m('files', (v) => v.readyMs).toFixed(0)} ms, of which SHA-256 updates ${m('files', (v) => v.hashMs).toFixed(0)} ms (summed over files). In the guard (medians), the
-CLIP worker (${SIZE.clip}) reports its last file done at ${worker('clip', 'filesDoneMs')} ms and is loaded (sessions created, one warm-up call) at
-${worker('clip', 'loadMs')} ms, its warm-up call ${worker('clip', 'warmUpMs')} ms of that; the reward worker (${SIZE.reward}) at ${worker('reward', 'filesDoneMs')} and ${worker('reward', 'loadMs')} ms,
-warm-up ${worker('reward', 'warmUpMs')} ms. So after its last file a worker spends (loaded − last file − warm-up) CLIP ${afterFiles('clip')} ms, reward
+CLIP worker (${SIZE.clip}) has read and checked the last byte of its files at ${worker('clip', 'bytesInMs')} ms, transformers.js has taken its last file at
+${worker('clip', 'filesDoneMs')} ms (between the two the worker's thread makes the session of the file that came first: the
+last file's bytes wait in the worker), and it is loaded (sessions created, one warm-up call) at ${worker('clip', 'loadMs')} ms, its warm-up call
+${worker('clip', 'warmUpMs')} ms of that; the reward worker (${SIZE.reward}) at ${worker('reward', 'bytesInMs')}, ${worker('reward', 'filesDoneMs')} and ${worker('reward', 'loadMs')} ms, warm-up ${worker('reward', 'warmUpMs')} ms. So after its last file a worker spends (loaded − last file − warm-up) CLIP ${afterFiles('clip')} ms, reward
 ${afterFiles('reward')} ms creating the sessions of the files that came last (a session whose file came earlier is made while
 the others still arrive). ("loaded" counts from the worker's own start, a few ms after the visit's.) Each file is fetched
 once: transformers.js asks for every model file twice — first only for its size (a GET whose body it drops, for its
