@@ -1,5 +1,6 @@
 // Model files in a worker: hashed as they arrive, checked against the manifest, handed on whole.
 import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { verifiedFetch } from '../workers/model-file.ts';
 
@@ -84,5 +85,37 @@ describe('verifiedFetch', () => {
     const load = await verifiedFetch('/models/m/w.onnx', model);
     expect(new Uint8Array(await load.arrayBuffer())).toEqual(file);
     expect(fetched).toEqual(['/models/m/w.onnx']);
+  });
+
+  it('fails closed for any file in any chunking: the body is the file byte for byte when it matches, else MODEL_INTEGRITY and no byte', async () => {
+    const served = fc
+      .record({
+        file: fc.uint8Array({ minLength: 1, maxLength: 4000 }),
+        cuts: fc.array(fc.nat(), { maxLength: 6 }),
+        // What the server sends instead: the file, one byte changed, cut short, or with bytes after it.
+        change: fc.oneof(fc.constant({ kind: 'none' as const }), fc.record({ kind: fc.constant('flip' as const), at: fc.nat() }), fc.record({ kind: fc.constant('short' as const), by: fc.integer({ min: 1, max: 50 }) }), fc.record({ kind: fc.constant('long' as const), extra: fc.uint8Array({ minLength: 1, maxLength: 50 }) })),
+      })
+      .map(({ file, cuts, change }) => {
+        let sent = file;
+        if (change.kind === 'flip') {
+          sent = file.slice();
+          const at = change.at % file.length;
+          sent[at] = sent[at]! ^ 1;
+        }
+        if (change.kind === 'short') sent = file.slice(0, Math.max(0, file.length - change.by));
+        if (change.kind === 'long') sent = Uint8Array.from([...file, ...change.extra]);
+        const bounds = [0, ...[...new Set(cuts.map((c) => c % (sent.length + 1)))].sort((a, b) => a - b), sent.length];
+        return { file, sent, chunks: bounds.slice(1).map((end, i) => sent.slice(bounds[i], end)), intact: change.kind === 'none' };
+      });
+    await fc.assert(
+      fc.asyncProperty(served, async ({ file, chunks, intact }) => {
+        vi.stubGlobal('fetch', async () => new Response(new ReadableStream({ start: (c) => (chunks.forEach((chunk) => c.enqueue(chunk)), c.close()) })));
+        const model = { modelId: 'm', modelBase: '/models/', sha256: { 'w.onnx': sha(file) }, bytes: { 'w.onnx': file.length } };
+        const read = await (await verifiedFetch('/models/m/w.onnx', model)).arrayBuffer().then((bytes) => new Uint8Array(bytes), (error: unknown) => error);
+        if (intact) expect(read).toEqual(file);
+        else expect(read).toMatchObject({ code: 'MODEL_INTEGRITY' });
+      }),
+      { numRuns: 150 },
+    );
   });
 });
