@@ -91,7 +91,7 @@ const goals = rows.flatMap((r) => {
   return out;
 });
 
-/** Stall misses: the app's own where the unguarded call stalls as long, else the guard's. */
+/** Stall misses: the app's own where the unguarded call stalls as long, else counted as the guard's. */
 const stallMissed = rows.filter((r) => r.longestStallMs > GOALS.stallMs);
 const appOwnStall = stallMissed.filter((r) => r.unguardedStallMs + GOALS.stallMs >= r.longestStallMs);
 const guardStall = stallMissed.filter((r) => !appOwnStall.includes(r));
@@ -100,7 +100,7 @@ const stallRuns = (path: string) => large.filter((l) => l.path === path && l.gua
 /** Why a kind of goal was missed, said once under the table when any goal of that kind was. */
 const WHY: [boolean, string][] = [
   [appOwnStall.length > 0, `${appOwnStall.map((r) => `${r.size}, ${r.path}`).join('; ')}: the unguarded call stalls as long — the app's own work on the same request (encoding the photo into the request body, the provider's base64, the browser taking in a body of megabytes when it is sent), not the guard's. What ran in the guarded call's longest frame (Long Animation Frames): ${appOwnStall.map((r) => `${r.size}, ${r.path}: ${r.stallAttribution ?? 'no long frame recorded'}`).join('; ')}.`],
-  [guardStall.length > 0, `the unguarded call has no such task, so it is the guard's. What ran in the longest frame (Long Animation Frames): ${guardStall.map((r) => `${r.size}, ${r.path}, ${r.image}: ${r.stallAttribution ?? 'no long frame recorded'}`).join('; ')}.`],
+  [guardStall.length > 0, `no unguarded call of this run's ${PAIRS} pairs had a frame as long, so the miss is counted as the guard's (a frame in a dependency's script may still be the app's own work, e.g. the AI SDK encoding the request). What ran in the guarded call's longest frame (Long Animation Frames): ${guardStall.map((r) => `${r.size}, ${r.path}, ${r.image}: ${r.stallAttribution ?? 'no long frame recorded'}`).join('; ')}.`],
   [largeStall, `the ${LARGE_MB} MB answer: the guarded runs' longest tasks were ${['fetch protection', 'AI SDK middleware'].map((p) => `${p} ${stallRuns(p)}`).join('; ')}; in the longest frame: ${large.filter((l) => l.guarded && l.longestStallMs > GOALS.stallMs).map((l) => `${l.path}: ${l.stallAttribution ?? 'no long frame recorded'}`).join('; ')}.`],
   [goals.some((g) => /each released sentence/.test(g) && g.endsWith('**missed** |')), 'a sentence is scored as soon as it ends (before the image verdict too), so the delay left is the reward model\'s own time per sentence plus the queue of sentences before it; at the real size one check takes longer than the model needs for a short sentence, so checks queue up.'],
 ];
