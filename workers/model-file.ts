@@ -183,12 +183,18 @@ export function bytesToProgress(modelId: string, sink: ProgressSink | undefined)
   };
 }
 
-/** One model file for a bare onnxruntime-web worker: verified, with progress and typed errors. */
+/**
+ * One model file for a bare onnxruntime-web worker: verified, with progress and typed errors.
+ * Read here, not through a Response: Chromium rejects `arrayBuffer()` of a body that errored
+ * with a bare "Failed to fetch", losing the GuardError (MODEL_INTEGRITY) that errored it.
+ */
 export async function fetchModelFile(path: string, model: ModelSource, onProgress?: ProgressSink): Promise<ArrayBuffer> {
+  const expected = model.sha256[path];
+  if (expected === undefined) throw fileMissing(sourceUrl(model, path), model.modelId, ' (not in the manifest)');
   void onProgress?.({ model: model.modelId, status: 'download', file: path });
-  const response = await verifiedFetch(`${model.modelBase}${model.modelId}/${path}`, model, undefined, bytesToProgress(model.modelId, onProgress));
-  if (!response.ok) throw fileMissing(sourceUrl(model, path), model.modelId, ` (${response.statusText})`);
-  const bytes = await response.arrayBuffer();
+  const chunks = await readModelFile(path, expected, model, undefined, bytesToProgress(model.modelId, onProgress));
+  const bytes = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0));
+  chunks.reduce((at, chunk) => (bytes.set(chunk, at), at + chunk.byteLength), 0);
   void onProgress?.({ model: model.modelId, status: 'done', file: path, loaded: bytes.byteLength, total: bytes.byteLength, progress: 100 });
-  return bytes;
+  return bytes.buffer;
 }
