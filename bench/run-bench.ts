@@ -3,8 +3,11 @@
 // model, at the test models' size and at real models' sizes (bench/make-bench-models.ts);
 // cold start, peak memory and the longest main-thread stall per size; the image cache;
 // respond() against vanilla generation, paired ABAB against a test server of realistic
-// pace; PP-OCRv4 in the page against native onnxruntime-node; WASM threads; throughput.
-// Prints the tables and writes bench/results/<time>.json, latest.json and bench/REPORT.md.
+// pace; PP-OCRv4 in the page against native onnxruntime-node; WASM threads; throughput; then
+// the benches that write reports of their own (streaming, a large image, deep alignment's cost,
+// a real-size cold load), whose goals REPORT.md gathers.
+// Prints the tables and writes bench/results/<time>.json, latest.json, bench/REPORT.md and each
+// of those benches' reports.
 // Numbers, not assertions: a stage that fails or runs out of time is reported and the run
 // goes on. Every figure in the report comes from this run.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -22,6 +25,11 @@ import { type NativeOcrBench, runNativeOcr } from './native-ocr.ts';
 import { type MemoryPeak, peakSampler } from './process-memory.ts';
 import { type StageStats, envNumber } from './stats.ts';
 import { CALLS, type Call } from './calls.ts';
+import { type BenchReport, writeBenchReport } from './bench-report.ts';
+import { measureStreaming } from './streaming.ts';
+import { measureLargeImage } from './large-image.ts';
+import { measureDeepCost } from './deep-cost.ts';
+import { measureColdLoad } from './cold-load.ts';
 import {
   type AdapterFacts,
   type GuardBench,
@@ -90,6 +98,14 @@ const ocr: OcrBench[] = [];
 const threads: OcrBench[] = [];
 const native: NativeOcrBench[] = [];
 const throughput: ThroughputBench[] = [];
+/** The benches with reports of their own, run as stages of this one. */
+const sections: BenchReport[] = [];
+const SECTION_BENCHES: [string, () => Promise<BenchReport>][] = [
+  ['streaming', measureStreaming],
+  ['large image', measureLargeImage],
+  ['deep cost', measureDeepCost],
+  ['cold load', measureColdLoad],
+];
 /** Peak browser memory (PSS) per page, above the browser's level before the page opened. */
 const memoryPeaks = new Map<string, MemoryPeak | null>();
 
@@ -177,9 +193,10 @@ async function runStages(): Promise<Machine> {
       if (measured) results.push(measured);
     }
     const generators = [
-      { backend: 'wasm', remoteUrl: testServer.url, comparisons: ['respond shallow, safe prompt (evaluate only)', 'respond shallow, unsafe prompt (aligned)', 'respond deep, unsafe prompt (aligned)'] },
-      { backend: 'webgpu', remoteUrl: null, comparisons: ['respond off, safe prompt', 'respond shallow, safe prompt (evaluate only)', 'respond shallow, unsafe prompt (aligned)', 'respond deep, unsafe prompt (aligned)'] },
-      { backend: 'wasm', remoteUrl: null, comparisons: ['respond off, safe prompt', 'respond shallow, safe prompt (evaluate only)', 'respond shallow, unsafe prompt (aligned)', 'respond deep, unsafe prompt (aligned)'] },
+      // Deep alignment is the deep-cost stage's (per answer and per output token).
+      { backend: 'wasm', remoteUrl: testServer.url, comparisons: ['respond shallow, safe prompt (evaluate only)', 'respond shallow, unsafe prompt (aligned)'] },
+      { backend: 'webgpu', remoteUrl: null, comparisons: ['respond off, safe prompt', 'respond shallow, safe prompt (evaluate only)', 'respond shallow, unsafe prompt (aligned)'] },
+      { backend: 'wasm', remoteUrl: null, comparisons: ['respond off, safe prompt', 'respond shallow, safe prompt (evaluate only)', 'respond shallow, unsafe prompt (aligned)'] },
     ] as const;
     for (const g of generators) {
       const measured = await stage(`generation, ${g.remoteUrl ? 'remote' : 'local'} (${g.backend})`, 30 * MINUTE, () =>
@@ -222,6 +239,14 @@ async function runStages(): Promise<Machine> {
       const measured = await stage(`throughput, ${backend}`, 10 * MINUTE, () => inPage((page) => page.evaluate((b) => window.runThroughput(b), backend)));
       if (measured) throughput.push(measured);
     }
+    // Each starts its own servers and browser; its report file is written as soon as it is measured.
+    for (const [name, measure] of SECTION_BENCHES) {
+      const measured = await stage(name, 30 * MINUTE, measure);
+      if (measured) {
+        writeBenchReport(measured);
+        sections.push(measured);
+      }
+    }
   } finally {
     await browser.close();
     await server.close();
@@ -237,7 +262,7 @@ async function runStages(): Promise<Machine> {
  * (after a change to the report's wording) without measuring anything.
  */
 const FROM = process.env.BENCH_REPORT_FROM;
-type SavedRun = { date: string; machine: Machine; failures: StageFailure[]; stageTimes: typeof stageTimes; results: SizeBench[]; memoryPeaks: Record<string, MemoryPeak | null>; generation: GenerationBench[]; ocr: OcrBench[]; threads: OcrBench[]; native: NativeOcrBench[]; throughput: ThroughputBench[] };
+type SavedRun = { date: string; machine: Machine; failures: StageFailure[]; stageTimes: typeof stageTimes; results: SizeBench[]; memoryPeaks: Record<string, MemoryPeak | null>; generation: GenerationBench[]; ocr: OcrBench[]; threads: OcrBench[]; native: NativeOcrBench[]; throughput: ThroughputBench[]; sections?: BenchReport[] };
 let report: SavedRun & { speed: typeof SPEED; pairs: number };
 if (FROM) {
   report = JSON.parse(readFileSync(resolve(FROM), 'utf8')) as typeof report;
@@ -249,10 +274,11 @@ if (FROM) {
   threads.push(...report.threads);
   native.push(...report.native);
   throughput.push(...report.throughput);
+  sections.push(...(report.sections ?? []));
   for (const [key, peak] of Object.entries(report.memoryPeaks)) memoryPeaks.set(key, peak);
 } else {
   const machine = await runStages();
-  report = { date: new Date().toISOString(), machine, speed: SPEED, pairs: PAIRS, failures, stageTimes, results, memoryPeaks: Object.fromEntries(memoryPeaks), generation, ocr, threads, native, throughput };
+  report = { date: new Date().toISOString(), machine, speed: SPEED, pairs: PAIRS, failures, stageTimes, results, memoryPeaks: Object.fromEntries(memoryPeaks), generation, ocr, threads, native, throughput, sections };
   // The raw numbers first: nothing below can lose a run.
   const dir = resolve(ROOT, 'bench/results');
   mkdirSync(dir, { recursive: true });
@@ -404,7 +430,6 @@ function reportMarkdown(): string {
   const worst = worstOf(overheadCells, (c) => c.ratio);
   const copy = worstOf(results, (b) => b.cache.copySpeedup, true);
   const shallow = remoteRatio('respond shallow, safe prompt (evaluate only)');
-  const deep = remoteRatio('respond deep, unsafe prompt (aligned)');
   const mt = single && multi ? single.warm.medianMs / multi.warm.medianMs : undefined;
   const ocrWorst = worstOf(ocrPairs, (p) => p.page.warm.medianMs / p.native.warm.medianMs);
   const ocrRatio = ocrWorst ? ocrWorst.page.warm.medianMs / ocrWorst.native.warm.medianMs : undefined;
@@ -431,12 +456,6 @@ function reportMarkdown(): string {
       why: 'the reward check runs after the whole answer has streamed: its time adds to the answer’s.',
     },
     {
-      goal: 'respond deep on an unsafe prompt ≤ 3× vanilla (remote, realistic pace)',
-      ...(deep ? { measured: spread(deep) } : {}),
-      met: deep !== undefined && deep.median <= 3,
-      why: 'each sentence waits for N candidates from the server and their reward and CLIP scores before the next sentence starts.',
-    },
-    {
       goal: 'WASM threads (cross-origin isolated) ≥ 1.6× one thread',
       ...(mt !== undefined && single && multi ? { measured: `${x(mt)} steady state (${x(single.afterLoad.medianMs / multi.afterLoad.medianMs)} just after load), ${multi.threads} threads on ${machine.cores} cores` } : {}),
       met: mt !== undefined && mt >= 1.6,
@@ -450,8 +469,17 @@ function reportMarkdown(): string {
     },
   ];
   const status = (g: Goal) => (g.measured === undefined ? '**not measured**' : g.met ? 'met' : '**missed**');
-  const goalsTable = ['| goal | measured | |', '|---|---|---|', ...goals.map((g) => `| ${g.goal} | ${g.measured ?? 'its stages failed or did not run (see Run)'} | ${status(g)} |`)].join('\n');
-  const missed = goals.filter((g) => g.measured !== undefined && !g.met);
+  const link = (r: BenchReport) => `[${r.file}](${r.file})`;
+  // Each bench with a report of its own: its goals here too, the why in its report.
+  const sectionGoals = sections.flatMap((r) => r.goals.map((g): Goal & { report: BenchReport } => ({ goal: g.where ? `${g.where}: ${g.goal}` : g.goal, measured: g.measured, met: g.met, why: `see ${link(r)}.`, report: r })));
+  const notRun = SECTION_BENCHES.map(([name]) => name).filter((name) => !stageTimes.some((t) => t.stage === name));
+  const goalsTable = [
+    '| goal | measured | | figures |',
+    '|---|---|---|---|',
+    ...goals.map((g) => `| ${g.goal} | ${g.measured ?? 'its stages failed or did not run (see Run)'} | ${status(g)} | below |`),
+    ...sectionGoals.map((g) => `| ${g.goal} | ${g.measured} | ${status(g)} | ${link(g.report)} |`),
+  ].join('\n');
+  const missed = [...goals, ...sectionGoals].filter((g) => g.measured !== undefined && !g.met);
   const stageLines = [
     ...stageTimes.map((t) => `| ${t.stage} | ${(t.ms / 1000).toFixed(0)} s | done |`),
     ...failures.map((f) => `| ${f.stage} | ${(f.ms / 1000).toFixed(0)} s | **failed**: ${f.error} |`),
@@ -463,10 +491,7 @@ function reportMarkdown(): string {
 Measured by \`npm run bench\` on ${report.date.slice(0, 10)} with ${machine.browser} headless and Node ${machine.node}, on
 ${machine.cores} cores (${machine.cpu}) and ${machine.memoryGiB.toFixed(0)} GiB; WebGPU adapter: ${adapterText(machine.webgpu)}.
 ${machine.webgpu?.isFallbackAdapter !== false ? 'A software or fallback WebGPU adapter is no GPU: real sizes run on WASM only, and WebGPU figures compare ratios, not GPU speed.\n' : ''}Every figure below comes from this one run; the run also writes the raw numbers to \`bench/results/latest.json\` (not committed).
-Newer figures from their own runs (each file says its date): streaming, time to first token and total on every path,
-guarded against unguarded ([STREAMING.md](STREAMING.md), issue 27); a 40 MB image to a remote VLM ([LARGE-IMAGE.md](LARGE-IMAGE.md));
-deep alignment per answer and per output token ([DEEP-COST.md](DEEP-COST.md), issue 28 — it supersedes this file's deep row);
-a real-size cold load against bare transformers.js ([COLD-LOAD.md](COLD-LOAD.md)).
+${sections.length ? `The same run wrote the reports of the benches with tables of their own, whose goals are in the table below: ${sections.map((r) => `${r.title} (${link(r)})`).join('; ')}.` : ''}${notRun.length ? ` Not in this run (their stages failed or did not run; see Run): ${notRun.join(', ')}.` : ''}
 
 ## Goals
 
