@@ -3,15 +3,26 @@
 // Linux only (/proc); elsewhere the figure is reported as not measured.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 
-const BROWSER_NAMES = new Set(['chromium', 'chrome', 'headless_shell', 'chrome_crashpad', 'chromium-browse']);
+export const BROWSER_NAMES = new Set(['chromium', 'chrome', 'headless_shell', 'chrome_crashpad', 'chromium-browse']);
+
+/** The pids of Chromium's processes now (an empty list where /proc is not there). */
+export function browserPids(): string[] {
+  if (!existsSync('/proc/self/stat')) return [];
+  return readdirSync('/proc').filter((d) => {
+    try {
+      return /^\d+$/.test(d) && BROWSER_NAMES.has(readFileSync(`/proc/${d}/comm`, 'utf8').trim());
+    } catch {
+      return false; // the process ended between listing and reading
+    }
+  });
+}
 
 /** Bytes of PSS over Chromium's processes now, or null where /proc is not there. */
 export function browserPssBytes(): number | null {
   if (!existsSync('/proc/self/smaps_rollup')) return null;
   let total = 0;
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+  for (const pid of browserPids()) {
     try {
-      if (!BROWSER_NAMES.has(readFileSync(`/proc/${pid}/comm`, 'utf8').trim())) continue;
       const pss = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
       if (pss) total += Number(pss[1]) * 1024;
     } catch {
