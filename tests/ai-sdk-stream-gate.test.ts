@@ -139,3 +139,39 @@ describe('the AI SDK middleware through the answer gate', () => {
     expect(deltas).toEqual(['Sure.', ' As an AI assistant I cannot help with that.', ' Please ask about something else.']);
   });
 });
+
+describe("the AI SDK middleware and the app's request", () => {
+  it("the guard's work starts in a task after the one that sends the app's request, never lengthening it", async () => {
+    // yieldToPage takes scheduler.yield where there is one: held here, it shows what waits for the next task.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const scheduler = { yield: () => held };
+    globalThis.scheduler = scheduler;
+    try {
+      const driven = drivenModel();
+      const calls: string[] = [];
+      const guard = guardAt(0.1, []);
+      const counting = { ...guard, respond: ((...args: Parameters<Guard['respond']>) => (calls.push('respond'), guard.respond(...args))) as Guard['respond'] } as Guard;
+      const model = wrapLanguageModel({ model: driven.model, middleware: vlmGuardMiddleware({ guard: counting }) });
+      const result = streamText({ model, messages: prompt });
+      const reader = result.textStream.getReader();
+      const first = reader.read();
+      await driven.started;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(calls).toEqual([]); // the request is out; the guard has not begun
+      release();
+      driven.send({ type: 'stream-start', warnings: [] });
+      driven.send({ type: 'text-start', id: 't' });
+      driven.send(delta('Sure.'));
+      expect((await first).value).toBe('Sure.');
+      expect(calls).toEqual(['respond']);
+      driven.send({ type: 'text-end', id: 't' });
+      driven.send({ type: 'finish', finishReason: { unified: 'stop', raw: 'stop' }, usage });
+      driven.end();
+      expect(await reader.read()).toMatchObject({ done: true });
+      expect((await result.providerMetadata)?.vlmGuard).toMatchObject({ decision: 'pass' });
+    } finally {
+      globalThis.scheduler = undefined;
+    }
+  });
+});

@@ -18,7 +18,8 @@ import { GuardError } from '../errors.ts';
 import type { DecisionRule } from '../eta/policy.ts';
 import type { Guard } from '../guard.ts';
 import { type Continuation, LanguageModelGenerator } from './model-generator.ts';
-import { type PromptView, contentFields, promptView } from '../answers/ai-sdk-content.ts';
+import { type PromptView, contentFields, promptView, showsImage } from '../answers/ai-sdk-content.ts';
+import { yieldToPage } from '../concurrency/yield-to-page.ts';
 import type { AnswerStream, RespondMode } from '../respond/respond.ts';
 import { PartsAnswer } from './parts-answer.ts';
 import { judgedText } from '../answers/answer-view.ts';
@@ -146,15 +147,14 @@ export function vlmGuardMiddleware(options: VlmGuardMiddlewareOptions): Language
     },
     async transformParams({ type, params }) {
       // A stream with images gets a signal of ours beside the app's: a withheld sentence stops the model.
-      if (type !== 'stream' || promptView(params.prompt).images.length === 0) return params;
+      if (type !== 'stream' || !showsImage(params.prompt)) return params;
       const stop = new AbortController();
       const transformed = { ...params, abortSignal: params.abortSignal ? AbortSignal.any([params.abortSignal, stop.signal]) : stop.signal };
       streams.set(transformed, { stop, appSignal: params.abortSignal });
       return transformed;
     },
     async wrapStream({ doStream, params, model }) {
-      const view = promptView(params.prompt);
-      if (view.images.length === 0) return doStream();
+      if (!showsImage(params.prompt)) return doStream();
       // The app's own signal for the guard and the alignment; ours stops only the model's stream.
       const ours = streams.get(params);
       const appParams = ours ? { ...params, abortSignal: ours.appSignal } : params;
@@ -167,11 +167,16 @@ export function vlmGuardMiddleware(options: VlmGuardMiddlewareOptions): Language
       // The guard starts with the call (the image checks beside the model's stream); the gate
       // hands the model's parts to the app as they pass.
       // The aligned part streams to the app as it passes (it continues the message's text).
+      // The provider encodes and sends the request in this task (base64 of each image: tens of ms
+      // for a photo); the guard's part (the images copied out, the checks started) waits for the
+      // next one, so it never lengthens the app's own (as fetch protection does).
       let streamed = '';
-      const judged = judge(view, answer, model, appParams, (delta) => {
-        streamed += delta;
-        answer.continueText(delta);
-      });
+      const judged = yieldToPage().then(() =>
+        judge(promptView(params.prompt), answer, model, appParams, (delta) => {
+          streamed += delta;
+          answer.continueText(delta);
+        }),
+      );
       judged.then(
         ({ decision, appended }) => {
           const metadata = asMetadata(decided(decision));

@@ -21,9 +21,16 @@ function imageOf(part: LanguageModelV3FilePart): ImageInput {
 
 const isImage = (part: { type: string; mediaType?: string }): part is LanguageModelV3FilePart => part.type === 'file' && (part.mediaType ?? '').startsWith('image/');
 
+/** The image parts of the conversation (user and assistant turns), as they are. */
+const imageParts = (prompt: LanguageModelV3Prompt): LanguageModelV3FilePart[] =>
+  prompt.flatMap((m) => (m.role === 'user' || m.role === 'assistant' ? (m.content as { type: string }[]).filter(isImage) : []));
+
+/** Whether the call shows an image, without copying any (the guard's work waits until the app's request is sent). */
+export const showsImage = (prompt: LanguageModelV3Prompt): boolean => imageParts(prompt).length > 0;
+
 /** Every image of the conversation (user and assistant turns), the last user turn's text, the system prompt. */
 export function promptView(prompt: LanguageModelV3Prompt): PromptView {
-  const images = prompt.flatMap((m) => (m.role === 'user' || m.role === 'assistant' ? (m.content as { type: string }[]).filter(isImage).map(imageOf) : []));
+  const images = imageParts(prompt).map(imageOf);
   const last = prompt.filter((m) => m.role === 'user').at(-1);
   const text = (last?.content ?? []).flatMap((p) => (p.type === 'text' ? [p.text] : [])).join('\n');
   const system = prompt.filter((m) => m.role === 'system').map((m) => m.content).join('\n');
