@@ -4,6 +4,7 @@
 // loaded at all. transformers.js workers go through env.fetch, bare onnxruntime-web
 // workers through fetchModelFile; both end here.
 import { createSHA256 } from 'hash-wasm';
+import { concatBytes } from '../src/bytes/concat-bytes.ts';
 import { GuardError } from '../src/errors.ts';
 import type { ModelFiles, ProgressSink } from '../src/runtime/contracts.ts';
 
@@ -193,8 +194,7 @@ export async function fetchModelFile(path: string, model: ModelSource, onProgres
   if (expected === undefined) throw fileMissing(sourceUrl(model, path), model.modelId, ' (not in the manifest)');
   void onProgress?.({ model: model.modelId, status: 'download', file: path });
   const chunks = await readModelFile(path, expected, model, undefined, bytesToProgress(model.modelId, onProgress));
-  const bytes = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0));
-  chunks.reduce((at, chunk) => (bytes.set(chunk, at), at + chunk.byteLength), 0);
+  const bytes = concatBytes(chunks);
   void onProgress?.({ model: model.modelId, status: 'done', file: path, loaded: bytes.byteLength, total: bytes.byteLength, progress: 100 });
   return bytes.buffer;
 }

@@ -164,12 +164,11 @@ export function vlmGuardMiddleware(options: VlmGuardMiddlewareOptions): Language
         upstream.then((r) => r.stream),
         () => ours?.stop.abort(),
       );
-      // The guard starts with the call (the image checks beside the model's stream); the gate
-      // hands the model's parts to the app as they pass.
-      // The aligned part streams to the app as it passes (it continues the message's text).
-      // The provider encodes and sends the request in this task (base64 of each image: tens of ms
-      // for a photo); the guard's part (the images copied out, the checks started) waits for the
-      // next one, so it never lengthens the app's own (as fetch protection does).
+      // The guard starts with the call (the image checks beside the model's stream), in the task
+      // after this one: the provider encodes and sends the request here (base64 of each image: tens
+      // of ms for a photo), and the guard's part (the images copied out, the checks started) never
+      // lengthens it, as in fetch protection. The gate hands the model's parts to the app as they
+      // pass; the aligned part streams as it passes (it continues the message's text).
       let streamed = '';
       const judged = yieldToPage().then(() =>
         judge(promptView(params.prompt), answer, model, appParams, (delta) => {

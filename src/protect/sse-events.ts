@@ -3,6 +3,7 @@
 // reach the app exactly as the server sent them. Only the boundaries are found here
 // (a blank line, with any of the three line endings); fields are read by eventsource-parser.
 import { type EventSourceMessage, createParser } from 'eventsource-parser';
+import { concatBytes } from '../bytes/concat-bytes.ts';
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -22,7 +23,7 @@ export class SseEventSplitter {
     const events: Uint8Array[] = [];
     let start = 0;
     const cut = (end: number) => {
-      events.push(concat([...this.#pending, chunk.subarray(start, end)]));
+      events.push(concatBytes([...this.#pending, chunk.subarray(start, end)]));
       this.#pending = [];
       start = end;
     };
@@ -57,21 +58,10 @@ export class SseEventSplitter {
 
   /** What is left at the end of the stream: an event cut off before its blank line (or one ended by a last CR). */
   flush(): Uint8Array | null {
-    const rest = this.#pending.length ? concat(this.#pending) : null;
+    const rest = this.#pending.length ? concatBytes(this.#pending) : null;
     this.#pending = [];
     return rest;
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!.slice();
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
 
 /** Reads the messages of whole events (eventsource-parser): one parser per stream keeps its state (last id, retry). */
